@@ -38,7 +38,7 @@ ifeq ($(SAN),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
 endif
-ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -I$(SRC) -MMD -MP \
+ALL_CFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -I$(SRC) -MMD -MP \
               -DFWL_SRCDIR='"$(SRC)"'
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/* bundle.c - read a bundle's manifest.json, see bundle.h. */
+#include "loader/bundle.h"
+#include "loader/json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		errno = EIO;
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+const char *map_class_name(enum map_class c)
+{
+	switch (c) {
+	case MAP_FLOW: return "FLOW";
+	case MAP_POLICY: return "POLICY";
+	case MAP_EXTERNAL: return "EXTERNAL";
+	}
+	return "?";
+}
+
+static int parse_class(const char *s, enum map_class *c)
+{
+	if (!s)
+		return -1;
+	if (!strcmp(s, "FLOW"))
+		*c = MAP_FLOW;
+	else if (!strcmp(s, "POLICY"))
+		*c = MAP_POLICY;
+	else if (!strcmp(s, "EXTERNAL"))
+		*c = MAP_EXTERNAL;
+	else
+		return -1;
+	return 0;
+}
+
+#define BAD(...)                                                              \
+	do {                                                                  \
+		snprintf(err, errlen, __VA_ARGS__);                           \
+		goto bad;                                                     \
+	} while (0)
+
+int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
+{
+	char path[4096], jerr[256];
+	size_t len;
+	struct json *root = NULL;
+	const struct json *a, *e;
+	int i;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	char *text = read_file(path, &len);
+	if (!text) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	root = json_parse(text, len, jerr, sizeof(jerr));
+	free(text);
+	if (!root)
+		BAD("%s:%s", path, jerr);
+	if (strcmp(json_str(root, "format", ""), "fwl-bundle"))
+		BAD("%s: not an FWL bundle manifest (no \"format\": "
+		    "\"fwl-bundle\")", path);
+	if (json_int(root, "version", -1) != FWL_BUNDLE_VERSION)
+		BAD("%s: bundle version %lld, this fwld reads version %d; "
+		    "rebuild the bundle with the matching fwlc", path,
+		    (long long)json_int(root, "version", -1),
+		    FWL_BUNDLE_VERSION);
+
+	b->dir = strdup(dir);
+	b->hash = dup_or_null(json_str(root, "policy_hash", "unknown"));
+	b->source = dup_or_null(json_str(root, "source", ""));
+	b->counters_map = dup_or_null(json_str(root, "counters_map", NULL));
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 json_str(root, "object", "policy.bpf.o"));
+	b->object = strdup(path);
+
+	a = json_get(root, "programs");
+	b->nprogs = json_len(a);
+	if (b->nprogs == 0)
+		BAD("%s/manifest.json: no programs", dir);
+	b->progs = calloc(b->nprogs, sizeof(*b->progs));
+	for (i = 0, e = a->child; e; e = e->next, i++) {
+		b->progs[i].name = dup_or_null(json_str(e, "name", NULL));
+		b->progs[i].attach = dup_or_null(json_str(e, "attach", NULL));
+		if (!b->progs[i].name || !b->progs[i].attach)
+			BAD("%s/manifest.json: program %d lacks name or attach",
+			    dir, i);
+	}
+
+	a = json_get(root, "maps");
+	b->nmaps = json_len(a);
+	b->maps = calloc(b->nmaps ? b->nmaps : 1, sizeof(*b->maps));
+	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++) {
+		b->maps[i].name = dup_or_null(json_str(e, "name", NULL));
+		b->maps[i].layout = json_int(e, "layout", 0);
+		if (!b->maps[i].name ||
+		    parse_class(json_str(e, "class", NULL), &b->maps[i].class))
+			BAD("%s/manifest.json: map %d needs a name and a class "
+			    "FLOW, POLICY or EXTERNAL", dir, i);
+	}
+
+	a = json_get(root, "rules");
+	b->nrules = json_len(a);
+	b->rules = calloc(b->nrules ? b->nrules : 1, sizeof(*b->rules));
+	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++) {
+		struct bundle_rule *r = &b->rules[i];
+		int64_t id = json_int(e, "id", -1);
+		if (id < 0 || id > UINT32_MAX)
+			BAD("%s/manifest.json: rule %d has no valid id", dir, i);
+		r->id = id;
+		r->name = dup_or_null(json_str(e, "name", "?"));
+		r->policy = dup_or_null(json_str(e, "policy", "?"));
+		r->action = dup_or_null(json_str(e, "action", "?"));
+		r->text = dup_or_null(json_str(e, "text", ""));
+		r->line = json_int(e, "line", 0);
+		r->col = json_int(e, "col", 0);
+	}
+
+	a = json_get(root, "interfaces");
+	b->nifaces = json_len(a);
+	b->ifaces = calloc(b->nifaces ? b->nifaces : 1, sizeof(char *));
+	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++)
+		b->ifaces[i] = dup_or_null(json_str(e, "name", "?"));
+
+	json_free(root);
+	return 0;
+bad:
+	json_free(root);
+	bundle_free(b);
+	return -EINVAL;
+}
+
+void bundle_free(struct bundle *b)
+{
+	int i;
+	for (i = 0; i < b->nprogs; i++) {
+		free(b->progs[i].name);
+		free(b->progs[i].attach);
+	}
+	for (i = 0; i < b->nmaps; i++)
+		free(b->maps[i].name);
+	for (i = 0; i < b->nrules; i++) {
+		free(b->rules[i].name);
+		free(b->rules[i].policy);
+		free(b->rules[i].action);
+		free(b->rules[i].text);
+	}
+	for (i = 0; i < b->nifaces; i++)
+		free(b->ifaces[i]);
+	free(b->progs);
+	free(b->maps);
+	free(b->rules);
+	free(b->ifaces);
+	free(b->dir);
+	free(b->hash);
+	free(b->source);
+	free(b->object);
+	free(b->counters_map);
+	memset(b, 0, sizeof(*b));
+}
+
+const struct bundle_map *bundle_find_map(const struct bundle *b,
+					 const char *name)
+{
+	for (int i = 0; i < b->nmaps; i++)
+		if (!strcmp(b->maps[i].name, name))
+			return &b->maps[i];
+	return NULL;
+}

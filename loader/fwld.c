@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fwld - the FWL loader daemon (docs/fwld.md).
+ *
+ * Lifecycle (libbpf-bootstrap style): parse options → resolve interfaces →
+ * compile (fwlc build) → load the bundle (FLOW maps reused from pins) → pin
+ * POLICY maps → attach/switch the XDP links (pinned) → serve the control
+ * socket.  Any failure before the links switch leaves whatever policy was
+ * enforcing before untouched; links stay pinned when fwld exits, so the last
+ * committed policy keeps enforcing.  `fwld --cleanup` removes the pins.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loader/bundle.h"
+#include "loader/ctl.h"
+#include "loader/dataplane.h"
+#include "loader/log.h"
+#include "loader/strbuf.h"
+#include "maps/counters.h"
+
+#define MAX_IFACES 32
+
+struct fwld {
+	const char *policy;	/* --policy FILE, compiled with fwlc */
+	const char *bundle_dir;	/* --bundle DIR, or where fwlc wrote it */
+	const char *pin_dir;
+	const char *run_dir;
+	const char *fwlc;
+	const char *group;
+	enum xdp_mode mode;
+	bool replace, foreground, cleanup;
+	struct dp_iface ifaces[MAX_IFACES];
+	int nifaces;
+	gid_t gid;
+
+	struct bundle bundle;	/* the active policy */
+	struct bpf_object *obj;
+	time_t loaded_at;
+	char bundle_path[PATH_MAX];
+	char sock_path[PATH_MAX];
+};
+
+/* Options, one row each: the --help text is generated from this table. */
+static const struct option_row {
+	const char *name;
+	int has_arg;
+	int short_name;
+	const char *arg;
+	const char *help;
+} option_rows[] = {
+	{ "policy", 1, 'p', "FILE", "compile FILE with fwlc and load it" },
+	{ "bundle", 1, 'b', "DIR", "load a bundle built by 'fwlc build'" },
+	{ "attach", 1, 'i', "IFACE", "attach XDP ingress to IFACE (repeat)" },
+	{ "pin-dir", 1, 'P', "DIR", "bpffs directory (/sys/fs/bpf/fwl)" },
+	{ "run-dir", 1, 'r', "DIR", "socket and active bundle (/run/fwl)" },
+	{ "mode", 1, 'm', "MODE", "XDP mode: auto, native or generic" },
+	{ "replace", 0, 'R', NULL, "replace another XDP program on IFACE" },
+	{ "group", 1, 'g', "GROUP", "also let GROUP use the control socket" },
+	{ "fwlc", 1, 'c', "PATH", "the fwlc compiler to run" },
+	{ "foreground", 0, 'f', NULL, "do not detach (for systemd)" },
+	{ "cleanup", 0, 'C', NULL, "detach and unpin everything, then exit" },
+	{ "verbose", 0, 'v', NULL, "debug output, including libbpf's" },
+	{ "help", 0, 'h', NULL, "this help" },
+};
+#define NOPTS (sizeof(option_rows) / sizeof(*option_rows))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: fwld (--policy FILE | --bundle DIR) --attach IFACE "
+		   "[options]\n       fwld --cleanup [--pin-dir DIR]\n\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		char left[40];
+		snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			 option_rows[i].short_name, option_rows[i].name,
+			 option_rows[i].arg ? " " : "",
+			 option_rows[i].arg ? option_rows[i].arg : "");
+		fprintf(f, "  %-26s %s\n", left, option_rows[i].help);
+	}
+}
+
+static int parse_args(struct fwld *d, int argc, char **argv)
+{
+	struct option longopts[NOPTS + 1];
+	char shortopts[NOPTS * 2 + 1], *s = shortopts;
+	int c;
+
+	memset(longopts, 0, sizeof(longopts));
+	for (size_t i = 0; i < NOPTS; i++) {
+		longopts[i].name = option_rows[i].name;
+		longopts[i].has_arg = option_rows[i].has_arg;
+		longopts[i].val = option_rows[i].short_name;
+		*s++ = option_rows[i].short_name;
+		if (option_rows[i].has_arg)
+			*s++ = ':';
+	}
+	*s = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': d->policy = optarg; break;
+		case 'b': d->bundle_dir = optarg; break;
+		case 'P': d->pin_dir = optarg; break;
+		case 'r': d->run_dir = optarg; break;
+		case 'c': d->fwlc = optarg; break;
+		case 'g': d->group = optarg; break;
+		case 'R': d->replace = true; break;
+		case 'f': d->foreground = true; break;
+		case 'C': d->cleanup = true; break;
+		case 'v': log_max_level = LOG_LVL_DEBUG; break;
+		case 'h': usage(stdout); exit(0);
+		case 'i':
+			if (d->nifaces == MAX_IFACES ||
+			    strlen(optarg) >= sizeof(d->ifaces[0].name)) {
+				log_err("--attach %s: too many interfaces or "
+					"name too long", optarg);
+				return -1;
+			}
+			strcpy(d->ifaces[d->nifaces++].name, optarg);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "auto"))
+				d->mode = XDP_MODE_AUTO;
+			else if (!strcmp(optarg, "native"))
+				d->mode = XDP_MODE_NATIVE;
+			else if (!strcmp(optarg, "generic"))
+				d->mode = XDP_MODE_GENERIC;
+			else {
+				log_err("--mode %s: expected auto, native or "
+					"generic", optarg);
+				return -1;
+			}
+			break;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		log_err("unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (d->cleanup)
+		return 0;
+	if (!!d->policy == !!d->bundle_dir) {
+		log_err("give exactly one of --policy FILE or --bundle DIR");
+		return -1;
+	}
+	if (d->nifaces == 0) {
+		log_err("no interface to attach to: give --attach IFACE");
+		return -1;
+	}
+	return 0;
+}
+
+/* The fwlc to run: --fwlc, $FWLC, next to this binary, else from PATH. */
+static const char *find_fwlc(const struct fwld *d, char *buf, size_t len)
+{
+	if (d->fwlc)
+		return d->fwlc;
+	if (getenv("FWLC"))
+		return getenv("FWLC");
+	ssize_t n = readlink("/proc/self/exe", buf, len - 8);
+	if (n > 0) {
+		buf[n] = 0;
+		char *slash = strrchr(buf, '/');
+		if (slash) {
+			strcpy(slash + 1, "fwlc");
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	return "fwlc";
+}
+
+/* Run `fwlc build POLICY -o OUT`; fwlc's diagnostics go to our stderr. */
+static int compile_policy(struct fwld *d, const char *out)
+{
+	char fwlc_buf[PATH_MAX];
+	const char *fwlc = find_fwlc(d, fwlc_buf, sizeof(fwlc_buf));
+	int status;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execlp(fwlc, fwlc, "build", d->policy, "-o", out, (char *)NULL);
+		fprintf(stderr, "fwld: error: cannot run %s: %s\n", fwlc,
+			strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_err("policy %s did not compile (fwlc's messages are above); "
+			"nothing was changed", d->policy);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Put iface back as it was before this load attached to it. */
+static void undo_attach(struct fwld *d, struct dp_iface *ifc)
+{
+	char path[PATH_MAX];
+	if (ifc->created) {
+		snprintf(path, sizeof(path), "%s/links/xdp-%s", d->pin_dir,
+			 ifc->name);
+		unlink(path);	/* the last reference: detaches */
+		ifc->attached = ifc->created = false;
+	} else if (ifc->attached && d->obj) {
+		struct bpf_program *old = bpf_object__find_program_by_name(
+			d->obj, d->bundle.progs[0].name);
+		snprintf(path, sizeof(path), "%s/links/xdp-%s", d->pin_dir,
+			 ifc->name);
+		int fd = bpf_obj_get(path);
+		if (fd >= 0 && old)
+			bpf_link_update(fd, bpf_program__fd(old), NULL);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* Compile (if needed), load, pin and attach: the whole commit.  On failure
+ * nothing that was enforcing before has changed. */
+static int load_policy(struct fwld *d)
+{
+	char err[512] = "";
+	struct bundle b;
+	struct bpf_object *obj = NULL;
+	const char *dir = d->bundle_dir;
+	unsigned long long had_pin = 0;	/* FLOW pins that existed before */
+	int r, i;
+
+	/* Resolve interfaces first: a missing one must stop us before any
+	 * pin or attachment exists. */
+	for (i = 0; i < d->nifaces; i++) {
+		if (!if_nametoindex(d->ifaces[i].name)) {
+			log_err("no interface '%s' in this network namespace; "
+				"nothing was changed", d->ifaces[i].name);
+			return -ENODEV;
+		}
+	}
+	if (d->policy) {
+		snprintf(d->bundle_path, sizeof(d->bundle_path), "%s/bundle",
+			 d->run_dir);
+		if ((r = compile_policy(d, d->bundle_path)))
+			return r;
+		dir = d->bundle_path;
+	}
+	if ((r = bundle_load(dir, &b, err, sizeof(err)))) {
+		log_err("%s", err);
+		return r;
+	}
+	for (i = 0; i < b.nmaps && i < 64; i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/maps/%s", d->pin_dir,
+			 b.maps[i].name);
+		if (access(path, F_OK) == 0)
+			had_pin |= 1ull << i;
+	}
+	i = 0;
+	if ((r = dp_prepare_pin_dir(d->pin_dir, err, sizeof(err))) ||
+	    (r = dp_load(&b, d->pin_dir, &obj, err, sizeof(err))))
+		goto fail;
+	/* The switch: each pinned link is updated in place, atomically. */
+	for (i = 0; i < d->nifaces; i++) {
+		r = dp_attach_xdp(obj, b.progs[0].name, &d->ifaces[i],
+				  d->pin_dir, d->mode, d->replace, err,
+				  sizeof(err));
+		if (r)
+			goto fail;
+		log_info("policy %.12s enforcing on '%s' (ifindex %d, %s XDP)",
+			 b.hash, d->ifaces[i].name, d->ifaces[i].ifindex,
+			 d->ifaces[i].mode);
+	}
+	if ((r = dp_pin_policy_maps(&b, obj, d->pin_dir, err, sizeof(err))))
+		log_warn("%s", err);	/* inspection only; still enforcing */
+	if (d->obj)
+		bpf_object__close(d->obj);
+	bundle_free(&d->bundle);
+	d->obj = obj;
+	d->bundle = b;
+	d->loaded_at = time(NULL);
+	return 0;
+fail:
+	log_err("%s", err);
+	/* Undo only what this load did: switch links back to the old
+	 * program, remove links and map pins that did not exist before. */
+	for (int j = 0; j < i; j++)
+		undo_attach(d, &d->ifaces[j]);
+	for (int j = 0; j < b.nmaps && j < 64; j++) {
+		if (b.maps[j].class == MAP_FLOW && !(had_pin & (1ull << j))) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/maps/%s", d->pin_dir,
+				 b.maps[j].name);
+			unlink(path);
+		}
+	}
+	dp_remove_empty_pin_dir(d->pin_dir);
+	if (obj)
+		bpf_object__close(obj);
+	bundle_free(&b);
+	return r;
+}
+
+/* Sum a per-CPU counter of rule id. */
+static void rule_counter(int fd, __u32 id, __u64 *packets, __u64 *bytes)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct fwl_rule_counter vals[ncpu > 0 ? ncpu : 1];
+	*packets = *bytes = 0;
+	if (fd < 0 || ncpu <= 0 || bpf_map_lookup_elem(fd, &id, vals))
+		return;
+	for (int c = 0; c < ncpu; c++) {
+		*packets += vals[c].packets;
+		*bytes += vals[c].bytes;
+	}
+}
+
+static void reply_stats(struct fwld *d, struct strbuf *out)
+{
+	int fd = -1;
+	if (d->bundle.counters_map) {
+		struct bpf_map *m = bpf_object__find_map_by_name(
+			d->obj, d->bundle.counters_map);
+		fd = m ? bpf_map__fd(m) : -1;
+	}
+	sb_printf(out, "{\"ok\": true, \"policy_hash\": ");
+	sb_json_str(out, d->bundle.hash);
+	sb_printf(out, ", \"rules\": [");
+	for (int i = 0; i < d->bundle.nrules; i++) {
+		const struct bundle_rule *r = &d->bundle.rules[i];
+		__u64 p, b;
+		rule_counter(fd, r->id, &p, &b);
+		sb_printf(out, "%s\n  {\"id\": %u, \"name\": ", i ? "," : "",
+			  r->id);
+		sb_json_str(out, r->name);
+		sb_printf(out, ", \"policy\": ");
+		sb_json_str(out, r->policy);
+		sb_printf(out, ", \"line\": %d, \"action\": ", r->line);
+		sb_json_str(out, r->action);
+		sb_printf(out, ", \"text\": ");
+		sb_json_str(out, r->text);
+		sb_printf(out, ", \"packets\": %llu, \"bytes\": %llu}",
+			  (unsigned long long)p, (unsigned long long)b);
+	}
+	sb_printf(out, "]}\n");
+}
+
+static void reply_status(struct fwld *d, struct strbuf *out)
+{
+	char when[64];
+	struct tm tm;
+	gmtime_r(&d->loaded_at, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sb_printf(out, "{\"ok\": true, \"policy_hash\": ");
+	sb_json_str(out, d->bundle.hash);
+	sb_printf(out, ", \"source\": ");
+	sb_json_str(out, d->bundle.source);
+	sb_printf(out, ", \"loaded_at\": \"%s\", \"pin_dir\": ", when);
+	sb_json_str(out, d->pin_dir);
+	sb_printf(out, ", \"pid\": %d, \"interfaces\": [", (int)getpid());
+	for (int i = 0; i < d->nifaces; i++) {
+		sb_printf(out, "%s{\"name\": ", i ? ", " : "");
+		sb_json_str(out, d->ifaces[i].name);
+		sb_printf(out, ", \"ifindex\": %d, \"mode\": \"%s\"}",
+			  d->ifaces[i].ifindex,
+			  d->ifaces[i].mode ? d->ifaces[i].mode : "none");
+	}
+	sb_printf(out, "], \"rules\": %d}\n", d->bundle.nrules);
+}
+
+static volatile bool stopping;
+
+static void handle_request(const char *req, struct strbuf *out, void *arg)
+{
+	struct fwld *d = arg;
+	if (!strcmp(req, "stats"))
+		reply_stats(d, out);
+	else if (!strcmp(req, "status"))
+		reply_status(d, out);
+	else if (!strcmp(req, "stop")) {
+		stopping = true;
+		sb_printf(out, "{\"ok\": true, \"stopping\": true}\n");
+	} else {
+		sb_printf(out, "{\"ok\": false, \"error\": ");
+		struct strbuf msg;
+		sb_init(&msg);
+		sb_printf(&msg, "unknown request '%.64s' (known: status, "
+			  "stats, stop)", req);
+		sb_json_str(out, msg.s);
+		sb_free(&msg);
+		sb_printf(out, "}\n");
+	}
+}
+
+/* Detach from the terminal; the parent exits 0 only once the policy is
+ * enforcing and the socket is up (readiness through a pipe). */
+static int daemonize(int *ready_fd)
+{
+	int p[2];
+	char c = 1;
+	if (pipe(p))
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		ssize_t n = read(p[0], &c, 1);
+		_exit(n == 1 && c == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	*ready_fd = p[1];
+	return 0;
+}
+
+static void signal_ready(int *ready_fd, int ok)
+{
+	char c = ok ? 0 : 1;
+	if (*ready_fd < 0)
+		return;
+	if (write(*ready_fd, &c, 1) < 0)
+		log_warn("cannot signal readiness: %s", strerror(errno));
+	close(*ready_fd);
+	*ready_fd = -1;
+	if (ok) {
+		int fd = open("/dev/null", 0);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+	}
+}
+
+static int serve(struct fwld *d, int *lfdp, int *sfdp)
+{
+	char err[256];
+	sigset_t mask;
+	int lfd, sfd;
+
+	snprintf(d->sock_path, sizeof(d->sock_path), "%s/fwld.sock",
+		 d->run_dir);
+	lfd = ctl_listen(d->sock_path, d->gid, err, sizeof(err));
+	if (lfd < 0) {
+		log_err("%s", err);
+		return lfd;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		close(lfd);
+		return -1;
+	}
+	log_info("control socket %s", d->sock_path);
+	*lfdp = lfd;
+	*sfdp = sfd;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct fwld d = {
+		.pin_dir = FWL_DEFAULT_PIN_DIR,
+		.run_dir = FWL_DEFAULT_RUN_DIR,
+		.gid = (gid_t)-1,
+	};
+	char err[256];
+	int ready_fd = -1, r;
+
+	if (parse_args(&d, argc, argv))
+		return 2;
+	log_setup_libbpf();
+	if (geteuid() != 0) {
+		log_err("fwld must run as root (it loads BPF programs and "
+			"pins maps)");
+		return 1;
+	}
+	if (d.cleanup) {
+		r = dp_cleanup(d.pin_dir, err, sizeof(err));
+		if (r < 0) {
+			log_err("%s", err);
+			return 1;
+		}
+		log_info("removed %d pins under %s", r, d.pin_dir);
+		return 0;
+	}
+	if (d.group) {
+		struct group *g = getgrnam(d.group);
+		if (!g) {
+			log_err("--group %s: no such group", d.group);
+			return 2;
+		}
+		d.gid = g->gr_gid;
+	}
+	if ((r = mkdir_p(d.run_dir, 0700))) {
+		log_err("cannot create run directory %s: %s", d.run_dir,
+			strerror(-r));
+		return 1;
+	}
+	if (!d.foreground && daemonize(&ready_fd)) {
+		log_err("cannot detach: %s", strerror(errno));
+		return 1;
+	}
+	if (load_policy(&d)) {
+		signal_ready(&ready_fd, 0);
+		return 1;
+	}
+	int lfd, sfd;
+	if (serve(&d, &lfd, &sfd)) {
+		signal_ready(&ready_fd, 0);
+		return 1;
+	}
+	signal_ready(&ready_fd, 1);
+	while (!stopping) {
+		struct pollfd pfd[2] = { { lfd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				log_info("signal %u: stopping; the policy stays "
+					 "enforcing (fwld --cleanup removes it)",
+					 si.ssi_signo);
+			stopping = true;
+		}
+		if (pfd[0].revents & POLLIN)
+			ctl_serve_one(lfd, d.gid, handle_request, &d);
+	}
+	unlink(d.sock_path);
+	close(lfd);
+	close(sfd);
+	bpf_object__close(d.obj);
+	bundle_free(&d.bundle);
+	return 0;
+}

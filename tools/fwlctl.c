@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fwlctl - talk to fwld over its control socket (docs/fwld.md).
+ *
+ *	fwlctl [--run-dir DIR] [--json] status|stats|stop
+ *
+ * Human-readable output by default; --json prints fwld's reply as is.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader/ctl.h"
+#include "loader/json.h"
+
+struct command {
+	const char *name;
+	void (*print)(const struct json *reply);
+	const char *help;
+};
+
+static void print_status(const struct json *j)
+{
+	printf("policy   %s\n", json_str(j, "policy_hash", "?"));
+	printf("source   %s\n", json_str(j, "source", "?"));
+	printf("loaded   %s\n", json_str(j, "loaded_at", "?"));
+	printf("pins     %s\n", json_str(j, "pin_dir", "?"));
+	printf("rules    %lld\n", (long long)json_int(j, "rules", 0));
+	const struct json *ifs = json_get(j, "interfaces");
+	for (const struct json *i = ifs ? ifs->child : NULL; i; i = i->next)
+		printf("iface    %s (ifindex %lld, %s XDP)\n",
+		       json_str(i, "name", "?"),
+		       (long long)json_int(i, "ifindex", 0),
+		       json_str(i, "mode", "?"));
+}
+
+static void print_stats(const struct json *j)
+{
+	const struct json *rules = json_get(j, "rules");
+	const char *cur = NULL;
+	printf("policy %s\n", json_str(j, "policy_hash", "?"));
+	for (const struct json *r = rules ? rules->child : NULL; r;
+	     r = r->next) {
+		const char *pol = json_str(r, "policy", "?");
+		if (!cur || strcmp(cur, pol)) {
+			printf("\npolicy %s\n", pol);
+			cur = pol;
+		}
+		printf("  %-12s line %-4lld %-10s packets %-10lld bytes %-12lld"
+		       "  %s\n",
+		       json_str(r, "name", "?"), (long long)json_int(r, "line", 0),
+		       json_str(r, "action", "?"),
+		       (long long)json_int(r, "packets", 0),
+		       (long long)json_int(r, "bytes", 0),
+		       json_str(r, "text", ""));
+	}
+}
+
+static void print_ok(const struct json *j)
+{
+	(void)j;
+	printf("ok\n");
+}
+
+static const struct command commands[] = {
+	{ "status", print_status, "the active policy and its interfaces" },
+	{ "stats", print_stats, "per-rule packet and byte counters" },
+	{ "stop", print_ok, "stop fwld (the policy stays enforcing)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: fwlctl [--run-dir DIR] [--json] COMMAND\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n  --run-dir DIR  where fwld's socket is (%s)\n"
+		   "  --json         print fwld's JSON reply\n",
+		FWL_DEFAULT_RUN_DIR);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "run-dir", 1, NULL, 'r' },
+		{ "json", 0, NULL, 'j' },
+		{ "help", 0, NULL, 'h' },
+		{ 0 },
+	};
+	const char *run_dir = FWL_DEFAULT_RUN_DIR;
+	bool as_json = false;
+	char path[PATH_MAX], err[512];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "r:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': run_dir = optarg; break;
+		case 'j': as_json = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, "fwlctl: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/fwld.sock", run_dir);
+	char *reply = ctl_request(path, cmd->name, err, sizeof(err));
+	if (!reply) {
+		fprintf(stderr, "fwlctl: %s\n", err);
+		return 1;
+	}
+	struct json *j = json_parse(reply, strlen(reply), err, sizeof(err));
+	if (!j) {
+		fprintf(stderr, "fwlctl: fwld sent a malformed reply (%s)\n",
+			err);
+		free(reply);
+		return 1;
+	}
+	const struct json *ok = json_get(j, "ok");
+	int rc = 0;
+	if (!ok || ok->kind != JSON_BOOL || !ok->b) {
+		fprintf(stderr, "fwlctl: %s\n",
+			json_str(j, "error", "fwld reported a failure"));
+		rc = 1;
+	} else if (as_json) {
+		fputs(reply, stdout);
+	} else {
+		cmd->print(j);
+	}
+	json_free(j);
+	free(reply);
+	return rc;
+}
