@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd.h - the fwlc subcommands.
+ *
+ * Each command is `int cmd_NAME(int argc, char **argv)`, with argv[0] the
+ * command's name; it returns the exit status (0 ok, 1 errors in the input,
+ * 2 usage or I/O problems).  To add a command, declare it here and add one
+ * line to the table in main.c.
+ */
+#ifndef FWLC_CMD_H
+#define FWLC_CMD_H
+
+#include <stdbool.h>
+
+#include "fwlc/ast.h"
+#include "fwlc/diag.h"
+
+int cmd_parse(int argc, char **argv);	/* parse.c's front end: main.c */
+int cmd_fmt(int argc, char **argv);	/* fmt.c */
+
+/*
+ * Helpers for commands (main.c).
+ *
+ * cmd_load: read and parse a file.  I/O errors are reported to stderr as
+ * "fwlc: cannot read 'x': reason" and give NULL; syntax errors are left in
+ * d (the Program is still returned, without the declarations that failed).
+ */
+Program *cmd_load(const char *path, Arena *a, Diags *d);
+
+/*
+ * cmd_common_opt: handle an option every command accepts (--format json,
+ * --format text, --Werror).  Returns the number of argv entries used (0 if
+ * arg is not a common option, -1 after printing a usage error).
+ */
+int cmd_common_opt(Diags *d, int argc, char **argv, int i);
+
+#endif
