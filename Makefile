@@ -39,7 +39,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
 endif
 ALL_CFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -I$(SRC) -MMD -MP \
-              -DFWL_SRCDIR='"$(SRC)"'
+              -DFWL_SRCDIR='"$(SRC)"' -DFWL_MULTIARCH='"$(MULTIARCH)"'
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
 # BPF objects: clang -target bpf, against bpf/lib and maps/.

@@ -26,6 +26,8 @@ static const struct command {
 			     "the AST with spans"},
 	{"fmt", cmd_fmt, "FILE [--check] [-w]  print in canonical form; "
 			 "--check: fail if not canonical; -w: rewrite FILE"},
+	{"build", cmd_build, "FILE -o DIR  compile to a bundle: BPF object, "
+			     "generated C, manifest.json"},
 	{"help", cmd_help, "  this list"},
 };
 

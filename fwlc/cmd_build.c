@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_build.c - `fwlc build POLICY -o DIR`: the whole pipeline.
+ *
+ *	read → parse → lower (IR) → BPF C → clang → object; manifest.json
+ *
+ * Each stage stops the build when it reports an error.  On failure the
+ * files this run created in DIR are removed again; DIR itself is removed
+ * when this run created it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fwlc/cmd.h"
+#include "fwlc/gen_bpf.h"
+#include "fwlc/lower.h"
+#include "fwlc/manifest.h"
+#include "fwlc/parse.h"
+
+#ifndef FWL_SRCDIR
+#define FWL_SRCDIR "/usr/local/share/fwl"
+#endif
+
+struct build_opts {
+	const char *input;
+	const char *out;
+	const char *include;	/* dir holding bpf/ and maps/ */
+	const char *clang;
+	int keep_going;
+};
+
+/* Where bpf/lib, bpf/ and maps/ are: --include-dir, $FWL_INCLUDE_DIR, or
+ * the source tree fwlc was built from. */
+static const char *include_root(const struct build_opts *o)
+{
+	if (o->include)
+		return o->include;
+	if (getenv("FWL_INCLUDE_DIR"))
+		return getenv("FWL_INCLUDE_DIR");
+	return FWL_SRCDIR;
+}
+
+static int run_clang(const struct build_opts *o, const char *c_path,
+		     const char *o_path)
+{
+	char inc_lib[PATH_MAX], inc_bpf[PATH_MAX], inc_root[PATH_MAX];
+	const char *root = include_root(o);
+	const char *clang = o->clang ? o->clang
+				     : getenv("CLANG") ? getenv("CLANG")
+						       : "clang";
+	snprintf(inc_lib, sizeof(inc_lib), "-I%s/bpf/lib", root);
+	snprintf(inc_bpf, sizeof(inc_bpf), "-I%s/bpf", root);
+	snprintf(inc_root, sizeof(inc_root), "-I%s", root);
+	const char *argv[] = {
+		clang, "-O2", "-g", "-target", "bpf", "-Wall",
+		"-Werror", "-Wno-unused-function", inc_lib, inc_bpf, inc_root,
+		"-I/usr/include/" FWL_MULTIARCH, "-c", c_path, "-o",
+		o_path, NULL,
+	};
+	int status;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(clang, (char *const *)argv);
+		fprintf(stderr, "fwlc: error: cannot run %s: %s (install clang "
+			"or set CLANG)\n", clang, strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			return -ENOENT;
+		fprintf(stderr, "fwlc: error: clang failed on the generated "
+			"%s: this is a bug in fwlc, please report it with the "
+			"policy\n", c_path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, int (*emit)(FILE *, const void *),
+		      const void *arg)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "fwlc: error: cannot write %s: %s\n", path,
+			strerror(errno));
+		return -errno;
+	}
+	int r = emit(f, arg);
+	if (fclose(f) && !r)
+		r = -errno;
+	if (r)
+		fprintf(stderr, "fwlc: error: writing %s failed: %s\n", path,
+			strerror(-r));
+	return r;
+}
+
+static int emit_c(FILE *f, const void *arg)
+{
+	return gen_bpf(f, arg);
+}
+
+static int emit_manifest(FILE *f, const void *arg)
+{
+	return manifest_write(f, arg);
+}
+
+static int build(const struct build_opts *o)
+{
+	static const struct manifest_prog progs[] = {
+		{ "fwl_ingress", "xdp" },
+	};
+	static const struct manifest_map maps[] = {
+		{ "fwl_rule_stats", "FLOW", 1 },
+	};
+	char c_path[PATH_MAX], o_path[PATH_MAX], m_path[PATH_MAX];
+	struct ir_prog ir;
+	Arena arena = { 0 };
+	Diags diags;
+	int made_dir = 0, r = 1;
+
+	diag_init(&diags);
+	Source *src = source_read(&arena, o->input);
+	if (!src) {
+		fprintf(stderr, "fwlc: error: cannot read %s: %s\n", o->input,
+			strerror(errno));
+		goto out;
+	}
+	Program *prog = parse_program(src, &arena, &diags);
+	if (diag_failed(&diags) ||
+	    lower_program(prog, &arena, &diags, &ir) || diag_failed(&diags)) {
+		diag_print(&diags, stderr);
+		goto out;
+	}
+	if (mkdir(o->out, 0755) == 0)
+		made_dir = 1;
+	else if (errno != EEXIST) {
+		fprintf(stderr, "fwlc: error: cannot create %s: %s\n", o->out,
+			strerror(errno));
+		goto out;
+	}
+	snprintf(c_path, sizeof(c_path), "%s/policy.bpf.c", o->out);
+	snprintf(o_path, sizeof(o_path), "%s/policy.bpf.o", o->out);
+	snprintf(m_path, sizeof(m_path), "%s/manifest.json", o->out);
+	struct manifest m = {
+		.ir = &ir, .object = "policy.bpf.o",
+		.counters_map = "fwl_rule_stats",
+		.progs = progs, .nprogs = 1, .maps = maps, .nmaps = 1,
+	};
+	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
+	    write_file(m_path, emit_manifest, &m)) {
+		unlink(m_path);
+		unlink(o_path);
+		unlink(c_path);
+		if (made_dir)
+			rmdir(o->out);
+		goto out;
+	}
+	r = 0;
+out:
+	diag_free(&diags);
+	arena_free(&arena);
+	return r;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", 1, NULL, 'o' },
+		{ "include-dir", 1, NULL, 'I' },
+		{ "clang", 1, NULL, 'c' },
+		{ "help", 0, NULL, 'h' },
+		{ 0 },
+	};
+	struct build_opts o = { 0 };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:I:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.out = optarg; break;
+		case 'I': o.include = optarg; break;
+		case 'c': o.clang = optarg; break;
+		case 'h':
+			printf("usage: fwlc build POLICY.fwl -o DIR "
+			       "[--include-dir DIR] [--clang PATH]\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !o.out) {
+		fprintf(stderr, "usage: fwlc build POLICY.fwl -o DIR\n");
+		return 2;
+	}
+	o.input = argv[optind];
+	return build(&o);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gen_bpf.h - emit a policy's decision code as BPF C.
+ *
+ * The output defines one function per hook the policy uses,
+ * `fwl_hook_<hook>(struct fwl_pkt *p)` returning FWL_VERDICT_*, sets
+ * FWL_HOOK_<HOOK> for each, then includes the hand-written entry programs
+ * (bpf/ingress.h), which parse the packet and call the hooks in order.
+ * Features a policy does not use are never included.
+ */
+#ifndef FWL_FWLC_GEN_BPF_H
+#define FWL_FWLC_GEN_BPF_H
+
+#include <stdio.h>
+
+#include "fwlc/ir.h"
+
+/* Write the BPF C of ir to f.  Returns 0 or -errno. */
+int gen_bpf(FILE *f, const struct ir_prog *ir);
+
+#endif

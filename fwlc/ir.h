@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ir.h - the decision IR: a checked policy in data-plane terms.
+ *
+ * lower.c builds it from the AST; gen_bpf.c (BPF C), manifest.c (bundle
+ * manifest) read it.  An arm is a conjunction of tests on packet fields and
+ * an action; the first arm whose tests all hold decides.  A test with
+ * alternatives holds when any alternative does (a small set literal).
+ * Addresses are in network byte order; ports and types in host order.
+ */
+#ifndef FWL_FWLC_IR_H
+#define FWL_FWLC_IR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ir_hook {
+	IR_HOOK_PREROUTING,	/* XDP ingress, before the FIB lookup */
+	IR_HOOK_INPUT,		/* XDP ingress, FIB says local delivery */
+	IR_HOOK_FORWARD,	/* XDP ingress, FIB says forward (oif known) */
+	IR_HOOK_OUTPUT,		/* egress, locally generated */
+	IR_HOOK_POSTROUTING,	/* egress, after routing */
+	IR_HOOK_COUNT,
+};
+
+enum ir_field {
+	IRF_L3,		/* ethertype of the IP layer (0x0800, 0x86dd) */
+	IRF_L4,		/* IP protocol number */
+	IRF_SRC4,	/* IPv4 source address */
+	IRF_DST4,	/* IPv4 destination address */
+	IRF_SRC6,	/* IPv6 source address */
+	IRF_DST6,	/* IPv6 destination address */
+	IRF_SPORT,	/* TCP/UDP source port */
+	IRF_DPORT,	/* TCP/UDP destination port */
+	IRF_ICMP_TYPE,	/* ICMP / ICMPv6 type */
+	IRF_ICMP_CODE,	/* ICMP / ICMPv6 code */
+	IRF_IIF,	/* ingress interface (index resolved at load) */
+	IRF_OIF,	/* egress interface from the FIB */
+};
+
+enum ir_op {
+	IR_EQ,		/* field == lo */
+	IR_RANGE,	/* lo <= field <= hi */
+	IR_PREFIX,	/* field within addr/plen */
+	IR_ANY,		/* any of alts[] */
+};
+
+struct ir_test {
+	enum ir_field field;
+	enum ir_op op;
+	bool negate;		/* the test's complement (∉, !=) */
+	uint64_t lo, hi;	/* IR_EQ, IR_RANGE */
+	uint8_t addr[16];	/* IR_PREFIX: IPv4 in addr[0..3] */
+	uint8_t plen;		/* IR_PREFIX: prefix length */
+	struct ir_test *alts;	/* IR_ANY */
+	int nalts;
+};
+
+enum ir_action {
+	IR_ALLOW,	/* pass the packet on */
+	IR_DROP,	/* drop it */
+	IR_CONTINUE,	/* no verdict here: the next arm/policy decides */
+};
+
+struct ir_arm {
+	struct ir_test *tests;	/* all must hold */
+	int ntests;
+	enum ir_action action;
+	uint32_t rule_id;	/* stable across reloads: counters key */
+	int index;		/* 1-based arm number in its policy */
+	int line, col;		/* where the arm starts */
+	const char *text;	/* the arm's source, whitespace folded */
+};
+
+struct ir_policy {
+	const char *name;
+	enum ir_hook hook;
+	struct ir_arm *arms;
+	int narms;
+};
+
+struct ir_prog {
+	const char *source;	/* source file name */
+	uint64_t hash;		/* FNV-1a of the source text */
+	struct ir_policy *policies;
+	int npolicies;
+};
+
+const char *ir_hook_name(enum ir_hook h);
+const char *ir_action_name(enum ir_action a);
+/* Give every arm a stable rule id (FNV-1a of policy name and arm text;
+ * a collision is resolved by salting the later arm). */
+void ir_assign_rule_ids(struct ir_prog *p);
+uint64_t ir_fnv1a64(const void *data, size_t len);
+
+#endif

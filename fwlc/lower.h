@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lower.h - from the checked AST to the decision IR (ir.h).
+ *
+ * Lowering refuses, with an E07xx diagnostic on the construct, anything the
+ * BPF backend cannot compile yet: it never drops a test it does not
+ * understand, because an arm that tests less matches more.
+ */
+#ifndef FWL_FWLC_LOWER_H
+#define FWL_FWLC_LOWER_H
+
+#include "fwlc/ast.h"
+#include "fwlc/diag.h"
+#include "fwlc/ir.h"
+
+/* Lower every policy of prog into ir (memory from a).  Returns 0, or -1
+ * when diagnostics were reported. */
+int lower_program(const Program *prog, Arena *a, Diags *d,
+		  struct ir_prog *ir);
+
+#endif

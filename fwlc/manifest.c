@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/* manifest.c - bundle manifest writer, see manifest.h. */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "fwlc/manifest.h"
+
+#define FWL_BUNDLE_VERSION 1	/* loader/bundle.h reads this version */
+
+void json_put_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void write_rules(FILE *f, const struct ir_prog *ir)
+{
+	int first = 1;
+	fputs("  \"rules\": [", f);
+	for (int i = 0; i < ir->npolicies; i++) {
+		const struct ir_policy *pol = &ir->policies[i];
+		for (int j = 0; j < pol->narms; j++) {
+			const struct ir_arm *a = &pol->arms[j];
+			char name[256];
+			snprintf(name, sizeof(name), "%s/%d", pol->name,
+				 a->index);
+			fprintf(f, "%s\n    {\"id\": %" PRIu32 ", \"name\": ",
+				first ? "" : ",", a->rule_id);
+			json_put_str(f, name);
+			fputs(", \"policy\": ", f);
+			json_put_str(f, pol->name);
+			fprintf(f, ", \"hook\": \"%s\", \"line\": %d, "
+				   "\"col\": %d, \"action\": \"%s\", "
+				   "\"text\": ",
+				ir_hook_name(pol->hook), a->line, a->col,
+				ir_action_name(a->action));
+			json_put_str(f, a->text);
+			fputc('}', f);
+			first = 0;
+		}
+	}
+	fputs("\n  ]", f);
+}
+
+int manifest_write(FILE *f, const struct manifest *m)
+{
+	const struct ir_prog *ir = m->ir;
+	fprintf(f, "{\n  \"format\": \"fwl-bundle\",\n  \"version\": %d,\n",
+		FWL_BUNDLE_VERSION);
+	fprintf(f, "  \"policy_hash\": \"%016" PRIx64 "\",\n", ir->hash);
+	fputs("  \"source\": ", f);
+	json_put_str(f, ir->source);
+	fputs(",\n  \"object\": ", f);
+	json_put_str(f, m->object);
+	fputs(",\n  \"counters_map\": ", f);
+	json_put_str(f, m->counters_map);
+	fputs(",\n  \"programs\": [", f);
+	for (int i = 0; i < m->nprogs; i++) {
+		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+		json_put_str(f, m->progs[i].name);
+		fputs(", \"attach\": ", f);
+		json_put_str(f, m->progs[i].attach);
+		fputc('}', f);
+	}
+	fputs("\n  ],\n  \"hooks\": [", f);
+	for (int i = 0; i < ir->npolicies; i++) {
+		fprintf(f, "%s{\"policy\": ", i ? ", " : "");
+		json_put_str(f, ir->policies[i].name);
+		fprintf(f, ", \"hook\": \"%s\"}",
+			ir_hook_name(ir->policies[i].hook));
+	}
+	fputs("],\n  \"maps\": [", f);
+	for (int i = 0; i < m->nmaps; i++) {
+		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+		json_put_str(f, m->maps[i].name);
+		fprintf(f, ", \"class\": \"%s\", \"layout\": %d}",
+			m->maps[i].class, m->maps[i].layout);
+	}
+	fputs("\n  ],\n  \"interfaces\": [],\n  \"effects\": [],\n", f);
+	write_rules(f, ir);
+	fputs("\n}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
