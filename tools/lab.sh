@@ -12,7 +12,9 @@
 #   tools/lab.sh up [ID]      create the lab, print its variables (KEY=VALUE)
 #   tools/lab.sh down ID      remove it
 #   tools/lab.sh exec ID ROLE CMD...   run CMD in ROLE's netns (router|lan|wan)
-# Usage as a library (source it): lab_up [ID]; lab_exec ROLE CMD...; lab_down.
+# Usage as a library (source it): lab_up [ID]; lab_exec ROLE CMD...;
+#   lab_bg ROLE CMD... (background, killed by lab_down); lab_tcp ROLE ADDR
+#   PORT; lab_ping ROLE ADDR; lab_down.
 #   lab_up sets LAB_ID, LAB_NS_ROUTER, LAB_NS_LAN, LAB_NS_WAN and installs an
 #   EXIT trap that tears the lab down, also when the caller fails.
 #
@@ -43,6 +45,25 @@ lab_exec() {
 	nsenter --net="/var/run/netns/$ns" "$@"
 }
 
+# lab_bg ROLE CMD...: run CMD in ROLE's namespace in the background; lab_down
+# kills it (deleting a namespace does not end its processes).
+LAB_PIDS=()
+lab_bg() {
+	lab_exec "$@" </dev/null >/dev/null 2>&1 &
+	LAB_PIDS+=($!)
+}
+
+# lab_tcp ROLE ADDR PORT: 0 when a TCP connection from ROLE to ADDR:PORT
+# opens within 1 s.
+lab_tcp() {
+	lab_exec "$1" nc -z -w 1 "$2" "$3" >/dev/null 2>&1
+}
+
+# lab_ping ROLE ADDR: 0 when one echo request is answered within 1 s.
+lab_ping() {
+	lab_exec "$1" ping -c 1 -W 1 -q "$2" >/dev/null 2>&1
+}
+
 _lab_down_id() {
 	local id=$1 role
 	for role in router lan wan; do
@@ -54,6 +75,12 @@ _lab_down_id() {
 }
 
 lab_down() {
+	local pid
+	for pid in "${LAB_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+		pkill -P "$pid" 2>/dev/null
+	done
+	LAB_PIDS=()
 	[ -n "${LAB_ID:-}" ] || return 0
 	_lab_down_id "$LAB_ID"
 	LAB_ID=

@@ -1,0 +1,2 @@
+# tests/e2e/build.mk - end-to-end suites: real traffic in the netns lab.
+TEST_SCRIPTS += tests/e2e/slice.sh
