@@ -71,7 +71,9 @@ static void emit_test(FILE *f, const struct ir_test *t)
 		fputs("!", f);
 	switch (t->op) {
 	case IR_EQ:
-		fprintf(f, "(%s == %" PRIu64 ")", field_expr[t->field], t->lo);
+		fprintf(f, t->field == IRF_L3 ? "(%s == 0x%04" PRIx64 ")"
+					       : "(%s == %" PRIu64 ")",
+			field_expr[t->field], t->lo);
 		break;
 	case IR_RANGE:
 		fprintf(f, "(%s >= %" PRIu64 " && %s <= %" PRIu64 ")",

@@ -449,22 +449,34 @@ static int daemonize(int *ready_fd)
 	return 0;
 }
 
-static void signal_ready(int *ready_fd, int ok)
+/* Tell the waiting parent whether we are enforcing.  From then on a
+ * detached fwld logs to RUN_DIR/fwld.log: it must not hold the terminal or
+ * the caller's pipes open. */
+static void signal_ready(int *ready_fd, int ok, const char *run_dir)
 {
-	char c = ok ? 0 : 1;
+	char c = ok ? 0 : 1, path[PATH_MAX];
 	if (*ready_fd < 0)
 		return;
-	if (write(*ready_fd, &c, 1) < 0)
-		log_warn("cannot signal readiness: %s", strerror(errno));
-	close(*ready_fd);
-	*ready_fd = -1;
 	if (ok) {
-		int fd = open("/dev/null", 0);
+		int fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0) {
 			dup2(fd, 0);
 			close(fd);
 		}
+		snprintf(path, sizeof(path), "%s/fwld.log", run_dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			  0600);
+		if (fd >= 0) {
+			log_info("detached; logging to %s", path);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
 	}
+	if (write(*ready_fd, &c, 1) < 0)
+		log_warn("cannot signal readiness: %s", strerror(errno));
+	close(*ready_fd);
+	*ready_fd = -1;
 }
 
 static int serve(struct fwld *d, int *lfdp, int *sfdp)
@@ -541,15 +553,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (load_policy(&d)) {
-		signal_ready(&ready_fd, 0);
+		signal_ready(&ready_fd, 0, d.run_dir);
 		return 1;
 	}
 	int lfd, sfd;
 	if (serve(&d, &lfd, &sfd)) {
-		signal_ready(&ready_fd, 0);
+		signal_ready(&ready_fd, 0, d.run_dir);
 		return 1;
 	}
-	signal_ready(&ready_fd, 1);
+	signal_ready(&ready_fd, 1, d.run_dir);
 	while (!stopping) {
 		struct pollfd pfd[2] = { { lfd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
