@@ -66,24 +66,30 @@ $(BUILD)/obj/%.o: %.c
 
 include $(sort $(wildcard */build.mk tests/*/build.mk))
 
-.PHONY: all asan test test-only demo bench fuzz deps clean install
+.PHONY: all asan asan-tests test test-only demo bench fuzz deps clean install
 all: $(PROGRAMS) $(BPF_OBJS)
 
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 all
 
+asan-tests:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 all \
+	  $(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(TEST_BINS))
+
 deps:
 	$(Q)$(SRC)/tools/deps.sh
 
-# `make test` = deps, the normal build, the sanitizer build, then every suite.
+# `make test` = deps, the normal build, the sanitizer build, then every
+# suite, and the C suites once more under AddressSanitizer + UBSan.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
-	$(Q)$(MAKE) --no-print-directory asan
+	$(Q)$(MAKE) --no-print-directory asan-tests
 	$(Q)$(MAKE) --no-print-directory test-only
 
 test-only:
 	$(Q)FWL_BUILD=$(abspath $(BUILD)) FWL_SRC=$(SRC) \
-	  $(SRC)/tests/run.sh $(TEST_BINS) $(TEST_SCRIPTS)
+	  $(SRC)/tests/run.sh $(TEST_BINS) $(TEST_SCRIPTS) \
+	  $(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(TEST_BINS))
 
 demo: deps all
 	$(Q)FWL_BUILD=$(abspath $(BUILD)) $(SRC)/tools/demo.sh

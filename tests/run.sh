@@ -12,8 +12,10 @@ log_dir=${FWL_BUILD:-build}/test-logs
 mkdir -p "$log_dir"
 
 for suite in "$@"; do
-	name=$(basename "$suite")
-	log="$log_dir/$name.log"
+	# Name: the path below the build or source tree (asan/tests/x, ...).
+	name=${suite#"${FWL_BUILD:-build}"/}
+	name=${name#"${FWL_SRC:-.}"/}
+	log="$log_dir/$(echo "$name" | tr / _).log"
 	printf '== %s\n' "$name"
 	start=$SECONDS
 	"$suite" >"$log" 2>&1

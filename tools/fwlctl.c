@@ -41,7 +41,7 @@ static void print_stats(const struct json *j)
 {
 	const struct json *rules = json_get(j, "rules");
 	const char *cur = NULL;
-	printf("policy %s\n", json_str(j, "policy_hash", "?"));
+	printf("active policy %s\n", json_str(j, "policy_hash", "?"));
 	for (const struct json *r = rules ? rules->child : NULL; r;
 	     r = r->next) {
 		const char *pol = json_str(r, "policy", "?");
