@@ -335,6 +335,11 @@ static void dump_pat(FILE *o, const Pat *p, int d, const char *label)
 		fputc(']', o);
 		sp(o, p->span);
 		break;
+	case P_AS:
+		fprintf(o, "PatAs %s", p->name);
+		sp(o, p->span);
+		dump_pat(o, p->sub, d + 1, NULL);
+		break;
 	case P_LIT:
 		fputs("PatLit", o);
 		sp(o, p->span);
@@ -591,6 +596,8 @@ static bool pat_eq(const Pat *a, const Pat *b)
 		       expr_eq(a->set, b->set);
 	case P_ARROW:
 		return pat_eq(a->sub, b->sub) && pat_eq(a->to, b->to);
+	case P_AS:
+		return pat_eq(a->sub, b->sub);
 	case P_BYTES:
 		return a->nbytes == b->nbytes &&
 		       memcmp(a->bytes, b->bytes,

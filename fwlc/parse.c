@@ -482,6 +482,7 @@ static Expr *lit_expr(Parser *P, const Token *t)
 
 /*
  * pat_atom = '_' | IDENT [ fields ] | '{' ... '}' (anonymous record)
+ *          | IDENT '@' pat_atom
  *          | UIDENT [ '(' [ pat { ',' pat } ] ')' ]
  *          | '(' pat { ',' pat } ')' | bytes | LITERAL
  */
@@ -497,6 +498,15 @@ static Pat *parse_pat_atom(Parser *P)
 		return new_pat(P, P_WILD, t.span);
 	case TK_IDENT:
 		next(P);
+		if (at(P, TK_AT)) {
+			next(P);
+			enter(P);
+			p = new_pat(P, P_AS, t.span);
+			p->name = t.name;
+			p->sub = parse_pat_atom(P);
+			leave(P);
+			break;
+		}
 		if (!at(P, TK_LBRACE)) {
 			p = new_pat(P, P_VAR, t.span);
 			p->name = t.name;
