@@ -156,7 +156,10 @@ char *lit_str(const Lit *l, char *buf, size_t size)
 		} units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000},
 			     {"s", 1000}, {"ms", 1}};
 		for (size_t i = 0; i < 5; i++) {
-			if (l->u % units[i].ms == 0 || i == 4) {
+			if ((l->u && l->u % units[i].ms == 0) || i == 3 ||
+			    (i == 4)) {
+				if (i == 3 && l->u % 1000)
+					continue;
 				snprintf(buf, size, "%" PRIu64 "%s",
 					 l->u / units[i].ms, units[i].u);
 				break;

@@ -13,9 +13,11 @@ Program *cmd_load(const char *path, Arena *a, Diags *d)
 	Source *src = source_read(a, path);
 
 	if (!src) {
-		fprintf(stderr, "fwlc: cannot read '%s': %s\n", path,
-			errno == EFBIG ? "file is 4 GiB or larger"
-				       : strerror(errno));
+		int e = errno;
+		fprintf(stderr, "%s: error[E%04d]: cannot read the file: %s\n",
+			path, e == EFBIG ? ERR_TOO_LARGE : ERR_IO,
+			e == EFBIG ? "it is 4 GiB or larger (FWL files "
+				     "must be smaller)" : strerror(e));
 		return NULL;
 	}
 	return parse_program(src, a, d);
