@@ -34,4 +34,9 @@ Program *cmd_load(const char *path, Arena *a, Diags *d);
  */
 int cmd_common_opt(Diags *d, int argc, char **argv, int i);
 
+/* Seconds since an arbitrary start (monotonic), for --stats. */
+double cmd_now(void);
+/* Print "fwlc: STAGE S s" lines and the peak RSS to stderr (--stats). */
+void cmd_stats(const char *stage, double seconds);
+
 #endif

@@ -539,7 +539,7 @@ static Pat *parse_pat_atom(Parser *P)
 			enter(P);
 			p = new_pat(P, P_AS, t.span);
 			p->name = t.name;
-			p->sub = parse_pat_atom(P);
+			p->as = parse_pat_atom(P);
 			leave(P);
 			break;
 		}
