@@ -23,6 +23,7 @@
 #include "fwlc/lower.h"
 #include "fwlc/manifest.h"
 #include "fwlc/parse.h"
+#include "maps/counters.h"
 
 #ifndef FWL_SRCDIR
 #define FWL_SRCDIR "/usr/local/share/fwl"
@@ -121,7 +122,9 @@ static int build(const struct build_opts *o)
 		{ "fwl_ingress", "xdp" },
 	};
 	static const struct manifest_map maps[] = {
-		{ "fwl_rule_stats", "FLOW", 1 },
+		{ "fwl_rule_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
+		{ "fwl_drop_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
+		{ "fwl_named_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 	};
 	char c_path[PATH_MAX], o_path[PATH_MAX], m_path[PATH_MAX];
 	struct ir_prog ir;
@@ -154,8 +157,9 @@ static int build(const struct build_opts *o)
 	snprintf(m_path, sizeof(m_path), "%s/manifest.json", o->out);
 	struct manifest m = {
 		.ir = &ir, .object = "policy.bpf.o",
-		.counters_map = "fwl_rule_stats",
-		.progs = progs, .nprogs = 1, .maps = maps, .nmaps = 1,
+		.counters_map = "fwl_rule_cnt",
+		.progs = progs, .nprogs = 1, .maps = maps,
+		.nmaps = sizeof(maps) / sizeof(*maps),
 	};
 	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
 	    write_file(m_path, emit_manifest, &m)) {

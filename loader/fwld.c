@@ -421,7 +421,7 @@ static int commit_policy(struct fwld *d, const char *policy,
 static void rule_counter(int fd, __u32 id, __u64 *packets, __u64 *bytes)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct fwl_rule_counter vals[ncpu > 0 ? ncpu : 1];
+	struct fwl_count vals[ncpu > 0 ? ncpu : 1];
 	*packets = *bytes = 0;
 	if (fd < 0 || ncpu <= 0 || bpf_map_lookup_elem(fd, &id, vals))
 		return;
