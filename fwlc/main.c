@@ -26,6 +26,8 @@ static const struct command {
 			     "--dump-ast prints the AST with spans"},
 	{"fmt", cmd_fmt, "FILE [--check] [-w] [--stats]  print in canonical "
 			 "form; --check: fail if not canonical; -w: rewrite"},
+	{"check", cmd_check, "FILE [--Werror] [--format json]  check names, "
+			     "types, effects, hooks and pattern coverage"},
 	{"build", cmd_build, "FILE -o DIR  compile to a bundle: BPF object, "
 			     "generated C, manifest.json"},
 	{"help", cmd_help, "  this list"},
