@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fwlc/check.h"
 #include "fwlc/cmd.h"
 #include "fwlc/gen_bpf.h"
 #include "fwlc/lower.h"
@@ -139,12 +140,17 @@ static int build(const struct build_opts *o)
 			strerror(errno));
 		goto out;
 	}
+	/* The pipeline: each stage runs only on what the last one passed. */
 	Program *prog = parse_program(src, &arena, &diags);
-	if (diag_failed(&diags) ||
+	Check *chk = diag_failed(&diags) ? NULL
+					 : check_program(prog, &arena, &diags);
+	if (!chk || diag_failed(&diags) ||
 	    lower_program(prog, &arena, &diags, &ir) || diag_failed(&diags)) {
 		diag_print(&diags, stderr);
 		goto out;
 	}
+	if (diags.n)	/* warnings only: shown, the build goes on */
+		diag_print(&diags, stderr);
 	if (mkdir(o->out, 0755) == 0)
 		made_dir = 1;
 	else if (errno != EEXIST) {
