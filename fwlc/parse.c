@@ -190,6 +190,16 @@ static void leave(Parser *P)
 	P->depth--;
 }
 
+/*
+ * Operator chains (a && b && ..., a.b.c, f(x)(y)) are parsed by loops but
+ * make trees as deep as they are long, and every later pass walks them
+ * recursively: each link counts as a level of nesting.
+ */
+static void leave_n(Parser *P, int n)
+{
+	P->depth -= n;
+}
+
 static bool is_word(Parser *P, const char *w)
 {
 	Token *t = CUR(P);
@@ -922,8 +932,12 @@ static Expr *parse_call_args(Parser *P, Expr *fn)
 static Expr *parse_postfix(Parser *P)
 {
 	Expr *e = parse_primary(P);
+	int links = 0;
 
-	for (;;) {
+	for (;; links++) {
+		if (at(P, TK_DOT) || (at(P, TK_LPAREN) &&
+				      CUR(P)->span.off == P->prev_end))
+			enter(P);
 		if (at(P, TK_DOT)) {
 			next(P);
 			Token f = *CUR(P);
@@ -941,6 +955,7 @@ static Expr *parse_postfix(Parser *P)
 			   CUR(P)->span.off == P->prev_end) {
 			e = parse_call_args(P, e);
 		} else {
+			leave_n(P, links);
 			return e;
 		}
 	}
@@ -1033,9 +1048,12 @@ static Expr *parse_concat(Parser *P)
 		return e;
 	int m = mark(P), n;
 	push(P, e);
-	while (accept(P, TK_CONCAT))
+	while (accept(P, TK_CONCAT)) {
+		enter(P);
 		push(P, parse_unary(P));
+	}
 	Expr **v = pop(P, m, &n);
+	leave_n(P, n - 1);
 	Expr *r = v[n - 1];
 	for (int i = n - 2; i >= 0; i--) {
 		Expr *b = new_expr(P, E_BINARY, span_join(v[i]->span, r->span));
@@ -1121,9 +1139,13 @@ static Expr *parse_cmp(Parser *P)
 static Expr *parse_and(Parser *P)
 {
 	Expr *e = parse_cmp(P);
+	int links = 0;
 
-	while (accept(P, TK_AND))
+	for (; accept(P, TK_AND); links++) {
+		enter(P);
 		e = binary(P, OP_AND, e, parse_cmp(P));
+	}
+	leave_n(P, links);
 	return e;
 }
 
@@ -1131,9 +1153,13 @@ static Expr *parse_and(Parser *P)
 static Expr *parse_or(Parser *P)
 {
 	Expr *e = parse_and(P);
+	int links = 0;
 
-	while (accept(P, TK_OR))
+	for (; accept(P, TK_OR); links++) {
+		enter(P);
 		e = binary(P, OP_OR, e, parse_and(P));
+	}
+	leave_n(P, links);
 	return e;
 }
 
@@ -1170,13 +1196,18 @@ static Expr *parse_expr(Parser *P)
 		break;
 	default:
 		e = parse_or(P);
-		for (;;) {
-			if (accept(P, TK_BIND))
-				e = binary(P, OP_BIND, e, parse_seq_operand(P));
-			else if (accept(P, TK_THEN_OP))
-				e = binary(P, OP_THEN, e, parse_seq_operand(P));
-			else
+		for (int links = 0;; links++) {
+			BinOp op;
+			if (accept(P, TK_BIND)) {
+				op = OP_BIND;
+			} else if (accept(P, TK_THEN_OP)) {
+				op = OP_THEN;
+			} else {
+				leave_n(P, links);
 				break;
+			}
+			enter(P);
+			e = binary(P, op, e, parse_seq_operand(P));
 		}
 	}
 	leave(P);

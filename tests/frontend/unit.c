@@ -259,6 +259,13 @@ static void test_depth_limit(void)
 	deep("if a then ", "b", " else c", 50000, "ifs");
 	deep("f(", "1", ")", 100000, "calls");
 	deep("case x of | A -> ", "1", "", 50000, "cases");
+	/* operator chains are as deep as they are long */
+	deep("", "x", " && x", 100000, "&& chain");
+	deep("", "x", " || x", 100000, "|| chain");
+	deep("", "x", " ++ x", 100000, "++ chain");
+	deep("", "x", " >> x", 100000, ">> chain");
+	deep("", "x", ".f", 100000, "field chain");
+	deep("", "f", "(x)", 100000, "call chain");
 	/* patterns and types */
 	Arena a = {0};
 	Diags d;
