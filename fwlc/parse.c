@@ -1503,8 +1503,13 @@ Program *parse_program(const Source *src, Arena *a, Diags *d)
 					     tok_desc(P, t, b, sizeof b));
 			diag_note(d, g, &dc->span, "the %s starts here",
 				  decl_kind_name(dc->kind));
-			diag_help(d, g, "each declaration starts on a new "
-				  "line with its keyword");
+			if (t->kind == TK_BAR)
+				diag_help(d, g, "this '|' is left of the first "
+					  "arm's; the arms of one policy or case "
+					  "start in the same column");
+			else
+				diag_help(d, g, "each declaration starts on a "
+					  "new line with its keyword");
 			bail(P);
 		}
 		vec_push(&P->decls, dc);
