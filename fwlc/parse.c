@@ -170,6 +170,12 @@ static void expect_close(Parser *P, TokKind k, Span open, const char *what)
 			     "found %s", tok_kind_str(k), what, open.line,
 			     tok_desc(P, t, b, sizeof b));
 	diag_note(P->d, g, &open, "the %s was opened here", what);
+	if (!t->bol && (k == TK_RBRACE || k == TK_RPAREN || k == TK_RBRACKET) &&
+	    (t->kind == TK_LIT || t->kind == TK_IDENT || t->kind == TK_UIDENT ||
+	     t->kind == TK_LPAREN || t->kind == TK_LBRACE ||
+	     t->kind == TK_UNDERSCORE))
+		diag_help(P->d, g, "is a ',' missing before %s?",
+			  tok_desc(P, t, b, sizeof b));
 	bail(P);
 }
 
@@ -685,7 +691,10 @@ static Arm **parse_arms(Parser *P, int *narms, Span opener, const char *what)
 			expected(P, ERR_EXPECTED,
 				 a->guard ? "'->' after the guard"
 					  : "'->' or 'if' after the pattern",
-				 NULL);
+				 at(P, TK_ASSIGN) && peek(P, 1)->kind == TK_GT
+					 ? "arms are written | pattern -> result "
+					   "(or →), not =>"
+					 : NULL);
 		next(P);
 		a->body = parse_expr(P);
 		a->span = from(P, start);
