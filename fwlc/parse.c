@@ -1453,11 +1453,59 @@ static Decl *parse_decl(Parser *P)
 	return d;
 }
 
+/* Edit distance (insertions, deletions, substitutions), capped at 9. */
+static int edit_distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b);
+	int row[16] = {0};
+
+	if (la > 15 || lb > 15)
+		return 9;
+	for (int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (int i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* A declaration keyword close to a misspelt word, or NULL. */
+static const char *decl_kw_like(const char *w)
+{
+	static const char *const kws[] = {
+		"interface", "zone", "import", "let", "pattern", "flow",
+		"rule", "policy",
+	};
+	for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
+		if (edit_distance(w, kws[i]) <= (strlen(kws[i]) > 4 ? 2 : 1))
+			return kws[i];
+	return NULL;
+}
+
 /* Skip to the next declaration keyword at the start of a line. */
 static void recover(Parser *P)
 {
-	while (!at(P, TK_EOF) && !(CUR(P)->bol && is_decl_kw(CUR(P)->kind)))
+	for (;;) {
+		Token *t = CUR(P);
+		if (t->kind == TK_EOF || (t->bol && is_decl_kw(t->kind)))
+			return;
+		/* a misspelt keyword starting a line: report it too */
+		if (t->bol && t->span.col == 1 && t->kind == TK_IDENT &&
+		    decl_kw_like(t->name))
+			return;
 		next(P);
+	}
 }
 
 /* program = { decl } EOF */
@@ -1493,9 +1541,15 @@ Program *parse_program(const Source *src, Arena *a, Diags *d)
 			Diag *g = diag_error(d, t->span, ERR_EXPECTED_DECL,
 					     "expected a declaration, found %s",
 					     tok_desc(P, t, b, sizeof b));
-			diag_help(d, g, "declarations start with interface, "
-				  "zone, import, let, pattern, flow, rule or "
-				  "policy");
+			const char *like = t->kind == TK_IDENT
+						   ? decl_kw_like(t->name)
+						   : NULL;
+			if (like)
+				diag_help(d, g, "did you mean '%s'?", like);
+			else
+				diag_help(d, g, "declarations start with "
+					  "interface, zone, import, let, "
+					  "pattern, flow, rule or policy");
 			bail(P);
 		}
 		Decl *dc = parse_decl(P);
