@@ -894,11 +894,16 @@ static void print_iface_set(Buf *b, const Check *c, u128 lo, u128 hi,
 		bputs(b, "}");
 		return;
 	}
+	if ((int)hi >= other) {	/* includes undeclared ones: the rest */
+		bprintf(b, "%s ∉ {", which);
+		for (int i = 0; i < (int)lo; i++)
+			bprintf(b, "%s%s", i ? ", " : "", c->iface_names[i]);
+		bputs(b, "}");
+		return;
+	}
 	bprintf(b, "%s ∈ {", which);
 	for (u128 i = lo; i <= hi && (int)i < other; i++)
 		bprintf(b, "%s%s", i > lo ? ", " : "", c->iface_names[(int)i]);
-	if ((int)hi >= other)
-		bputs(b, ", ...");
 	bputs(b, "}");
 }
 
@@ -1073,10 +1078,78 @@ static const char *arm_label(Check *c, const CheckArm *arms, int i)
 			    arms[i].arm->span.line);
 }
 
-static void witnesses(Check *c, Diag *g, const BoxSet *r,
+/* Merge boxes equal in every dimension but one where they touch. */
+static void coalesce(BoxSet *r)
+{
+	bool changed = true;
+	while (changed && r->n <= 4096) {
+		changed = false;
+		for (int i = 0; i < r->n; i++)
+			for (int j = i + 1; j < r->n; j++) {
+				Box *a = &r->v[i], *b = &r->v[j];
+				int diff = -1, ndiff = 0;
+				for (int d = 0; d < NDIM && ndiff < 2; d++)
+					if (a->lo[d] != b->lo[d] ||
+					    a->hi[d] != b->hi[d]) {
+						diff = d;
+						ndiff++;
+					}
+				if (ndiff != 1)
+					continue;
+				int d = diff;
+				if (a->hi[d] != U128_MAX && a->hi[d] + 1 < b->lo[d])
+					continue;
+				if (b->hi[d] != U128_MAX && b->hi[d] + 1 < a->lo[d])
+					continue;
+				if (b->lo[d] < a->lo[d])
+					a->lo[d] = b->lo[d];
+				if (b->hi[d] > a->hi[d])
+					a->hi[d] = b->hi[d];
+				r->v[j] = r->v[--r->n];
+				changed = true;
+				j--;
+			}
+	}
+}
+
+/* Witnesses users read first: IPv4, then IPv6, then the rest. */
+static int l3_rank(const Box *b)
+{
+	static const int rank[4] = { 2, 0, 1, 3 };
+	return b->lo[DIM_L3] <= 3 ? rank[(int)b->lo[DIM_L3]] : 4;
+}
+
+static int proto_rank(const Box *b)
+{
+	if (b->lo[DIM_PROTO] != b->hi[DIM_PROTO])
+		return 4;
+	switch ((int)b->lo[DIM_PROTO]) {
+	case 6: return 0;
+	case 17: return 1;
+	case 1: case 58: return 2;
+	default: return 3;
+	}
+}
+
+static int box_order(const void *x, const void *y)
+{
+	const Box *a = x, *b = y;
+	if (l3_rank(a) != l3_rank(b))
+		return l3_rank(a) - l3_rank(b);
+	if (proto_rank(a) != proto_rank(b))
+		return proto_rank(a) - proto_rank(b);
+	for (int d = 0; d < NDIM; d++)
+		if (a->lo[d] != b->lo[d])
+			return a->lo[d] < b->lo[d] ? -1 : 1;
+	return 0;
+}
+
+static void witnesses(Check *c, Diag *g, BoxSet *r,
 		      void (*print)(Buf *, const Check *, const Box *))
 {
 	int shown = 0;
+	coalesce(r);
+	qsort(r->v, (size_t)r->n, sizeof(*r->v), box_order);
 	for (int i = 0; i < r->n && shown < MAX_WITNESSES; i++, shown++) {
 		char buf[1024];
 		Buf b = { buf, buf + sizeof(buf) };
@@ -1178,6 +1251,8 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 				continue;
 			BoxSet both = {0};
 			set_and(&both, &decided[j], &a->set);
+			qsort(both.v, (size_t)both.n, sizeof(*both.v),
+			      box_order);
 			char buf[1024];
 			Buf b = { buf, buf + sizeof(buf) };
 			buf[0] = 0;
@@ -1205,7 +1280,7 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		bool same = true;
 		for (int j = i + 1; j < narms && p.n && same; j++) {
 			CheckArm *b = &arms[j];
-			if (b->shadowed || !set_meets(&b->set, &p))
+			if (!set_meets(&b->set, &p))
 				continue;
 			if (!keys[j] || strcmp(keys[j], keys[i])) {
 				same = false;
