@@ -51,11 +51,16 @@ NodeInfo *node_info(Check *c, const void *node)
 		size_t ocap = c->ncap;
 		NodeInfo *old = c->nodes;
 		c->ncap = ocap ? ocap * 2 : 1024;
-		c->nodes = arena_alloc(c->a, c->ncap * sizeof(*c->nodes));
+		c->nodes = calloc(c->ncap, sizeof(*c->nodes));
+		if (!c->nodes) {
+			fprintf(stderr, "fwlc: out of memory\n");
+			exit(2);
+		}
 		c->nlen = 0;
 		for (size_t i = 0; i < ocap; i++)
 			if (old[i].node)
 				*node_info(c, old[i].node) = old[i];
+		free(old);
 	}
 	size_t i = ptr_hash(node) & (c->ncap - 1);
 	while (c->nodes[i].node && c->nodes[i].node != node)
@@ -2526,6 +2531,15 @@ Check *check_program(const Program *p, Arena *a, Diags *d)
  * Results for later passes
  */
 
+void check_free(Check *c)
+{
+	if (!c)
+		return;
+	free(c->nodes);
+	c->nodes = NULL;
+	c->ncap = c->nlen = 0;
+}
+
 const Ty *check_type_of(const Check *c, const Expr *e)
 {
 	NodeInfo *n = node_find(c, e);
@@ -2609,11 +2623,10 @@ int cmd_check(int argc, char **argv)
 	Program *p = cmd_load(path, &a, &d);
 	int rc = 2;
 	if (p) {
-		check_program(p, &a, &d);
+		Check *c = check_program(p, &a, &d);
 		diag_print(&d, stderr);
 		rc = diag_failed(&d) ? 1 : 0;
-		Check *dummy = NULL;
-		(void)dummy;
+		check_free(c);
 	}
 	diag_free(&d);
 	arena_free(&a);

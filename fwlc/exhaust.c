@@ -92,9 +92,17 @@ void box_cidr(Box *b, int dim, const IPAddr *ip)
 
 static inline bool box_meets(const Box *a, const Box *b)
 {
-	for (int d = 0; d < NDIM; d++)
+	/* the dimensions that tell boxes apart most often first */
+	static const int order[NDIM] = {
+		DIM_SRC, DIM_DPORT, DIM_DST, DIM_PROTO, DIM_L3, DIM_IIF,
+		DIM_OIF, DIM_CTSTATE, DIM_SPORT, DIM_ITYPE, DIM_ICODE,
+		DIM_CTDIR,
+	};
+	for (int k = 0; k < NDIM; k++) {
+		int d = order[k];
 		if (a->lo[d] > b->hi[d] || b->lo[d] > a->hi[d])
 			return false;
+	}
 	return true;
 }
 
@@ -130,26 +138,30 @@ static void box_minus(BoxSet *out, const Box *a, const Box *b)
 	}
 }
 
+/* r -= b, in place: boxes that miss b stay where they are. */
+static void set_minus_box(BoxSet *r, const Box *b)
+{
+	static BoxSet add;
+	int w = 0;
+	add.n = 0;
+	for (int i = 0; i < r->n; i++) {
+		if (!box_meets(&r->v[i], b))
+			r->v[w++] = r->v[i];
+		else
+			box_minus(&add, &r->v[i], b);
+	}
+	r->n = w;
+	for (int i = 0; i < add.n; i++)
+		boxes_push(r, &add.v[i]);
+	if (add.cap > 1 << 16)
+		boxes_free(&add);
+}
+
 /* r -= s */
 static void set_minus(BoxSet *r, const BoxSet *s)
 {
-	for (int k = 0; k < s->n && r->n; k++) {
-		const Box *b = &s->v[k];
-		int j = 0;
-		bool any = false;
-		for (; j < r->n; j++)
-			if (box_meets(&r->v[j], b)) {
-				any = true;
-				break;
-			}
-		if (!any)
-			continue;
-		BoxSet out = {0};
-		for (int i = 0; i < r->n; i++)
-			box_minus(&out, &r->v[i], b);
-		free(r->v);
-		*r = out;
-	}
+	for (int k = 0; k < s->n && r->n; k++)
+		set_minus_box(r, &s->v[k]);
 }
 
 static bool set_meets(const BoxSet *a, const BoxSet *b)
@@ -177,17 +189,6 @@ static void set_copy(BoxSet *out, const BoxSet *a)
 {
 	for (int i = 0; i < a->n; i++)
 		boxes_push(out, &a->v[i]);
-}
-
-/* Is a ⊆ union(b)? */
-static bool set_within(const BoxSet *a, const BoxSet *b)
-{
-	BoxSet r = {0};
-	set_copy(&r, a);
-	set_minus(&r, b);
-	bool in = r.n == 0;
-	boxes_free(&r);
-	return in;
 }
 
 /*
@@ -1161,8 +1162,10 @@ static void witnesses(Check *c, Diag *g, BoxSet *r,
 		diag_help(c->d, g, "and %d more", r->n - shown);
 }
 
-/* Which earlier covering arms cover arm i: the smallest set found by
-   dropping arms that are not needed. */
+/* Which earlier arms cover arm i: those that decide some of its packets
+   (each packet goes to the first covering arm that matches it), so the
+   list is exact: together they cover the arm, and none is superfluous
+   in first-match order. */
 static void report_shadowed(Check *c, CheckArm *arms, int i,
 			    const BoxSet *universe, const char *what)
 {
@@ -1170,24 +1173,12 @@ static void report_shadowed(Check *c, CheckArm *arms, int i,
 	set_and(&si, &arms[i].set, universe);
 	int *cand = xmalloc(sizeof(int) * (size_t)(i + 1));
 	int n = 0;
-	for (int j = 0; j < i; j++)
+	for (int j = 0; j < i && si.n; j++)
 		if (arms[j].exact && !arms[j].may_continue &&
-		    !arms[j].shadowed && set_meets(&arms[j].set, &si))
+		    !arms[j].shadowed && set_meets(&arms[j].set, &si)) {
 			cand[n++] = j;
-	/* drop the ones the others make unnecessary (last first) */
-	for (int k = n - 1; k >= 0 && n <= 256; k--) {
-		BoxSet rest = {0};
-		for (int m = 0; m < n; m++)
-			if (m != k)
-				set_copy(&rest, &arms[cand[m]].set);
-		bool still = set_within(&si, &rest);
-		boxes_free(&rest);
-		if (still) {
-			memmove(&cand[k], &cand[k + 1],
-				sizeof(int) * (size_t)(n - k - 1));
-			n--;
+			set_minus(&si, &arms[j].set);
 		}
-	}
 	Diag *g = diag_warning(c->d, arms[i].arm->pat->span, WARN_SHADOWED,
 			       "this arm never matches: %s cover%s every %s it "
 			       "matches", n == 1 ? "an earlier arm" :
@@ -1226,6 +1217,8 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 			set_minus(&r, &a->set);
 		}
 	}
+	if (getenv("FWL_CHECK_STATS"))
+		fprintf(stderr, "sweep: %d arms, %d boxes left\n", narms, r.n);
 	if (r.n) {
 		Diag *g = diag_error(c->d, at, ERR_NONEXHAUSTIVE, "%s",
 				     whole);

@@ -310,7 +310,7 @@ static void checker(const char *text, int n, struct answers *ans)
 	d.max_errors = 10000;
 	Source *src = source_from_mem(&a, "gen.fwl", text, strlen(text));
 	Program *p = parse_program(src, &a, &d);
-	check_program(p, &a, &d);
+	Check *c = check_program(p, &a, &d);
 	ans->exhaustive = 1;
 	memset(ans->shadowed, 0, sizeof(ans->shadowed));
 	memset(ans->redundant, 0, sizeof(ans->redundant));
@@ -328,6 +328,7 @@ static void checker(const char *text, int n, struct answers *ans)
 			ans->exhaustive = -1;
 		}
 	}
+	check_free(c);
 	diag_free(&d);
 	arena_free(&a);
 	source_forget_all();
