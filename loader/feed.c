@@ -542,13 +542,15 @@ static int read_map(struct plan *pl, char *err, size_t errlen)
 		memcpy(key, next, want);
 		prev = key;
 	}
+	if (!pl->nold)
+		return 0;
 	qsort(pl->old, pl->nold, sizeof(*pl->old), old_cmp);
 	/* A restarted walk may have seen keys twice. */
 	size_t out = 0;
 	for (size_t i = 0; i < pl->nold; i++)
 		if (!out || old_cmp(&pl->old[out - 1], &pl->old[i]))
 			pl->old[out++] = pl->old[i];
-	pl->nold = pl->nold ? out : 0;
+	pl->nold = out;
 	return 0;
 }
 

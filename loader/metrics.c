@@ -237,6 +237,7 @@ struct client {
 
 struct metrics_server {
 	int epfd, lfd, tfd, port;
+	int timeout_ms;
 	metrics_collect_fn collect;
 	void *arg;
 	struct metrics_server_stats stats;
@@ -344,6 +345,7 @@ struct metrics_server *metrics_server_new(const char *addr, bool allow_public,
 	}
 	m->collect = collect;
 	m->arg = arg;
+	m->timeout_ms = METRICS_TIMEOUT_MS;
 	for (int i = 0; i < METRICS_MAX_CLIENTS; i++)
 		m->cl[i].fd = -1;
 	m->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -398,6 +400,11 @@ void metrics_server_free(struct metrics_server *m)
 int metrics_server_fd(const struct metrics_server *m)
 {
 	return m->epfd;
+}
+
+void metrics_server_set_timeout(struct metrics_server *m, int ms)
+{
+	m->timeout_ms = ms > 0 ? ms : METRICS_TIMEOUT_MS;
 }
 
 int metrics_server_port(const struct metrics_server *m)
@@ -542,12 +549,17 @@ static void client_read(struct metrics_server *m, struct client *c)
 			client_close(m, c);
 			return;
 		}
+		/* Control bytes (a NUL, TLS spoken to us) end it early. */
+		for (ssize_t i = 0; i < n; i++) {
+			unsigned char ch = c->req[c->len + i];
+			if ((ch < 0x20 && ch != '\r' && ch != '\n' &&
+			     ch != '\t') || ch == 0x7f) {
+				respond_error(m, c, 400, "Bad Request", NULL);
+				return;
+			}
+		}
 		c->len += n;
 		c->req[c->len] = 0;
-		if (memchr(c->req, 0, c->len)) {
-			respond_error(m, c, 400, "Bad Request", NULL);
-			return;
-		}
 		if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n")) {
 			handle_request(m, c);
 			return;
@@ -609,7 +621,7 @@ static void accept_clients(struct metrics_server *m)
 		c->fd = fd;
 		c->state = CL_READ;
 		c->req[0] = 0;
-		c->deadline = mono_now() + METRICS_TIMEOUT_MS / 1e3;
+		c->deadline = mono_now() + m->timeout_ms / 1e3;
 		sb_init(&c->resp);
 		if (ep_add(m, fd, EPOLLIN, c - m->cl)) {
 			client_close(m, c);

@@ -83,6 +83,8 @@ void metrics_server_free(struct metrics_server *m);
 int metrics_server_fd(const struct metrics_server *m);
 /* Call when the fd is readable (or at any time): never blocks. */
 void metrics_server_dispatch(struct metrics_server *m);
+/* Time a client has to send its request (default METRICS_TIMEOUT_MS). */
+void metrics_server_set_timeout(struct metrics_server *m, int ms);
 /* The bound port (useful with port 0). */
 int metrics_server_port(const struct metrics_server *m);
 /* Requests answered so far, by class (for fwld's own metrics and tests). */

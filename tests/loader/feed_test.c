@@ -291,8 +291,9 @@ static char *dump_maps(char *buf, size_t len)
 			prev = key;
 		}
 	}
-	qsort(strs, n, sizeof(*strs), (int (*)(const void *,
-					       const void *))strcmp);
+	if (n)
+		qsort(strs, n, sizeof(*strs),
+		      (int (*)(const void *, const void *))strcmp);
 	buf[0] = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(buf);
