@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -56,17 +57,121 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* struct feed_entry is ordered family, address, length, all bytes and
+ * AF_INET < AF_INET6: its bytes compared as a big-endian number are the
+ * sort order. */
+_Static_assert(sizeof(struct feed_entry) == 18, "feed_entry has no padding");
+_Static_assert(AF_INET < AF_INET6, "IPv4 sorts first");
+
+static inline uint64_t load_be64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
+
+static inline int ecmp(const struct feed_entry *a, const struct feed_entry *b)
+{
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+	uint64_t p = load_be64(x), q = load_be64(y);
+	if (p != q)
+		return p < q ? -1 : 1;
+	p = load_be64(x + 8);
+	q = load_be64(y + 8);
+	if (p != q)
+		return p < q ? -1 : 1;
+	return ((x[16] << 8) | x[17]) - ((y[16] << 8) | y[17]);
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
-	const struct feed_entry *x = a, *y = b;
-	int c;
-	if (x->family != y->family)
-		return x->family == AF_INET ? -1 : 1;
-	c = memcmp(x->addr, y->addr, sizeof(x->addr));
-	if (c)
-		return c;
-	return (int)x->prefixlen - (int)y->prefixlen;
+	return ecmp(a, b);
 }
+
+/*
+ * Introsort over arrays of T whose member `e` (or T itself) is the
+ * feed_entry: quicksort with a median-of-three pivot, heapsort past a depth
+ * bound (no quadratic case for a hostile feed), insertion sort for short
+ * runs.  qsort() with a compare callback was two thirds of the parse time.
+ */
+#define DEFINE_SORT(NAME, T, KEY)					\
+static void NAME##_sift(T *v, size_t i, size_t n)			\
+{									\
+	for (;;) {							\
+		size_t c = 2 * i + 1;					\
+		if (c >= n)						\
+			return;						\
+		if (c + 1 < n && ecmp(KEY(&v[c]), KEY(&v[c + 1])) < 0)	\
+			c++;						\
+		if (ecmp(KEY(&v[i]), KEY(&v[c])) >= 0)			\
+			return;						\
+		T t = v[i]; v[i] = v[c]; v[c] = t;			\
+		i = c;							\
+	}								\
+}									\
+static void NAME##_intro(T *v, size_t n, int depth)			\
+{									\
+	while (n > 16) {						\
+		if (depth-- == 0) {					\
+			for (size_t i = n / 2; i-- > 0;)		\
+				NAME##_sift(v, i, n);			\
+			for (size_t k = n - 1; k > 0; k--) {		\
+				T t = v[0]; v[0] = v[k]; v[k] = t;	\
+				NAME##_sift(v, 0, k);			\
+			}						\
+			return;						\
+		}							\
+		size_t m = n / 2, i, j;					\
+		T t;							\
+		if (ecmp(KEY(&v[m]), KEY(&v[0])) < 0) {			\
+			t = v[m]; v[m] = v[0]; v[0] = t;		\
+		}							\
+		if (ecmp(KEY(&v[n - 1]), KEY(&v[m])) < 0) {		\
+			t = v[n - 1]; v[n - 1] = v[m]; v[m] = t;	\
+			if (ecmp(KEY(&v[m]), KEY(&v[0])) < 0) {		\
+				t = v[m]; v[m] = v[0]; v[0] = t;	\
+			}						\
+		}							\
+		T p = v[m];						\
+		/* Hoare: v[0..j] <= p <= v[j+1..n) */			\
+		for (i = 0, j = n - 1;; i++, j--) {			\
+			while (ecmp(KEY(&v[i]), KEY(&p)) < 0)		\
+				i++;					\
+			while (ecmp(KEY(&p), KEY(&v[j])) < 0)		\
+				j--;					\
+			if (i >= j)					\
+				break;					\
+			t = v[i]; v[i] = v[j]; v[j] = t;		\
+		}							\
+		/* Recurse into the smaller part: stack depth log n. */	\
+		if (j + 1 < n - j - 1) {				\
+			NAME##_intro(v, j + 1, depth);			\
+			v += j + 1;					\
+			n -= j + 1;					\
+		} else {						\
+			NAME##_intro(v + j + 1, n - j - 1, depth);	\
+			n = j + 1;					\
+		}							\
+	}								\
+	for (size_t i = 1; i < n; i++) {				\
+		T t = v[i];						\
+		size_t k = i;						\
+		for (; k > 0 && ecmp(KEY(&v[k - 1]), KEY(&t)) > 0; k--)	\
+			v[k] = v[k - 1];				\
+		v[k] = t;						\
+	}								\
+}									\
+static void NAME(T *v, size_t n)					\
+{									\
+	size_t i = 1;							\
+	while (i < n && ecmp(KEY(&v[i - 1]), KEY(&v[i])) <= 0)		\
+		i++;							\
+	if (i < n)	/* not already sorted, as many feeds are */	\
+		NAME##_intro(v, n, 2 * (64 - __builtin_clzll(n)));	\
+}
+
+#define SELF(x) (x)
+DEFINE_SORT(sort_entries, struct feed_entry, SELF)
 
 /* Sort and drop exact duplicates in place. */
 static void sort_dedup(struct feed_set *s)
@@ -74,9 +179,9 @@ static void sort_dedup(struct feed_set *s)
 	size_t out = 0;
 	if (!s->n)
 		return;
-	qsort(s->v, s->n, sizeof(*s->v), entry_cmp);
+	sort_entries(s->v, s->n);
 	for (size_t i = 1; i < s->n; i++) {
-		if (entry_cmp(&s->v[out], &s->v[i]) == 0)
+		if (ecmp(&s->v[out], &s->v[i]) == 0)
 			s->duplicates++;
 		else
 			s->v[++out] = s->v[i];
@@ -440,6 +545,7 @@ struct plan {
 	size_t nnew;
 	size_t done_update;		/* nw[0..done_update) are in */
 	size_t done_delete;		/* old[0..done_delete) handled */
+	bool single;			/* no batch operations: key by key */
 };
 
 static void make_key(const struct feed_entry *e, void *key)
@@ -453,9 +559,9 @@ static void make_key(const struct feed_entry *e, void *key)
 static const struct old_ent *find_old(const struct plan *pl, size_t *j,
 				      const struct feed_entry *e)
 {
-	while (*j < pl->nold && entry_cmp(&pl->old[*j].e, e) < 0)
+	while (*j < pl->nold && ecmp(&pl->old[*j].e, e) < 0)
 		(*j)++;
-	if (*j < pl->nold && entry_cmp(&pl->old[*j].e, e) == 0)
+	if (*j < pl->nold && ecmp(&pl->old[*j].e, e) == 0)
 		return &pl->old[*j];
 	return NULL;
 }
@@ -463,28 +569,96 @@ static const struct old_ent *find_old(const struct plan *pl, size_t *j,
 static bool in_new(const struct plan *pl, size_t *i,
 		   const struct feed_entry *e)
 {
-	while (*i < pl->nnew && entry_cmp(&pl->nw[*i], e) < 0)
+	while (*i < pl->nnew && ecmp(&pl->nw[*i], e) < 0)
 		(*i)++;
-	return *i < pl->nnew && entry_cmp(&pl->nw[*i], e) == 0;
+	return *i < pl->nnew && ecmp(&pl->nw[*i], e) == 0;
 }
 
-static int old_cmp(const void *a, const void *b)
+#define OLD_KEY(x) (&(x)->e)
+DEFINE_SORT(sort_old, struct old_ent, OLD_KEY)
+
+/*
+ * Batches: the kernel's generic batch operations (BPF_MAP_*_BATCH) run the
+ * same per-key update/delete as single calls, in order, so they keep the
+ * insert-first/delete-last guarantee while saving a syscall per key.  A
+ * kernel without them for LPM tries, and the step hook (which wants to see
+ * every single change), use one call per key.
+ */
+#define FEED_BATCH 4096
+
+struct batch {
+	uint8_t keys[FEED_BATCH * sizeof(struct fwl_feed_key6)];
+	struct fwl_feed_value vals[FEED_BATCH];
+	size_t idx[FEED_BATCH];		/* index in nw[] or old[] */
+	size_t n;
+};
+
+static bool batch_unsupported(int e)
 {
-	return entry_cmp(&((const struct old_ent *)a)->e,
-			 &((const struct old_ent *)b)->e);
+	return e == EINVAL || e == EOPNOTSUPP || e == 524 /* ENOTSUPP */;
+}
+
+/* Append what one lookup batch returned to pl->old. */
+static int add_old(struct plan *pl, const uint8_t *keys,
+		   const struct fwl_feed_value *vals, size_t n, size_t *cap)
+{
+	if (pl->nold + n > *cap) {
+		size_t c = *cap ? *cap : 1024;
+		while (c < pl->nold + n)
+			c *= 2;
+		void *v = realloc(pl->old, c * sizeof(*pl->old));
+		if (!v)
+			return -ENOMEM;
+		pl->old = v;
+		*cap = c;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct old_ent *o = &pl->old[pl->nold++];
+		const uint8_t *k = keys + i * pl->key_size;
+		uint32_t plen;
+		memcpy(&plen, k, 4);
+		memset(o, 0, sizeof(*o));
+		o->e.family = pl->family;
+		o->e.prefixlen = plen;
+		memcpy(o->e.addr, k + 4, pl->key_size - 4);
+		o->tag = vals[i].tag;
+	}
+	return 0;
+}
+
+/* The map's keys one syscall at a time (kernels without lookup batch). */
+static int read_keys_single(struct plan *pl, struct batch *b, size_t *cap,
+			    size_t limit)
+{
+	uint8_t prev[20];
+	void *pk = NULL;
+	size_t steps = 0;
+	for (;;) {
+		if (bpf_map_get_next_key(pl->fd, pk, b->keys))
+			return errno == ENOENT ? 0 : -errno;
+		if (++steps > limit)
+			return -EBUSY;
+		/* An exact key's lookup returns its own value. */
+		if (bpf_map_lookup_elem(pl->fd, b->keys, b->vals))
+			b->vals[0].tag = 0;
+		if (add_old(pl, b->keys, b->vals, 1, cap))
+			return -ENOMEM;
+		memcpy(prev, b->keys, pl->key_size);
+		pk = prev;
+	}
 }
 
 /* Check fd's type and layout, then read its contents into pl->old. */
-static int read_map(struct plan *pl, char *err, size_t errlen)
+static int read_map(struct plan *pl, struct batch *b, char *err,
+		    size_t errlen)
 {
 	struct bpf_map_info info;
 	uint32_t len = sizeof(info);
-	uint8_t key[20], next[20];
-	struct fwl_feed_value val;
-	size_t cap = 0, steps = 0;
+	uint8_t in[20], out[20];
+	size_t cap = 0, limit;
 	uint32_t want = pl->family == AF_INET ? sizeof(struct fwl_feed_key4)
 					      : sizeof(struct fwl_feed_key6);
-	void *prev = NULL;
+	int r = 0;
 
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(pl->fd, &info, &len)) {
@@ -503,54 +677,49 @@ static int read_map(struct plan *pl, char *err, size_t errlen)
 	}
 	pl->key_size = want;
 	pl->max_entries = info.max_entries;
-	for (;;) {
-		int r = bpf_map_get_next_key(pl->fd, prev, next);
-		if (r && errno == ENOENT)
+	/* Keys deleted behind our back restart the kernel's walk: bound it. */
+	limit = 2 * (size_t)pl->max_entries + 16;
+	for (void *pin = NULL;;) {
+		uint32_t cnt = FEED_BATCH;
+		int rc = bpf_map_lookup_batch(pl->fd, pin, out, b->keys,
+					      b->vals, &cnt, NULL);
+		int e = rc ? errno : 0;
+		if (rc && !pin && !cnt && batch_unsupported(e)) {
+			r = read_keys_single(pl, b, &cap, limit);
 			break;
-		if (r) {
-			set_err(err, errlen, "%s map '%s': reading keys: %s",
-				pl->fam, info.name, strerror(errno));
-			return -errno;
 		}
-		/* Keys deleted behind our back restart the walk; bound it. */
-		if (++steps > 2 * (size_t)pl->max_entries + 16) {
-			set_err(err, errlen, "%s map '%s' kept changing while "
-				"it was read (another writer?)", pl->fam,
-				info.name);
-			return -EBUSY;
+		if (rc && e != ENOENT) {
+			r = -e;
+			break;
 		}
-		if (pl->nold == cap) {
-			cap = cap ? cap * 2 : 1024;
-			void *v = realloc(pl->old, cap * sizeof(*pl->old));
-			if (!v) {
-				set_err(err, errlen, "out of memory reading "
-					"the %s map", pl->fam);
-				return -ENOMEM;
-			}
-			pl->old = v;
+		if (add_old(pl, b->keys, b->vals, cnt, &cap)) {
+			r = -ENOMEM;
+			break;
 		}
-		struct old_ent *o = &pl->old[pl->nold];
-		uint32_t plen;
-		memcpy(&plen, next, 4);
-		memset(o, 0, sizeof(*o));
-		o->e.family = pl->family;
-		o->e.prefixlen = plen;
-		memcpy(o->e.addr, next + 4, want - 4);
-		/* An exact key's lookup returns its own value. */
-		o->tag = bpf_map_lookup_elem(pl->fd, next, &val) ? 0 : val.tag;
-		pl->nold++;
-		memcpy(key, next, want);
-		prev = key;
+		if (rc)		/* ENOENT: the walk is complete */
+			break;
+		if (pl->nold > limit) {
+			r = -EBUSY;
+			break;
+		}
+		memcpy(in, out, want);
+		pin = in;
 	}
-	if (!pl->nold)
-		return 0;
-	qsort(pl->old, pl->nold, sizeof(*pl->old), old_cmp);
+	if (r == -EBUSY)
+		set_err(err, errlen, "%s map '%s' kept changing while it was "
+			"read (another writer?)", pl->fam, info.name);
+	else if (r)
+		set_err(err, errlen, "%s map '%s': reading its keys: %s",
+			pl->fam, info.name, strerror(-r));
+	if (r || !pl->nold)
+		return r;
+	sort_old(pl->old, pl->nold);
 	/* A restarted walk may have seen keys twice. */
-	size_t out = 0;
+	size_t n = 0;
 	for (size_t i = 0; i < pl->nold; i++)
-		if (!out || old_cmp(&pl->old[out - 1], &pl->old[i]))
-			pl->old[out++] = pl->old[i];
-	pl->nold = out;
+		if (!n || ecmp(&pl->old[n - 1].e, &pl->old[i].e))
+			pl->old[n++] = pl->old[i];
+	pl->nold = n;
 	return 0;
 }
 
@@ -572,73 +741,141 @@ static int del(const struct plan *pl, const struct feed_entry *e)
 	return 0;
 }
 
+/* Write b's keys (with values when vals); *done: how many are in.  A key
+ * already gone counts as deleted. */
+static int flush(struct plan *pl, struct batch *b, bool vals, size_t *done)
+{
+	size_t off = 0, ks = pl->key_size;
+	while (off < b->n && !pl->single) {
+		uint32_t cnt = b->n - off;
+		int rc = vals ? bpf_map_update_batch(pl->fd, b->keys + off * ks,
+						     b->vals + off, &cnt, NULL)
+			      : bpf_map_delete_batch(pl->fd, b->keys + off * ks,
+						     &cnt, NULL);
+		if (!rc) {
+			off = b->n;
+			break;
+		}
+		int e = errno;
+		if (!vals && e == ENOENT) {
+			off += cnt + 1;		/* skip the missing key */
+		} else if (!cnt && batch_unsupported(e)) {
+			pl->single = true;
+		} else {
+			*done = off + cnt;
+			return -e;
+		}
+	}
+	for (; off < b->n; off++) {
+		const uint8_t *k = b->keys + off * ks;
+		int rc = vals ? bpf_map_update_elem(pl->fd, k, &b->vals[off],
+						    BPF_ANY)
+			      : bpf_map_delete_elem(pl->fd, k);
+		if (rc && (vals || errno != ENOENT)) {
+			*done = off;
+			return -errno;
+		}
+	}
+	*done = b->n;
+	return 0;
+}
+
+/* Run b: on success the phase's progress moves past its last key, on
+ * failure to the key that failed; err names it. */
+static int run_batch(struct plan *pl, struct batch *b, bool update,
+		     char *err, size_t errlen)
+{
+	size_t done;
+	char eb[64];
+	if (!b->n)
+		return 0;
+	int r = flush(pl, b, update, &done);
+	size_t *progress = update ? &pl->done_update : &pl->done_delete;
+	if (!r) {
+		*progress = b->idx[b->n - 1] + 1;
+		b->n = 0;
+		return 0;
+	}
+	*progress = b->idx[done];
+	const struct feed_entry *e = update ? &pl->nw[b->idx[done]]
+					    : &pl->old[b->idx[done]].e;
+	set_err(err, errlen, "%s map: cannot %s %s: %s", pl->fam,
+		update ? "insert" : "delete",
+		feed_entry_str(e, eb, sizeof(eb)), strerror(-r));
+	b->n = 0;
+	return r;
+}
+
+static void queue(struct plan *pl, struct batch *b,
+		  const struct feed_entry *e, uint32_t tag, size_t idx)
+{
+	make_key(e, b->keys + b->n * pl->key_size);
+	b->vals[b->n].tag = tag;
+	b->idx[b->n++] = idx;
+}
+
 /* Phase 1: insert or rewrite every new entry. */
-static int plan_update(struct plan *pl, uint32_t tag, feed_step_fn step,
-		       void *arg, struct feed_apply_stats *st, char *err,
-		       size_t errlen)
+static int plan_update(struct plan *pl, struct batch *b, uint32_t tag,
+		       feed_step_fn step, void *arg,
+		       struct feed_apply_stats *st, char *err, size_t errlen)
 {
 	size_t j = 0;
-	char eb[64];
+	int r;
 	for (size_t i = 0; i < pl->nnew; i++) {
 		const struct old_ent *o = find_old(pl, &j, &pl->nw[i]);
 		if (o && o->tag == tag) {
 			st->unchanged++;
-			pl->done_update = i + 1;
 			continue;
 		}
-		int r = put(pl, &pl->nw[i], tag);
-		if (r) {
-			set_err(err, errlen, "%s map: cannot insert %s: %s",
-				pl->fam, feed_entry_str(&pl->nw[i], eb,
-							sizeof(eb)),
-				strerror(-r));
-			return r;
-		}
-		pl->done_update = i + 1;
+		queue(pl, b, &pl->nw[i], tag, i);
 		if (o)
 			st->updated++;
 		else
 			st->added++;
+		if (b->n == FEED_BATCH || step)
+			if ((r = run_batch(pl, b, true, err, errlen)))
+				return r;
 		if (step && step(arg, FEED_STEP_UPDATE, &pl->nw[i])) {
 			set_err(err, errlen, "update aborted by the step hook");
 			return -ECANCELED;
 		}
 	}
+	if ((r = run_batch(pl, b, true, err, errlen)))
+		return r;
+	pl->done_update = pl->nnew;
 	return 0;
 }
 
 /* Phase 2: delete the old entries that are not in the new set. */
-static int plan_delete(struct plan *pl, feed_step_fn step, void *arg,
-		       struct feed_apply_stats *st, char *err, size_t errlen)
+static int plan_delete(struct plan *pl, struct batch *b, feed_step_fn step,
+		       void *arg, struct feed_apply_stats *st, char *err,
+		       size_t errlen)
 {
 	size_t i = 0;
-	char eb[64];
+	int r;
 	for (size_t k = 0; k < pl->nold; k++) {
-		if (in_new(pl, &i, &pl->old[k].e)) {
-			pl->done_delete = k + 1;
+		if (in_new(pl, &i, &pl->old[k].e))
 			continue;
-		}
-		int r = del(pl, &pl->old[k].e);
-		if (r) {
-			set_err(err, errlen, "%s map: cannot delete %s: %s",
-				pl->fam, feed_entry_str(&pl->old[k].e, eb,
-							sizeof(eb)),
-				strerror(-r));
-			return r;
-		}
-		pl->done_delete = k + 1;
+		queue(pl, b, &pl->old[k].e, 0, k);
 		st->removed++;
+		if (b->n == FEED_BATCH || step)
+			if ((r = run_batch(pl, b, false, err, errlen)))
+				return r;
 		if (step && step(arg, FEED_STEP_DELETE, &pl->old[k].e)) {
 			set_err(err, errlen, "update aborted by the step hook");
 			return -ECANCELED;
 		}
 	}
+	if ((r = run_batch(pl, b, false, err, errlen)))
+		return r;
+	pl->done_delete = pl->nold;
 	return 0;
 }
 
 /* Undo what phases 1 and 2 did, in the same safe order: put back deleted
  * and rewritten old entries first, then remove the added ones. */
-static int plan_rollback(struct plan *pl, feed_step_fn step, void *arg)
+static int plan_rollback(struct plan *pl, uint32_t tag, feed_step_fn step,
+			 void *arg)
 {
 	size_t i = 0, j = 0;
 	int bad = 0;
@@ -651,6 +888,8 @@ static int plan_rollback(struct plan *pl, feed_step_fn step, void *arg)
 	}
 	for (size_t n = 0; n < pl->done_update; n++) {
 		const struct old_ent *o = find_old(pl, &j, &pl->nw[n]);
+		if (o && o->tag == tag)
+			continue;	/* never touched */
 		if (o)
 			bad |= put(pl, &o->e, o->tag);
 		else
@@ -676,6 +915,7 @@ int feed_apply(int fd4, int fd6, const struct feed_set *s, uint32_t tag,
 	       struct feed_apply_stats *st, char *err, size_t errlen)
 {
 	struct feed_apply_stats dummy;
+	struct batch *b;
 	struct plan pl[2] = {
 		{ .fd = fd4, .family = AF_INET, .fam = "IPv4",
 		  .nw = s->v, .nnew = s->n4 },
@@ -695,10 +935,16 @@ int feed_apply(int fd4, int fd6, const struct feed_set *s, uint32_t tag,
 			return -EINVAL;
 		}
 	}
+	b = malloc(sizeof(*b));
+	if (!b) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	b->n = 0;
 	for (k = 0; k < 2; k++) {
 		if (pl[k].fd < 0)
 			continue;
-		if ((r = read_map(&pl[k], err, errlen)))
+		if ((r = read_map(&pl[k], b, err, errlen)))
 			goto out;
 		st->before += pl[k].nold;
 		size_t u = union_size(&pl[k]);
@@ -715,18 +961,20 @@ int feed_apply(int fd4, int fd6, const struct feed_set *s, uint32_t tag,
 	phase = 1;
 	for (k = 0; k < 2; k++)
 		if (pl[k].fd >= 0 &&
-		    (r = plan_update(&pl[k], tag, step, step_arg, st, err,
+		    (r = plan_update(&pl[k], b, tag, step, step_arg, st, err,
 				     errlen)))
 			goto out;
 	for (k = 0; k < 2; k++)
 		if (pl[k].fd >= 0 &&
-		    (r = plan_delete(&pl[k], step, step_arg, st, err, errlen)))
+		    (r = plan_delete(&pl[k], b, step, step_arg, st, err,
+				     errlen)))
 			goto out;
 out:
 	if (r && phase) {
 		for (k = 0; k < 2; k++) {
 			if (pl[k].fd >= 0 &&
-			    plan_rollback(&pl[k], step, step_arg)) {
+			    plan_rollback(&pl[k], tag, step, step_arg) &&
+			    err && errlen) {
 				size_t l = strlen(err);
 				set_err(err + l, errlen - l, "; restoring the "
 					"old %s contents failed too",
@@ -736,6 +984,7 @@ out:
 	}
 	free(pl[0].old);
 	free(pl[1].old);
+	free(b);
 	return r;
 }
 

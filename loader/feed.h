@@ -30,10 +30,11 @@
 
 struct metrics_out;
 
-/* One prefix.  16 + 2 bytes; IPv4 uses addr[0..3], the rest stays zero. */
+/* One prefix, 18 bytes; IPv4 uses addr[0..3], the rest stays zero.  The
+ * field order is the sort order (feed.c compares entries with memcmp). */
 struct feed_entry {
-	uint8_t addr[16];	/* network order, host bits zero */
 	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network order, host bits zero */
 	uint8_t prefixlen;	/* 0..32 or 0..128 */
 };
 
