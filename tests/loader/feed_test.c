@@ -512,6 +512,33 @@ static void test_feed_failure_rolls_back(void)
 	}
 }
 
+/* A real kernel failure in the middle of a batch: the trie refuses an
+ * IPv4 key longer than /32 (a set not made by the parser), after it took
+ * the keys before it in the same batch call.  All are taken back out. */
+static void test_feed_kernel_failure_mid_batch_rolls_back(void)
+{
+	char err[512], before[8192], after[8192];
+	struct feed_apply_stats st;
+	struct feed_set s;
+	struct strbuf text;
+
+	new_maps(8192);
+	apply_text(old_set, 1, NULL, NULL, &st, err);
+	dump_maps(before, sizeof(before));
+	sb_init(&text);
+	for (int i = 0; i < 3000; i++)	/* fills most of one batch */
+		sb_printf(&text, "100.%d.%d.0/24\n", i / 256, i % 256);
+	CHECK_INT(parse(text.s, &s, err), 0);
+	sb_free(&text);
+	s.v[2000].prefixlen = 40;	/* sorted position stays the same */
+	CHECK_INT(feed_apply(map4, map6, &s, 1, NULL, NULL, &st, err,
+			     sizeof(err)), -EINVAL);
+	CHECK_STR(err, "IPv4 map: cannot insert 100.7.208.0/40: Invalid "
+		       "argument");
+	CHECK_STR(dump_maps(after, sizeof(after)), before);
+	feed_set_free(&s);
+}
+
 /* The same promise under a concurrent reader: a thread looks up addresses
  * of old ∩ new while the maps swap back and forth. */
 static atomic_int reader_stop;
@@ -760,6 +787,7 @@ int main(void)
 	RUN(test_feed_apply_capacity);
 	RUN(test_feed_swap_has_no_window);
 	RUN(test_feed_failure_rolls_back);
+	RUN(test_feed_kernel_failure_mid_batch_rolls_back);
 	RUN(test_feed_swap_under_concurrent_lookups);
 	RUN(test_feed_watch_events);
 	RUN(test_feed_watch_interval);

@@ -3,10 +3,14 @@
  * real HTTP requests over loopback. */
 #include "loader/log.h"
 #include "loader/metrics.h"
+#include "loader/stats.h"
 #include "loader/strbuf.h"
+#include "maps/counters.h"
 #include "tests/lib/check.h"
 
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -455,6 +459,83 @@ static void test_metrics_loopback_only(void)
 	metrics_server_free(m);
 }
 
+/* fwld's families from a real per-CPU counter map (needs root). */
+static void test_stats_rule_and_policy_families(void)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct fwl_rule_counter *vals = calloc(ncpu, sizeof(*vals));
+	struct bundle_rule rules[2] = {
+		{ .id = 100, .name = (char *)"input/1",
+		  .policy = (char *)"input", .action = (char *)"Allow" },
+		{ .id = 200, .name = (char *)"input/2",
+		  .policy = (char *)"input", .action = (char *)"Drop" },
+	};
+	struct bundle b = { .hash = (char *)"9f1c0c3a5e2b7d41",
+			    .source = (char *)"examples/a \"b\".fwl",
+			    .rules = rules, .nrules = 2 };
+	struct reload_stats rs = { 0 };
+	struct strbuf sb;
+	struct metrics_out out;
+	uint32_t id = 100;
+	uint64_t p, by;
+
+	int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "test_rule_stats",
+				4, sizeof(*vals), 16, NULL);
+	CHECK(fd >= 0, "per-CPU map: %s (needs root)", strerror(errno));
+	for (int c = 0; c < ncpu; c++)
+		vals[c] = (struct fwl_rule_counter){ c + 3, 100 * (c + 3) };
+	CHECK_INT(bpf_map_update_elem(fd, &id, vals, BPF_ANY), 0);
+	uint64_t want_p = 0, want_b = 0;
+	for (int c = 0; c < ncpu; c++) {
+		want_p += c + 3;
+		want_b += 100 * (c + 3);
+	}
+	CHECK_INT(stats_rule_counter(fd, 100, &p, &by), 0);
+	CHECK(p == want_p && by == want_b, "sums %llu %llu",
+	      (unsigned long long)p, (unsigned long long)by);
+	CHECK_INT(stats_rule_counter(fd, 200, &p, &by), -ENOENT);
+	CHECK(p == 0 && by == 0, "missing rule not zero");
+
+	sb_init(&sb);
+	metrics_out_init(&out, &sb);
+	stats_metrics_rules(&out, &b, fd);
+	stats_metrics_policy(&out, &b, 1700000000);
+	reload_stats_add(&rs, RELOAD_OK, 0.25);
+	reload_stats_add(&rs, RELOAD_COMPILE, 0.5);
+	reload_stats_add(&rs, RELOAD_OK, 0.125);
+	stats_metrics_reloads(&out, &rs);
+	CHECK_INT(out.errors, 0);
+	char line[256];
+	snprintf(line, sizeof(line), "fwl_rule_packets_total{rule=\"input/1\","
+		 "policy=\"input\",action=\"Allow\",id=\"100\"} %llu\n",
+		 (unsigned long long)want_p);
+	CHECK(strstr(sb.s, line) != NULL, "no '%s' in:\n%s", line, sb.s);
+	snprintf(line, sizeof(line), "fwl_rule_bytes_total{rule=\"input/1\","
+		 "policy=\"input\",action=\"Allow\",id=\"100\"} %llu\n",
+		 (unsigned long long)want_b);
+	CHECK(strstr(sb.s, line) != NULL, "no '%s' in:\n%s", line, sb.s);
+	CHECK(strstr(sb.s, "fwl_rule_packets_total{rule=\"input/2\",policy="
+			   "\"input\",action=\"Drop\",id=\"200\"} 0\n"),
+	      "rule 2:\n%s", sb.s);
+	CHECK(strstr(sb.s, "fwl_policy_info{hash=\"9f1c0c3a5e2b7d41\","
+			   "source=\"examples/a \\\"b\\\".fwl\"} 1\n"),
+	      "policy info:\n%s", sb.s);
+	CHECK(strstr(sb.s, "fwl_policy_loaded_timestamp_seconds 1700000000\n"),
+	      "loaded at:\n%s", sb.s);
+	CHECK(strstr(sb.s, "fwl_reloads_total{result=\"ok\"} 2\n") &&
+		      strstr(sb.s, "fwl_reloads_total{result=\"compile_error\"} "
+				   "1\n") &&
+		      strstr(sb.s, "fwl_reloads_total{result=\"attach_error\"} "
+				   "0\n"),
+	      "reloads:\n%s", sb.s);
+	CHECK(strstr(sb.s, "fwl_reload_duration_seconds 0.125\n"),
+	      "duration:\n%s", sb.s);
+	sb_free(&sb);
+	free(vals);
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	log_max_level = LOG_LVL_ERR;
@@ -465,5 +546,6 @@ int main(void)
 	RUN(test_metrics_http_slow_client);
 	RUN(test_metrics_http_client_bound);
 	RUN(test_metrics_loopback_only);
+	RUN(test_stats_rule_and_policy_families);
 	return check_done();
 }
