@@ -18,12 +18,13 @@
 int cmd_parse(int argc, char **argv);	/* parse.c's front end: main.c */
 int cmd_fmt(int argc, char **argv);	/* fmt.c */
 int cmd_build(int argc, char **argv);	/* cmd_build.c: compile a bundle */
+int cmd_check(int argc, char **argv);	/* check.c: the semantic checks */
 
 /*
  * Helpers for commands (main.c).
  *
  * cmd_load: read and parse a file.  I/O errors are reported to stderr as
- * "fwlc: cannot read 'x': reason" and give NULL; syntax errors are left in
+ * "x: error[E0900]: cannot read the file: reason" and give NULL; syntax errors are left in
  * d (the Program is still returned, without the declarations that failed).
  */
 Program *cmd_load(const char *path, Arena *a, Diags *d);
@@ -34,5 +35,10 @@ Program *cmd_load(const char *path, Arena *a, Diags *d);
  * arg is not a common option, -1 after printing a usage error).
  */
 int cmd_common_opt(Diags *d, int argc, char **argv, int i);
+
+/* Seconds since an arbitrary start (monotonic), for --stats. */
+double cmd_now(void);
+/* Print "fwlc: STAGE S s" lines and the peak RSS to stderr (--stats). */
+void cmd_stats(const char *stage, double seconds);
 
 #endif

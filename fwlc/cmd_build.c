@@ -18,11 +18,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fwlc/check.h"
 #include "fwlc/cmd.h"
 #include "fwlc/gen_bpf.h"
 #include "fwlc/lower.h"
 #include "fwlc/manifest.h"
 #include "fwlc/parse.h"
+#include "maps/counters.h"
 
 #ifndef FWL_SRCDIR
 #define FWL_SRCDIR "/usr/local/share/fwl"
@@ -121,7 +123,9 @@ static int build(const struct build_opts *o)
 		{ "fwl_ingress", "xdp" },
 	};
 	static const struct manifest_map maps[] = {
-		{ "fwl_rule_stats", "FLOW", 1 },
+		{ "fwl_rule_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
+		{ "fwl_drop_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
+		{ "fwl_named_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 	};
 	char c_path[PATH_MAX], o_path[PATH_MAX], m_path[PATH_MAX];
 	struct ir_prog ir;
@@ -136,12 +140,17 @@ static int build(const struct build_opts *o)
 			strerror(errno));
 		goto out;
 	}
+	/* The pipeline: each stage runs only on what the last one passed. */
 	Program *prog = parse_program(src, &arena, &diags);
-	if (diag_failed(&diags) ||
+	Check *chk = diag_failed(&diags) ? NULL
+					 : check_program(prog, &arena, &diags);
+	if (!chk || diag_failed(&diags) ||
 	    lower_program(prog, &arena, &diags, &ir) || diag_failed(&diags)) {
 		diag_print(&diags, stderr);
 		goto out;
 	}
+	if (diags.n)	/* warnings only: shown, the build goes on */
+		diag_print(&diags, stderr);
 	if (mkdir(o->out, 0755) == 0)
 		made_dir = 1;
 	else if (errno != EEXIST) {
@@ -154,8 +163,9 @@ static int build(const struct build_opts *o)
 	snprintf(m_path, sizeof(m_path), "%s/manifest.json", o->out);
 	struct manifest m = {
 		.ir = &ir, .object = "policy.bpf.o",
-		.counters_map = "fwl_rule_stats",
-		.progs = progs, .nprogs = 1, .maps = maps, .nmaps = 1,
+		.counters_map = "fwl_rule_cnt",
+		.progs = progs, .nprogs = 1, .maps = maps,
+		.nmaps = sizeof(maps) / sizeof(*maps),
 	};
 	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
 	    write_file(m_path, emit_manifest, &m)) {

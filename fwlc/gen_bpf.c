@@ -19,7 +19,7 @@ static const char *const field_expr[] = {
 	[IRF_ICMP_TYPE] = "p->icmp_type",
 	[IRF_ICMP_CODE] = "p->icmp_code",
 	[IRF_IIF] = "p->ifindex",
-	[IRF_OIF] = "p->oif",
+	[IRF_OIF] = "m->oif",
 };
 
 static const char *const hook_fn[] = {
@@ -125,7 +125,7 @@ static void emit_arm(FILE *f, const struct ir_policy *pol,
 		a->rule_id);
 	switch (a->action) {
 	case IR_ALLOW:
-		fputs("\t\treturn FWL_VERDICT_ALLOW;\n", f);
+		fputs("\t\treturn FWL_VERDICT_PASS;\n", f);
 		break;
 	case IR_DROP:
 		fputs("\t\treturn FWL_VERDICT_DROP;\n", f);
@@ -141,7 +141,7 @@ static void emit_policy(FILE *f, const struct ir_policy *pol)
 {
 	fprintf(f, "/* policy %s, hook %s */\n"
 		   "static __always_inline int fwl_policy_%s(struct fwl_pkt "
-		   "*p)\n{\n",
+		   "*p,\n\t\t\t\t\t      struct fwl_md *m)\n{\n",
 		pol->name, ir_hook_name(pol->hook), pol->name);
 	for (int i = 0; i < pol->narms; i++)
 		emit_arm(f, pol, &pol->arms[i]);
@@ -174,17 +174,17 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		up[k] = 0;
 		fprintf(f, "#define FWL_HOOK_%s 1\n"
 			   "static __always_inline int fwl_hook_%s(struct "
-			   "fwl_pkt *p)\n{\n",
+			   "fwl_pkt *p, struct fwl_md *m)\n{\n",
 			up, hook_fn[h]);
 		for (int i = 0; i < ir->npolicies; i++) {
 			if (ir->policies[i].hook != (enum ir_hook)h)
 				continue;
-			fprintf(f, "\tif (fwl_policy_%s(p) == "
+			fprintf(f, "\tif (fwl_policy_%s(p, m) == "
 				   "FWL_VERDICT_DROP)\n"
 				   "\t\treturn FWL_VERDICT_DROP;\n",
 				ir->policies[i].name);
 		}
-		fputs("\treturn FWL_VERDICT_ALLOW;\n}\n\n", f);
+		fputs("\treturn FWL_VERDICT_PASS;\n}\n\n", f);
 	}
 	fputs("#include \"ingress.h\"\n", f);
 	return ferror(f) ? -EIO : 0;

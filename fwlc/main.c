@@ -22,10 +22,12 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{"parse", cmd_parse, "FILE [--dump-ast]  parse only; --dump-ast prints "
-			     "the AST with spans"},
-	{"fmt", cmd_fmt, "FILE [--check] [-w]  print in canonical form; "
-			 "--check: fail if not canonical; -w: rewrite FILE"},
+	{"parse", cmd_parse, "FILE [--dump-ast] [--stats]  parse only; "
+			     "--dump-ast prints the AST with spans"},
+	{"fmt", cmd_fmt, "FILE [--check] [-w] [--stats]  print in canonical "
+			 "form; --check: fail if not canonical; -w: rewrite"},
+	{"check", cmd_check, "FILE [--Werror] [--format json]  check names, "
+			     "types, effects, hooks and pattern coverage"},
 	{"build", cmd_build, "FILE -o DIR  compile to a bundle: BPF object, "
 			     "generated C, manifest.json"},
 	{"help", cmd_help, "  this list"},
@@ -44,50 +46,6 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-Program *cmd_load(const char *path, Arena *a, Diags *d)
-{
-	Source *src = source_read(a, path);
-
-	if (!src) {
-		fprintf(stderr, "fwlc: cannot read '%s': %s\n", path,
-			errno == EFBIG ? "file is 4 GiB or larger"
-				       : strerror(errno));
-		return NULL;
-	}
-	return parse_program(src, a, d);
-}
-
-int cmd_common_opt(Diags *d, int argc, char **argv, int i)
-{
-	const char *a = argv[i];
-
-	if (strcmp(a, "--Werror") == 0) {
-		d->werror = true;
-		return 1;
-	}
-	if (strncmp(a, "--format", 8) == 0) {
-		const char *v = NULL;
-		int used = 1;
-		if (a[8] == '=') {
-			v = a + 9;
-		} else if (a[8] == '\0' && i + 1 < argc) {
-			v = argv[i + 1];
-			used = 2;
-		}
-		if (v && strcmp(v, "json") == 0) {
-			d->format = DIAG_JSON;
-			return used;
-		}
-		if (v && strcmp(v, "text") == 0) {
-			d->format = DIAG_TEXT;
-			return used;
-		}
-		fprintf(stderr, "fwlc: --format takes 'text' or 'json'\n");
-		return -1;
-	}
-	return 0;
-}
-
 static void usage_of(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
@@ -100,7 +58,7 @@ static void usage_of(const char *name)
 int cmd_parse(int argc, char **argv)
 {
 	const char *path = NULL;
-	bool dump = false;
+	bool dump = false, stats = false;
 	Diags d;
 	Arena a = {0};
 
@@ -113,6 +71,8 @@ int cmd_parse(int argc, char **argv)
 			i += n - 1;
 		} else if (strcmp(argv[i], "--dump-ast") == 0) {
 			dump = true;
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			stats = true;
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
 			usage_of("parse");
@@ -133,7 +93,10 @@ int cmd_parse(int argc, char **argv)
 		usage_of("parse");
 		return 2;
 	}
+	double t0 = cmd_now();
 	Program *p = cmd_load(path, &a, &d);
+	if (stats && p)
+		cmd_stats("parse", cmd_now() - t0);
 	int rc = 2;
 	if (p) {
 		if (dump)

@@ -54,8 +54,10 @@ struct fwld {
 	struct bundle bundle;	/* the active policy */
 	struct bpf_object *obj;
 	time_t loaded_at;
-	char bundle_path[PATH_MAX];
+	char bundle_path[PATH_MAX];	/* RUN_DIR/bundle (--policy) */
+	char policy_buf[PATH_MAX];	/* the policy file now enforcing */
 	char sock_path[PATH_MAX];
+	unsigned reloads_ok, reloads_failed;
 };
 
 /* Options, one row each: the --help text is generated from this table. */
@@ -189,29 +191,58 @@ static const char *find_fwlc(const struct fwld *d, char *buf, size_t len)
 	return "fwlc";
 }
 
-/* Run `fwlc build POLICY -o OUT`; fwlc's diagnostics go to our stderr. */
-static int compile_policy(struct fwld *d, const char *out)
+/* Run `fwlc build POLICY -o OUT`.  fwlc's messages (diagnostics with
+ * source lines) are collected into why, for the log and for the reply to
+ * `fwlctl reload`. */
+static int compile_policy(struct fwld *d, const char *policy, const char *out,
+			  struct strbuf *why)
 {
-	char fwlc_buf[PATH_MAX];
+	char fwlc_buf[PATH_MAX], buf[4096];
 	const char *fwlc = find_fwlc(d, fwlc_buf, sizeof(fwlc_buf));
-	int status;
-	pid_t pid = fork();
-	if (pid < 0)
+	int status, p[2];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC))
 		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
 	if (pid == 0) {
-		execlp(fwlc, fwlc, "build", d->policy, "-o", out, (char *)NULL);
-		fprintf(stderr, "fwld: error: cannot run %s: %s\n", fwlc,
-			strerror(errno));
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execlp(fwlc, fwlc, "build", policy, "-o", out, (char *)NULL);
+		fprintf(stderr, "cannot run %s: %s\n", fwlc, strerror(errno));
 		_exit(127);
 	}
+	close(p[1]);
+	while ((n = read(p[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && why->len < 64 * 1024)
+			sb_printf(why, "%.*s", (int)n, buf);
+	close(p[0]);
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_err("policy %s did not compile (fwlc's messages are above); "
-			"nothing was changed", d->policy);
+		sb_printf(why, "policy %s did not compile; nothing was "
+			  "changed\n", policy);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Remove a bundle directory fwld wrote (its known files, then itself). */
+static void remove_bundle_dir(const char *dir)
+{
+	static const char *const files[] = { "policy.bpf.c", "policy.bpf.o",
+					     "manifest.json" };
+	char path[PATH_MAX + 32];
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -253,11 +284,12 @@ static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 	}
 }
 
-/* Compile (if needed), load, pin and attach: the whole commit.  On failure
- * nothing that was enforcing before has changed. */
-static int load_policy(struct fwld *d)
+/* Compile (if needed), load, pin and attach: the whole commit.  policy is
+ * the file to compile, or NULL to load d->bundle_dir.  On failure nothing
+ * that was enforcing before has changed, and why says what went wrong. */
+static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 {
-	char err[512] = "";
+	char err[512] = "", new_dir[PATH_MAX];
 	struct bundle b;
 	struct bpf_object *obj = NULL;
 	const char *dir = d->bundle_dir;
@@ -268,20 +300,23 @@ static int load_policy(struct fwld *d)
 	 * pin or attachment exists. */
 	for (i = 0; i < d->nifaces; i++) {
 		if (!if_nametoindex(d->ifaces[i].name)) {
-			log_err("no interface '%s' in this network namespace; "
-				"nothing was changed", d->ifaces[i].name);
+			sb_printf(why, "no interface '%s' in this network "
+				  "namespace; nothing was changed\n",
+				  d->ifaces[i].name);
 			return -ENODEV;
 		}
 	}
-	if (d->policy) {
-		snprintf(d->bundle_path, sizeof(d->bundle_path), "%s/bundle",
+	if (policy) {
+		/* Build beside the active bundle, never over it. */
+		snprintf(new_dir, sizeof(new_dir), "%s/bundle.new",
 			 d->run_dir);
-		if ((r = compile_policy(d, d->bundle_path)))
+		remove_bundle_dir(new_dir);
+		if ((r = compile_policy(d, policy, new_dir, why)))
 			return r;
-		dir = d->bundle_path;
+		dir = new_dir;
 	}
 	if ((r = bundle_load(dir, &b, err, sizeof(err)))) {
-		log_err("%s", err);
+		sb_printf(why, "%s\n", err);
 		return r;
 	}
 	for (i = 0; i < b.nmaps && i < 64; i++) {
@@ -308,15 +343,30 @@ static int load_policy(struct fwld *d)
 	}
 	if ((r = dp_pin_policy_maps(&b, obj, d->pin_dir, err, sizeof(err))))
 		log_warn("%s", err);	/* inspection only; still enforcing */
+	/* Committed: the old program goes when its last reference does. */
 	if (d->obj)
 		bpf_object__close(d->obj);
 	bundle_free(&d->bundle);
+	if (policy) {
+		snprintf(d->bundle_path, sizeof(d->bundle_path), "%s/bundle",
+			 d->run_dir);
+		remove_bundle_dir(d->bundle_path);
+		if (rename(new_dir, d->bundle_path))
+			log_warn("cannot rename %s: %s", new_dir,
+				 strerror(errno));
+		free(b.dir);
+		b.dir = strdup(d->bundle_path);
+		if (policy != d->policy_buf)
+			snprintf(d->policy_buf, sizeof(d->policy_buf), "%s",
+				 policy);
+	}
 	d->obj = obj;
 	d->bundle = b;
 	d->loaded_at = time(NULL);
+	d->reloads_ok++;
 	return 0;
 fail:
-	log_err("%s", err);
+	sb_printf(why, "%s\n", err);
 	/* Undo only what this load did: switch links back to the old
 	 * program, remove links and map pins that did not exist before. */
 	for (int j = 0; j < i; j++)
@@ -333,6 +383,37 @@ fail:
 	if (obj)
 		bpf_object__close(obj);
 	bundle_free(&b);
+	if (policy)
+		remove_bundle_dir(new_dir);
+	return r;
+}
+
+/* Load (or reload) and log the outcome; the reply for fwlctl, if any. */
+static int commit_policy(struct fwld *d, const char *policy,
+			 struct strbuf *reply)
+{
+	struct strbuf why;
+	sb_init(&why);
+	int r = load_policy(d, policy, &why);
+	if (r) {
+		d->reloads_failed++;
+		/* fwlc's diagnostics are multi-line: log them as they are. */
+		log_err("%s%s", why.len ? "\n" : "", why.s);
+		if (reply) {
+			sb_printf(reply, "{\"ok\": false, \"error\": ");
+			sb_json_str(reply, why.s);
+			sb_printf(reply, ", \"active_policy_hash\": ");
+			sb_json_str(reply, d->bundle.hash ? d->bundle.hash
+							  : "none");
+			sb_printf(reply, "}\n");
+		}
+	} else if (reply) {
+		sb_printf(reply, "{\"ok\": true, \"policy_hash\": ");
+		sb_json_str(reply, d->bundle.hash);
+		sb_printf(reply, ", \"loaded_at\": %lld}\n",
+			  (long long)d->loaded_at);
+	}
+	sb_free(&why);
 	return r;
 }
 
@@ -340,7 +421,7 @@ fail:
 static void rule_counter(int fd, __u32 id, __u64 *packets, __u64 *bytes)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct fwl_rule_counter vals[ncpu > 0 ? ncpu : 1];
+	struct fwl_count vals[ncpu > 0 ? ncpu : 1];
 	*packets = *bytes = 0;
 	if (fd < 0 || ncpu <= 0 || bpf_map_lookup_elem(fd, &id, vals))
 		return;
@@ -412,7 +493,13 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		reply_stats(d, out);
 	else if (!strcmp(req, "status"))
 		reply_status(d, out);
-	else if (!strcmp(req, "stop")) {
+	else if (!strcmp(req, "reload") || !strncmp(req, "reload ", 7)) {
+		const char *file = req[6] ? req + 7 : NULL;
+		if (!file && d->bundle_dir && !d->policy_buf[0])
+			commit_policy(d, NULL, out);	/* re-read the bundle */
+		else
+			commit_policy(d, file ? file : d->policy_buf, out);
+	} else if (!strcmp(req, "stop")) {
 		stopping = true;
 		sb_printf(out, "{\"ok\": true, \"stopping\": true}\n");
 	} else {
@@ -420,7 +507,7 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		struct strbuf msg;
 		sb_init(&msg);
 		sb_printf(&msg, "unknown request '%.64s' (known: status, "
-			  "stats, stop)", req);
+			  "stats, reload [FILE], stop)", req);
 		sb_json_str(out, msg.s);
 		sb_free(&msg);
 		sb_printf(out, "}\n");
@@ -495,6 +582,7 @@ static int serve(struct fwld *d, int *lfdp, int *sfdp)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
@@ -552,7 +640,12 @@ int main(int argc, char **argv)
 		log_err("cannot detach: %s", strerror(errno));
 		return 1;
 	}
-	if (load_policy(&d)) {
+	if (d.policy && !realpath(d.policy, d.policy_buf)) {
+		log_err("cannot read policy %s: %s", d.policy, strerror(errno));
+		signal_ready(&ready_fd, 0, d.run_dir);
+		return 1;
+	}
+	if (commit_policy(&d, d.policy ? d.policy_buf : NULL, NULL)) {
 		signal_ready(&ready_fd, 0, d.run_dir);
 		return 1;
 	}
@@ -568,10 +661,18 @@ int main(int argc, char **argv)
 			break;
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				log_info("signal %u: stopping; the policy stays "
-					 "enforcing (fwld --cleanup removes it)",
-					 si.ssi_signo);
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				log_info("SIGHUP: reloading");
+				commit_policy(&d, d.policy_buf[0] ? d.policy_buf
+								  : NULL,
+					      NULL);
+				continue;
+			}
+			log_info("signal %u: stopping; the policy stays "
+				 "enforcing (fwld --cleanup removes it)",
+				 si.ssi_signo);
 			stopping = true;
 		}
 		if (pfd[0].revents & POLLIN)

@@ -6,6 +6,7 @@
  *
  * Human-readable output by default; --json prints fwld's reply as is.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -65,9 +66,17 @@ static void print_ok(const struct json *j)
 	printf("ok\n");
 }
 
+static void print_reload(const struct json *j)
+{
+	printf("reloaded: policy %s now enforcing\n",
+	       json_str(j, "policy_hash", "?"));
+}
+
 static const struct command commands[] = {
 	{ "status", print_status, "the active policy and its interfaces" },
 	{ "stats", print_stats, "per-rule packet and byte counters" },
+	{ "reload", print_reload, "[FILE]  compile and switch to FILE (or "
+				  "the current policy file)" },
 	{ "stop", print_ok, "stop fwld (the policy stays enforcing)" },
 };
 
@@ -102,7 +111,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -115,8 +124,23 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	char req[PATH_MAX + 16], file[PATH_MAX];
+	if (optind + 1 < argc && !strcmp(cmd->name, "reload")) {
+		/* fwld's working directory is not ours: send an absolute path */
+		if (optind + 2 < argc || !realpath(argv[optind + 1], file)) {
+			fprintf(stderr, "fwlctl: reload: cannot read %s: %s\n",
+				argv[optind + 1], strerror(errno));
+			return 1;
+		}
+		snprintf(req, sizeof(req), "reload %s", file);
+	} else if (optind + 1 < argc) {
+		fprintf(stderr, "fwlctl: %s takes no argument\n", cmd->name);
+		return 2;
+	} else {
+		snprintf(req, sizeof(req), "%s", cmd->name);
+	}
 	snprintf(path, sizeof(path), "%s/fwld.sock", run_dir);
-	char *reply = ctl_request(path, cmd->name, err, sizeof(err));
+	char *reply = ctl_request(path, req, err, sizeof(err));
 	if (!reply) {
 		fprintf(stderr, "fwlctl: %s\n", err);
 		return 1;
@@ -131,8 +155,12 @@ int main(int argc, char **argv)
 	const struct json *ok = json_get(j, "ok");
 	int rc = 0;
 	if (!ok || ok->kind != JSON_BOOL || !ok->b) {
-		fprintf(stderr, "fwlctl: %s\n",
-			json_str(j, "error", "fwld reported a failure"));
+		const char *e = json_str(j, "error", "fwld reported a failure");
+		fprintf(stderr, "fwlctl: %s%s", e,
+			e[0] && e[strlen(e) - 1] == '\n' ? "" : "\n");
+		if (json_get(j, "active_policy_hash"))
+			fprintf(stderr, "fwlctl: still enforcing policy %s\n",
+				json_str(j, "active_policy_hash", "?"));
 		rc = 1;
 	} else if (as_json) {
 		fputs(reply, stdout);

@@ -1,2 +1,3 @@
 # tests/e2e/build.mk - end-to-end suites: real traffic in the netns lab.
 TEST_SCRIPTS += tests/e2e/slice.sh
+TEST_SCRIPTS += tests/e2e/reload.sh
