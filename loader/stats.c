@@ -14,7 +14,7 @@ int stats_rule_counter(int fd, uint32_t id, uint64_t *packets,
 		       uint64_t *bytes)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct fwl_rule_counter *vals;
+	struct fwl_count *vals;
 	int r = 0;
 
 	*packets = *bytes = 0;
@@ -67,6 +67,53 @@ void stats_metrics_rules(struct metrics_out *out, const struct bundle *b,
 		}
 	}
 	free(v);
+}
+
+/* "FWL_DROP_CT_FULL" → "ct_full": the label value of a drop reason. */
+static const char *reason_label(const char *enum_name, char *buf, size_t len)
+{
+	const char *p = enum_name + sizeof("FWL_DROP_") - 1;
+	size_t i = 0;
+	for (; *p && i + 1 < len; p++)
+		buf[i++] = (*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p;
+	buf[i] = 0;
+	return buf;
+}
+
+const char *stats_drop_reason_name(unsigned reason, char *buf, size_t len)
+{
+	static const char *const names[FWL_DROP_MAX] = {
+#define FWL_DROP_NAME_(name, num, text) [num] = #name,
+		FWL_DROP_REASONS(FWL_DROP_NAME_)
+#undef FWL_DROP_NAME_
+	};
+	if (reason >= FWL_DROP_MAX || !names[reason]) {
+		snprintf(buf, len, "reason_%u", reason);
+		return buf;
+	}
+	return reason_label(names[reason], buf, len);
+}
+
+void stats_metrics_drops(struct metrics_out *out, int drop_fd)
+{
+	uint64_t p[FWL_DROP_MAX], b[FWL_DROP_MAX];
+	char name[64];
+	/* Reason 0 is "not dropped": the array's slot stays unused. */
+	for (unsigned r = 1; r < FWL_DROP_MAX; r++)
+		stats_rule_counter(drop_fd, r, &p[r], &b[r]);
+	metrics_family(out, "fwl_drops_total", METRICS_COUNTER,
+		       "Packets dropped by the data plane, by reason "
+		       "(maps/counters.h).");
+	for (unsigned r = 1; r < FWL_DROP_MAX; r++)
+		metrics_sample_u(out, "fwl_drops_total", p[r], "reason",
+				 stats_drop_reason_name(r, name, sizeof(name)),
+				 NULL);
+	metrics_family(out, "fwl_drop_bytes_total", METRICS_COUNTER,
+		       "Bytes of the packets dropped, by reason.");
+	for (unsigned r = 1; r < FWL_DROP_MAX; r++)
+		metrics_sample_u(out, "fwl_drop_bytes_total", b[r], "reason",
+				 stats_drop_reason_name(r, name, sizeof(name)),
+				 NULL);
 }
 
 void stats_metrics_policy(struct metrics_out *out, const struct bundle *b,

@@ -7,6 +7,7 @@
 #ifndef FWL_LOADER_STATS_H
 #define FWL_LOADER_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -14,11 +15,18 @@
 
 struct metrics_out;
 
-/* Sum the per-CPU counter of rule id in the counters map (maps/counters.h).
+/* Sum the per-CPU struct fwl_count at key id of a counter map
+ * (maps/counters.h: fwl_rule_cnt by rule id, fwl_drop_cnt by reason).
  * Returns 0, or -errno (a rule that never matched has no entry: -ENOENT,
  * with both sums 0). */
 int stats_rule_counter(int fd, uint32_t id, uint64_t *packets,
 		       uint64_t *bytes);
+
+/* The label value of a drop reason: FWL_DROP_CT_FULL → "ct_full". */
+const char *stats_drop_reason_name(unsigned reason, char *buf, size_t len);
+/* fwl_drops_total{reason} and fwl_drop_bytes_total{reason} from the per-CPU
+ * array fwl_drop_cnt (every known reason, zeros included). */
+void stats_metrics_drops(struct metrics_out *out, int drop_fd);
 
 /* fwl_rule_packets_total and fwl_rule_bytes_total for every rule of the
  * active policy b, labelled rule, policy, action and id.  fd < 0: zeros. */

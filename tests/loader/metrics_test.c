@@ -463,7 +463,7 @@ static void test_metrics_loopback_only(void)
 static void test_stats_rule_and_policy_families(void)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct fwl_rule_counter *vals = calloc(ncpu, sizeof(*vals));
+	struct fwl_count *vals = calloc(ncpu, sizeof(*vals));
 	struct bundle_rule rules[2] = {
 		{ .id = 100, .name = (char *)"input/1",
 		  .policy = (char *)"input", .action = (char *)"Allow" },
@@ -483,7 +483,7 @@ static void test_stats_rule_and_policy_families(void)
 				4, sizeof(*vals), 16, NULL);
 	CHECK(fd >= 0, "per-CPU map: %s (needs root)", strerror(errno));
 	for (int c = 0; c < ncpu; c++)
-		vals[c] = (struct fwl_rule_counter){ c + 3, 100 * (c + 3) };
+		vals[c] = (struct fwl_count){ c + 3, 100 * (c + 3) };
 	CHECK_INT(bpf_map_update_elem(fd, &id, vals, BPF_ANY), 0);
 	uint64_t want_p = 0, want_b = 0;
 	for (int c = 0; c < ncpu; c++) {
@@ -536,6 +536,46 @@ static void test_stats_rule_and_policy_families(void)
 		close(fd);
 }
 
+/* Drops by reason from a real per-CPU array shaped like fwl_drop_cnt. */
+static void test_stats_drop_families(void)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct fwl_count *vals = calloc(ncpu, sizeof(*vals));
+	struct strbuf sb;
+	struct metrics_out out;
+	char name[64], line[128];
+	uint32_t key = FWL_DROP_CT_FULL;
+
+	int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "test_drop_cnt", 4,
+				sizeof(*vals), FWL_DROP_CNT_MAX, NULL);
+	CHECK(fd >= 0, "per-CPU array: %s (needs root)", strerror(errno));
+	vals[ncpu - 1] = (struct fwl_count){ 5, 640 };
+	vals[0].packets += 2;
+	vals[0].bytes += 128;
+	CHECK_INT(bpf_map_update_elem(fd, &key, vals, BPF_ANY), 0);
+	CHECK_STR(stats_drop_reason_name(FWL_DROP_CT_FULL, name, sizeof(name)),
+		  "ct_full");
+	CHECK_STR(stats_drop_reason_name(FWL_DROP_POLICY, name, sizeof(name)),
+		  "policy");
+	CHECK_STR(stats_drop_reason_name(200, name, sizeof(name)),
+		  "reason_200");
+	sb_init(&sb);
+	metrics_out_init(&out, &sb);
+	stats_metrics_drops(&out, fd);
+	CHECK_INT(out.errors, 0);
+	snprintf(line, sizeof(line), "fwl_drops_total{reason=\"ct_full\"} 7\n");
+	CHECK(strstr(sb.s, line) != NULL, "no '%s' in:\n%s", line, sb.s);
+	CHECK(strstr(sb.s, "fwl_drop_bytes_total{reason=\"ct_full\"} 768\n"),
+	      "bytes:\n%s", sb.s);
+	CHECK(strstr(sb.s, "fwl_drops_total{reason=\"policy\"} 0\n"),
+	      "zeros are exported:\n%s", sb.s);
+	CHECK(!strstr(sb.s, "reason=\"none\""), "reason 0 exported");
+	sb_free(&sb);
+	free(vals);
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	log_max_level = LOG_LVL_ERR;
@@ -547,5 +587,6 @@ int main(void)
 	RUN(test_metrics_http_client_bound);
 	RUN(test_metrics_loopback_only);
 	RUN(test_stats_rule_and_policy_families);
+	RUN(test_stats_drop_families);
 	return check_done();
 }
