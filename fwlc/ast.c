@@ -156,7 +156,10 @@ char *lit_str(const Lit *l, char *buf, size_t size)
 		} units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000},
 			     {"s", 1000}, {"ms", 1}};
 		for (size_t i = 0; i < 5; i++) {
-			if (l->u % units[i].ms == 0 || i == 4) {
+			if ((l->u && l->u % units[i].ms == 0) || i == 3 ||
+			    (i == 4)) {
+				if (i == 3 && l->u % 1000)
+					continue;
 				snprintf(buf, size, "%" PRIu64 "%s",
 					 l->u / units[i].ms, units[i].u);
 				break;
@@ -334,6 +337,11 @@ static void dump_pat(FILE *o, const Pat *p, int d, const char *label)
 		}
 		fputc(']', o);
 		sp(o, p->span);
+		break;
+	case P_AS:
+		fprintf(o, "PatAs %s", p->name);
+		sp(o, p->span);
+		dump_pat(o, p->sub, d + 1, NULL);
 		break;
 	case P_LIT:
 		fputs("PatLit", o);
@@ -591,6 +599,8 @@ static bool pat_eq(const Pat *a, const Pat *b)
 		       expr_eq(a->set, b->set);
 	case P_ARROW:
 		return pat_eq(a->sub, b->sub) && pat_eq(a->to, b->to);
+	case P_AS:
+		return pat_eq(a->sub, b->sub);
 	case P_BYTES:
 		return a->nbytes == b->nbytes &&
 		       memcmp(a->bytes, b->bytes,

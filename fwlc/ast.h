@@ -163,6 +163,7 @@ typedef enum PatKind {
 	P_BYTES,	/* [0x01 _ 0x02 _*]: bytes, nbytes (payload pattern) */
 	P_LIT,		/* :22, 10.0.0.0/8, :1024-65535, 156, "x": value
 			   (an E_LIT expression) */
+	P_AS,		/* wg @ WGInitiation: name bound to what sub matched */
 } PatKind;
 
 /* One field test of a record pattern: name op value. */
@@ -195,7 +196,7 @@ struct Pat {
 			PatField **fields;
 			int nfields;
 		};
-		struct {	/* P_IN, P_ARROW */
+		struct {	/* P_IN, P_ARROW, P_AS (sub only) */
 			Pat *sub;
 			union {
 				Pat *to;	/* P_ARROW */

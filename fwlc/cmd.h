@@ -23,7 +23,7 @@ int cmd_build(int argc, char **argv);	/* cmd_build.c: compile a bundle */
  * Helpers for commands (main.c).
  *
  * cmd_load: read and parse a file.  I/O errors are reported to stderr as
- * "fwlc: cannot read 'x': reason" and give NULL; syntax errors are left in
+ * "x: error[E0900]: cannot read the file: reason" and give NULL; syntax errors are left in
  * d (the Program is still returned, without the declarations that failed).
  */
 Program *cmd_load(const char *path, Arena *a, Diags *d);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const Source **sources;	/* sources[id], id 1..nsources */
 static uint32_t nsources;
@@ -371,6 +372,20 @@ Source *source_read(Arena *a, const char *path)
 
 	if (!f)
 		return NULL;
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= UINT32_MAX) {
+		if (f != stdin)
+			fclose(f);
+		errno = EFBIG;
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (f != stdin)
+			fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
 	for (;;) {
 		if (cap - len < 65536) {
 			cap = cap ? cap * 2 : 65536;

@@ -53,7 +53,7 @@ static const char *const tok_names[TK_COUNT] = {
 	[TK_GE] = "'>='",		[TK_AND] = "'&&'",
 	[TK_OR] = "'||'",		[TK_CONCAT] = "'++'",
 	[TK_BIND] = "'>>='",		[TK_THEN_OP] = "'>>'",
-	[TK_ERROR] = "invalid character",
+	[TK_AT] = "'@'",		[TK_ERROR] = "invalid character",
 };
 
 const char *tok_kind_str(TokKind k)
@@ -847,7 +847,7 @@ static const struct {
 	{")", TK_RPAREN}, {"{", TK_LBRACE},   {"}", TK_RBRACE},
 	{"[", TK_LBRACKET}, {"]", TK_RBRACKET}, {",", TK_COMMA},
 	{":", TK_COLON},  {".", TK_DOT},      {"\\", TK_BACKSLASH},
-	{"*", TK_STAR},
+	{"*", TK_STAR},	  {"@", TK_AT},
 	/* Unicode spellings */
 	{"\u2208", TK_IN}, {"\u2209", TK_NOTIN}, {"\u2192", TK_ARROW},
 	{"\u2260", TK_NE}, {"\u2264", TK_LE},	 {"\u2265", TK_GE},

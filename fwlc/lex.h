@@ -68,6 +68,7 @@ typedef enum TokKind {
 	TK_CONCAT,	/* ++ */
 	TK_BIND,	/* >>= */
 	TK_THEN_OP,	/* >> */
+	TK_AT,		/* @ */
 	TK_ERROR,	/* a character that starts no token (already reported) */
 	TK_COUNT
 } TokKind;

@@ -44,50 +44,6 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-Program *cmd_load(const char *path, Arena *a, Diags *d)
-{
-	Source *src = source_read(a, path);
-
-	if (!src) {
-		fprintf(stderr, "fwlc: cannot read '%s': %s\n", path,
-			errno == EFBIG ? "file is 4 GiB or larger"
-				       : strerror(errno));
-		return NULL;
-	}
-	return parse_program(src, a, d);
-}
-
-int cmd_common_opt(Diags *d, int argc, char **argv, int i)
-{
-	const char *a = argv[i];
-
-	if (strcmp(a, "--Werror") == 0) {
-		d->werror = true;
-		return 1;
-	}
-	if (strncmp(a, "--format", 8) == 0) {
-		const char *v = NULL;
-		int used = 1;
-		if (a[8] == '=') {
-			v = a + 9;
-		} else if (a[8] == '\0' && i + 1 < argc) {
-			v = argv[i + 1];
-			used = 2;
-		}
-		if (v && strcmp(v, "json") == 0) {
-			d->format = DIAG_JSON;
-			return used;
-		}
-		if (v && strcmp(v, "text") == 0) {
-			d->format = DIAG_TEXT;
-			return used;
-		}
-		fprintf(stderr, "fwlc: --format takes 'text' or 'json'\n");
-		return -1;
-	}
-	return 0;
-}
-
 static void usage_of(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)

@@ -94,6 +94,30 @@ static const char *tok_desc(Parser *P, const Token *t, char *buf, size_t n)
 	return buf;
 }
 
+/*
+ * Where to report "expected X, found Y": at Y, unless Y starts a later
+ * line; then just after the previous token, where X is missing.
+ */
+static Span err_span(Parser *P)
+{
+	Token *t = CUR(P);
+
+	if (!t->bol || P->prev.len == 0 || P->prev.line >= t->span.line)
+		return t->span;
+	Span s = P->prev;
+	const char *txt = P->lx.src->text;
+	uint32_t w = 0;
+	for (uint32_t i = s.off; i < s.off + s.len; i++)
+		if (((unsigned char)txt[i] & 0xC0) != 0x80)
+			w++;
+	if (memchr(txt + s.off, '\n', s.len))	/* multi-line token */
+		return t->span;
+	s.col = (uint16_t)(s.col + w > 65535 ? 65535 : s.col + w);
+	s.off += s.len;
+	s.len = 0;
+	return s;
+}
+
 static _Noreturn void bail(Parser *P)
 {
 	longjmp(P->fail, 1);
@@ -105,7 +129,11 @@ static _Noreturn void expected(Parser *P, int code, const char *what,
 {
 	char b[96];
 	Token *t = CUR(P);
-	Diag *g = diag_error(P->d, t->span, code, "expected %s, found %s",
+	if (t->kind == TK_ERROR)	/* the lexer has said why */
+		bail(P);
+	if (t->kind == TK_ERROR)
+		bail(P);
+	Diag *g = diag_error(P->d, err_span(P), code, "expected %s, found %s",
 			     what, tok_desc(P, t, b, sizeof b));
 
 	if (help)
@@ -133,7 +161,11 @@ static void expect_close(Parser *P, TokKind k, Span open, const char *what)
 	}
 	char b[96];
 	Token *t = CUR(P);
-	Diag *g = diag_error(P->d, t->span, ERR_UNCLOSED,
+	if (t->kind == TK_ERROR)
+		bail(P);
+	if (t->kind == TK_ERROR)
+		bail(P);
+	Diag *g = diag_error(P->d, err_span(P), ERR_UNCLOSED,
 			     "expected %s to close the %s opened at line %u, "
 			     "found %s", tok_kind_str(k), what, open.line,
 			     tok_desc(P, t, b, sizeof b));
@@ -441,6 +473,8 @@ static Pat *parse_pat_bytes(Parser *P)
 			next(P);
 			b = (intptr_t)t.lit.u;
 		} else if (t.kind == TK_LIT && t.lit.kind == LIT_INT) {
+			if (t.kind == TK_ERROR)
+				bail(P);
 			Diag *g = diag_error(P->d, t.span, ERR_BAD_BYTE,
 					     "byte value %llu is out of range",
 					     (unsigned long long)t.lit.u);
@@ -453,6 +487,8 @@ static Pat *parse_pat_bytes(Parser *P)
 			expect_close(P, TK_RBRACKET, open, "byte pattern '['");
 		} else {
 			char b2[96];
+			if (t.kind == TK_ERROR)
+				bail(P);
 			Diag *g = diag_error(P->d, t.span, ERR_BAD_BYTE,
 					     "expected a byte, '_' or '_*' in "
 					     "the byte pattern, found %s",
@@ -482,6 +518,7 @@ static Expr *lit_expr(Parser *P, const Token *t)
 
 /*
  * pat_atom = '_' | IDENT [ fields ] | '{' ... '}' (anonymous record)
+ *          | IDENT '@' pat_atom
  *          | UIDENT [ '(' [ pat { ',' pat } ] ')' ]
  *          | '(' pat { ',' pat } ')' | bytes | LITERAL
  */
@@ -497,6 +534,15 @@ static Pat *parse_pat_atom(Parser *P)
 		return new_pat(P, P_WILD, t.span);
 	case TK_IDENT:
 		next(P);
+		if (at(P, TK_AT)) {
+			next(P);
+			enter(P);
+			p = new_pat(P, P_AS, t.span);
+			p->name = t.name;
+			p->sub = parse_pat_atom(P);
+			leave(P);
+			break;
+		}
 		if (!at(P, TK_LBRACE)) {
 			p = new_pat(P, P_VAR, t.span);
 			p->name = t.name;
@@ -608,6 +654,8 @@ static Arm **parse_arms(Parser *P, int *narms, Span opener, const char *what)
 	if (!at(P, TK_BAR)) {
 		char b[96];
 		Token *t = CUR(P);
+		if (t->kind == TK_ERROR)
+			bail(P);
 		Diag *g = diag_error(P->d, t->span, ERR_NO_ARMS,
 				     "expected '|' to start the first arm of "
 				     "this %s, found %s", what,
@@ -647,7 +695,9 @@ static Expr *parse_case(Parser *P)
 	if (!at(P, TK_OF)) {
 		char b[96];
 		Token *t = CUR(P);
-		Diag *g = diag_error(P->d, t->span, ERR_EXPECTED,
+		if (t->kind == TK_ERROR)
+			bail(P);
+		Diag *g = diag_error(P->d, err_span(P), ERR_EXPECTED,
 				     "expected 'of' after the scrutinee of "
 				     "'case', found %s",
 				     tok_desc(P, t, b, sizeof b));
@@ -673,7 +723,9 @@ static Expr *parse_if(Parser *P)
 	if (!at(P, TK_ELSE)) {
 		char b[96];
 		Token *t = CUR(P);
-		Diag *g = diag_error(P->d, t->span, ERR_EXPECTED,
+		if (t->kind == TK_ERROR)
+			bail(P);
+		Diag *g = diag_error(P->d, err_span(P), ERR_EXPECTED,
 				     "expected 'else', found %s",
 				     tok_desc(P, t, b, sizeof b));
 		diag_note(P->d, g, &start, "the 'if' starts here");
@@ -1282,6 +1334,8 @@ static void parse_policy(Parser *P, Decl *d)
 			if (t.kind != TK_IDENT ||
 			    peek(P, 1)->kind != TK_ASSIGN) {
 				char b[96];
+				if (t.kind == TK_ERROR)
+					bail(P);
 				Diag *g = diag_error(P->d, t.span, ERR_BAD_ATTR,
 						     "expected 'name = value' "
 						     "in the policy header, "
@@ -1394,6 +1448,8 @@ Program *parse_program(const Source *src, Arena *a, Diags *d)
 		if (!is_decl_kw(CUR(P)->kind)) {
 			char b[96];
 			Token *t = CUR(P);
+			if (t->kind == TK_ERROR)
+				bail(P);
 			Diag *g = diag_error(d, t->span, ERR_EXPECTED_DECL,
 					     "expected a declaration, found %s",
 					     tok_desc(P, t, b, sizeof b));
@@ -1407,6 +1463,8 @@ Program *parse_program(const Source *src, Arena *a, Diags *d)
 		    !(CUR(P)->bol && is_decl_kw(CUR(P)->kind))) {
 			char b[96];
 			Token *t = CUR(P);
+			if (t->kind == TK_ERROR)
+				bail(P);
 			Diag *g = diag_error(d, t->span, ERR_EXPECTED,
 					     "expected the end of %s '%s', "
 					     "found %s",
