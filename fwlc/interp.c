@@ -1030,7 +1030,8 @@ static Value *ct_field(Interp *in, const char *f, Span at)
 		return mk_con(in, ct_state_name(in->ct_state), 0);
 	if (is(f, "status")) {
 		Value *v = mk(in, V_CTSTATUS);
-		v->status = in->cur_ct ? in->cur_ct->status : 0;
+		v->status = (in->cur_ct ? in->cur_ct->status : 0) |
+			    in->pending_status;
 		return v;
 	}
 	if (is(f, "direction"))
@@ -1637,8 +1638,19 @@ CtEntry *interp_ct_find(Interp *in, const Tuple *t, int *dir)
 
 int interp_ct_count(Interp *in)
 {
-	ct_expire(in);
-	return in->nct;
+	int n = 0;
+	for (int i = 0; i < in->nct; i++)
+		n += in->ct[i].expires > in->now_ms;
+	return n;
+}
+
+CtEntry *interp_ct_by_id(Interp *in, int id)
+{
+	for (int i = 0; i < in->nct && id; i++)
+		if (in->ct[i].id == id)
+			return in->ct[i].expires > in->now_ms ? &in->ct[i]
+							       : NULL;
+	return NULL;
 }
 
 static CtEntry *ct_alloc(Interp *in)
@@ -2329,6 +2341,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	in->depth = 0;
 	in->cur_ct = NULL;
 	in->cur_dir = 0;
+	in->pending_status = 0;
 	bool local_out = is(iif, "local");
 	in->iif = local_out ? NULL : iif;
 	in->oif = NULL;
@@ -2426,8 +2439,10 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	int first = local_out ? H_OUTPUT : H_PREROUTING;
 	if (run_hook(in, first, &nat) == A_DROP)
 		goto drop;
-	if (nat.kind == A_DNAT)
+	if (nat.kind == A_DNAT) {
 		nat_set_dst(p, &nat.addr, nat.has_port ? nat.port : p->dport);
+		in->pending_status |= CTS_DNAT;
+	}
 
 	/* routing */
 	bool local = false;
@@ -2600,6 +2615,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		in->pkt = keep;
 	}
 	r->ct = e;
+	r->ct_id = e ? e->id : 0;
 	r->verdict = VERDICT_ALLOW;
 	r->out = *p;
 	in->step = NULL;
@@ -2610,5 +2626,6 @@ drop:
 	r->out = *p;
 	in->step = NULL;
 	r->ct = in->cur_ct;
+	r->ct_id = in->cur_ct ? in->cur_ct->id : 0;
 	return r->verdict;
 }

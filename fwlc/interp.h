@@ -109,7 +109,9 @@ typedef struct Result {
 	int verdict;
 	char reason[128];	/* why dropped: "forward#7", "invalid: ..." */
 	int ct_state;		/* CtState seen by the policies */
-	CtEntry *ct;		/* the entry after the packet, or NULL */
+	CtEntry *ct;		/* the entry after the packet, or NULL; valid
+				   until the next interp_packet() */
+	int ct_id;		/* its id (0 = none): interp_ct_by_id() */
 	bool local_in;		/* delivered to this box (input) */
 	char iif[32], oif[32];
 	Pkt out;		/* the packet after NAT */
@@ -152,6 +154,7 @@ typedef struct Interp {
 	int ct_state;
 	CtEntry *cur_ct;
 	int cur_dir;
+	unsigned pending_status;	/* NAT decided for a new flow */
 	Result *res;
 	TraceStep *step;
 	jmp_buf fail;
@@ -170,7 +173,8 @@ int interp_packet(Interp *in, const Pkt *pkt, const char *iif,
 Counter *interp_counter(Interp *in, const char *policy, int arm);
 SeqEntry *interp_seq_find(Interp *in, const char *flow, const Tuple *key);
 CtEntry *interp_ct_find(Interp *in, const Tuple *t, int *dir);
-int interp_ct_count(Interp *in);
+int interp_ct_count(Interp *in);	/* live entries */
+CtEntry *interp_ct_by_id(Interp *in, int id);
 /* "forward#4" */
 void interp_arm_name(const TraceStep *s, char *buf, size_t size);
 /* the tuple of a packet (proto, addresses, ports / icmp id) */
