@@ -825,11 +825,11 @@ static void effect_note(Interp *in, const char *fmt, ...)
 
 static void effect_note(Interp *in, const char *fmt, ...)
 {
-	if (!in->step)
-		return;
-	char *e = in->step->effects;
+	char *e = in->step ? in->step->effects : in->res->after;
+	size_t cap = in->step ? sizeof in->step->effects
+			      : sizeof in->res->after;
 	size_t o = strlen(e);
-	if (o + 3 >= sizeof in->step->effects)
+	if (o + 3 >= cap)
 		return;
 	if (o) {
 		memcpy(e + o, "; ", 3);
@@ -837,7 +837,7 @@ static void effect_note(Interp *in, const char *fmt, ...)
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e + o, sizeof in->step->effects - o, fmt, ap);
+	vsnprintf(e + o, cap - o, fmt, ap);
 	va_end(ap);
 }
 
@@ -1359,10 +1359,7 @@ static Value *pat_constant(Interp *in, const char *name)
 		return global(in, name, d->name_span);
 	if (is(name, "lo"))
 		return mk_iface(in, "lo");
-	if (is(name, "tcp") || is(name, "udp") || is(name, "icmp") ||
-	    is(name, "icmpv6"))
-		return global(in, name, (Span){0});
-	return NULL;
+	return NULL;	/* tcp, udp... in a pattern are binders */
 }
 
 static bool bytes_match(const int16_t *pat, int np, const uint8_t *b, int n)
@@ -2333,6 +2330,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	memset(r, 0, offsetof(Result, out));
 	r->ntrace = 0;
 	r->err[0] = 0;
+	r->after[0] = 0;
 	*p = *pkt0;
 	arena_free(&in->scratch);
 	in->pkt = p;

@@ -117,6 +117,7 @@ typedef struct Result {
 	Pkt out;		/* the packet after NAT */
 	TraceStep trace[MAX_TRACE];
 	int ntrace;
+	char after[256];	/* state written after the hooks: ct, flows */
 	char err[512];		/* VERDICT_ERROR: message */
 	Span err_span;
 } Result;

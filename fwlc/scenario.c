@@ -1076,7 +1076,11 @@ static bool parse_expect(Scn *s, Stmt *t)
 	if (strcmp(k, "sport") == 0 || strcmp(k, "dport") == 0 ||
 	    strcmp(k, "ttl") == 0) {
 		t->ex = k[0] == 's' ? EX_SPORT : k[0] == 'd' ? EX_DPORT : EX_TTL;
-		if (tok_is(&l->tok, "!=")) {
+		if (tok_is(&l->tok, "!")) {
+			next(l);
+			if (l->tok.kind != K_EQ)
+				return perr(s, l->tok.span, ERR_SCN_SYNTAX,
+					    "expected '!=' or a number");
 			t->neg = true;
 			next(l);
 		}
@@ -1693,8 +1697,12 @@ static void check(Run *r, Stmt *t)
 		if (t->ival == VERDICT_ERROR)
 			r->err_pkt = NULL;
 		path_str(res, path, sizeof path);
+		/* "by ARM": the dropping arm, or for allow an arm that
+		   decided on the way */
 		bool ok = res->verdict == t->ival &&
-			  (!t->s1 || strcmp(res->reason, t->s1) == 0);
+			  (!t->s1 || (t->ival == VERDICT_DROP
+					      ? strcmp(res->reason, t->s1) == 0
+					      : trace_has(res, t->s1)));
 		snprintf(want, sizeof want, "%s%s%s", verdict_name(t->ival),
 			 t->s1 ? " by " : "", t->s1 ? t->s1 : "");
 		snprintf(got, sizeof got, "%s%s%s; path: %s%s%s",
@@ -1934,6 +1942,8 @@ static void print_trace(Run *r, Stmt *t, Result *res)
 	}
 	if (res->verdict != VERDICT_ERROR && res->oif[0])
 		fprintf(o, "  route: %s\n", res->oif);
+	if (res->after[0])
+		fprintf(o, "  state: %s\n", res->after);
 	if (res->verdict == VERDICT_ERROR) {
 		const Source *es = source_get(res->err_span.file);
 		fprintf(o, "  error: %s:%u:%u: %s\n", es ? es->path : "?",
