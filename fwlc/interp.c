@@ -2623,7 +2623,8 @@ drop:
 	r->verdict = VERDICT_DROP;
 	r->out = *p;
 	in->step = NULL;
-	r->ct = in->cur_ct;
-	r->ct_id = in->cur_ct ? in->cur_ct->id : 0;
+	r->ct = e;	/* the flow's entry, also when this packet was
+			   invalid for it */
+	r->ct_id = e ? e->id : 0;
 	return r->verdict;
 }

@@ -1031,9 +1031,15 @@ static bool parse_expect(Scn *s, Stmt *t)
 				    "verdict: allow, drop or error, not '%s'", x);
 		if (tok_is(&l->tok, "by")) {
 			next(l);
-			if (!word(s, "POLICY#ARM", &v))
-				return false;
-			t->s1 = tok_str(l, &v);
+			if (l->tok.kind == K_STR) {	/* "invalid: reason" */
+				t->s1 = tok_str(l, &l->tok);
+				next(l);
+			} else {
+				if (!word(s, "POLICY#ARM or \"invalid: REASON\"",
+					  &v))
+					return false;
+				t->s1 = tok_str(l, &v);
+			}
 		}
 		return true;
 	}
