@@ -2450,8 +2450,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	} else {
 		int rc = route(in, &local, oifbuf, sizeof oifbuf);
 		if (rc == FX_UNMOCKED)
-			fail(in, in->prog->ndecls ? in->prog->decls[0]->span
-						  : (Span){0},
+			fail(in, (Span){0},
 			     "effect FIB (routing: is the destination local, "
 			     "which interface) is not mocked by the scenario "
 			     "(add 'fib local ADDR...' and 'fib route CIDR "

@@ -222,7 +222,7 @@ size_t pkt_build(const Pkt *p, uint8_t *buf, size_t cap)
 			}
 			e += l;
 		}
-		*nh = p->proto;
+		*nh = p->proto || p->l4 ? p->proto : 59;	/* no next hdr */
 		size_t n = build_l4(p, ip + e, cap - o - e);
 		if (!n && (p->l4 || p->paylen))
 			return 0;

@@ -1670,12 +1670,15 @@ static void unexpected_error(Run *r)
 	Stmt *t = r->err_pkt;
 	const Source *src = source_get(t->span.file);
 	const Source *es = source_get(r->res->err_span.file);
+	char at[300] = "";
+	if (es)
+		snprintf(at, sizeof at, "%s:%u:%u: ", es->path,
+			 r->res->err_span.line, r->res->err_span.col);
 	dprintf_(r, "  %s:%u:%u: packet %d stopped with an error\n"
 		    "    - expected: a verdict\n"
-		    "    + actual:   error: %s:%u:%u: %s\n",
+		    "    + actual:   error: %s%s\n",
 		 src ? src->path : "?", t->span.line, t->span.col,
-		 r->npackets, es ? es->path : "?", r->res->err_span.line,
-		 r->res->err_span.col, r->res->err);
+		 r->npackets, at, r->res->err);
 	r->failed = true;
 	r->err_pkt = NULL;
 }
@@ -1695,6 +1698,7 @@ static void check(Run *r, Stmt *t)
 		snprintf(want, sizeof want, "%s", t->text);
 		snprintf(got, sizeof got, "error: %s", res->err);
 		mismatch(r, t, want, got);
+		r->err_pkt = NULL;	/* reported */
 		return;
 	}
 	switch (t->ex) {
@@ -1952,8 +1956,12 @@ static void print_trace(Run *r, Stmt *t, Result *res)
 		fprintf(o, "  state: %s\n", res->after);
 	if (res->verdict == VERDICT_ERROR) {
 		const Source *es = source_get(res->err_span.file);
-		fprintf(o, "  error: %s:%u:%u: %s\n", es ? es->path : "?",
-			res->err_span.line, res->err_span.col, res->err);
+		if (es)
+			fprintf(o, "  error: %s:%u:%u: %s\n", es->path,
+				res->err_span.line, res->err_span.col,
+				res->err);
+		else
+			fprintf(o, "  error: %s\n", res->err);
 	} else {
 		pkt_summary(&res->out, sum, sizeof sum);
 		fprintf(o, "  verdict: %s%s%s\n  out: %s\n",
