@@ -80,9 +80,12 @@ int pcapr_next(pcap_reader *r, const uint8_t **data, size_t *len,
 		}
 		return 0;
 	}
-	snprintf(r->err, sizeof r->err, "corrupt record at byte offset %llu "
-		 "(record %llu): %s", (unsigned long long)r->off,
-		 (unsigned long long)r->n + 1, pcap_geterr(r->p));
+	const char *e = pcap_geterr(r->p);
+	snprintf(r->err, sizeof r->err, "%s record at byte offset %llu "
+		 "(record %llu): %s", strstr(e, "truncated") ? "truncated"
+							     : "corrupt",
+		 (unsigned long long)r->off,
+		 (unsigned long long)r->n + 1, e);
 	return -1;
 }
 

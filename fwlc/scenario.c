@@ -2224,8 +2224,10 @@ int scenario_replay(const char *policy, const char *setup, const char *iif,
 			continue;
 		for (int a = 1; a <= pd->narms; a++) {
 			Counter *c = interp_counter(&in, pd->name, a);
-			fprintf(out, "  %s#%-3d line %-4u %8llu %10llu\n",
-				pd->name, a, pd->arms[a - 1]->span.line,
+			char nm[96];
+			snprintf(nm, sizeof nm, "%s#%d", pd->name, a);
+			fprintf(out, "  %-24s line %-4u %8llu %10llu\n",
+				nm, pd->arms[a - 1]->span.line,
 				c ? (unsigned long long)c->packets : 0ULL,
 				c ? (unsigned long long)c->bytes : 0ULL);
 		}
