@@ -12,12 +12,17 @@
 #include "parse.h"
 #include "counters.h"
 #include "fib.h"
+#include "ct_types.h"
+#include "scratch.h"
 
 /* What the hooks know beyond the packet's headers. */
 struct fwl_md {
 	__u32 oif;		/* egress ifindex from the FIB (Forward) */
 	__u64 iif_mask;		/* the policy's interfaces the packet came in */
 	__u64 oif_mask;		/* ... and goes out on (ifaces.h) */
+	__u32 rule_id;		/* the arm that decided (creates the flow) */
+	struct fwl_ct *ct;	/* conntrack's view (FWL_USES_CT), in the
+				   per-CPU scratch: the stack is too small */
 };
 
 /* A policy's verdicts: FWL_VERDICT_PASS (Allow) and FWL_VERDICT_DROP come

@@ -25,7 +25,9 @@
 #include "fwlc/manifest.h"
 #include "fwlc/mapdata.h"
 #include "fwlc/parse.h"
+#include "maps/config.h"
 #include "maps/counters.h"
+#include "maps/ct.h"
 #include "maps/sets.h"
 
 #ifndef FWL_SRCDIR
@@ -64,7 +66,8 @@ static int run_clang(const struct build_opts *o, const char *c_path,
 	snprintf(inc_root, sizeof(inc_root), "-I%s", root);
 	const char *argv[] = {
 		clang, "-O2", "-g", "-target", "bpf", "-Wall",
-		"-Werror", "-Wno-unused-function", inc_lib, inc_bpf, inc_root,
+		"-Werror", "-Wno-unused-function",
+		"-Wno-parentheses-equality", inc_lib, inc_bpf, inc_root,
 		"-I/usr/include/" FWL_MULTIARCH, "-c", c_path, "-o",
 		o_path, NULL,
 	};
@@ -128,6 +131,7 @@ static int build(const struct build_opts *o)
 {
 	static const struct manifest_prog progs[] = {
 		{ "fwl_ingress", "xdp" },
+		{ "fwl_egress", "tc-egress" },
 	};
 	struct manifest_map maps[16] = {
 		{ "fwl_rule_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
@@ -183,10 +187,28 @@ static int build(const struct build_opts *o)
 	if (ir.uses_ifaces)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_ifaces", "POLICY", FWL_SETS_LAYOUT_VERSION };
+	maps[nmaps++] = (struct manifest_map){
+		"fwl_scratch_map", "POLICY", 1 };
+	if (ir.uses_ct) {
+		/* Live connections: reused across reloads. */
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ct", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ct_new", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ct_stat", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_frag", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_config", "POLICY", FWL_CONFIG_LAYOUT_VERSION };
+	}
 	struct manifest m = {
 		.ir = &ir, .object = "policy.bpf.o",
 		.counters_map = "fwl_rule_cnt",
-		.progs = progs, .nprogs = 1, .maps = maps, .nmaps = nmaps,
+		.progs = progs, .maps = maps, .nmaps = nmaps,
+		/* The egress program is needed to see what the host sends:
+		 * its own flows (conntrack) and the egress hooks. */
+		.nprogs = ir.uses_ct || ir.has_egress ? 2 : 1,
 	};
 	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
 	    write_file(d_path, emit_mapdata, &ir) ||

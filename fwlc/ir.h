@@ -36,6 +36,9 @@ enum ir_field {
 	IRF_ICMP_CODE,	/* ICMP / ICMPv6 code */
 	IRF_IIF,	/* ingress interface: mask of the policy's interfaces */
 	IRF_OIF,	/* egress interface (FIB): mask, as IRF_IIF */
+	IRF_CT_STATE,	/* conntrack state (maps/ct.h enum fwl_ct_state) */
+	IRF_CT_STATUS,	/* conntrack status bits (FWL_CT_S_*) */
+	IRF_CT_DIR,	/* conntrack direction (FWL_CT_DIR_*) */
 };
 
 enum ir_op {
@@ -144,6 +147,8 @@ struct ir_prog {
 	struct ir_iface *ifaces;
 	int nifaces;
 	bool uses_ifaces;	/* some test reads IRF_IIF or IRF_OIF */
+	bool uses_ct;		/* some test reads conntrack */
+	bool has_egress;	/* a policy at Output or Postrouting */
 };
 
 const char *ir_hook_name(enum ir_hook h);
