@@ -21,6 +21,7 @@
 #include "fwlc/check.h"
 #include "fwlc/cmd.h"
 #include "fwlc/gen_bpf.h"
+#include "fwlc/loadcheck.h"
 #include "fwlc/lower.h"
 #include "fwlc/manifest.h"
 #include "fwlc/mapdata.h"
@@ -39,7 +40,7 @@ struct build_opts {
 	const char *out;
 	const char *include;	/* dir holding bpf/ and maps/ */
 	const char *clang;
-	int keep_going;
+	int load_check;		/* --load-check: run the verifier now */
 };
 
 /* Where bpf/lib, bpf/ and maps/ are: --include-dir, $FWL_INCLUDE_DIR, or
@@ -212,7 +213,8 @@ static int build(const struct build_opts *o)
 	};
 	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
 	    write_file(d_path, emit_mapdata, &ir) ||
-	    write_file(m_path, emit_manifest, &m)) {
+	    write_file(m_path, emit_manifest, &m) ||
+	    (o->load_check && load_check(o_path, c_path))) {
 		unlink(m_path);
 		unlink(d_path);
 		unlink(o_path);
@@ -234,6 +236,7 @@ int cmd_build(int argc, char **argv)
 		{ "output", 1, NULL, 'o' },
 		{ "include-dir", 1, NULL, 'I' },
 		{ "clang", 1, NULL, 'c' },
+		{ "load-check", 0, NULL, 'L' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -245,9 +248,11 @@ int cmd_build(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 'I': o.include = optarg; break;
 		case 'c': o.clang = optarg; break;
+		case 'L': o.load_check = 1; break;
 		case 'h':
 			printf("usage: fwlc build POLICY.fwl -o DIR "
-			       "[--include-dir DIR] [--clang PATH]\n");
+			       "[--include-dir DIR] [--clang PATH] "
+			       "[--load-check]\n");
 			return 0;
 		default:
 			return 2;
