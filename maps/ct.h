@@ -31,7 +31,8 @@
  * find the same entry with one lookup; FWL_CT_S_ORIG_LO tells which side
  * opened the flow.  Addresses are network byte order (IPv4 in word 0, words
  * 1..3 zero); ports are host byte order; for ICMP echo both ports are the
- * echo identifier.  Timestamps are CLOCK_MONOTONIC ns (bpf_ktime_get_ns).
+ * echo identifier.  Timestamps are CLOCK_MONOTONIC ns read coarsely
+ * (bpf_ktime_get_coarse_ns: up to one tick behind).
  * Lifetime class FLOW: kept across reloads, layout checked by version.
  * Do not reorder fields; append only; retired fields become reserved.
  * Files that change with this one: bpf/lib/ct.h, bpf/lib/ct_maps.h,

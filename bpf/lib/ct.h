@@ -529,7 +529,7 @@ static __attribute__((noinline)) void fwl_ct_icmp_error(struct fwl_ct *ct,
 					      const struct fwl_pkt *pkt,
 					      __u32 zone)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = fwl_now();
 	__u32 off = pkt->payload_off;
 	__be32 sa[4] = {}, da[4] = {};
 	__u16 sp = 0, dp = 0;
@@ -623,7 +623,7 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					     struct fwl_ct *ct)
 {
 	struct fwl_ct_entry *e;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = fwl_now();
 	__u16 sp = pkt->sport, dp = pkt->dport;
 	__u8 family, q = 0, r;
 
@@ -763,7 +763,7 @@ static __always_inline int fwl_ct_confirm_pkt(const struct fwl_pkt *pkt,
 					      struct fwl_ct *ct, __u32 rule_id)
 {
 	struct fwl_ct_entry e;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = fwl_now();
 	__u32 to;
 
 	if (!ct->pending)

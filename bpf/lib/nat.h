@@ -224,7 +224,7 @@ fwl_nat_binding_entry(const struct fwl_nat_rkey *r,
 	struct fwl_ct_entry *e;
 	__u8 tier;
 
-	e = fwl_ct_find(&v->ct, bpf_ktime_get_ns(), &tier);
+	e = fwl_ct_find(&v->ct, fwl_now(), &tier);
 	if (!e || !(e->status & (FWL_CT_S_DNAT | FWL_CT_S_SNAT))) {
 		bpf_map_delete_elem(&fwl_nat_rev, r);
 		fwl_nat_stat_inc(FWL_NAT_STAT_STALE);

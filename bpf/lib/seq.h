@@ -36,7 +36,7 @@ static __always_inline int fwl_seq_step(const struct fwl_pkt *pkt, __u16 zone,
 {
 	struct fwl_seq_key k = {};
 	struct fwl_seq_val *v, nv = {};
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = fwl_now();
 	__u16 sp = pkt->sport, dp = pkt->dport;
 	__u8 lo;
 

@@ -547,10 +547,17 @@ static void test_tcp_midstream_loose_and_strict(void)
 	CHECK_INT(entry(&f, &e), 1);
 }
 
-static int64_t ttl_s(const struct fwl_ct_entry *e, uint64_t t0)
-{
-	return (int64_t)(e->expires - t0) / 1000000000LL;
-}
+/* The entry expires `want` seconds after t0: flow state uses the coarse
+ * monotonic clock (up to a tick, <= 4 ms, behind), and the test takes
+ * well under a second. */
+#define CHECK_TTL(e, t0, want)						\
+	do {								\
+		int64_t d_ = (int64_t)((e)->expires - (t0));		\
+		int64_t w_ = (int64_t)(want) * 1000000000LL;		\
+		CHECK(d_ >= w_ - 20000000LL && d_ <= w_ + 1000000000LL,	\
+		      "expires in %lld ns, want %lld s", (long long)d_,	\
+		      (long long)(want));				\
+	} while (0)
 
 static void test_tcp_timeouts(void)
 {
@@ -563,7 +570,7 @@ static void test_tcp_timeouts(void)
 	t0 = mono_ns();
 	CHECK_INT(tcp(&f, ORIG, FWL_TCP_SYN, 1000, 0, 1000, &ct), XDP_PASS_);
 	CHECK_INT(entry(&f, &e), 1);
-	CHECK_INT(ttl_s(&e, t0), 120);	/* SYN_SENT */
+	CHECK_TTL(&e, t0, 120);	/* SYN_SENT */
 	/* a retransmitted SYN does not extend the entry */
 	e.expires -= 50ULL * 1000000000ULL;
 	old = e.expires;
@@ -575,21 +582,21 @@ static void test_tcp_timeouts(void)
 	CHECK_INT(tcp(&f, REPLY, FWL_TCP_SYN | FWL_TCP_ACK, 5000, 1001, 1000,
 		      &ct), XDP_PASS_);
 	CHECK_INT(entry(&f, &e), 1);
-	CHECK_INT(ttl_s(&e, t0), 60);	/* SYN_RECV */
+	CHECK_TTL(&e, t0, 60);	/* SYN_RECV */
 	CHECK_INT(tcp(&f, ORIG, FWL_TCP_ACK, 1001, 5001, 1000, &ct), XDP_PASS_);
 	CHECK_INT(entry(&f, &e), 2);
-	CHECK_INT(ttl_s(&e, t0), 432000);	/* ESTABLISHED */
+	CHECK_TTL(&e, t0, 432000);	/* ESTABLISHED */
 
 	/* configured */
 	set_config(0, FWL_CT_TO_TCP_ESTABLISHED, 3600);
 	CHECK_INT(tcp_data(&f, ORIG, 1001, 5001, 1000, 1, &ct), XDP_PASS_);
 	CHECK_INT(entry(&f, &e), 2);
-	CHECK_INT(ttl_s(&e, t0), 3600);
+	CHECK_TTL(&e, t0, 3600);
 	set_config(0, FWL_CT_TO_TCP_FIN_WAIT, 7);
 	CHECK_INT(tcp(&f, ORIG, FWL_TCP_FIN | FWL_TCP_ACK, 1002, 5001, 1000,
 		      &ct), XDP_PASS_);
 	CHECK_INT(entry(&f, &e), 2);
-	CHECK_INT(ttl_s(&e, t0), 7);
+	CHECK_TTL(&e, t0, 7);
 
 	/* expired: the next packet finds no flow (strict: INVALID) */
 	e.expires = 1;
@@ -613,14 +620,14 @@ static void test_udp_pseudo_state(void)
 	CHECK_INT(udp(&f, ORIG, &ct), XDP_PASS_);
 	CHECK_INT(ct.state, FWL_CT_NEW);
 	CHECK_INT(entry(&f, &e), 1);
-	CHECK_INT(ttl_s(&e, t0), 30);
+	CHECK_TTL(&e, t0, 30);
 	CHECK_INT(udp(&f, ORIG, &ct), XDP_PASS_);
 	CHECK_INT(ct.state, FWL_CT_NEW);	/* still unanswered */
 	CHECK_INT(udp(&f, REPLY, &ct), XDP_PASS_);
 	CHECK_INT(ct.state, FWL_CT_ESTABLISHED);
 	CHECK_INT(ct.dir, REPLY);
 	CHECK_INT(entry(&f, &e), 2);
-	CHECK_INT(ttl_s(&e, t0), 120);
+	CHECK_TTL(&e, t0, 120);
 	CHECK(e.status & FWL_CT_S_ASSURED, "assured");
 	CHECK_INT(udp(&f, ORIG, &ct), XDP_PASS_);
 	CHECK_INT(ct.state, FWL_CT_ESTABLISHED);
