@@ -141,7 +141,7 @@ enum fwl_ct_tcp_state {
 /* fwl_ct_stat indexes: per-CPU __u64 counters of table pressure. */
 enum fwl_ct_stat {
 	FWL_CT_STAT_LOOKUP,	/* packets looked up */
-	FWL_CT_STAT_HIT,	/* found an entry */
+	FWL_CT_STAT_MISS,	/* found no entry (hits = LOOKUP - MISS) */
 	FWL_CT_STAT_NEW,	/* entries created in fwl_ct_new */
 	FWL_CT_STAT_NEW_FAIL,	/* creation failed */
 	FWL_CT_STAT_PROMOTE,	/* moved to fwl_ct (inserts into fwl_ct) */

@@ -620,7 +620,7 @@ fwl_ct_find_translated(struct fwl_ct *ct, const struct fwl_pkt *pkt,
 
 static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					     struct fwl_pkt *pkt, __u16 zone,
-					     struct fwl_ct *ct)
+					     struct fwl_ct *ct, int egress)
 {
 	struct fwl_ct_entry *e;
 	__u64 now = fwl_now();
@@ -668,11 +668,11 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	fwl_ct_key_make(&ct->key, pkt->saddr, sp, pkt->daddr, dp, pkt->l4,
 			family, zone, &ct->src_is_lo);
 	e = fwl_ct_find(&ct->key, now, &ct->tier);
-	if (!e)
+	/* Only TC (egress) sees packets after their DNAT. */
+	if (!e && egress)
 		e = fwl_ct_find_translated(ct, pkt, sp, dp, family, zone, now);
 
 	if (e) {
-		fwl_ct_stat_inc(FWL_CT_STAT_HIT);
 		ct->dir = (ct->src_is_lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
 			  FWL_CT_DIR_ORIG : FWL_CT_DIR_REPLY;
 		if (pkt->frag & FWL_FRAG_LATER) {
@@ -724,6 +724,7 @@ count:
 	}
 
 new_flow:
+	fwl_ct_stat_inc(FWL_CT_STAT_MISS);
 	ct->dir = FWL_CT_DIR_ORIG;
 	if (pkt->frag & FWL_FRAG_LATER) {
 		fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
@@ -811,7 +812,7 @@ __attribute__((noinline)) int fwl_ct_track_xdp(struct xdp_md *ctx,
 	if (!pkt || !ct)
 		return FWL_CT_INVALID;
 	return fwl_ct_track_data(xdp_data(ctx), xdp_data_end(ctx), pkt,
-				 (__u16)zone, ct);
+				 (__u16)zone, ct, 0);
 }
 
 __attribute__((noinline)) int fwl_ct_track_skb(struct __sk_buff *ctx,
@@ -821,7 +822,7 @@ __attribute__((noinline)) int fwl_ct_track_skb(struct __sk_buff *ctx,
 	if (!pkt || !ct)
 		return FWL_CT_INVALID;
 	return fwl_ct_track_data(skb_data(ctx), skb_data_end(ctx), pkt,
-				 (__u16)zone, ct);
+				 (__u16)zone, ct, 1);
 }
 
 __attribute__((noinline)) int fwl_ct_confirm_g(struct fwl_pkt *pkt,
