@@ -838,6 +838,45 @@ static void test_fragments_follow_flow(void)
 	CHECK_INT(ct.reason, FWL_DROP_FRAG_NO_FLOW);
 }
 
+static void test_ipv6_fragments_follow_flow(void)
+{
+	struct tflow f = { .v6 = 1, .a6 = { 0x20, 1, 0xd, 0xb8, [15] = 0x31 },
+			   .b6 = { 0x20, 1, 0xd, 0xb8, [15] = 0x32 },
+			   .ap = 5000, .bp = 53, .proto = IPPROTO_UDP };
+	struct fwl_ct ct;
+	struct fwl_ct_entry e;
+	struct pk p;
+
+	reset();
+	/* first fragment behind a destination-options header */
+	pk_init(&p);
+	pk_eth(&p, ETH_P_IPV6);
+	pk_ip6(&p, f.a6, f.b6, IPPROTO_DSTOPTS);
+	pk_ip6_ext(&p, IPPROTO_FRAGMENT, 0);
+	pk_ip6_frag(&p, IPPROTO_UDP, 0, 1, 0xabcdef01);
+	pk_udp(&p, f.ap, f.bp);
+	pk_zero(&p, 24);
+	pk_finish(&p);
+	CHECK_INT(send_pk(&p, &ct), XDP_PASS_);
+	CHECK_INT(ct.state, FWL_CT_NEW);
+	CHECK_INT(entry(&f, &e), 1);
+	/* a later fragment: no ports in it, found by identification */
+	pk_init(&p);
+	pk_eth(&p, ETH_P_IPV6);
+	pk_ip6(&p, f.a6, f.b6, IPPROTO_FRAGMENT);
+	pk_ip6_frag(&p, IPPROTO_UDP, 32, 0, 0xabcdef01);
+	pk_zero(&p, 40);
+	pk_finish(&p);
+	CHECK_INT(send_pk(&p, &ct), XDP_PASS_);
+	CHECK_INT(ct.state, FWL_CT_NEW);
+	CHECK_INT(entry(&f, &e), 1);
+	CHECK_INT(e.packets[ORIG], 2);
+	/* another identification: no flow */
+	p.b[14 + 40 + 4 + 3] ^= 1;
+	CHECK_INT(send_pk(&p, &ct), XDP_DROP_);
+	CHECK_INT(ct.reason, FWL_DROP_FRAG_NO_FLOW);
+}
+
 static void test_ipv6_tcp_and_tc(void)
 {
 	struct tflow f = { .v6 = 1, .a6 = { 0x20, 1, 0xd, 0xb8, [15] = 1 },
@@ -893,6 +932,7 @@ int main(void)
 	RUN(test_syn_flood_keeps_established);
 	RUN(test_full_table_policy);
 	RUN(test_fragments_follow_flow);
+	RUN(test_ipv6_fragments_follow_flow);
 	RUN(test_ipv6_tcp_and_tc);
 	bpf_object__close(obj);
 	return check_done();
