@@ -19,6 +19,7 @@ int fwl_egress(struct __sk_buff *skb)
 	struct fwl_scratch *s = fwl_scratch();
 	struct fwl_md md = {};
 	int local = skb->ingress_ifindex == 0;
+	int v __attribute__((unused)), r __attribute__((unused));
 
 	if (!s)
 		return TC_ACT_OK;	/* cannot happen: a 1-entry array */
@@ -43,12 +44,20 @@ int fwl_egress(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 #endif
 #ifdef FWL_HOOK_POSTROUTING
-	if (fwl_hook_postrouting(pkt, &md) == FWL_VERDICT_DROP)
+	v = fwl_hook_postrouting(pkt, &md);
+	if (v == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;
 #endif
 #ifdef FWL_USES_CT
-	if (local && md.ct->pending)
+	if (md.ct->pending)
 		fwl_ct_confirm(skb, pkt, md.ct, md.rule_id);
+#endif
+#if defined(FWL_HOOK_POSTROUTING) && defined(FWL_USES_NAT)
+	if (v == FWL_VERDICT_MASQ &&
+	    (r = fwl_nat_masq(skb, pkt, md.ct, 1024, 65535)) > 0) {
+		fwl_count_drop(r, pkt->len);	/* fails closed, this flow */
+		return TC_ACT_SHOT;
+	}
 #endif
 	return TC_ACT_OK;
 }

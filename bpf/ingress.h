@@ -20,6 +20,7 @@ int fwl_ingress(struct xdp_md *ctx)
 	struct fwl_scratch *s = fwl_scratch();
 	struct fwl_md md = {};
 	int route __attribute__((unused));
+	int v __attribute__((unused)), r __attribute__((unused));
 
 	if (!s)
 		return XDP_ABORTED;	/* cannot happen: a 1-entry array */
@@ -34,12 +35,33 @@ int fwl_ingress(struct xdp_md *ctx)
 #ifdef FWL_USES_IFACES
 	md.iif_mask = fwl_iface_mask(pkt->ifindex);
 #endif
+#ifdef FWL_USES_NAT
+	/* Replies to translated flows: back to the original tuple first. */
+	if ((r = fwl_nat_rev(ctx, pkt, 0)) > 0)
+		goto drop_reason;
+#endif
 #ifdef FWL_USES_CT
 	fwl_ct_track(ctx, pkt, 0, md.ct);
 #endif
+#ifdef FWL_USES_NAT
+	/* Later packets of a DNAT'd flow keep their translation. */
+	if ((r = fwl_nat_dnat_apply(ctx, pkt, md.ct)) > 0)
+		goto drop_reason;
+#endif
 #ifdef FWL_HOOK_PREROUTING
-	if (fwl_hook_prerouting(pkt, &md) == FWL_VERDICT_DROP)
+	v = fwl_hook_prerouting(pkt, &md);
+	if (v == FWL_VERDICT_DROP)
 		return XDP_DROP;
+#ifdef FWL_USES_NAT
+	if (v == FWL_VERDICT_DNAT_MAP) {
+		/* The flow must exist to hold its translation. */
+		if (md.ct->pending)
+			fwl_ct_confirm(ctx, pkt, md.ct, md.rule_id);
+		r = fwl_nat_dnat_map(ctx, pkt, md.ct);
+		if (r > 0)
+			goto drop_reason;	/* fails closed, this flow */
+	}
+#endif
 #endif
 #if defined(FWL_HOOK_INPUT) || defined(FWL_HOOK_FORWARD)
 	route = fwl_fib_route(ctx, pkt, &md.oif);
@@ -65,6 +87,11 @@ int fwl_ingress(struct xdp_md *ctx)
 		fwl_ct_confirm(ctx, pkt, md.ct, md.rule_id);
 #endif
 	return XDP_PASS;
+#ifdef FWL_USES_NAT
+drop_reason:
+	fwl_count_drop(r, pkt->len);
+	return XDP_DROP;
+#endif
 }
 
 char _license[] SEC("license") = "GPL";

@@ -29,6 +29,7 @@
 #include "maps/config.h"
 #include "maps/counters.h"
 #include "maps/ct.h"
+#include "maps/nat.h"
 #include "maps/sets.h"
 
 #ifndef FWL_SRCDIR
@@ -134,7 +135,7 @@ static int build(const struct build_opts *o)
 		{ "fwl_ingress", "xdp" },
 		{ "fwl_egress", "tc-egress" },
 	};
-	struct manifest_map maps[16] = {
+	struct manifest_map maps[32] = {
 		{ "fwl_rule_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_drop_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_named_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
@@ -202,6 +203,18 @@ static int build(const struct build_opts *o)
 			"fwl_frag", "FLOW", FWL_CT_LAYOUT_VERSION };
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_config", "POLICY", FWL_CONFIG_LAYOUT_VERSION };
+	}
+	if (ir.uses_nat) {
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_nat_rev", "FLOW", FWL_NAT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_nat_stat", "FLOW", FWL_NAT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_dnat_map", "POLICY", FWL_NAT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_nat_sets", "POLICY", FWL_NAT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ifaddr", "EXTERNAL", FWL_NAT_LAYOUT_VERSION };
 	}
 	struct manifest m = {
 		.ir = &ir, .object = "policy.bpf.o",

@@ -192,6 +192,12 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 	case IR_CONTINUE:
 		fputs("\t\treturn FWL_VERDICT_CONTINUE;\n", f);
 		break;
+	case IR_DNAT_MAP:
+		fputs("\t\treturn FWL_VERDICT_DNAT_MAP;\n", f);
+		break;
+	case IR_MASQ:
+		fputs("\t\treturn FWL_VERDICT_MASQ;\n", f);
+		break;
 	case IR_CALL:
 		/* The rule's Continue goes on with the next arm. */
 		fprintf(f, "\t\tint v = fwl_rule_%s(p, m);\n"
@@ -237,6 +243,8 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		fputs("#define FWL_USES_IFACES 1\n#include \"ifaces.h\"\n", f);
 	if (ir->uses_ct)
 		fputs("#define FWL_USES_CT 1\n#include \"ct.h\"\n", f);
+	if (ir->uses_nat)
+		fputs("#define FWL_USES_NAT 1\n#include \"nat.h\"\n", f);
 	fputc('\n', f);
 	/* Rules first: policies call them.  A rule called from a rule is
 	 * lowered after its caller, so emit in reverse. */
@@ -260,14 +268,16 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		up[k] = 0;
 		fprintf(f, "#define FWL_HOOK_%s 1\n"
 			   "static __always_inline int fwl_hook_%s(struct "
-			   "fwl_pkt *p, struct fwl_md *m)\n{\n",
+			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v;\n\n",
 			up, hook_fn[h]);
 		for (int i = 0; i < ir->npolicies; i++) {
 			if (ir->policies[i].hook != (enum ir_hook)h)
 				continue;
-			fprintf(f, "\tif (fwl_policy_%s(p, m) == "
-				   "FWL_VERDICT_DROP)\n"
-				   "\t\treturn FWL_VERDICT_DROP;\n",
+			/* NAT verdicts go to the entry program, which
+			 * rewrites the packet; Drop is final. */
+			fprintf(f, "\tv = fwl_policy_%s(p, m);\n"
+				   "\tif (v == FWL_VERDICT_DROP || v >= "
+				   "FWL_VERDICT_DNAT_MAP)\n\t\treturn v;\n",
 				ir->policies[i].name);
 		}
 		fputs("\treturn FWL_VERDICT_PASS;\n}\n\n", f);

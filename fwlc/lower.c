@@ -748,6 +748,55 @@ static struct ir_cond *lower_guard(struct lower *l, const Expr *e)
 
 static int rule_index(struct lower *l, const Decl *rule);
 
+/* DNATMap(m): m is a `let` map {(proto, :port) -> (addr, :port), ...}. */
+static int lower_dnat_map(struct lower *l, const Expr *arg)
+{
+	const Decl *d = arg->kind == E_NAME ? check_decl_of(l->c, arg) : NULL;
+	const Expr *m = d && d->kind == D_LET ? d->value : NULL;
+	struct ir_prog *ir = l->ir;
+
+	if (!m || m->kind != E_MAP) {
+		unsupported(l, arg->span, "DNATMap of anything but a named "
+					  "map literal");
+		return -1;
+	}
+	if (ir->dnat_key && ir->dnat_key != d) {
+		unsupported(l, arg->span, "a second DNATMap map");
+		return -1;
+	}
+	if (ir->dnat_key)
+		return 0;
+	ir->dnat_key = d;
+	ir->dnat = arena_alloc(l->a, sizeof(*ir->dnat) * (m->nitems + 1));
+	for (int i = 0; i < m->nitems; i++) {
+		const Expr *k = m->keys[i], *v = m->items[i];
+		struct ir_dnat *e = &ir->dnat[ir->ndnat];
+		if (k->kind != E_TUPLE || k->nitems != 2 ||
+		    v->kind != E_TUPLE || v->nitems != 2 ||
+		    k->items[0]->kind != E_NAME || k->items[1]->kind != E_LIT ||
+		    v->items[0]->kind != E_LIT || v->items[1]->kind != E_LIT) {
+			unsupported(l, k->span, "this DNATMap entry");
+			return -1;
+		}
+		int proto = proto_number(k->items[0]->name);
+		const Lit *port = &k->items[1]->lit, *addr = &v->items[0]->lit,
+			  *to = &v->items[1]->lit;
+		if ((proto != 6 && proto != 17) || port->kind != LIT_PORT ||
+		    addr->kind != LIT_IP || to->kind != LIT_PORT) {
+			unsupported(l, k->span, "this DNATMap entry (tcp or "
+					        "udp, a port, an address)");
+			return -1;
+		}
+		e->proto = proto;
+		e->port = port->port.lo;
+		e->family = addr->ip.family;
+		memcpy(e->addr, addr->ip.addr, 16);
+		e->to_port = to->port.lo;
+		ir->ndnat++;
+	}
+	return 0;
+}
+
 static int lower_action(struct lower *l, const Expr *body, struct ir_arm *ia)
 {
 	if (body->kind == E_NAME) {
@@ -757,9 +806,18 @@ static int lower_action(struct lower *l, const Expr *body, struct ir_arm *ia)
 			ia->action = IR_DROP;
 		else if (!strcmp(body->name, "Continue"))
 			ia->action = IR_CONTINUE;
-		else
+		else if (!strcmp(body->name, "Masquerade")) {
+			ia->action = IR_MASQ;
+			l->ir->uses_nat = l->ir->uses_ct = true;
+		} else
 			goto bad;
 		return 0;
+	}
+	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
+	    !strcmp(body->fn->name, "DNATMap") && body->nargs == 1) {
+		ia->action = IR_DNAT_MAP;
+		l->ir->uses_nat = l->ir->uses_ct = true;
+		return lower_dnat_map(l, body->args[0]);
 	}
 	/* A call of a rule with the frame: its Continue falls through. */
 	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
@@ -869,13 +927,8 @@ static int lower_hook(struct lower *l, const Decl *d, enum ir_hook *out)
 		return -1;
 	}
 	*out = map[cp->hook];
-	if (*out == IR_HOOK_OUTPUT || *out == IR_HOOK_POSTROUTING) {
-		for (int i = 0; i < d->nattrs; i++)
-			if (!strcmp(d->attrs[i]->name, "hook"))
-				unsupported(l, d->attrs[i]->span,
-					    "an egress hook");
-		return -1;
-	}
+	if (*out == IR_HOOK_OUTPUT || *out == IR_HOOK_POSTROUTING)
+		l->ir->has_egress = true;
 	return 0;
 }
 

@@ -300,6 +300,30 @@ static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 	}
 }
 
+/* DNAT replies are translated back at XDP ingress, before routing: their
+ * source becomes one of this host's addresses, which the kernel drops as a
+ * martian unless the interface has accept_local (docs/fwld.md). */
+static void allow_local_source(const struct bundle *b, struct dp_iface *ifc)
+{
+	char path[256];
+	if (!bundle_find_map(b, "fwl_dnat_map"))
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local",
+		 ifc->name);
+	FILE *f = fopen(path, "w");
+	int bad = !f || fputs("1\n", f) < 0;
+	if (f && fclose(f))
+		bad = 1;
+	if (bad) {
+		log_warn("cannot set %s (%s): replies of port-forwarded "
+			 "flows may be dropped as martians", path,
+			 strerror(errno));
+		return;
+	}
+	log_info("set accept_local on '%s' for the policy's DNAT replies",
+		 ifc->name);
+}
+
 static void warn_missing_iface(const char *name)
 {
 	log_warn("the policy's interface '%s' does not exist (yet); packets "
@@ -374,7 +398,8 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	    (r = dp_load(&b, d->pin_dir, &obj, err, sizeof(err))) ||
 	    (r = mapdata_fill(&b, obj, err, sizeof(err))) ||
 	    (r = mapdata_fill_ifaces(&b, obj, warn_missing_iface, &missing,
-				     err, sizeof(err))))
+				     err, sizeof(err))) ||
+	    (r = mapdata_fill_ifaddrs(obj, err, sizeof(err))))
 		goto fail;
 	/* The switch: each pinned link is updated in place, atomically. */
 	const char *tc_prog = NULL;
@@ -392,6 +417,7 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 			i++;	/* undo this interface's XDP switch too */
 			goto fail;
 		}
+		allow_local_source(&b, &d->ifaces[i]);
 		log_info("policy %.12s enforcing on '%s' (ifindex %d, %s XDP%s)",
 			 b.hash, d->ifaces[i].name, d->ifaces[i].ifindex,
 			 d->ifaces[i].mode, tc_prog ? ", TC egress" : "");
