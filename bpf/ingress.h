@@ -48,6 +48,10 @@ int fwl_ingress(struct xdp_md *ctx)
 	if ((r = fwl_nat_dnat_apply(ctx, pkt, md.ct)) > 0)
 		goto drop_reason;
 #endif
+#ifdef FWL_USES_DST_LOCAL
+	/* FIB.daddrLocal, as the packet arrived (before any DNAT). */
+	md.dst_local = fwl_fib_route(ctx, pkt, &md.oif) == FWL_ROUTE_LOCAL;
+#endif
 #ifdef FWL_HOOK_PREROUTING
 	v = fwl_hook_prerouting(pkt, &md);
 	if (v == FWL_VERDICT_DROP)

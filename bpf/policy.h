@@ -21,6 +21,7 @@ struct fwl_md {
 	__u64 iif_mask;		/* the policy's interfaces the packet came in */
 	__u64 oif_mask;		/* ... and goes out on (ifaces.h) */
 	__u32 rule_id;		/* the arm that decided (creates the flow) */
+	__u8 dst_local;		/* FIB: the destination is this host */
 	struct fwl_ct *ct;	/* conntrack's view (FWL_USES_CT), in the
 				   per-CPU scratch: the stack is too small */
 };

@@ -204,6 +204,15 @@ static int build(const struct build_opts *o)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_config", "POLICY", FWL_CONFIG_LAYOUT_VERSION };
 	}
+	if (ir.uses_ratelimit || ir.uses_log) {
+		maps[nmaps++] = (struct manifest_map){ "fwl_rl", "FLOW", 1 };
+		maps[nmaps++] = (struct manifest_map){ "fwl_nth", "FLOW", 1 };
+	}
+	if (ir.uses_log) {
+		maps[nmaps++] = (struct manifest_map){ "fwl_events", "FLOW", 1 };
+		maps[nmaps++] = (struct manifest_map){ "fwl_log_lost", "FLOW",
+						       1 };
+	}
 	if (ir.uses_nat) {
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_nat_rev", "FLOW", FWL_NAT_LAYOUT_VERSION };

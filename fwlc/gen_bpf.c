@@ -23,6 +23,8 @@ static const char *const field_expr[] = {
 	[IRF_CT_STATE] = "m->ct->state",
 	[IRF_CT_STATUS] = "m->ct->status",
 	[IRF_CT_DIR] = "m->ct->dir",
+	[IRF_DST_LOCAL] = "m->dst_local",
+	[IRF_RATELIMIT] = "(rate limit)",
 };
 
 static const char *const hook_fn[IR_HOOK_COUNT] = {
@@ -94,6 +96,12 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 {
 	if (t->negate)
 		fputs("!", f);
+	if (t->field == IRF_RATELIMIT) {
+		/* One token bucket per rule (GCRA, bpf/lib/ratelimit.h). */
+		fprintf(f, "fwl_rl_allow(m->rule_id, %" PRIu64 ", %" PRIu64 ")",
+			t->lo, t->hi);
+		return;
+	}
 	switch (t->op) {
 	case IR_EQ:
 		fprintf(f, t->field == IRF_L3 ? "(%s == 0x%04" PRIx64 ")"
@@ -162,6 +170,70 @@ static void emit_comment_text(FILE *f, const char *s)
 	}
 }
 
+static void indent(FILE *f, int n)
+{
+	while (n--)
+		fputc('\t', f);
+}
+
+/* An arm's action tree: nested ifs whose leaves return a verdict. */
+static void emit_act(FILE *f, const struct ir_prog *ir,
+		     const struct ir_act *a, int in)
+{
+	switch (a->kind) {
+	case IRA_IF:
+		indent(f, in);
+		fputs("if (", f);
+		emit_cond(f, ir, a->cond);
+		fputs(") {\n", f);
+		emit_act(f, ir, a->then_, in + 1);
+		indent(f, in);
+		fputs("} else {\n", f);
+		emit_act(f, ir, a->else_, in + 1);
+		indent(f, in);
+		fputs("}\n", f);
+		return;
+	case IRA_LOG:
+		indent(f, in);
+		fprintf(f, "fwl_log(p, m->rule_id, %d, %d, 0, 0, %s);\n",
+			a->prefix, a->level, ir->uses_ct ? "m->ct->state" : "0");
+		emit_act(f, ir, a->then_, in);
+		return;
+	case IRA_LEAF:
+		break;
+	}
+	indent(f, in);
+	switch (a->action) {
+	case IR_ALLOW:
+		fputs("return FWL_VERDICT_PASS;\n", f);
+		break;
+	case IR_DROP:
+		fputs("return FWL_VERDICT_DROP;\n", f);
+		break;
+	case IR_CONTINUE:
+		fputs("return FWL_VERDICT_CONTINUE;\n", f);
+		break;
+	case IR_DNAT_MAP:
+		fputs("return FWL_VERDICT_DNAT_MAP;\n", f);
+		break;
+	case IR_MASQ:
+		fputs("return FWL_VERDICT_MASQ;\n", f);
+		break;
+	case IR_CALL:
+		/* The rule's Continue goes on with the next arm. */
+		fprintf(f, "{\n");
+		indent(f, in + 1);
+		fprintf(f, "int v = fwl_rule_%s(p, m);\n", ir->rules[a->call].name);
+		indent(f, in + 1);
+		fprintf(f, "if (v != FWL_VERDICT_CONTINUE)\n");
+		indent(f, in + 2);
+		fprintf(f, "return v;\n");
+		indent(f, in);
+		fprintf(f, "}\n");
+		break;
+	}
+}
+
 static void emit_arm(FILE *f, const struct ir_prog *ir,
 		     const struct ir_policy *pol, const struct ir_arm *a)
 {
@@ -182,30 +254,7 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 	fprintf(f, ") {\n\t\tfwl_count_rule(0x%08" PRIx32 "u, p->len);\n"
 		   "\t\tm->rule_id = 0x%08" PRIx32 "u;\n",
 		a->rule_id, a->rule_id);
-	switch (a->action) {
-	case IR_ALLOW:
-		fputs("\t\treturn FWL_VERDICT_PASS;\n", f);
-		break;
-	case IR_DROP:
-		fputs("\t\treturn FWL_VERDICT_DROP;\n", f);
-		break;
-	case IR_CONTINUE:
-		fputs("\t\treturn FWL_VERDICT_CONTINUE;\n", f);
-		break;
-	case IR_DNAT_MAP:
-		fputs("\t\treturn FWL_VERDICT_DNAT_MAP;\n", f);
-		break;
-	case IR_MASQ:
-		fputs("\t\treturn FWL_VERDICT_MASQ;\n", f);
-		break;
-	case IR_CALL:
-		/* The rule's Continue goes on with the next arm. */
-		fprintf(f, "\t\tint v = fwl_rule_%s(p, m);\n"
-			   "\t\tif (v != FWL_VERDICT_CONTINUE)\n"
-			   "\t\t\treturn v;\n",
-			ir->rules[a->call].name);
-		break;
-	}
+	emit_act(f, ir, a->act, 2);
 	fputs("\t}\n", f);
 }
 
@@ -245,6 +294,12 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		fputs("#define FWL_USES_CT 1\n#include \"ct.h\"\n", f);
 	if (ir->uses_nat)
 		fputs("#define FWL_USES_NAT 1\n#include \"nat.h\"\n", f);
+	if (ir->uses_ratelimit || ir->uses_log)
+		fputs("#include \"ratelimit.h\"\n", f);
+	if (ir->uses_log)
+		fputs("#include \"log.h\"\n", f);
+	if (ir->uses_dst_local)
+		fputs("#define FWL_USES_DST_LOCAL 1\n", f);
 	fputc('\n', f);
 	/* Rules first: policies call them.  A rule called from a rule is
 	 * lowered after its caller, so emit in reverse. */

@@ -39,6 +39,9 @@ enum ir_field {
 	IRF_CT_STATE,	/* conntrack state (maps/ct.h enum fwl_ct_state) */
 	IRF_CT_STATUS,	/* conntrack status bits (FWL_CT_S_*) */
 	IRF_CT_DIR,	/* conntrack direction (FWL_CT_DIR_*) */
+	IRF_DST_LOCAL,	/* FIB.daddrLocal: the destination is this host */
+	IRF_RATELIMIT,	/* RateLimit.check: the arm's bucket (lo packets per
+			   second, hi burst) has a token */
 };
 
 enum ir_op {
@@ -124,11 +127,32 @@ struct ir_dnat {
 	uint16_t to_port;
 };
 
+/* What an arm does: a tree of effects and decisions whose leaves are
+ * actions.  `perform E.op(..) >>= \x -> if x then A else B` is an IRA_IF
+ * whose condition tests the effect. */
+enum ir_act_kind {
+	IRA_LEAF,	/* action (and call for IR_CALL) */
+	IRA_IF,		/* cond ? then_ : else_ */
+	IRA_LOG,	/* emit a log record (prefix, level), then then_ */
+};
+
+struct ir_act {
+	enum ir_act_kind kind;
+	enum ir_action action;	/* IRA_LEAF */
+	int call;		/* IRA_LEAF, IR_CALL: index into rules */
+	struct ir_cond *cond;	/* IRA_IF */
+	struct ir_act *then_, *else_;
+	int prefix;		/* IRA_LOG: index into ir_prog.log_prefixes */
+	int level;		/* IRA_LOG: FWL_LOG_* */
+};
+
 struct ir_arm {
 	struct ir_test *tests;	/* all must hold */
 	int ntests;
 	struct ir_cond *guard;	/* and this must hold (NULL: none) */
-	enum ir_action action;
+	struct ir_act *act;	/* what it does */
+	enum ir_action action;	/* the action when act is a single leaf,
+				   else that of its first leaf */
 	int call;		/* IR_CALL: index into ir_prog.rules */
 	uint32_t rule_id;	/* stable across reloads: counters key */
 	int index;		/* 1-based arm number in its policy */
@@ -164,6 +188,9 @@ struct ir_prog {
 	struct ir_dnat *dnat;	/* the DNATMap map's entries */
 	int ndnat;
 	const void *dnat_key;	/* the `let` they came from */
+	const char **log_prefixes;	/* Log.emit prefixes, by id */
+	int nlog_prefixes;
+	bool uses_log, uses_ratelimit, uses_dst_local;
 };
 
 const char *ir_hook_name(enum ir_hook h);

@@ -19,6 +19,7 @@
 #include "fwlc/check_int.h"
 #include "fwlc/lower.h"
 #include "maps/ct.h"
+#include "maps/events.h"
 #include "maps/sets.h"
 
 enum {
@@ -797,41 +798,209 @@ static int lower_dnat_map(struct lower *l, const Expr *arg)
 	return 0;
 }
 
-static int lower_action(struct lower *l, const Expr *body, struct ir_arm *ia)
+static struct ir_act *act_new(struct lower *l, enum ir_act_kind k)
 {
-	if (body->kind == E_NAME) {
-		if (!strcmp(body->name, "Allow"))
-			ia->action = IR_ALLOW;
-		else if (!strcmp(body->name, "Drop"))
-			ia->action = IR_DROP;
-		else if (!strcmp(body->name, "Continue"))
-			ia->action = IR_CONTINUE;
-		else if (!strcmp(body->name, "Masquerade")) {
-			ia->action = IR_MASQ;
-			l->ir->uses_nat = l->ir->uses_ct = true;
-		} else
-			goto bad;
-		return 0;
-	}
-	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
-	    !strcmp(body->fn->name, "DNATMap") && body->nargs == 1) {
-		ia->action = IR_DNAT_MAP;
-		l->ir->uses_nat = l->ir->uses_ct = true;
-		return lower_dnat_map(l, body->args[0]);
-	}
-	/* A call of a rule with the frame: its Continue falls through. */
-	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
-	    body->nargs == 1) {
-		const Decl *d = check_decl_of(l->c, body->fn);
-		if (d && d->kind == D_RULE) {
-			ia->action = IR_CALL;
-			ia->call = rule_index(l, d);
-			return ia->call < 0 ? -1 : 0;
+	struct ir_act *a = arena_alloc(l->a, sizeof(*a));
+	a->kind = k;
+	return a;
+}
+
+static struct ir_act *leaf(struct lower *l, enum ir_action action)
+{
+	struct ir_act *a = act_new(l, IRA_LEAF);
+	a->action = action;
+	return a;
+}
+
+/* The id of a Log.emit prefix (deduplicated). */
+static int log_prefix(struct lower *l, const char *s)
+{
+	struct ir_prog *ir = l->ir;
+	for (int i = 0; i < ir->nlog_prefixes; i++)
+		if (!strcmp(ir->log_prefixes[i], s))
+			return i;
+	const char **n = arena_alloc(l->a, sizeof(*n) *
+					       (ir->nlog_prefixes + 1));
+	if (ir->nlog_prefixes)
+		memcpy(n, ir->log_prefixes, sizeof(*n) * ir->nlog_prefixes);
+	n[ir->nlog_prefixes] = s;
+	ir->log_prefixes = n;
+	return ir->nlog_prefixes++;
+}
+
+/* The boolean result of `perform E.op(args)` as a test. */
+static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
+{
+	const char *eff = pf->fn->lhs->name, *op = pf->fn->field;
+	memset(t, 0, sizeof(*t));
+	if (!strcmp(eff, "RateLimit") && !strcmp(op, "check") &&
+	    pf->nargs == 1) {
+		const Expr *r = pf->args[0];
+		if (r->kind == E_NAME) {
+			const Decl *d = check_decl_of(l->c, r);
+			r = d && d->kind == D_LET ? d->value : r;
+		}
+		if (r->kind == E_LIT && r->lit.kind == LIT_RATE &&
+		    r->lit.rate.per_ms) {
+			uint64_t pps = r->lit.rate.count * 1000 /
+				       r->lit.rate.per_ms;
+			t->field = IRF_RATELIMIT;
+			t->op = IR_EQ;
+			t->lo = pps ? pps : 1;
+			t->hi = t->lo;	/* burst: one second's worth */
+			l->ir->uses_ratelimit = true;
+			return 0;
 		}
 	}
-bad:
-	unsupported(l, body->span, "this action");
+	if (!strcmp(eff, "FIB") && !strcmp(op, "daddrLocal") &&
+	    pf->nargs == 1 && pf->args[0]->kind == E_FIELD &&
+	    !strcmp(pf->args[0]->field, "dst")) {
+		t->field = IRF_DST_LOCAL;
+		t->op = IR_EQ;
+		t->lo = t->hi = 1;
+		l->ir->uses_dst_local = true;
+		return 0;
+	}
+	unsupported(l, pf->span, "this effect");
 	return -1;
+}
+
+/* Variables bound to effect results by >>= (innermost last). */
+struct effect_var {
+	const char *name;
+	struct ir_test test;
+};
+static struct effect_var evars[16];
+static int nevars;
+
+static struct ir_cond *effect_var_cond(struct lower *l, const Expr *e)
+{
+	for (int i = nevars - 1; e->kind == E_NAME && i >= 0; i--) {
+		if (!strcmp(evars[i].name, e->name)) {
+			struct ir_cond *c = cond_new(l, IRC_TEST);
+			c->test = evars[i].test;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth);
+
+/* Log.emit(Level, "prefix" [++ anything]) >> rest */
+static struct ir_act *lower_log(struct lower *l, const Expr *pf,
+				const Expr *rest, int depth)
+{
+	static const struct { const char *name; int level; } levels[] = {
+		{ "Debug", FWL_LOG_DEBUG }, { "Info", FWL_LOG_INFO },
+		{ "Notice", FWL_LOG_INFO }, { "Warn", FWL_LOG_WARN },
+		{ "Error", FWL_LOG_ERROR },
+	};
+	const Expr *msg = pf->nargs == 2 ? pf->args[1] : NULL;
+	while (msg && msg->kind == E_BINARY && msg->op == OP_CONCAT)
+		msg = msg->lhs;
+	if (pf->nargs != 2 || pf->args[0]->kind != E_NAME || !msg ||
+	    msg->kind != E_LIT || msg->lit.kind != LIT_STR) {
+		unsupported(l, pf->span, "this Log.emit (a level and a message "
+					 "starting with a string)");
+		return NULL;
+	}
+	struct ir_act *a = act_new(l, IRA_LOG);
+	a->level = FWL_LOG_INFO;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++)
+		if (!strcmp(levels[i].name, pf->args[0]->name))
+			a->level = levels[i].level;
+	a->prefix = log_prefix(l, msg->lit.str.s);
+	l->ir->uses_log = true;
+	a->then_ = lower_act(l, rest, depth + 1);
+	return a->then_ ? a : NULL;
+}
+
+/* act = Allow | Drop | Continue | Masquerade | DNATMap(m) | rule(frame)
+ *     | if cond then act else act
+ *     | perform E.op(..) >>= \x -> act | perform Log.emit(..) >> act */
+static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
+{
+	struct ir_act *a;
+	if (depth > 32) {
+		unsupported(l, e->span, "an action nested this deeply");
+		return NULL;
+	}
+	switch (e->kind) {
+	case E_NAME:
+		if (!strcmp(e->name, "Allow"))
+			return leaf(l, IR_ALLOW);
+		if (!strcmp(e->name, "Drop"))
+			return leaf(l, IR_DROP);
+		if (!strcmp(e->name, "Continue"))
+			return leaf(l, IR_CONTINUE);
+		if (!strcmp(e->name, "Masquerade")) {
+			l->ir->uses_nat = l->ir->uses_ct = true;
+			return leaf(l, IR_MASQ);
+		}
+		break;
+	case E_CALL:
+		if (e->fn->kind != E_NAME || e->nargs != 1)
+			break;
+		if (!strcmp(e->fn->name, "DNATMap")) {
+			l->ir->uses_nat = l->ir->uses_ct = true;
+			if (lower_dnat_map(l, e->args[0]))
+				return NULL;
+			return leaf(l, IR_DNAT_MAP);
+		} else {
+			/* A rule called with the frame: its Continue falls
+			 * through to the next arm. */
+			const Decl *d = check_decl_of(l->c, e->fn);
+			if (!d || d->kind != D_RULE)
+				break;
+			a = leaf(l, IR_CALL);
+			a->call = rule_index(l, d);
+			return a->call < 0 ? NULL : a;
+		}
+	case E_IF:
+		a = act_new(l, IRA_IF);
+		a->cond = effect_var_cond(l, e->cond);
+		if (!a->cond)
+			a->cond = lower_guard(l, e->cond);
+		a->then_ = lower_act(l, e->then_, depth + 1);
+		a->else_ = lower_act(l, e->else_, depth + 1);
+		return a->cond && a->then_ && a->else_ ? a : NULL;
+	case E_BINARY:
+		/* Log.emit(..) >> act, with or without `perform` */
+		if (e->op == OP_THEN && (e->lhs->kind == E_PERFORM ||
+					 e->lhs->kind == E_CALL) &&
+		    e->lhs->fn->kind == E_FIELD &&
+		    e->lhs->fn->lhs->kind == E_NAME &&
+		    !strcmp(e->lhs->fn->lhs->name, "Log") &&
+		    !strcmp(e->lhs->fn->field, "emit"))
+			return lower_log(l, e->lhs, e->rhs, depth);
+		if (e->op == OP_BIND && e->lhs->kind == E_PERFORM &&
+		    e->rhs->kind == E_LAMBDA && e->rhs->nparams == 1 &&
+		    e->rhs->params[0]->kind == P_VAR &&
+		    nevars < (int)(sizeof(evars) / sizeof(*evars))) {
+			struct effect_var *v = &evars[nevars];
+			if (effect_test(l, e->lhs, &v->test))
+				return NULL;
+			v->name = e->rhs->params[0]->name;
+			nevars++;
+			a = lower_act(l, e->rhs->body, depth + 1);
+			nevars--;
+			return a;
+		}
+		break;
+	default:
+		break;
+	}
+	unsupported(l, e->span, "this action");
+	return NULL;
+}
+
+/* The first leaf of an action tree: what the manifest calls its action. */
+static const struct ir_act *first_leaf(const struct ir_act *a)
+{
+	while (a && a->kind != IRA_LEAF)
+		a = a->then_;
+	return a;
 }
 
 /* The arm's source on one line, runs of white space folded to one space. */
@@ -865,7 +1034,12 @@ static void lower_arm(struct lower *l, const Arm *arm, int index,
 	lower_frame(l, arm->pat);
 	if (arm->guard)
 		ia->guard = lower_guard(l, arm->guard);
-	lower_action(l, arm->body, ia);
+	ia->act = lower_act(l, arm->body, 0);
+	const struct ir_act *first = first_leaf(ia->act);
+	if (first) {
+		ia->action = first->action;
+		ia->call = first->call;
+	}
 	ia->ntests = l->ntests;
 	ia->tests = arena_memdup(l->a, l->tests,
 				 sizeof(*l->tests) * (l->ntests ? l->ntests : 1));

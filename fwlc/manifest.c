@@ -106,8 +106,12 @@ int manifest_write(FILE *f, const struct manifest *m)
 			map[ir->sets[i].kind], ir->sets[i].id,
 			ir->sets[i].nentries);
 	}
-	fputs("\n  ],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n",
-	      f);
+	fputs("\n  ],\n  \"log_prefixes\": [", f);
+	for (int i = 0; i < ir->nlog_prefixes; i++) {
+		fputs(i ? ", " : "", f);
+		json_put_str(f, ir->log_prefixes[i]);
+	}
+	fputs("],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n", f);
 	write_rules(f, ir);
 	fputs("\n}\n", f);
 	return ferror(f) ? -EIO : 0;

@@ -16,7 +16,9 @@ build() { # build NAME POLICY [--load-check]
 }
 
 # Every policy the backend compiles passes the verifier.
-for p in examples/ssh-icmp.fwl tests/e2e/policies/ifaces-sets.fwl \
+for p in examples/ssh-icmp.fwl examples/server.fwl \
+	 tests/e2e/policies/ifaces-sets.fwl tests/e2e/policies/nat.fwl \
+	 tests/e2e/policies/ratelimit.fwl \
 	 tests/e2e/policies/stateful-input.fwl; do
 	n=$(basename "$p" .fwl)
 	if build "$n" "$FWL_SRC/$p" --load-check; then
