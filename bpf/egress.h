@@ -17,14 +17,13 @@ SEC("tc")
 int fwl_egress(struct __sk_buff *skb)
 {
 	struct fwl_scratch *s = fwl_scratch();
-	struct fwl_md md = {};
+	struct fwl_md *md = fwl_md_get();
 	int local = skb->ingress_ifindex == 0;
 	int v __attribute__((unused)), r __attribute__((unused));
 
-	if (!s)
-		return TC_ACT_OK;	/* cannot happen: a 1-entry array */
+	if (!s || !md)
+		return TC_ACT_OK;	/* cannot happen: 1-entry arrays */
 	struct fwl_pkt *pkt = &s->pkt;
-	md.ct = &s->ct;
 	if (fwl_parse(skb, pkt) != FWL_DROP_NONE) {
 		/* What the host sends is its own business: count, pass. */
 		fwl_count_drop(pkt->invalid, pkt->len);
@@ -33,28 +32,28 @@ int fwl_egress(struct __sk_buff *skb)
 	if (pkt->l3 != 0x0800 && pkt->l3 != 0x86dd)
 		return TC_ACT_OK;
 #ifdef FWL_USES_IFACES
-	md.oif_mask = fwl_iface_mask(skb->ifindex);
+	md->oif_mask = fwl_iface_mask(skb->ifindex);
 #endif
 #ifdef FWL_USES_CT
 	if (local)
-		fwl_ct_track(skb, pkt, 0, md.ct);
+		fwl_ct_track(skb, pkt, 0, &md->ct);
 #endif
 #ifdef FWL_HOOK_OUTPUT
-	if (local && fwl_hook_output(pkt, &md) == FWL_VERDICT_DROP)
+	if (local && fwl_hook_output(pkt, md) == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;
 #endif
 #ifdef FWL_HOOK_POSTROUTING
-	v = fwl_hook_postrouting(pkt, &md);
+	v = fwl_hook_postrouting(pkt, md);
 	if (v == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;
 #endif
 #ifdef FWL_USES_CT
-	if (md.ct->pending)
-		fwl_ct_confirm(skb, pkt, md.ct, md.rule_id);
+	if (md->ct.pending)
+		fwl_ct_confirm(skb, pkt, &md->ct, md->rule_id);
 #endif
 #if defined(FWL_HOOK_POSTROUTING) && defined(FWL_USES_NAT)
 	if (v == FWL_VERDICT_MASQ &&
-	    (r = fwl_nat_masq(skb, pkt, md.ct, 1024, 65535)) > 0) {
+	    (r = fwl_nat_masq(skb, pkt, &md->ct, 1024, 65535)) > 0) {
 		fwl_count_drop(r, pkt->len);	/* fails closed, this flow */
 		return TC_ACT_SHOT;
 	}

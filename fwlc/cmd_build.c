@@ -30,6 +30,7 @@
 #include "maps/counters.h"
 #include "maps/ct.h"
 #include "maps/nat.h"
+#include "maps/seq.h"
 #include "maps/sets.h"
 
 #ifndef FWL_SRCDIR
@@ -191,6 +192,7 @@ static int build(const struct build_opts *o)
 			"fwl_ifaces", "POLICY", FWL_SETS_LAYOUT_VERSION };
 	maps[nmaps++] = (struct manifest_map){
 		"fwl_scratch_map", "POLICY", 1 };
+	maps[nmaps++] = (struct manifest_map){ "fwl_md_map", "POLICY", 1 };
 	if (ir.uses_ct) {
 		/* Live connections: reused across reloads. */
 		maps[nmaps++] = (struct manifest_map){
@@ -204,6 +206,9 @@ static int build(const struct build_opts *o)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_config", "POLICY", FWL_CONFIG_LAYOUT_VERSION };
 	}
+	if (ir.nflows)
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_seq", "FLOW", FWL_SEQ_LAYOUT_VERSION };
 	if (ir.uses_ratelimit || ir.uses_log) {
 		maps[nmaps++] = (struct manifest_map){ "fwl_rl", "FLOW", 1 };
 		maps[nmaps++] = (struct manifest_map){ "fwl_nth", "FLOW", 1 };

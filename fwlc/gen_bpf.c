@@ -20,11 +20,14 @@ static const char *const field_expr[] = {
 	[IRF_ICMP_CODE] = "p->icmp_code",
 	[IRF_IIF] = "m->iif_mask",
 	[IRF_OIF] = "m->oif_mask",
-	[IRF_CT_STATE] = "m->ct->state",
-	[IRF_CT_STATUS] = "m->ct->status",
-	[IRF_CT_DIR] = "m->ct->dir",
+	[IRF_CT_STATE] = "m->ct.state",
+	[IRF_CT_STATUS] = "m->ct.status",
+	[IRF_CT_DIR] = "m->ct.dir",
 	[IRF_DST_LOCAL] = "m->dst_local",
 	[IRF_RATELIMIT] = "(rate limit)",
+	[IRF_PAYLOAD] = "m->payload",
+	[IRF_PAYLOAD_LEN] = "p->payload_len",
+	[IRF_FLOW] = "m->flow",
 };
 
 static const char *const hook_fn[IR_HOOK_COUNT] = {
@@ -100,6 +103,11 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 		/* One token bucket per rule (GCRA, bpf/lib/ratelimit.h). */
 		fprintf(f, "fwl_rl_allow(m->rule_id, %" PRIu64 ", %" PRIu64 ")",
 			t->lo, t->hi);
+		return;
+	}
+	if (t->field == IRF_PAYLOAD || t->field == IRF_FLOW) {
+		fprintf(f, "%s(%s[%d] == %" PRIu64 ")", t->negate ? "!" : "",
+			field_expr[t->field], t->idx, t->lo);
 		return;
 	}
 	switch (t->op) {
@@ -196,7 +204,7 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 	case IRA_LOG:
 		indent(f, in);
 		fprintf(f, "fwl_log(p, m->rule_id, %d, %d, 0, 0, %s);\n",
-			a->prefix, a->level, ir->uses_ct ? "m->ct->state" : "0");
+			a->prefix, a->level, ir->uses_ct ? "m->ct.state" : "0");
 		emit_act(f, ir, a->then_, in);
 		return;
 	case IRA_LEAF:
@@ -301,6 +309,36 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	if (ir->uses_dst_local)
 		fputs("#define FWL_USES_DST_LOCAL 1\n", f);
 	fputc('\n', f);
+	if (ir->uses_payload)
+		fputs("#define FWL_USES_PAYLOAD 1\n", f);
+	if (ir->nflows) {
+		/* Every packet advances the flow patterns' per-flow state
+		 * before the policies look at it (FlowMatch.check). */
+		fputs("#include \"seq.h\"\n#define FWL_USES_FLOWS 1\n"
+		      "/* noinline: its stack is its own, not the entry's */\n"
+		      "static __attribute__((noinline)) void "
+		      "fwl_flows_update(struct "
+		      "fwl_pkt *p, struct fwl_md *m)\n{\n\t__u8 step;\n\n", f);
+		for (int i = 0; i < ir->nflows; i++) {
+			const struct ir_flow *fl = &ir->flows[i];
+			fprintf(f, "\t/* flow %s */\n\tstep = FWL_SEQ_NO_STEP;\n",
+				fl->name);
+			for (int k = 0; k < fl->nsteps; k++) {
+				fputs(k ? "\telse if (" : "\tif (", f);
+				for (int j = 0; j < fl->nsteps_tests[k]; j++) {
+					fputs(j ? " && " : "", f);
+					emit_test(f, ir, &fl->steps[k][j]);
+				}
+				if (!fl->nsteps_tests[k])
+					fputc('1', f);
+				fprintf(f, ")\n\t\tstep = %d;\n", k);
+			}
+			fprintf(f, "\tm->flow[%d] = fwl_seq_step(p, 0, %d, step, "
+				   "%d, %" PRIu64 "ull);\n", i, i, fl->nsteps,
+				(uint64_t)(fl->window_ms * 1000000ull));
+		}
+		fputs("}\n\n", f);
+	}
 	/* Rules first: policies call them.  A rule called from a rule is
 	 * lowered after its caller, so emit in reverse. */
 	for (int i = ir->nrules - 1; i >= 0; i--)

@@ -42,6 +42,9 @@ enum ir_field {
 	IRF_DST_LOCAL,	/* FIB.daddrLocal: the destination is this host */
 	IRF_RATELIMIT,	/* RateLimit.check: the arm's bucket (lo packets per
 			   second, hi burst) has a token */
+	IRF_PAYLOAD,	/* payload byte number idx (FWL_PAYLOAD_BYTES) */
+	IRF_PAYLOAD_LEN,	/* payload length in bytes */
+	IRF_FLOW,	/* state of flow pattern idx (FWL_SEQ_*) */
 };
 
 enum ir_op {
@@ -63,6 +66,7 @@ struct ir_test {
 	struct ir_test *alts;	/* IR_ANY */
 	int nalts;
 	int set;		/* IR_IN_SET: index into ir_prog.sets */
+	int idx;		/* IRF_PAYLOAD byte, IRF_FLOW flow number */
 };
 
 /* A guard: a boolean tree over tests. */
@@ -99,6 +103,16 @@ struct ir_set {
 	const void *key;	/* the AST node it came from (deduplication) */
 	struct ir_set_entry *entries;
 	int nentries;
+};
+
+/* A sequence pattern (`flow F = A . B within 5s`): each step's tests;
+ * every packet advances the per-flow state (bpf/lib/seq.h). */
+struct ir_flow {
+	const char *name;
+	struct ir_test **steps;	/* tests of each step */
+	int *nsteps_tests;
+	int nsteps;
+	uint64_t window_ms;
 };
 
 /* An interface the policy names; fwld resolves it to an ifindex. */
@@ -190,7 +204,9 @@ struct ir_prog {
 	const void *dnat_key;	/* the `let` they came from */
 	const char **log_prefixes;	/* Log.emit prefixes, by id */
 	int nlog_prefixes;
-	bool uses_log, uses_ratelimit, uses_dst_local;
+	bool uses_log, uses_ratelimit, uses_dst_local, uses_payload;
+	struct ir_flow *flows;	/* the flow patterns FlowMatch checks */
+	int nflows;
 };
 
 const char *ir_hook_name(enum ir_hook h);

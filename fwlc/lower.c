@@ -20,6 +20,7 @@
 #include "fwlc/lower.h"
 #include "maps/ct.h"
 #include "maps/events.h"
+#include "maps/seq.h"
 #include "maps/sets.h"
 
 enum {
@@ -434,11 +435,107 @@ static void bad_con(struct lower *l, const Pat *p, const char *layer,
 	l->failed = 1;
 }
 
+#define PAYLOAD_BYTES 16	/* FWL_PAYLOAD_BYTES in bpf/policy.h */
+
+/* [0x01 _ 0x02 _*]: byte tests and a length test on the payload. */
+static void lower_bytes(struct lower *l, const Pat *p)
+{
+	int n = 0, rest = 0;
+	for (int i = 0; i < p->nbytes; i++) {
+		if (p->bytes[i] == PB_REST) {
+			rest = 1;
+			break;
+		}
+		n++;
+		if (p->bytes[i] == PB_ANY)
+			continue;
+		if (i >= PAYLOAD_BYTES) {
+			diag_error(l->d, p->span, E_LIMIT, "byte patterns may "
+				   "test the first %d payload bytes",
+				   PAYLOAD_BYTES);
+			l->failed = 1;
+			return;
+		}
+		struct ir_test *t = add_test(l, p->span);
+		if (!t)
+			return;
+		t->field = IRF_PAYLOAD;
+		t->op = IR_EQ;
+		t->idx = i;
+		t->lo = t->hi = (uint64_t)p->bytes[i];
+	}
+	struct ir_test *t = add_test(l, p->span);
+	if (!t)
+		return;
+	t->field = IRF_PAYLOAD_LEN;
+	t->op = rest ? IR_RANGE : IR_EQ;
+	t->lo = n;
+	t->hi = rest ? 65535 : n;
+	l->ir->uses_payload = true;
+}
+
+/* `udp { length = 156 }` in a named (UDPHeader, Bytes) pattern: the UDP
+ * length is the payload's plus the 8-byte header. */
+static void lower_udp_named(struct lower *l, const Pat *h)
+{
+	if (h->kind == P_WILD || h->kind == P_VAR)
+		return;
+	if (h->kind != P_RECORD) {
+		unsupported(l, h->span, "this UDP header pattern");
+		return;
+	}
+	for (int i = 0; i < h->nfields; i++) {
+		const PatField *pf = h->fields[i];
+		if (!strcmp(pf->name, "length") && pf->op == OP_EQ &&
+		    pf->value->kind == E_LIT && pf->value->lit.kind == LIT_INT &&
+		    pf->value->lit.u >= 8) {
+			struct ir_test *t = add_test(l, pf->span);
+			if (!t)
+				return;
+			t->field = IRF_PAYLOAD_LEN;
+			t->op = IR_EQ;
+			t->lo = t->hi = pf->value->lit.u - 8;
+			continue;
+		}
+		HeaderDef h1 = *header_by_con("UDP");
+		struct ir_test *t = add_test(l, pf->span);
+		const FieldDef *fd = header_field(&h1, pf->name);
+		enum ir_field f = fd ? field_of(fd, 4) : (enum ir_field)-1;
+		if (!t || (int)f < 0 ||
+		    value_test(l, f, fd, 4, pf->value, t)) {
+			if (t)
+				l->ntests--;
+			if ((int)f < 0)
+				unsupported(l, pf->span, "this UDP field test");
+		}
+	}
+}
+
+/* A named pattern of type (UDPHeader, Bytes): pattern P = (udp {..}, [..]) */
+static int lower_named_l4(struct lower *l, const Pat *p)
+{
+	const Decl *d = check_decl_of(l->c, p);
+	const Pat *v = d && d->kind == D_PATTERN ? d->pat : NULL;
+	if (!v || v->kind != P_TUPLE || v->nargs != 2)
+		return -1;
+	add_eq(l, p->span, IRF_L4, 17);
+	lower_udp_named(l, v->args[0]);
+	if (v->args[1]->kind == P_BYTES)
+		lower_bytes(l, v->args[1]);
+	else if (!is_any(v->args[1]))
+		unsupported(l, v->args[1]->span, "this payload pattern");
+	return 0;
+}
+
 /* L4: TCP(h, payload) | UDP(h, payload) | ICMP(h, payload) | ... */
 static void lower_l4(struct lower *l, const Pat *p, int fam)
 {
 	static const char *const cons[] = { "TCP", "UDP", "ICMP", "ICMPv6" };
+	if (p->kind == P_AS)
+		p = p->as;
 	if (is_any(p))
+		return;
+	if (p->kind == P_CON && p->nargs == 0 && lower_named_l4(l, p) == 0)
 		return;
 	for (size_t i = 0; i < sizeof(cons) / sizeof(*cons); i++) {
 		if (!con_is(p, cons[i], 2))
@@ -455,8 +552,10 @@ static void lower_l4(struct lower *l, const Pat *p, int fam)
 		HeaderDef hf = *h;
 		hf.fam = fam;
 		lower_header(l, p->args[0], &hf);
-		if (!is_any(p->args[1]))
-			unsupported(l, p->args[1]->span, "a payload pattern");
+		if (p->args[1]->kind == P_BYTES)
+			lower_bytes(l, p->args[1]);
+		else if (!is_any(p->args[1]))
+			unsupported(l, p->args[1]->span, "this payload pattern");
 		return;
 	}
 	if (p->kind == P_CON)
@@ -865,6 +964,76 @@ static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 	return -1;
 }
 
+/* The flow pattern `flow` (a D_FLOW) as an ir_flow; its index. */
+static int flow_index(struct lower *l, const Decl *fd)
+{
+	struct ir_prog *ir = l->ir;
+	for (int i = 0; i < ir->nflows; i++)
+		if (ir->flows[i].name == fd->name)
+			return i;
+	if (fd->nsteps > FWL_SEQ_MAX_STEPS) {
+		diag_error(l->d, fd->name_span, E_LIMIT, "a flow of %d steps; "
+			   "the per-flow state holds %d", fd->nsteps,
+			   FWL_SEQ_MAX_STEPS);
+		l->failed = 1;
+		return -1;
+	}
+	if (ir->nflows == 8) {	/* FWL_MAX_FLOWS, bpf/policy.h */
+		diag_error(l->d, fd->name_span, E_LIMIT, "more than 8 flow "
+			   "patterns are checked");
+		l->failed = 1;
+		return -1;
+	}
+	ir->uses_ct = true;	/* seq.h keys flows as conntrack does */
+	struct ir_flow *n = arena_alloc(l->a, sizeof(*n) * (ir->nflows + 1));
+	if (ir->nflows)
+		memcpy(n, ir->flows, sizeof(*n) * ir->nflows);
+	ir->flows = n;
+	struct ir_flow *f = &ir->flows[ir->nflows];
+	f->name = fd->name;
+	f->nsteps = fd->nsteps;
+	f->window_ms = fd->has_within ? fd->within.u : 0;
+	f->steps = arena_alloc(l->a, sizeof(*f->steps) * fd->nsteps);
+	f->nsteps_tests = arena_alloc(l->a, sizeof(int) * fd->nsteps);
+	/* Lower each step on its own (save the arm being lowered). */
+	struct ir_test saved[MAX_TESTS];
+	int snt = l->ntests;
+	memcpy(saved, l->tests, sizeof(saved));
+	for (int i = 0; i < fd->nsteps; i++) {
+		l->ntests = 0;
+		if (fd->steps[i]->kind != P_CON ||
+		    lower_named_l4(l, fd->steps[i])) {
+			unsupported(l, fd->steps[i]->span, "this flow step");
+			break;
+		}
+		f->steps[i] = arena_memdup(l->a, l->tests, sizeof(*l->tests) *
+						(l->ntests ? l->ntests : 1));
+		f->nsteps_tests[i] = l->ntests;
+	}
+	memcpy(l->tests, saved, sizeof(saved));
+	l->ntests = snt;
+	return ir->nflows++;
+}
+
+/* `perform FlowMatch.check(flowOf(..), F)`: a test of F's state. */
+static int flow_check_test(struct lower *l, const Expr *pf,
+			   struct ir_test *t)
+{
+	const Expr *fe = pf->nargs == 2 ? pf->args[1] : NULL;
+	const Decl *fd = fe && fe->kind == E_NAME ? check_decl_of(l->c, fe)
+						  : NULL;
+	if (!fd || fd->kind != D_FLOW) {
+		unsupported(l, pf->span, "this FlowMatch.check");
+		return -1;
+	}
+	memset(t, 0, sizeof(*t));
+	t->field = IRF_FLOW;
+	t->op = IR_EQ;
+	t->idx = flow_index(l, fd);
+	t->lo = t->hi = FWL_SEQ_MATCHED;
+	return t->idx < 0 ? -1 : 0;
+}
+
 /* Variables bound to effect results by >>= (innermost last). */
 struct effect_var {
 	const char *name;
@@ -957,6 +1126,23 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 			a->call = rule_index(l, d);
 			return a->call < 0 ? NULL : a;
 		}
+	case E_CASE:
+		/* case perform FlowMatch.check(..) of | Matched -> A | _ -> B */
+		if (e->lhs->kind == E_PERFORM && e->lhs->fn->kind == E_FIELD &&
+		    !strcmp(e->lhs->fn->lhs->name, "FlowMatch") &&
+		    e->narms == 2 && e->arms[0]->pat->kind == P_CON &&
+		    !strcmp(e->arms[0]->pat->name, "Matched") &&
+		    !e->arms[0]->guard && !e->arms[1]->guard &&
+		    e->arms[1]->pat->kind == P_WILD) {
+			a = act_new(l, IRA_IF);
+			a->cond = cond_new(l, IRC_TEST);
+			if (flow_check_test(l, e->lhs, &a->cond->test))
+				return NULL;
+			a->then_ = lower_act(l, e->arms[0]->body, depth + 1);
+			a->else_ = lower_act(l, e->arms[1]->body, depth + 1);
+			return a->then_ && a->else_ ? a : NULL;
+		}
+		break;
 	case E_IF:
 		a = act_new(l, IRA_IF);
 		a->cond = effect_var_cond(l, e->cond);
