@@ -763,12 +763,68 @@ static int ct_value(struct lower *l, const char *field, const Expr *v,
 	return -1;
 }
 
+static int field_test(struct lower *l, const Expr *fe, const Expr *v,
+		      struct ir_test *t);
+
+/* (ip.dst, tcp.dport) ∈ values(m): one of the map's (address, port)
+ * values.  Compiled inline: the forward maps it is for are small. */
+static struct ir_cond *lower_tuple_in_values(struct lower *l, const Expr *e)
+{
+	const Expr *tup = e->lhs, *call = e->rhs;
+	const Decl *d = call->nargs == 1 && call->args[0]->kind == E_NAME ?
+				check_decl_of(l->c, call->args[0]) : NULL;
+	const Expr *m = d && d->kind == D_LET ? d->value : NULL;
+	if (!m || m->kind != E_MAP || m->nitems > 16 || tup->nitems != 2) {
+		unsupported(l, e->span, "this membership in values(..)");
+		return NULL;
+	}
+	struct ir_cond *any = NULL;
+	for (int i = 0; i < m->nitems; i++) {
+		const Expr *v = m->items[i];
+		if (v->kind != E_TUPLE || v->nitems != 2) {
+			unsupported(l, v->span, "this map value");
+			return NULL;
+		}
+		struct ir_cond *a = cond_new(l, IRC_TEST);
+		struct ir_cond *b = cond_new(l, IRC_TEST);
+		if (field_test(l, tup->items[0], v->items[0], &a->test) ||
+		    field_test(l, tup->items[1], v->items[1], &b->test))
+			return NULL;
+		struct ir_cond *both = cond_new(l, IRC_AND);
+		both->a = a;
+		both->b = b;
+		if (!any) {
+			any = both;
+		} else {
+			struct ir_cond *o = cond_new(l, IRC_OR);
+			o->a = any;
+			o->b = both;
+			any = o;
+		}
+	}
+	if (!any) {	/* an empty map: nothing is in it */
+		any = cond_new(l, IRC_TEST);
+		any->test.op = IR_ANY;
+	}
+	if (e->op == OP_NOTIN) {
+		struct ir_cond *n = cond_new(l, IRC_NOT);
+		n->a = any;
+		return n;
+	}
+	return any;
+}
+
 /* lhs op rhs where lhs is iif/oif or a bound header's field. */
 static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
 {
 	const Expr *lhs = e->lhs, *rhs = e->rhs;
 	int negate = e->op == OP_NE || e->op == OP_NOTIN;
 	struct ir_cond *c = cond_new(l, IRC_TEST);
+
+	if (lhs->kind == E_TUPLE && rhs->kind == E_CALL &&
+	    rhs->fn->kind == E_NAME && !strcmp(rhs->fn->name, "values") &&
+	    (e->op == OP_IN || e->op == OP_NOTIN))
+		return lower_tuple_in_values(l, e);
 
 	if (lhs->kind == E_NAME &&
 	    (!strcmp(lhs->name, "iif") || !strcmp(lhs->name, "oif"))) {
@@ -787,26 +843,39 @@ static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
 		l->ir->uses_ct = true;
 		return c;
 	}
-	if (lhs->kind == E_FIELD && lhs->lhs->kind == E_NAME) {
-		const struct binder *b = binder_named(l, lhs->lhs->name);
-		HeaderDef h = { 0 };
-		if (b) {
-			h.fam = b->fam;
-			h.fields = b->fields;
-			const FieldDef *fd = header_field(&h, lhs->field);
-			enum ir_field f = fd ? field_of(fd, b->fam)
-					     : (enum ir_field)-1;
-			if ((int)f >= 0 &&
-			    value_test(l, f, fd, b->fam, rhs, &c->test) == 0) {
-				c->test.negate = negate;
-				return c;
-			}
-			if ((int)f >= 0)
-				return NULL;
-		}
+	if (lhs->kind == E_FIELD && lhs->lhs->kind == E_NAME &&
+	    binder_named(l, lhs->lhs->name)) {
+		if (field_test(l, lhs, rhs, &c->test))
+			return NULL;
+		c->test.negate = negate;
+		return c;
 	}
 	unsupported(l, e->span, "this comparison in a guard");
 	return NULL;
+}
+
+/* binder.field == v as a test (binder from the arm's header patterns). */
+static int field_test(struct lower *l, const Expr *fe, const Expr *v,
+		      struct ir_test *t)
+{
+	const struct binder *b = fe->kind == E_FIELD &&
+					 fe->lhs->kind == E_NAME ?
+				 binder_named(l, fe->lhs->name) : NULL;
+	HeaderDef h = { 0 };
+	if (!b) {
+		unsupported(l, fe->span, "this field");
+		return -1;
+	}
+	h.fam = b->fam;
+	h.fields = b->fields;
+	const FieldDef *fd = header_field(&h, fe->field);
+	enum ir_field f = fd ? field_of(fd, b->fam) : (enum ir_field)-1;
+	if ((int)f < 0) {
+		unsupported(l, fe->span, "a test of this field");
+		return -1;
+	}
+	memset(t, 0, sizeof(*t));
+	return value_test(l, f, fd, b->fam, v, t);
 }
 
 /* guard = guard && guard | guard || guard | not guard | comparison */
