@@ -18,7 +18,7 @@ int fwl_egress(struct __sk_buff *skb)
 {
 	struct fwl_scratch *s = fwl_scratch();
 	struct fwl_md *md = fwl_md_get();
-	int local = skb->ingress_ifindex == 0;
+	int local __attribute__((unused)) = skb->ingress_ifindex == 0;
 	int v __attribute__((unused)), r __attribute__((unused));
 
 	if (!s || !md)
@@ -34,7 +34,10 @@ int fwl_egress(struct __sk_buff *skb)
 #ifdef FWL_USES_IFACES
 	md->oif_mask = fwl_iface_mask(skb->ifindex);
 #endif
-#ifdef FWL_USES_CT
+#ifdef FWL_USES_NAT
+	/* Source NAT needs the flow of forwarded packets too. */
+	fwl_ct_track(skb, pkt, 0, &md->ct);
+#elif defined(FWL_USES_CT)
 	if (local)
 		fwl_ct_track(skb, pkt, 0, &md->ct);
 #endif

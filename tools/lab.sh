@@ -49,7 +49,17 @@ lab_exec() {
 # kills it (deleting a namespace does not end its processes).
 LAB_PIDS=()
 lab_bg() {
-	lab_exec "$@" </dev/null >/dev/null 2>&1 &
+	# exec: the background job is the command itself (nsenter execs it),
+	# not a subshell whose child would outlive a kill.
+	(
+		case "$1" in
+		router) ns=$LAB_NS_ROUTER ;;
+		lan) ns=$LAB_NS_LAN ;;
+		wan) ns=$LAB_NS_WAN ;;
+		esac
+		shift
+		exec nsenter --net="/var/run/netns/$ns" "$@"
+	) </dev/null >/dev/null 2>&1 &
 	LAB_PIDS+=($!)
 }
 
@@ -77,8 +87,8 @@ _lab_down_id() {
 lab_down() {
 	local pid
 	for pid in "${LAB_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
 		pkill -P "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
 	done
 	LAB_PIDS=()
 	[ -n "${LAB_ID:-}" ] || return 0

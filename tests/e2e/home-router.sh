@@ -36,6 +36,12 @@ assert_contains attached_lan "$(lab_exec router ip link show lan)" "prog/xdp"
 
 # Out: the LAN reaches the WAN, masqueraded to the router's address.
 expect lan_to_wan lab_tcp lan 203.0.113.2 9000
+lab_exec lan bash -c 'exec 3<>/dev/tcp/203.0.113.2/9000; sleep 1' 2>/dev/null &
+conn=$!
+sleep 0.3
+peer=$(lab_exec wan ss -Htn state established '( sport = :9000 )' | awk '{print $4}' | head -1)
+wait $conn
+assert_contains lan_masqueraded "$peer" "203.0.113.1:"
 # In: the port forwards.
 expect forward_8080_to_lan_80 lab_tcp wan 203.0.113.1 8080
 expect forward_2222_to_lan_22 lab_tcp wan 203.0.113.1 2222
