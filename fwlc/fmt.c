@@ -1146,6 +1146,53 @@ char *fmt_program(const Program *p, size_t *len)
 	return out;
 }
 
+/* --- single nodes --------------------------------------------------- */
+
+static const Program no_program;
+
+static F *one_line(F *f)
+{
+	memset(f, 0, sizeof *f);
+	f->p = &no_program;
+	f->text = "";
+	f->flat = true;
+	f->limit = SIZE_MAX;
+	f->ci = 0;
+	return f;
+}
+
+static char *one_line_done(F *f)
+{
+	if (!f->out.s)
+		buf_put(&f->out, "", 0);
+	return f->out.s;
+}
+
+char *fmt_pat_str(const Pat *p)
+{
+	F f;
+	ppat(one_line(&f), p);
+	return one_line_done(&f);
+}
+
+char *fmt_expr_str(const Expr *e)
+{
+	F f;
+	pexpr(one_line(&f), e, 0);
+	if (f.fail) {	/* a case: print it on one line anyway */
+		free(f.out.s);
+		return strdup("case ... of ...");
+	}
+	return one_line_done(&f);
+}
+
+char *fmt_type_str(const Type *t)
+{
+	F f;
+	ptype(one_line(&f), t);
+	return one_line_done(&f);
+}
+
 /* --- fwlc fmt -------------------------------------------------------- */
 
 static int write_file(const char *path, const char *s, size_t n)

@@ -22,4 +22,13 @@ char *fmt_program(const Program *p, size_t *len);
 /* Print the formatted text to out as it is made; false on a write error. */
 bool fmt_program_to(const Program *p, FILE *out);
 
+/*
+ * One node in canonical FWL on a single line, malloc'ed: for messages
+ * (a checker's witness "missing: IPv4(ip { src ∈ 10.0.128.0/17 }, _)").
+ * The nodes need no spans or source.
+ */
+char *fmt_pat_str(const Pat *p);
+char *fmt_expr_str(const Expr *e);
+char *fmt_type_str(const Type *t);
+
 #endif

@@ -221,6 +221,33 @@ static void test_slice_ast(void)
 	CHECK(source_get(frame->span.file) == p->src, "span names its file");
 	/* names are interned */
 	CHECK(frame->name == dc->arms[1]->pat->name, "interned names");
+	/* single nodes print as FWL, for messages */
+	char *s = fmt_pat_str(frame);
+	CHECK_STR(s, "Frame(_, Ether(_, IPv4(_, TCP(tcp { dport = :22 }, _))))");
+	free(s);
+	s = fmt_type_str(dc->type);
+	CHECK_STR(s, "Frame<{}>");
+	free(s);
+	s = fmt_expr_str(dc->attrs[2]->value);
+	CHECK_STR(s, "Filter");
+	free(s);
+	/* a witness built by hand, without spans */
+	Expr cidr = {.kind = E_LIT};
+	cidr.lit.kind = LIT_CIDR;
+	ip_parse("10.0.128.0/17", &cidr.lit.ip);
+	PatField fld = {.name = "src", .op = OP_IN, .value = &cidr};
+	PatField *flds[] = {&fld};
+	Pat wrec = {.kind = P_RECORD, .nfields = 1};
+	wrec.name = "ip";
+	wrec.fields = flds;
+	Pat wild = {.kind = P_WILD};
+	Pat *args[] = {&wrec, &wild};
+	Pat con = {.kind = P_CON, .paren = true, .nargs = 2};
+	con.name = "IPv4";
+	con.args = args;
+	s = fmt_pat_str(&con);
+	CHECK_STR(s, "IPv4(ip { src ∈ 10.0.128.0/17 }, _)");
+	free(s);
 	diag_free(&d);
 	arena_free(&a);
 }
