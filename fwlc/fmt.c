@@ -1285,6 +1285,11 @@ int cmd_fmt(int argc, char **argv)
 		fprintf(stderr, "usage: fwlc fmt FILE [--check] [-w]\n");
 		return 2;
 	}
+	if (write && strcmp(path, "-") == 0) {
+		fprintf(stderr, "fwlc fmt: -w needs a file, not standard "
+			"input\n");
+		return 2;
+	}
 	double t0 = cmd_now();
 	Program *p = cmd_load(path, &a, &d);
 	double t1 = cmd_now();
