@@ -5,9 +5,9 @@
  * fmt_program() prints a Program in FWL's one canonical layout, keeping
  * every comment of the source.  It is idempotent (formatting its output
  * changes nothing) and parsing its output gives an equal AST
- * (program_equal).  Canonical spelling: ∈ ∉ ≠ ≤ ≥ in Unicode, -> && || \
- * in ASCII; two-space indentation; 80 columns; one-line arms (and map
- * entries) aligned on their '->'.
+ * (program_equal).  Canonical spelling: ∈ ∉ ≠ ≤ ≥ in Unicode; ->, &&, ||
+ * and the lambda backslash in ASCII; two-space indentation; 80 columns;
+ * one-line arms (and map entries) aligned on their '->'.
  */
 #ifndef FWLC_FMT_H
 #define FWLC_FMT_H
