@@ -1,7 +1,9 @@
 # fwlc/build.mk - the FWL compiler, fwlc.
 #
 # Every fwlc/*.c is part of fwlc (the wildcard in $(call objs,fwlc) picks up
-# new files); main.c holds the command table.
+# new files); main.c holds the command table (add a command there and its
+# prototype in fwlc/cmd.h).  A pass that needs a library appends it to
+# FWLC_LIBS (e.g. FWLC_LIBS += $(LIBBPF_LIBS)) from its own fragment or here.
 
 FWLC_OBJS := $(call objs,fwlc)
 FWLC_LIBS += $(LIBBPF_LIBS)	# build --load-check

@@ -606,6 +606,31 @@ static void pbraces(F *f, const Expr *e)
 	bool flat = f->flat || fits_expr(f, e, 9, 1);
 	int save = f->indent;
 	int in = f->indent + 2;
+	int *kw = NULL;	/* broken map: key widths to align '->' on */
+	if (!flat && e->kind == E_MAP) {
+		kw = xmalloc((size_t)n * sizeof *kw);
+		for (int i = 0; i < n; i++)
+			kw[i] = has_comment(f, span_join(e->keys[i]->span,
+							 e->items[i]->span))
+					? -1
+					: measure_expr(f, e->keys[i], 1,
+						       WIDTH / 2);
+		for (int i = 0; i < n;) {
+			int j = i + 1, pad = 0;
+			while (j < n && kw[j] >= 0 && kw[j - 1] >= 0 &&
+			       !has_comment(f, span_join(e->items[j - 1]->span,
+							 e->keys[j]->span)) &&
+			       !blank_before(f, e->keys[j]->span.off))
+				j++;
+			for (int k = i; k < j; k++)
+				if (kw[k] > pad)
+					pad = kw[k];
+			for (int k = i; k < j; k++)
+				if (kw[k] >= 0)
+					kw[k] = pad;
+			i = j;
+		}
+	}
 	put(f, flat ? "{ " : "{");
 	for (int i = 0; i < n; i++) {
 		if (i)
@@ -622,7 +647,10 @@ static void pbraces(F *f, const Expr *e)
 			put(f, " = ");
 			pexpr(f, e->fields[i]->value, 0);
 		} else if (e->kind == E_MAP) {
+			int start = col(f);
 			pexpr_closed(f, e->keys[i], 1);
+			while (kw && kw[i] >= 0 && col(f) < start + kw[i])
+				put(f, " ");
 			put(f, " -> ");
 			pexpr(f, e->items[i], 0);
 		} else {
@@ -637,6 +665,7 @@ static void pbraces(F *f, const Expr *e)
 	} else {
 		put(f, " }");
 	}
+	free(kw);
 	f->indent = save;
 }
 
@@ -1146,6 +1175,53 @@ char *fmt_program(const Program *p, size_t *len)
 	return out;
 }
 
+/* --- single nodes --------------------------------------------------- */
+
+static const Program no_program;
+
+static F *one_line(F *f)
+{
+	memset(f, 0, sizeof *f);
+	f->p = &no_program;
+	f->text = "";
+	f->flat = true;
+	f->limit = SIZE_MAX;
+	f->ci = 0;
+	return f;
+}
+
+static char *one_line_done(F *f)
+{
+	if (!f->out.s)
+		buf_put(&f->out, "", 0);
+	return f->out.s;
+}
+
+char *fmt_pat_str(const Pat *p)
+{
+	F f;
+	ppat(one_line(&f), p);
+	return one_line_done(&f);
+}
+
+char *fmt_expr_str(const Expr *e)
+{
+	F f;
+	pexpr(one_line(&f), e, 0);
+	if (f.fail) {	/* a case: print it on one line anyway */
+		free(f.out.s);
+		return strdup("case ... of ...");
+	}
+	return one_line_done(&f);
+}
+
+char *fmt_type_str(const Type *t)
+{
+	F f;
+	ptype(one_line(&f), t);
+	return one_line_done(&f);
+}
+
 /* --- fwlc fmt -------------------------------------------------------- */
 
 static int write_file(const char *path, const char *s, size_t n)
@@ -1207,6 +1283,11 @@ int cmd_fmt(int argc, char **argv)
 	}
 	if (!path) {
 		fprintf(stderr, "usage: fwlc fmt FILE [--check] [-w]\n");
+		return 2;
+	}
+	if (write && strcmp(path, "-") == 0) {
+		fprintf(stderr, "fwlc fmt: -w needs a file, not standard "
+			"input\n");
 		return 2;
 	}
 	double t0 = cmd_now();

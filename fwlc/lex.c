@@ -420,13 +420,20 @@ static void cidr_suffix(Lexer *lx, Token *t, Span start)
 	}
 }
 
-/* Length of the run of hex digits, ':' and '.' at pos. */
+/*
+ * Length of the run of hex digits, ':' and '.' at pos, at most ADDR_MAX
+ * (the longest address, 1111:2222:3333:4444:5555:6666:255.255.255.255, has
+ * 45 characters): the run is looked at again for every token that starts
+ * with a hex letter, so an unbounded scan would make a.b.c.d... quadratic.
+ */
+#define ADDR_MAX 64
 static uint32_t addr_run(const Lexer *lx)
 {
 	uint32_t n = 0;
 	int c;
 
-	while ((c = peekc(lx, n)) >= 0 && (is_hex(c) || c == ':' || c == '.'))
+	while (n < ADDR_MAX && (c = peekc(lx, n)) >= 0 &&
+	       (is_hex(c) || c == ':' || c == '.'))
 		n++;
 	/* an address never ends in '.', and a final ':' is punctuation */
 	while (n > 0 && lx->src->text[lx->pos + n - 1] == '.')

@@ -35,22 +35,23 @@ awk -v n="$cidrs" 'BEGIN {
 }' >"$tmp/cidrs.fwl"
 printf 'let x = 1\n' >"$tmp/tiny.fwl"
 
-# peak RSS in KiB of `fwlc CMD FILE`, and its wall time in seconds
+# "RSS REAL CPU" of `fwlc CMD FILE`: peak RSS in KiB, wall-clock and
+# user+system seconds (CPU time is steadier on a busy machine)
 run() {
-	local start end rss
-	start=$(date +%s.%N)
-	rss=$("$fwlc" "$1" --stats "$2" 2>&1 >/dev/null | awk '/peak RSS/ { r = $(NF - 1) } END { print r }')
-	end=$(date +%s.%N)
-	echo "$rss $(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')"
+	local t rss
+	TIMEFORMAT='%R %U %S'
+	{ t=$( { time "$fwlc" "$1" --stats "$2" 2>"$tmp/stats" >/dev/null; } 2>&1 ); } 2>/dev/null
+	rss=$(awk '/peak RSS/ { r = $(NF - 1) } END { print r }' "$tmp/stats")
+	echo "$rss $(echo "$t" | awk '{ printf "%.3f %.3f", $1, $2 + $3 }')"
 }
 
-read -r base _ < <(run parse "$tmp/tiny.fwl")
-printf '%-28s %10s %10s %12s\n' input command seconds "peak RSS"
+read -r base _ _ < <(run parse "$tmp/tiny.fwl")
+printf '%-24s %6s %9s %9s %12s\n' input command "wall s" "cpu s" "peak RSS"
 for f in arms cidrs; do
 	size=$(du -k "$tmp/$f.fwl" | cut -f1)
 	for cmd in parse fmt; do
-		read -r rss secs < <(run "$cmd" "$tmp/$f.fwl")
-		printf '%-28s %10s %10.3f %9d KiB\n' "$f.fwl (${size} KiB)" "$cmd" "$secs" "$rss"
+		read -r rss real cpu < <(run "$cmd" "$tmp/$f.fwl")
+		printf '%-24s %6s %9s %9s %8d KiB\n' "$f.fwl (${size} KiB)" "$cmd" "$real" "$cpu" "$rss"
 		if [ "$f" = arms ]; then
 			echo "    per arm: $(( (rss - base) * 1024 / arms )) bytes above the baseline ($base KiB)"
 		else
