@@ -194,6 +194,11 @@ int space_count(struct space *sp, space_set a, double *approx,
  * when a is empty or SPACE_ERR. */
 int space_pick(struct space *sp, space_set a, space_u128 *point);
 
+/* The bounding box of a: per dimension the smallest interval holding
+ * every value a takes there, written to out[ndims].  0, 1 when a is empty
+ * (out untouched), -1 on SPACE_ERR. */
+int space_hull(struct space *sp, space_set a, struct space_ival *out);
+
 /* Decompose a into disjoint boxes, one interval per dimension, listed in
  * lexicographic order of the declared dimensions, each interval maximal
  * for the diagram's splits (so an unconstrained dimension is [0, max]).
