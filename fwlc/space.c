@@ -61,7 +61,7 @@ struct space {
 	struct node *nodes;
 	uint32_t nnodes, capnodes;
 	size_t node_limit;
-	uint32_t *utab;		/* unique table: node indices */
+	uint64_t *utab;		/* unique table: hash << 32 | node index */
 	uint32_t umask;
 	struct centry *cache;	/* computed table, lossy */
 	uint32_t cmask;
@@ -138,21 +138,26 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
 	return (uint32_t)h;
 }
 
+#define EMPTY_U		UINT64_MAX
+
 static bool grow_unique(struct space *sp)
 {
 	uint32_t size = (sp->umask + 1) * 2, i;
-	uint32_t *t = malloc(sizeof(*t) * size);
+	uint64_t *t = malloc(sizeof(*t) * size);
 
 	if (!t)
 		return false;
 	memset(t, 0xff, sizeof(*t) * size);
-	for (i = 0; i < sp->nnodes; i++) {
-		struct node *n = &sp->nodes[i];
-		uint32_t h = hash3(n->var, n->lo, n->hi) & (size - 1);
+	for (i = 0; i <= sp->umask; i++) {
+		uint64_t e = sp->utab[i];
+		uint32_t h;
 
-		while (t[h] != EMPTY_SLOT)
+		if (e == EMPTY_U)
+			continue;
+		h = (uint32_t)(e >> 32) & (size - 1);
+		while (t[h] != EMPTY_U)
 			h = (h + 1) & (size - 1);
-		t[h] = i;
+		t[h] = e;
 	}
 	free(sp->utab);
 	sp->utab = t;
@@ -172,17 +177,21 @@ static void grow_cache(struct space *sp)
 	sp->cmask = size - 1;
 }
 
-/* The node (var, lo, hi), shared if it exists. */
+/* The node (var, lo, hi), shared if it exists.  Slots carry the full hash
+ * so a probe touches a node only when the hashes agree. */
 static uint32_t find_or_add(struct space *sp, uint32_t var, uint32_t lo,
 			    uint32_t hi)
 {
-	uint32_t h = hash3(var, lo, hi) & sp->umask, i;
+	uint32_t full = hash3(var, lo, hi), h = full & sp->umask, i;
+	uint64_t e;
 
-	while ((i = sp->utab[h]) != EMPTY_SLOT) {
-		struct node *n = &sp->nodes[i];
+	while ((e = sp->utab[h]) != EMPTY_U) {
+		if ((uint32_t)(e >> 32) == full) {
+			struct node *n = &sp->nodes[(uint32_t)e];
 
-		if (n->var == var && n->lo == lo && n->hi == hi)
-			return i;
+			if (n->var == var && n->lo == lo && n->hi == hi)
+				return (uint32_t)e;
+		}
 		h = (h + 1) & sp->umask;
 	}
 	if (sp->failed)
@@ -205,7 +214,7 @@ static uint32_t find_or_add(struct space *sp, uint32_t var, uint32_t lo,
 	}
 	i = sp->nnodes++;
 	sp->nodes[i] = (struct node){ var, lo, hi };
-	sp->utab[h] = i;
+	sp->utab[h] = (uint64_t)full << 32 | i;
 	if ((uint64_t)sp->nnodes * 2 > sp->umask && !grow_unique(sp))
 		fail(sp, "out of memory");
 	if (sp->nnodes > (sp->cmask + 1) && sp->cmask < (1u << 22) - 1)
@@ -1478,21 +1487,25 @@ static uint32_t first_cover(struct space *sp, const uint32_t *cs, size_t n,
 }
 
 /* Is part of arm i caught first by an earlier arm with another action?
- * rem = the arm's packets some earlier unguarded arm takes.  Pick a packet
- * of rem and find the arm j that takes it first (binary search on the
- * prefix unions); if its action differs the packet is the witness, else
- * what j takes first (its reach) is settled and the search goes on.
- * res points at arm i's result; earlier results precede it. */
+ * The candidates are the packets of s = S_i in c = C_{i-1}, minus those
+ * settled so far.  Pick one and find the arm j that takes it first (binary
+ * search on the prefix unions); if j's action differs the packet is the
+ * witness, else what j takes first (its reach) is settled and the search
+ * goes on.  Nothing is built until a same-action arm is met.  res points
+ * at arm i's result; earlier results precede it. */
 static bool shadow_walk(struct space *sp, const struct space_arm *arms,
-			size_t i, const uint32_t *cs, uint32_t rem,
+			size_t i, const uint32_t *cs, uint32_t s, uint32_t c,
 			struct space_arm_result *res)
 {
 	space_u128 point[MAX_DIMS];
+	uint32_t settled = FALSE_REF;
 
-	while (rem != FALSE_REF && !sp->failed) {
+	while (!sp->failed) {
 		uint32_t j;
 
-		pick3(sp, rem, TRUE_REF, TRUE_REF, point);
+		if (settled != FALSE_REF && !sat3(sp, s, c, settled ^ 1))
+			break;
+		pick3(sp, s, c, settled ^ 1, point);
 		j = first_cover(sp, cs, i, point);
 		if (arms[j].action != arms[i].action) {
 			space_u128 *p = arena_alloc(sp, sizeof(*p) *
@@ -1506,8 +1519,8 @@ static bool shadow_walk(struct space *sp, const struct space_arm *arms,
 			res->shadow_point = p;
 			return true;
 		}
-		/* Only what j takes first: res[j - i] is arm j's result. */
-		rem = bdd_and(sp, rem, res[(ptrdiff_t)j - (ptrdiff_t)i].reach ^ 1);
+		settled = bdd_or(sp, settled,
+				 res[(ptrdiff_t)j - (ptrdiff_t)i].reach);
 	}
 	return !sp->failed;
 }
@@ -1655,7 +1668,7 @@ int space_analyze(struct space *sp, const struct space_arm *arms, size_t n,
 		res[i].reach = r;
 		res[i].dead = r == FALSE_REF;
 		if (!res[i].dead && r != s &&
-		    !shadow_walk(sp, arms, i, cs, bdd_and(sp, s, c), &res[i]))
+		    !shadow_walk(sp, arms, i, cs, s, c, &res[i]))
 			goto out;
 		if (!arms[i].guarded)
 			c = u;

@@ -1170,9 +1170,9 @@ static int bench(int argc, char **argv)
 	}
 	nruns = argc > 0 ? argc : 4;
 	printf("%s mix\n", stress ? "stress" : "realistic");
-	printf("%7s %9s %9s %9s %10s %6s %6s %6s %6s %9s\n", "arms",
-	       "build s", "analyze s", "cpu s", "nodes", "dead", "shadow",
-	       "redund", "boxes", "maxrss MB");
+	printf("%7s %8s %9s %8s %8s %9s %6s %6s %6s %10s %9s\n", "arms",
+	       "build s", "analyze s", "boxes s", "cpu s", "nodes", "dead",
+	       "shadow", "redund", "boxes", "maxrss MB");
 	for (int k = 0; k < nruns; k++) {
 		int n = argc > 0 ? atoi(argv[k]) : defaults[k];
 		struct space_dim dims[B_NDIM] = {
@@ -1184,7 +1184,7 @@ static int bench(int argc, char **argv)
 		struct space *sp = space_new(dims, B_NDIM, NULL);
 		struct space_arm *arms;
 		struct space_analysis an;
-		double t0, t1, t2, total = 0;
+		double t0, t1, t2, t3, total = 0;
 		int dead = 0, shadow = 0, red = 0;
 
 		if (n <= 0 || !sp) {
@@ -1204,16 +1204,18 @@ static int bench(int argc, char **argv)
 			fprintf(stderr, "bench: %s\n", space_error(sp));
 			return 1;
 		}
-		space_boxes(sp, an.residual, NULL, 0, &total);
 		t2 = now();
+		space_boxes(sp, an.residual, NULL, 0, &total);
+		t3 = now();
 		for (int i = 0; i < n; i++) {
 			dead += an.arms[i].dead;
 			shadow += an.arms[i].shadowed;
 			red += an.arms[i].redundant;
 		}
-		printf("%7d %9.3f %9.3f %9.3f %10zu %6d %6d %6d %6.0f %9.1f\n",
-		       n, t1 - t0, t2 - t1, t2 - t0, space_nodes(sp), dead,
-		       shadow, red, total, max_rss_kb() / 1024.0);
+		printf("%7d %8.3f %9.3f %8.3f %8.3f %9zu %6d %6d %6d %10.0f "
+		       "%9.1f\n", n, t1 - t0, t2 - t1, t3 - t2, t3 - t0,
+		       space_nodes(sp), dead, shadow, red, total,
+		       max_rss_kb() / 1024.0);
 		free(arms);
 		space_free(sp);
 	}
