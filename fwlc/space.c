@@ -27,7 +27,7 @@
 enum {
 	OP_AND = 1,	/* f AND g */
 	OP_SAT3,	/* is f AND g AND h non-empty (0/1) */
-	OP_SPLIT,	/* (s AND NOT c, s OR c); c = 0 or 1 picks */
+	OP_SPLIT,	/* (s AND NOT c, s OR c), one entry: see bdd_split */
 };
 
 struct node {
@@ -373,9 +373,16 @@ static void bdd_split(struct space *sp, uint32_t s, uint32_t c,
 		*uni = s;
 		return;
 	}
-	if (cache_get(sp, OP_SPLIT, s, c, 0, diff) &&
-	    cache_get(sp, OP_SPLIT, s, c, 1, uni))
-		return;
+	{
+		struct centry *e = cache_slot(sp, OP_SPLIT, s, c, 0);
+
+		/* One entry holds both results: diff in c, union in r. */
+		if (e->op == OP_SPLIT && e->a == s && e->b == c) {
+			*diff = e->c;
+			*uni = e->r;
+			return;
+		}
+	}
 	v = var_of(sp, s) < var_of(sp, c) ? var_of(sp, s) : var_of(sp, c);
 	cof(sp, s, v, &s0, &s1);
 	cof(sp, c, v, &c0, &c1);
@@ -383,8 +390,9 @@ static void bdd_split(struct space *sp, uint32_t s, uint32_t c,
 	bdd_split(sp, s1, c1, &d1, &u1);
 	*diff = mk(sp, v, d0, d1);
 	*uni = mk(sp, v, u0, u1);
-	cache_put(sp, OP_SPLIT, s, c, 0, *diff);
-	cache_put(sp, OP_SPLIT, s, c, 1, *uni);
+	if (!sp->failed)
+		*cache_slot(sp, OP_SPLIT, s, c, 0) =
+			(struct centry){ OP_SPLIT, s, c, *diff, *uni };
 }
 
 /* Sort three refs, drop TRUEs and duplicates: how many remain in x[], or
