@@ -86,8 +86,9 @@
  * (addresses), then rarely used ones (interfaces, ct.state).  Redundancy
  * compares bounding boxes of all arm pairs: O(n^2 * ndims) integer
  * comparisons (~0.1 s at 10,000 arms).  Measured (space_test bench, CPU
- * time, 10-dimension space, realistic mix): 1,000 arms 0.3 s, 2,000 0.6 s,
- * 5,000 3 s, 10,000 5.5-6 s and 5M nodes (~320 MB); see docs/analysis.md.
+ * time, 10-dimension space, realistic mix): 1,000 arms 0.1 s, 2,000
+ * 0.4 s, 5,000 1.7 s, 10,000 3.3 s with 5.1M nodes (~470 MB peak); see
+ * docs/analysis.md.
  *
  * == Ownership ==
  * Everything (nodes, sets, analysis results, box and CIDR lists, copied
