@@ -33,6 +33,16 @@ static double count_of(struct space *sp, space_set s)
 	return d;
 }
 
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
 /* ---- unit tests ---- */
 
 static void test_universe_empty(void)
@@ -453,6 +463,28 @@ static void test_redundant_default_and_guards(void)
 	space_free(sp);
 }
 
+/* A node budget that runs out in the middle of an analysis: a clean
+ * error, no crash, no result. */
+static void test_analyze_budget(void)
+{
+	struct space *sp = net_space();
+	struct space_arm arms[64];
+	struct space_analysis an;
+	int i;
+
+	rng_state = 42;
+	for (i = 0; i < 64; i++)
+		arms[i] = (struct space_arm){
+			v4(sp, 10, rnd(4), rnd(256), 0, 24, rnd(3) ? 22 : 0,
+			   rnd(2) ? 22 : 65535), rnd(3), false };
+	space_set_node_limit(sp, space_nodes(sp) + 200);
+	CHECK_INT(space_analyze(sp, arms, 64, false, 0, &an), -1);
+	CHECK(an.arms == NULL && an.narms == 0, "no partial result");
+	CHECK_STR(space_error(sp), "the packet space is too complex: node "
+		  "budget exhausted");
+	space_free(sp);
+}
+
 static void test_analyze_errors(void)
 {
 	struct space *sp = net_space();
@@ -503,16 +535,6 @@ static void test_tile(void)
 }
 
 /* ---- randomized differential test against brute force ---- */
-
-static uint64_t rng_state;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
-}
 
 #define RMAXD 4
 #define RMAXARMS 12
@@ -1240,6 +1262,7 @@ int main(int argc, char **argv)
 	RUN(test_residual);
 	RUN(test_redundant_and_shadow);
 	RUN(test_redundant_default_and_guards);
+	RUN(test_analyze_budget);
 	RUN(test_analyze_errors);
 	RUN(test_tile);
 	RUN(test_random_differential);
