@@ -139,22 +139,36 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
 	return (uint32_t)h;
 }
 
-#define EMPTY_U		UINT64_MAX
+#define EMPTY_U		0	/* entries are hash << 32 | (index + 1) */
 #define HUGE_SZ		((size_t)2 << 20)
 
-/* Memory for a large table probed at random: on 2 MB pages where the
- * kernel allows, which spares most TLB misses.  Freed with free(). */
+/* Zeroed memory for a table probed at random.  Large ones are mapped on
+ * 2 MB pages where the kernel allows (that spares most TLB misses) and
+ * come zeroed from the kernel; free them with table_free(p, size). */
 static void *table_alloc(size_t size)
 {
 	void *p;
 
 	if (size < HUGE_SZ)
-		return malloc(size);
+		return calloc(1, size);
 	size = (size + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
-	p = aligned_alloc(HUGE_SZ, size);
-	if (p)
-		madvise(p, size, MADV_HUGEPAGE);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, size, MADV_HUGEPAGE);
 	return p;
+}
+
+static void table_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (size < HUGE_SZ) {
+		free(p);
+		return;
+	}
+	munmap(p, (size + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
 }
 
 static bool grow_unique(struct space *sp)
@@ -164,7 +178,6 @@ static bool grow_unique(struct space *sp)
 
 	if (!t)
 		return false;
-	memset(t, 0xff, sizeof(*t) * size);
 	for (i = 0; i <= sp->umask; i++) {
 		uint64_t e = sp->utab[i];
 		uint32_t h;
@@ -176,7 +189,7 @@ static bool grow_unique(struct space *sp)
 			h = (h + 1) & (size - 1);
 		t[h] = e;
 	}
-	free(sp->utab);
+	table_free(sp->utab, sizeof(*t) * (sp->umask + 1));
 	sp->utab = t;
 	sp->umask = size - 1;
 	return true;
@@ -189,8 +202,7 @@ static void grow_cache(struct space *sp)
 
 	if (!c)
 		return;		/* a small cache is only slower */
-	memset(c, 0, sizeof(*c) * size);
-	free(sp->cache);
+	table_free(sp->cache, sizeof(*c) * (sp->cmask + 1));
 	sp->cache = c;
 	sp->cmask = size - 1;
 }
@@ -205,10 +217,10 @@ static uint32_t find_or_add(struct space *sp, uint32_t var, uint32_t lo,
 
 	while ((e = sp->utab[h]) != EMPTY_U) {
 		if ((uint32_t)(e >> 32) == full) {
-			struct node *n = &sp->nodes[(uint32_t)e];
+			struct node *n = &sp->nodes[(uint32_t)e - 1];
 
 			if (n->var == var && n->lo == lo && n->hi == hi)
-				return (uint32_t)e;
+				return (uint32_t)e - 1;
 		}
 		h = (h + 1) & sp->umask;
 	}
@@ -228,13 +240,13 @@ static uint32_t find_or_add(struct space *sp, uint32_t var, uint32_t lo,
 			return 0;
 		}
 		memcpy(n, sp->nodes, sizeof(*n) * sp->nnodes);
-		free(sp->nodes);
+		table_free(sp->nodes, sizeof(*n) * sp->capnodes);
 		sp->nodes = n;
 		sp->capnodes = cap;
 	}
 	i = sp->nnodes++;
 	sp->nodes[i] = (struct node){ var, lo, hi };
-	sp->utab[h] = (uint64_t)full << 32 | i;
+	sp->utab[h] = (uint64_t)full << 32 | (i + 1);
 	if ((uint64_t)sp->nnodes * 2 > sp->umask && !grow_unique(sp))
 		fail(sp, "out of memory");
 	if (sp->nnodes > (sp->cmask + 1) && sp->cmask < (1u << 22) - 1)
@@ -528,15 +540,14 @@ struct space *space_new(const struct space_dim *dims, int ndims,
 	sp->var_dim = malloc(level + 1);
 	sp->var_bit = malloc(level + 1);
 	sp->capnodes = 1024;
-	sp->nodes = malloc(sizeof(*sp->nodes) * sp->capnodes);
+	sp->nodes = table_alloc(sizeof(*sp->nodes) * sp->capnodes);
 	sp->umask = 2047;
-	sp->utab = malloc(sizeof(*sp->utab) * (sp->umask + 1));
+	sp->utab = table_alloc(sizeof(*sp->utab) * (sp->umask + 1));
 	sp->cmask = (1u << 14) - 1;
-	sp->cache = calloc(sp->cmask + 1, sizeof(*sp->cache));
+	sp->cache = table_alloc(sizeof(*sp->cache) * (sp->cmask + 1));
 	if (!sp->var_dim || !sp->var_bit || !sp->nodes || !sp->utab ||
 	    !sp->cache)
 		goto nomem;
-	memset(sp->utab, 0xff, sizeof(*sp->utab) * (sp->umask + 1));
 	for (d = 0; d < ndims; d++) {
 		const char *name = dims[d].name;
 		char buf[32];
@@ -580,9 +591,9 @@ void space_free(struct space *sp)
 	}
 	free(sp->var_dim);
 	free(sp->var_bit);
-	free(sp->nodes);
-	free(sp->utab);
-	free(sp->cache);
+	table_free(sp->nodes, sizeof(*sp->nodes) * sp->capnodes);
+	table_free(sp->utab, sizeof(*sp->utab) * (sp->umask + 1));
+	table_free(sp->cache, sizeof(*sp->cache) * (sp->cmask + 1));
 	free(sp);
 }
 
