@@ -87,8 +87,8 @@
  * compares bounding boxes of all arm pairs: O(n^2 * ndims) integer
  * comparisons (~0.1 s at 10,000 arms).  Measured (space_test bench, CPU
  * time, 10-dimension space, realistic mix): 1,000 arms 0.1 s, 2,000
- * 0.4 s, 5,000 1.7 s, 10,000 3.3 s with 5.1M nodes (~470 MB peak); see
- * docs/analysis.md.
+ * 0.3 s, 5,000 1.6 s, 10,000 2.7-3.2 s with 5.1M nodes (~320 MB peak);
+ * see docs/analysis.md.
  *
  * == Ownership ==
  * Everything (nodes, sets, analysis results, box and CIDR lists, copied
