@@ -28,9 +28,10 @@
  *
  * == Representation: a reduced ordered BDD with complement edges ==
  * Dimension d with width w_d = bits(max_d) contributes w_d boolean variables,
- * most significant bit first; dimensions are ordered as declared (put the
- * coarse ones -- constructors, protocol -- first: it keeps diagrams small and
- * witnesses readable).  A set is a node of a shared, hash-consed BDD
+ * most significant bit first; dimensions are ordered as declared.  Declare
+ * constructors and protocol first, then ports, destination and source
+ * addresses, then interfaces and ct.state: it keeps diagrams small (see
+ * Complexity) and witnesses readable.  A set is a node of a shared, hash-consed BDD
  * (Bryant's ROBDD with complement edges, as in CUDD): equal sets are equal
  * handles, so emptiness and equality are O(1) and complement is O(1).
  *
