@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define TRUE_REF	0u
 #define FALSE_REF	1u
@@ -25,11 +26,8 @@
 
 enum {
 	OP_AND = 1,	/* f AND g */
-	OP_ITE,		/* s ? t : F   (t a verdict terminal) */
-	OP_GUARD,	/* s ? (F == t ? t : AMBIG) : F */
-	OP_MAPEQ,	/* F == t ? t : AMBIG */
 	OP_SAT3,	/* is f AND g AND h non-empty (0/1) */
-	OP_MTNE,	/* is there p in r with F(p) != t (0/1) */
+	OP_SPLIT,	/* (s AND NOT c, s OR c), one entry: see bdd_split */
 };
 
 struct node {
@@ -64,7 +62,7 @@ struct space {
 	struct node *nodes;
 	uint32_t nnodes, capnodes;
 	size_t node_limit;
-	uint32_t *utab;		/* unique table: node indices */
+	uint64_t *utab;		/* unique table: hash << 32 | node index */
 	uint32_t umask;
 	struct centry *cache;	/* computed table, lossy */
 	uint32_t cmask;
@@ -141,23 +139,57 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
 	return (uint32_t)h;
 }
 
+#define EMPTY_U		0	/* entries are hash << 32 | (index + 1) */
+#define HUGE_SZ		((size_t)2 << 20)
+
+/* Zeroed memory for a table probed at random.  Large ones are mapped on
+ * 2 MB pages where the kernel allows (that spares most TLB misses) and
+ * come zeroed from the kernel; free them with table_free(p, size). */
+static void *table_alloc(size_t size)
+{
+	void *p;
+
+	if (size < HUGE_SZ)
+		return calloc(1, size);
+	size = (size + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, size, MADV_HUGEPAGE);
+	return p;
+}
+
+static void table_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (size < HUGE_SZ) {
+		free(p);
+		return;
+	}
+	munmap(p, (size + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
+}
+
 static bool grow_unique(struct space *sp)
 {
 	uint32_t size = (sp->umask + 1) * 2, i;
-	uint32_t *t = malloc(sizeof(*t) * size);
+	uint64_t *t = table_alloc(sizeof(*t) * size);
 
 	if (!t)
 		return false;
-	memset(t, 0xff, sizeof(*t) * size);
-	for (i = 0; i < sp->nnodes; i++) {
-		struct node *n = &sp->nodes[i];
-		uint32_t h = hash3(n->var, n->lo, n->hi) & (size - 1);
+	for (i = 0; i <= sp->umask; i++) {
+		uint64_t e = sp->utab[i];
+		uint32_t h;
 
-		while (t[h] != EMPTY_SLOT)
+		if (e == EMPTY_U)
+			continue;
+		h = (uint32_t)(e >> 32) & (size - 1);
+		while (t[h] != EMPTY_U)
 			h = (h + 1) & (size - 1);
-		t[h] = i;
+		t[h] = e;
 	}
-	free(sp->utab);
+	table_free(sp->utab, sizeof(*t) * (sp->umask + 1));
 	sp->utab = t;
 	sp->umask = size - 1;
 	return true;
@@ -166,26 +198,30 @@ static bool grow_unique(struct space *sp)
 static void grow_cache(struct space *sp)
 {
 	uint32_t size = (sp->cmask + 1) * 2;
-	struct centry *c = calloc(size, sizeof(*c));
+	struct centry *c = table_alloc(sizeof(*c) * size);
 
 	if (!c)
 		return;		/* a small cache is only slower */
-	free(sp->cache);
+	table_free(sp->cache, sizeof(*c) * (sp->cmask + 1));
 	sp->cache = c;
 	sp->cmask = size - 1;
 }
 
-/* The node (var, lo, hi), shared if it exists. */
+/* The node (var, lo, hi), shared if it exists.  Slots carry the full hash
+ * so a probe touches a node only when the hashes agree. */
 static uint32_t find_or_add(struct space *sp, uint32_t var, uint32_t lo,
 			    uint32_t hi)
 {
-	uint32_t h = hash3(var, lo, hi) & sp->umask, i;
+	uint32_t full = hash3(var, lo, hi), h = full & sp->umask, i;
+	uint64_t e;
 
-	while ((i = sp->utab[h]) != EMPTY_SLOT) {
-		struct node *n = &sp->nodes[i];
+	while ((e = sp->utab[h]) != EMPTY_U) {
+		if ((uint32_t)(e >> 32) == full) {
+			struct node *n = &sp->nodes[(uint32_t)e - 1];
 
-		if (n->var == var && n->lo == lo && n->hi == hi)
-			return i;
+			if (n->var == var && n->lo == lo && n->hi == hi)
+				return (uint32_t)e - 1;
+		}
 		h = (h + 1) & sp->umask;
 	}
 	if (sp->failed)
@@ -197,18 +233,20 @@ static uint32_t find_or_add(struct space *sp, uint32_t var, uint32_t lo,
 	}
 	if (sp->nnodes == sp->capnodes) {
 		uint32_t cap = sp->capnodes * 2;
-		struct node *n = realloc(sp->nodes, sizeof(*n) * cap);
+		struct node *n = table_alloc(sizeof(*n) * cap);
 
 		if (!n) {
 			fail(sp, "out of memory");
 			return 0;
 		}
+		memcpy(n, sp->nodes, sizeof(*n) * sp->nnodes);
+		table_free(sp->nodes, sizeof(*n) * sp->capnodes);
 		sp->nodes = n;
 		sp->capnodes = cap;
 	}
 	i = sp->nnodes++;
 	sp->nodes[i] = (struct node){ var, lo, hi };
-	sp->utab[h] = i;
+	sp->utab[h] = (uint64_t)full << 32 | (i + 1);
 	if ((uint64_t)sp->nnodes * 2 > sp->umask && !grow_unique(sp))
 		fail(sp, "out of memory");
 	if (sp->nnodes > (sp->cmask + 1) && sp->cmask < (1u << 22) - 1)
@@ -229,11 +267,6 @@ static uint32_t mk(struct space *sp, uint32_t var, uint32_t lo, uint32_t hi)
 		hi ^= 1;
 	}
 	return find_or_add(sp, var, lo, hi) << 1 | c;
-}
-
-static uint32_t term(struct space *sp, uint32_t value)
-{
-	return find_or_add(sp, TERMV, value, 1) << 1;
 }
 
 static inline uint32_t var_of(const struct space *sp, uint32_t r)
@@ -330,6 +363,50 @@ static uint32_t bdd_or(struct space *sp, uint32_t f, uint32_t g)
 	return bdd_and(sp, f ^ 1, g ^ 1) ^ 1;
 }
 
+/* Both s AND NOT c and s OR c in one walk over the pairs (s, c): the arm
+ * analysis needs the reach and the grown cover of every arm. */
+static void bdd_split(struct space *sp, uint32_t s, uint32_t c,
+		      uint32_t *diff, uint32_t *uni)
+{
+	uint32_t v, s0, s1, c0, c1, d0, d1, u0, u1;
+
+	if (s == FALSE_REF || c == TRUE_REF || s == c) {
+		*diff = FALSE_REF;
+		*uni = c;
+		return;
+	}
+	if (s == TRUE_REF || (s ^ c) == 1) {
+		*diff = c ^ 1;
+		*uni = TRUE_REF;
+		return;
+	}
+	if (c == FALSE_REF) {
+		*diff = s;
+		*uni = s;
+		return;
+	}
+	{
+		struct centry *e = cache_slot(sp, OP_SPLIT, s, c, 0);
+
+		/* One entry holds both results: diff in c, union in r. */
+		if (e->op == OP_SPLIT && e->a == s && e->b == c) {
+			*diff = e->c;
+			*uni = e->r;
+			return;
+		}
+	}
+	v = var_of(sp, s) < var_of(sp, c) ? var_of(sp, s) : var_of(sp, c);
+	cof(sp, s, v, &s0, &s1);
+	cof(sp, c, v, &c0, &c1);
+	bdd_split(sp, s0, c0, &d0, &u0);
+	bdd_split(sp, s1, c1, &d1, &u1);
+	*diff = mk(sp, v, d0, d1);
+	*uni = mk(sp, v, u0, u1);
+	if (!sp->failed)
+		*cache_slot(sp, OP_SPLIT, s, c, 0) =
+			(struct centry){ OP_SPLIT, s, c, *diff, *uni };
+}
+
 /* Sort three refs, drop TRUEs and duplicates: how many remain in x[], or
  * -1 when the conjunction is trivially empty. */
 static int norm3(uint32_t a, uint32_t b, uint32_t c, uint32_t x[3])
@@ -423,66 +500,6 @@ static void pick3(struct space *sp, uint32_t a, uint32_t b, uint32_t c,
 	clamp_point(sp, point);
 }
 
-/* ---- verdict maps (multi-terminal) ---- */
-
-static uint32_t mt_mapeq(struct space *sp, uint32_t t, uint32_t f)
-{
-	uint32_t r, v;
-
-	if (var_of(sp, f) == TERMV)
-		return f == t ? t : term(sp, SPACE_AMBIG);
-	if (cache_get(sp, OP_MAPEQ, f, 0, t, &r))
-		return r;
-	v = var_of(sp, f);
-	r = mk(sp, v, mt_mapeq(sp, t, lo_of(sp, f)),
-	       mt_mapeq(sp, t, hi_of(sp, f)));
-	cache_put(sp, OP_MAPEQ, f, 0, t, r);
-	return r;
-}
-
-/* s ? t : f (guarded: s ? (f == t ? t : AMBIG) : f). */
-static uint32_t mt_ite(struct space *sp, int op, uint32_t s, uint32_t t,
-		       uint32_t f)
-{
-	uint32_t r, v, s0, s1, f0, f1;
-
-	if (s == FALSE_REF || f == t)
-		return f;
-	if (s == TRUE_REF)
-		return op == OP_ITE ? t : mt_mapeq(sp, t, f);
-	if (cache_get(sp, op, s, f, t, &r))
-		return r;
-	v = var_of(sp, s) < var_of(sp, f) ? var_of(sp, s) : var_of(sp, f);
-	cof(sp, s, v, &s0, &s1);
-	cof(sp, f, v, &f0, &f1);
-	f0 = mt_ite(sp, op, s0, t, f0);
-	f1 = mt_ite(sp, op, s1, t, f1);
-	r = mk(sp, v, f0, f1);
-	cache_put(sp, op, s, f, t, r);
-	return r;
-}
-
-/* Is there a point p in r with f(p) != t? */
-static bool mt_ne(struct space *sp, uint32_t r, uint32_t f, uint32_t t)
-{
-	uint32_t v, r0, r1, f0, f1, res;
-
-	if (r == FALSE_REF)
-		return false;
-	if (var_of(sp, f) == TERMV)
-		return f != t;
-	if (r == TRUE_REF)
-		return true;	/* f has two distinct leaves */
-	if (cache_get(sp, OP_MTNE, r, f, t, &res))
-		return res;
-	v = var_of(sp, r) < var_of(sp, f) ? var_of(sp, r) : var_of(sp, f);
-	cof(sp, r, v, &r0, &r1);
-	cof(sp, f, v, &f0, &f1);
-	res = mt_ne(sp, r0, f0, t) || mt_ne(sp, r1, f1, t);
-	cache_put(sp, OP_MTNE, r, f, t, res);
-	return res;
-}
-
 /* ---- the space ---- */
 
 static int width_of(space_u128 max)
@@ -523,15 +540,14 @@ struct space *space_new(const struct space_dim *dims, int ndims,
 	sp->var_dim = malloc(level + 1);
 	sp->var_bit = malloc(level + 1);
 	sp->capnodes = 1024;
-	sp->nodes = malloc(sizeof(*sp->nodes) * sp->capnodes);
+	sp->nodes = table_alloc(sizeof(*sp->nodes) * sp->capnodes);
 	sp->umask = 2047;
-	sp->utab = malloc(sizeof(*sp->utab) * (sp->umask + 1));
+	sp->utab = table_alloc(sizeof(*sp->utab) * (sp->umask + 1));
 	sp->cmask = (1u << 14) - 1;
-	sp->cache = calloc(sp->cmask + 1, sizeof(*sp->cache));
+	sp->cache = table_alloc(sizeof(*sp->cache) * (sp->cmask + 1));
 	if (!sp->var_dim || !sp->var_bit || !sp->nodes || !sp->utab ||
 	    !sp->cache)
 		goto nomem;
-	memset(sp->utab, 0xff, sizeof(*sp->utab) * (sp->umask + 1));
 	for (d = 0; d < ndims; d++) {
 		const char *name = dims[d].name;
 		char buf[32];
@@ -575,9 +591,9 @@ void space_free(struct space *sp)
 	}
 	free(sp->var_dim);
 	free(sp->var_bit);
-	free(sp->nodes);
-	free(sp->utab);
-	free(sp->cache);
+	table_free(sp->nodes, sizeof(*sp->nodes) * sp->capnodes);
+	table_free(sp->utab, sizeof(*sp->utab) * (sp->umask + 1));
+	table_free(sp->cache, sizeof(*sp->cache) * (sp->cmask + 1));
 	free(sp);
 }
 
@@ -1267,26 +1283,232 @@ int space_cidrs(space_u128 lo, space_u128 hi, int width,
 
 /* ---- arm analyses ---- */
 
-struct emap {			/* action -> E_a, open addressing */
-	uint32_t *key, *val;
+/* Bounding boxes ("hulls"): per dimension, the smallest interval holding
+ * the set's values.  Computed bottom-up over the diagram: a node's hull is
+ * the union of its children's, the hi child shifted by its bit; levels an
+ * edge skips are free bits and widen the upper ends. */
+struct hullctx {
+	struct space *sp;
+	uint32_t *key, *val;	/* ref -> hull index, open addressing */
 	uint32_t mask, used;
+	struct space_ival *h;	/* hull k is h[k * ndims ...] */
+	size_t nh, caph;
+	bool nomem;
 };
 
-static uint32_t *emap_get(struct emap *m, uint32_t action)
+static int hull_new(struct hullctx *hc)
 {
-	uint32_t h = hash3(action, 7, 7) & m->mask;
+	int nd = hc->sp->ndims;
 
-	while (m->key[h] != EMPTY_SLOT && m->key[h] != action)
-		h = (h + 1) & m->mask;
-	if (m->key[h] == EMPTY_SLOT) {
-		m->key[h] = action;
-		m->val[h] = FALSE_REF;
-		m->used++;
+	if (hc->nh == hc->caph) {
+		size_t cap = hc->caph ? hc->caph * 2 : 64;
+		struct space_ival *h = realloc(hc->h, sizeof(*h) * nd * cap);
+
+		if (!h) {
+			hc->nomem = true;
+			return -1;
+		}
+		hc->h = h;
+		hc->caph = cap;
 	}
-	return &m->val[h];
+	return (int)hc->nh++;
 }
 
-/* The first k < n with point in cs[k] (known to exist below n). */
+/* Widen hull k for the free levels [from, to). */
+static void hull_free_levels(struct hullctx *hc, int k, uint32_t from,
+			     uint32_t to)
+{
+	struct space *sp = hc->sp;
+	struct space_ival *h = hc->h + (size_t)k * sp->ndims;
+
+	while (from < to) {
+		int d = sp->var_dim[from];
+		uint32_t end = sp->dims[d].base + sp->dims[d].width;
+
+		if (end > to)
+			end = to;
+		h[d].hi += ones(sp->var_bit[from] + 1) -
+			   ones(sp->var_bit[end - 1]);
+		from = end;
+	}
+}
+
+/* Hull k = hull i0 (bit v clear) joined with hull i1 (bit v set); kept
+ * out of the recursion so its frame stays small. */
+static __attribute__((noinline)) void hull_join(struct hullctx *hc, int k,
+						int i0, int i1, uint32_t v,
+						uint32_t c0, uint32_t c1)
+{
+	struct space *sp = hc->sp;
+	int nd = sp->ndims, d;
+	struct space_ival *o = hc->h + (size_t)k * nd, a[MAX_DIMS];
+	space_u128 bit = (space_u128)1 << sp->var_bit[v];
+	bool e0 = i0 == 0, e1 = i1 == 0;
+
+	if (e0 && e1) {		/* cannot happen in a reduced diagram */
+		memcpy(o, hc->h, sizeof(*o) * nd);
+		return;
+	}
+	if (!e0) {
+		memcpy(o, hc->h + (size_t)i0 * nd, sizeof(*o) * nd);
+		hull_free_levels(hc, k, v + 1, level_of(sp, c0));
+	}
+	if (e1)
+		return;
+	if (!e0)
+		memcpy(a, o, sizeof(*a) * nd);
+	memcpy(o, hc->h + (size_t)i1 * nd, sizeof(*o) * nd);
+	hull_free_levels(hc, k, v + 1, level_of(sp, c1));
+	o[sp->var_dim[v]].lo += bit;
+	o[sp->var_dim[v]].hi += bit;
+	if (!e0)
+		for (d = 0; d < nd; d++) {
+			if (a[d].lo < o[d].lo)
+				o[d].lo = a[d].lo;
+			if (a[d].hi > o[d].hi)
+				o[d].hi = a[d].hi;
+		}
+}
+
+static int hull_rec(struct hullctx *hc, uint32_t r)
+{
+	struct space *sp = hc->sp;
+	int k, i0, i1;
+	uint32_t h, v, c0, c1;
+
+	if (r == FALSE_REF)
+		return 0;	/* hull 0: empty */
+	if (r == TRUE_REF)
+		return 1;	/* hull 1: all zero */
+	h = hash3(r, 3, 5) & hc->mask;
+	while (hc->key[h] != EMPTY_SLOT) {
+		if (hc->key[h] == r)
+			return (int)hc->val[h];
+		h = (h + 1) & hc->mask;
+	}
+	v = var_of(sp, r);
+	c0 = lo_of(sp, r);
+	c1 = hi_of(sp, r);
+	i0 = hull_rec(hc, c0);
+	i1 = hull_rec(hc, c1);
+	k = hull_new(hc);
+	if (k < 0 || i0 < 0 || i1 < 0 || hc->nomem)
+		return -1;
+	hull_join(hc, k, i0, i1, v, c0, c1);
+	if ((hc->used + 1) * 2 > hc->mask) {
+		uint32_t size = (hc->mask + 1) * 2, i, *nk, *nv;
+
+		nk = malloc(sizeof(*nk) * size);
+		nv = malloc(sizeof(*nv) * size);
+		if (!nk || !nv) {
+			free(nk);
+			free(nv);
+			hc->nomem = true;
+			return -1;
+		}
+		memset(nk, 0xff, sizeof(*nk) * size);
+		for (i = 0; i <= hc->mask; i++) {
+			uint32_t g;
+
+			if (hc->key[i] == EMPTY_SLOT)
+				continue;
+			g = hash3(hc->key[i], 3, 5) & (size - 1);
+			while (nk[g] != EMPTY_SLOT)
+				g = (g + 1) & (size - 1);
+			nk[g] = hc->key[i];
+			nv[g] = hc->val[i];
+		}
+		free(hc->key);
+		free(hc->val);
+		hc->key = nk;
+		hc->val = nv;
+		hc->mask = size - 1;
+	}
+	h = hash3(r, 3, 5) & hc->mask;
+	while (hc->key[h] != EMPTY_SLOT)
+		h = (h + 1) & hc->mask;
+	hc->key[h] = r;
+	hc->val[h] = (uint32_t)k;
+	hc->used++;
+	return k;
+}
+
+/* The hull of a into out[ndims]; false when a is empty (or no memory). */
+static bool hull(struct space *sp, uint32_t a, struct space_ival *out)
+{
+	struct hullctx hc = { sp, NULL, NULL, 255, 0, NULL, 0, 0, false };
+	int nd = sp->ndims, k, d;
+	bool ok = false;
+
+	if (a == FALSE_REF)
+		return false;
+	hc.key = malloc(sizeof(*hc.key) * (hc.mask + 1));
+	hc.val = malloc(sizeof(*hc.val) * (hc.mask + 1));
+	if (!hc.key || !hc.val || hull_new(&hc) < 0 || hull_new(&hc) < 0) {
+		hc.nomem = true;
+		goto out;
+	}
+	memset(hc.key, 0xff, sizeof(*hc.key) * (hc.mask + 1));
+	memset(hc.h, 0, sizeof(*hc.h) * nd * 2);
+	k = hull_rec(&hc, a);
+	if (k < 0)
+		goto out;
+	memcpy(out, hc.h + (size_t)k * nd, sizeof(*out) * nd);
+	/* Levels above the root are free. */
+	memcpy(hc.h, out, sizeof(*out) * nd);
+	hull_free_levels(&hc, 0, 0, level_of(sp, a));
+	memcpy(out, hc.h, sizeof(*out) * nd);
+	for (d = 0; d < nd; d++) {
+		if (out[d].lo > sp->dims[d].max)
+			out[d].lo = sp->dims[d].max;
+		if (out[d].hi > sp->dims[d].max)
+			out[d].hi = sp->dims[d].max;
+	}
+	ok = true;
+out:
+	if (hc.nomem)
+		fail(sp, "out of memory");
+	free(hc.key);
+	free(hc.val);
+	free(hc.h);
+	return ok;
+}
+
+int space_hull(struct space *sp, space_set a, struct space_ival *out)
+{
+	if (bad(sp, a))
+		return -1;
+	if (!hull(sp, a, out))
+		return sp->failed ? -1 : 1;
+	return 0;
+}
+
+/* The per-arm state of space_analyze(). */
+struct arms_ctx {
+	struct space *sp;
+	const struct space_arm *arms;
+	size_t n;
+	int nd;
+	struct space_ival *box;	/* hull of arm i at box[i * nd] */
+	bool *empty;		/* arm i matches nothing */
+};
+
+static bool boxes_meet(const struct arms_ctx *ac, size_t i, size_t j)
+{
+	const struct space_ival *a = ac->box + i * ac->nd;
+	const struct space_ival *b = ac->box + j * ac->nd;
+	int d;
+
+	if (ac->empty[i] || ac->empty[j])
+		return false;
+	for (d = 0; d < ac->nd; d++)
+		if (a[d].hi < b[d].lo || b[d].hi < a[d].lo)
+			return false;
+	return true;
+}
+
+/* The first k < n with point in cs[k] (known to exist below n): the arm
+ * that catches the point first, since the prefix covers only grow. */
 static uint32_t first_cover(struct space *sp, const uint32_t *cs, size_t n,
 			    const space_u128 *point)
 {
@@ -1303,22 +1525,88 @@ static uint32_t first_cover(struct space *sp, const uint32_t *cs, size_t n,
 	return (uint32_t)lo;
 }
 
+/* Is part of arm i caught first by an earlier arm with another action?
+ * The candidates are the packets of s = S_i in c = C_{i-1}, minus those
+ * settled so far.  Pick one and find the arm j that takes it first (binary
+ * search on the prefix unions); if j's action differs the packet is the
+ * witness, else what j takes first (its reach) is settled and the search
+ * goes on.  Nothing is built until a same-action arm is met.  res points
+ * at arm i's result; earlier results precede it. */
+static bool shadow_walk(struct space *sp, const struct space_arm *arms,
+			size_t i, const uint32_t *cs, uint32_t s, uint32_t c,
+			struct space_arm_result *res)
+{
+	space_u128 point[MAX_DIMS];
+	uint32_t settled = FALSE_REF;
+
+	while (!sp->failed) {
+		uint32_t j;
+
+		if (settled != FALSE_REF && !sat3(sp, s, c, settled ^ 1))
+			break;
+		pick3(sp, s, c, settled ^ 1, point);
+		j = first_cover(sp, cs, i, point);
+		if (arms[j].action != arms[i].action) {
+			space_u128 *p = arena_alloc(sp, sizeof(*p) *
+							    sp->ndims);
+
+			if (!p)
+				return false;
+			memcpy(p, point, sizeof(*p) * sp->ndims);
+			res->shadowed = true;
+			res->shadow_by = j;
+			res->shadow_point = p;
+			return true;
+		}
+		settled = bdd_or(sp, settled,
+				 res[(ptrdiff_t)j - (ptrdiff_t)i].reach);
+	}
+	return !sp->failed;
+}
+
+/* Redundancy of live arm i: follow its reach through the later arms; a
+ * meeting arm with another action (guarded or not) is a changed verdict;
+ * an unguarded one with the same action settles what it takes. */
+static bool backward_walk(struct arms_ctx *ac, size_t i, bool has_default,
+			  uint32_t default_action, uint32_t reach)
+{
+	struct space *sp = ac->sp;
+	const struct space_arm *arms = ac->arms;
+	uint32_t rem = reach;
+	size_t j;
+
+	for (j = i + 1; j < ac->n && !sp->failed; j++) {
+		uint32_t sj = arms[j].set;
+
+		if (!boxes_meet(ac, i, j) || !sat3(sp, rem, sj, TRUE_REF))
+			continue;
+		if (arms[j].action != arms[i].action)
+			return false;
+		if (!arms[j].guarded) {
+			rem = bdd_and(sp, rem, sj ^ 1);
+			if (rem == FALSE_REF)
+				return true;
+		}
+	}
+	return has_default && default_action == arms[i].action;
+}
+
 /* An irredundant list of earlier unguarded arms covering dead arm i. */
-static bool dead_cover(struct space *sp, const struct space_arm *arms,
-		       size_t i, const uint32_t *cs,
+static bool dead_cover(struct arms_ctx *ac, size_t i, const uint32_t *cs,
 		       struct space_arm_result *res)
 {
+	struct space *sp = ac->sp;
+	const struct space_arm *arms = ac->arms;
 	uint32_t s = arms[i].set, rem = s, pick_n = 0, keep_n = 0, kept;
 	uint32_t *pick = NULL, *suf = NULL, *keep;
 	space_u128 point[MAX_DIMS];
 	bool ok = false;
-	size_t cap = 0, m;
+	size_t cap = 0, m, j;
 
+	/* Pick a packet left, take the first earlier arm holding it. */
 	while (rem != FALSE_REF && !sp->failed) {
-		uint32_t k;
-
 		pick3(sp, rem, TRUE_REF, TRUE_REF, point);
-		k = first_cover(sp, cs, i, point);
+		j = first_cover(sp, cs, i, point);
 		if (pick_n == cap) {
 			uint32_t *p;
 
@@ -1328,8 +1616,8 @@ static bool dead_cover(struct space *sp, const struct space_arm *arms,
 				goto out;
 			pick = p;
 		}
-		pick[pick_n++] = k;
-		rem = bdd_and(sp, rem, arms[k].set ^ 1);
+		pick[pick_n++] = (uint32_t)j;
+		rem = bdd_and(sp, rem, arms[j].set ^ 1);
 	}
 	/* Drop each pick the kept earlier picks and the later picks cover. */
 	suf = malloc(sizeof(*suf) * (pick_n + 1));
@@ -1347,7 +1635,7 @@ static bool dead_cover(struct space *sp, const struct space_arm *arms,
 		keep[keep_n++] = pick[m];
 	}
 	for (m = 1; m < keep_n; m++)
-		for (size_t j = m; j > 0 && keep[j - 1] > keep[j]; j--) {
+		for (j = m; j > 0 && keep[j - 1] > keep[j]; j--) {
 			uint32_t t = keep[j];
 
 			keep[j] = keep[j - 1];
@@ -1388,9 +1676,9 @@ int space_analyze(struct space *sp, const struct space_arm *arms, size_t n,
 		  bool has_default, uint32_t default_action,
 		  struct space_analysis *out)
 {
+	struct arms_ctx ac = { sp, arms, n, sp->ndims, NULL, NULL };
 	struct space_arm_result *res;
-	struct emap em = { NULL, NULL, 0, 0 };
-	uint32_t *cs = NULL, c = FALSE_REF, f;
+	uint32_t *cs, c = FALSE_REF;
 	size_t i;
 	int rc = -1;
 
@@ -1404,58 +1692,40 @@ int space_analyze(struct space *sp, const struct space_arm *arms, size_t n,
 	}
 	res = arena_zalloc(sp, sizeof(*res) * n);
 	cs = malloc(sizeof(*cs) * (n ? n : 1));
-	em.mask = 63;
-	while (em.mask < 2 * n)
-		em.mask = em.mask * 2 + 1;
-	em.key = malloc(sizeof(*em.key) * (em.mask + 1));
-	em.val = malloc(sizeof(*em.val) * (em.mask + 1));
-	if (!res || !cs || !em.key || !em.val) {
+	ac.box = malloc(sizeof(*ac.box) * ac.nd * (n ? n : 1));
+	ac.empty = malloc(sizeof(*ac.empty) * (n ? n : 1));
+	if (!res || !cs || !ac.box || !ac.empty) {
 		fail(sp, "out of memory");
 		goto out;
 	}
-	memset(em.key, 0xff, sizeof(*em.key) * (em.mask + 1));
 
-	/* Forward: reach, dead, shadowed; C and E_a grow. */
+	/* Forward: C = the union of the earlier unguarded arms. */
 	for (i = 0; i < n && !sp->failed; i++) {
-		uint32_t s = arms[i].set, r = bdd_and(sp, s, c ^ 1);
-		uint32_t *e = emap_get(&em, arms[i].action);
+		uint32_t s = arms[i].set, r, u;
 
+		bdd_split(sp, s, c, &r, &u);
 		res[i].reach = r;
 		res[i].dead = r == FALSE_REF;
-		if (!res[i].dead && r != s && sat3(sp, s, c, *e ^ 1)) {
-			space_u128 *p = arena_alloc(sp, sizeof(*p) *
-							    sp->ndims);
-
-			if (!p)
-				goto out;
-			pick3(sp, s, c, *e ^ 1, p);
-			res[i].shadowed = true;
-			res[i].shadow_point = p;
-			res[i].shadow_by = first_cover(sp, cs, i, p);
-		}
-		if (!arms[i].guarded) {
-			c = bdd_or(sp, c, s);
-			if (!res[i].dead)
-				*e = bdd_or(sp, *e, r);
-		}
+		if (!res[i].dead && r != s &&
+		    !shadow_walk(sp, arms, i, cs, s, c, &res[i]))
+			goto out;
+		if (!arms[i].guarded)
+			c = u;
 		cs[i] = c;
 	}
 	out->residual = c ^ 1;
 	out->exhaustive = c == TRUE_REF;
 
-	/* Backward: F is the verdict of the arms after i. */
-	f = term(sp, has_default ? default_action : SPACE_NOMATCH);
-	for (i = n; i-- > 0 && !sp->failed;) {
-		uint32_t t = term(sp, arms[i].action);
-
-		if (!res[i].dead)
-			res[i].redundant = !mt_ne(sp, res[i].reach, f, t);
-		f = mt_ite(sp, arms[i].guarded ? OP_GUARD : OP_ITE,
-			   arms[i].set, t, f);
-	}
-
+	/* Backward: redundancy, walking the later arms that meet the reach. */
 	for (i = 0; i < n && !sp->failed; i++)
-		if (res[i].dead && !dead_cover(sp, arms, i, cs, &res[i]))
+		ac.empty[i] = !hull(sp, arms[i].set, ac.box + i * ac.nd);
+	for (i = 0; i < n && !sp->failed; i++)
+		if (!res[i].dead)
+			res[i].redundant = backward_walk(&ac, i, has_default,
+							 default_action,
+							 res[i].reach);
+	for (i = 0; i < n && !sp->failed; i++)
+		if (res[i].dead && !dead_cover(&ac, i, cs, &res[i]))
 			goto out;
 	if (sp->failed)
 		goto out;
@@ -1464,8 +1734,8 @@ int space_analyze(struct space *sp, const struct space_arm *arms, size_t n,
 	rc = 0;
 out:
 	free(cs);
-	free(em.key);
-	free(em.val);
+	free(ac.box);
+	free(ac.empty);
 	if (rc)
 		memset(out, 0, sizeof(*out));
 	return rc;

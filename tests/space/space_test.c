@@ -4,7 +4,8 @@
  * test of its analyses against brute-force enumeration of every packet.
  *
  *	space_test            run the suite
- *	space_test bench N..  time the analysis of N generated arms (default
+ *	space_test bench [--stress] N..
+ *	                      time the analysis of N generated arms (default
  *	                      1000 2000 5000 10000) and print nodes and memory
  */
 #include "fwlc/space.h"
@@ -30,6 +31,16 @@ static double count_of(struct space *sp, space_set s)
 	if (space_count(sp, s, &d, NULL) < 0)
 		return -1;
 	return d;
+}
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
 }
 
 /* ---- unit tests ---- */
@@ -452,6 +463,28 @@ static void test_redundant_default_and_guards(void)
 	space_free(sp);
 }
 
+/* A node budget that runs out in the middle of an analysis: a clean
+ * error, no crash, no result. */
+static void test_analyze_budget(void)
+{
+	struct space *sp = net_space();
+	struct space_arm arms[64];
+	struct space_analysis an;
+	int i;
+
+	rng_state = 42;
+	for (i = 0; i < 64; i++)
+		arms[i] = (struct space_arm){
+			v4(sp, 10, rnd(4), rnd(256), 0, 24, rnd(3) ? 22 : 0,
+			   rnd(2) ? 22 : 65535), rnd(3), false };
+	space_set_node_limit(sp, space_nodes(sp) + 200);
+	CHECK_INT(space_analyze(sp, arms, 64, false, 0, &an), -1);
+	CHECK(an.arms == NULL && an.narms == 0, "no partial result");
+	CHECK_STR(space_error(sp), "the packet space is too complex: node "
+		  "budget exhausted");
+	space_free(sp);
+}
+
 static void test_analyze_errors(void)
 {
 	struct space *sp = net_space();
@@ -502,16 +535,6 @@ static void test_tile(void)
 }
 
 /* ---- randomized differential test against brute force ---- */
-
-static uint64_t rng_state;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
-}
 
 #define RMAXD 4
 #define RMAXARMS 12
@@ -994,66 +1017,149 @@ static void test_random_tile(void)
 
 /* ---- benchmark ---- */
 
-enum { B_L3, B_L4, B_SRC4, B_DST4, B_SRC6, B_DST6, B_SPORT, B_DPORT, B_IIF,
+/* The benchmark's dimensions, most selective first (see space.h). */
+enum { B_L3, B_L4, B_DPORT, B_DST4, B_DST6, B_SRC4, B_SRC6, B_SPORT, B_IIF,
        B_CT, B_NDIM };
 
-static space_set bench_arm(struct space *sp)
+/*
+ * Generated policies.  Every arm is a box (one interval per field).
+ *
+ * The realistic mix, after a conntrack arm: 80% IPv4 service arms
+ * (tcp/udp/icmp; half from any source, else a /32, /24 or, rarely, /16 in
+ * 10/8; to a /32 or /24 in 172.16/12, rarely a /20; usually one of 60
+ * service ports, sometimes one of 10 common port ranges; now and then an
+ * input interface),
+ * 10% IPv6 arms (a /48-/128 source in 2001:db8::/32, sometimes tcp/443),
+ * 5% block-list arms (one IPv4 source /32 or /24, anything), 3% broad arms
+ * (a protocol and one port, from any address), 2% interface arms.
+ *
+ * The stress mix (bench --stress) makes a quarter of the sources the whole
+ * 10/8, destinations /16-/32 in 192.168/16, port ranges random, and a tenth
+ * of the arms broad (a protocol on one interface or one port), in random
+ * order: arms overlap hundreds of others and most end up dead.
+ */
+static space_set bench_arm(struct space *sp, int i, bool stress)
 {
 	struct space_range r[8];
 	int n = 0, kind = rnd(100);
-	static const int plens[] = { 8, 16, 20, 24, 24, 28, 32, 32 };
+	static const int dlens[] = { 32, 32, 32, 32, 32, 32, 24, 24, 20, 32 };
+	static const int splens[] = { 8, 16, 24, 32 };
+	static const int port_ranges[][2] = {
+		{ 1024, 65535 }, { 6000, 6063 }, { 8000, 8099 },
+		{ 49152, 65535 }, { 33434, 33534 }, { 5060, 5061 },
+		{ 10000, 20000 }, { 137, 139 }, { 20, 21 }, { 161, 162 },
+	};
+	static const int slens[] = { 32, 32, 32, 24, 24, 16, 32, 24, 32, 32 };
 
-	if (kind < 70) {		/* IPv4 5-tuple-ish */
-		int sp_ = rnd(plens[rnd(8)] + 1), dp = plens[rnd(8)];
-		space_u128 s = IP4(10, rnd(4), rnd(64), rnd(256));
-		space_u128 d = IP4(192, 168, rnd(16), rnd(256));
+	if (i == 0) {
+		r[n++] = (struct space_range){ B_CT, 1, 2 };
+	} else if (stress ? kind < 78 : kind < 80) {
+		int sl = stress ? splens[rnd(4)] : slens[rnd(10)];
+		int dl = stress ? 16 + 4 * (int)rnd(5) : dlens[rnd(10)];
+		int l4 = rnd(20);
+		space_u128 s = IP4(10, rnd(256), rnd(256), rnd(256));
+		space_u128 d = stress ? IP4(192, 168, rnd(256), rnd(256)) :
+				 IP4(172, 16 + rnd(16), rnd(256), rnd(256));
 
+		if (!stress && dl < 24 && rnd(2))
+			dl = 24;
+		l4 = l4 == 0 ? 2 : l4 & 1;	/* icmp, tcp, udp */
+		s &= ~all_ones(32 - sl);
+		d &= ~all_ones(32 - dl);
 		r[n++] = (struct space_range){ B_L3, 0, 0 };
-		r[n++] = (struct space_range){ B_L4, rnd(3), 0 };
-		r[n - 1].hi = r[n - 1].lo;
-		s &= ~all_ones(32 - sp_);
-		d &= ~all_ones(32 - dp);
-		if (rnd(4))
+		r[n++] = (struct space_range){ B_L4, l4, l4 };
+		if (stress ? rnd(5) < 3 : rnd(2))
 			r[n++] = (struct space_range){ B_SRC4, s,
-						       s | all_ones(32 - sp_) };
+						       s | all_ones(32 - sl) };
 		r[n++] = (struct space_range){ B_DST4, d,
-					       d | all_ones(32 - dp) };
-		if (rnd(3)) {
-			int p = 1 + rnd(2000);
+					       d | all_ones(32 - dl) };
+		if (l4 != 2 && rnd(10) < 7) {
+			int p = 1 + rnd(60) * 37;
 
-			r[n++] = (struct space_range){ B_DPORT, p,
-						       p + (rnd(3) ? 0 :
-							    rnd(100)) };
+			r[n++] = (struct space_range){ B_DPORT, p, p };
+		} else if (l4 != 2 && rnd(2)) {
+			int k = rnd(10), p = 1024 + rnd(30000);
+
+			if (stress)
+				r[n++] = (struct space_range){ B_DPORT, p,
+							       p + rnd(5000) };
+			else
+				r[n++] = (struct space_range){
+					B_DPORT, port_ranges[k][0],
+					port_ranges[k][1] };
 		}
-	} else if (kind < 85) {		/* IPv6 */
-		int pl = 32 + 8 * rnd(13);
-		space_u128 s = U128(0x20010db800000000ull | rnd(65536) << 16,
-				    (uint64_t)rnd(1 << 30) << 32);
+		if (rnd(10) == 0) {
+			int f = rnd(16);
+
+			r[n++] = (struct space_range){ B_IIF, f, f };
+		}
+	} else if (stress ? kind < 90 : kind < 90) {
+		int pl = 48 + 8 * rnd(11);
+		space_u128 s = U128(0x20010db800000000ull |
+				    (uint64_t)rnd(65536) << 16 | rnd(65536),
+				    (uint64_t)rnd(1u << 31) << 32 | rnd(1u << 31));
 
 		s &= ~all_ones(128 - pl);
 		r[n++] = (struct space_range){ B_L3, 1, 1 };
 		r[n++] = (struct space_range){ B_SRC6, s,
 					       s | all_ones(128 - pl) };
-		if (rnd(2))
-			r[n++] = (struct space_range){ B_DPORT, 443, 443 };
-	} else if (kind < 95) {		/* broad: protocol / port / iface */
-		r[n++] = (struct space_range){ B_L4, rnd(4), 0 };
-		r[n - 1].hi = r[n - 1].lo;
 		if (rnd(2)) {
-			int p = rnd(1024);
-
-			r[n++] = (struct space_range){ B_DPORT, p, p };
+			r[n++] = (struct space_range){ B_L4, 0, 0 };
+			r[n++] = (struct space_range){ B_DPORT, 443, 443 };
 		}
-		if (rnd(2))
-			r[n++] = (struct space_range){ B_IIF, rnd(8), 0 };
-		if (n && r[n - 1].dim == B_IIF)
-			r[n - 1].hi = r[n - 1].lo;
-	} else {			/* conntrack state */
-		int s = rnd(4);
+	} else if (!stress && kind < 95) {
+		int sl = rnd(2) ? 32 : 24;
+		space_u128 s = IP4(10, rnd(256), rnd(256), rnd(256));
 
-		r[n++] = (struct space_range){ B_CT, s, s };
+		s &= ~all_ones(32 - sl);
+		r[n++] = (struct space_range){ B_L3, 0, 0 };
+		r[n++] = (struct space_range){ B_SRC4, s,
+					       s | all_ones(32 - sl) };
+	} else if (stress || kind < 98) {
+		int l4 = rnd(2), x = rnd(16), p = 1 + rnd(1024);
+
+		r[n++] = (struct space_range){ B_L4, l4, l4 };
+		if (stress && rnd(2))
+			r[n++] = (struct space_range){ B_IIF, x, x };
+		else
+			r[n++] = (struct space_range){ B_DPORT, p, p };
+	} else {
+		int x = rnd(16), l4 = rnd(2);
+
+		r[n++] = (struct space_range){ B_IIF, x, x };
+		r[n++] = (struct space_range){ B_L4, l4, l4 };
+		r[n++] = (struct space_range){ B_DPORT, 22, 22 };
 	}
 	return space_box(sp, r, n);
+}
+
+/* Policy order: conntrack first, then block lists, then the service arms,
+ * broad arms last -- as people write them. */
+static int arm_rank(struct space *sp, space_set s)
+{
+	struct space_ival h[B_NDIM];
+
+	if (space_hull(sp, s, h) != 0)
+		return 1;
+	if (h[B_CT].hi - h[B_CT].lo < 3)
+		return 0;
+	if (h[B_DST4].hi - h[B_DST4].lo == 0xffffffff &&
+	    h[B_SRC6].hi - h[B_SRC6].lo == ~(space_u128)0)
+		return h[B_SRC4].hi - h[B_SRC4].lo < 0xffffffff ? 1 : 3;
+	return 2;
+}
+
+static void order_policy(struct space *sp, struct space_arm *arms, int n)
+{
+	struct space_arm *tmp = malloc(sizeof(*tmp) * n);
+	int m = 0;
+
+	for (int rank = 0; rank < 4; rank++)
+		for (int i = 0; i < n; i++)
+			if (arm_rank(sp, arms[i].set) == rank)
+				tmp[m++] = arms[i];
+	memcpy(arms, tmp, sizeof(*tmp) * n);
+	free(tmp);
 }
 
 static long max_rss_kb(void)
@@ -1064,34 +1170,43 @@ static long max_rss_kb(void)
 	return ru.ru_maxrss;
 }
 
+/* CPU time of this process: the build machine is shared, and wall time
+ * there measures the neighbours. */
 static double now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int bench(int argc, char **argv)
 {
 	static const int defaults[] = { 1000, 2000, 5000, 10000 };
-	int nruns = argc > 0 ? argc : 4;
+	bool stress = argc > 0 && strcmp(argv[0], "--stress") == 0;
+	int nruns;
 
-	printf("%7s %9s %9s %9s %10s %6s %6s %6s %6s %9s\n", "arms",
-	       "build s", "analyze s", "total s", "nodes", "dead", "shadow",
-	       "redund", "boxes", "maxrss MB");
+	if (stress) {
+		argc--;
+		argv++;
+	}
+	nruns = argc > 0 ? argc : 4;
+	printf("%s mix\n", stress ? "stress" : "realistic");
+	printf("%7s %8s %9s %8s %8s %9s %6s %6s %6s %10s %9s\n", "arms",
+	       "build s", "analyze s", "boxes s", "cpu s", "nodes", "dead",
+	       "shadow", "redund", "boxes", "maxrss MB");
 	for (int k = 0; k < nruns; k++) {
 		int n = argc > 0 ? atoi(argv[k]) : defaults[k];
 		struct space_dim dims[B_NDIM] = {
-			{ "l3", 2 }, { "l4", 3 }, { "src4", 0xffffffff },
-			{ "dst4", 0xffffffff }, { "src6", ~(space_u128)0 },
-			{ "dst6", ~(space_u128)0 }, { "sport", 65535 },
-			{ "dport", 65535 }, { "iif", 15 }, { "ct", 3 },
+			{ "l3", 2 }, { "l4", 3 }, { "dport", 65535 },
+			{ "dst4", 0xffffffff }, { "dst6", ~(space_u128)0 },
+			{ "src4", 0xffffffff }, { "src6", ~(space_u128)0 },
+			{ "sport", 65535 }, { "iif", 15 }, { "ct", 3 },
 		};
 		struct space *sp = space_new(dims, B_NDIM, NULL);
 		struct space_arm *arms;
 		struct space_analysis an;
-		double t0, t1, t2, total = 0;
+		double t0, t1, t2, t3, total = 0;
 		int dead = 0, shadow = 0, red = 0;
 
 		if (n <= 0 || !sp) {
@@ -1102,23 +1217,27 @@ static int bench(int argc, char **argv)
 		rng_state = 0xbe4c40000ull + n;
 		t0 = now();
 		for (int i = 0; i < n; i++)
-			arms[i] = (struct space_arm){ bench_arm(sp), rnd(4),
-						      rnd(20) == 0 };
+			arms[i] = (struct space_arm){ bench_arm(sp, i, stress),
+						      rnd(4), rnd(20) == 0 };
+		if (!stress)
+			order_policy(sp, arms, n);
 		t1 = now();
 		if (space_analyze(sp, arms, n, true, 0, &an)) {
 			fprintf(stderr, "bench: %s\n", space_error(sp));
 			return 1;
 		}
-		space_boxes(sp, an.residual, NULL, 0, &total);
 		t2 = now();
+		space_boxes(sp, an.residual, NULL, 0, &total);
+		t3 = now();
 		for (int i = 0; i < n; i++) {
 			dead += an.arms[i].dead;
 			shadow += an.arms[i].shadowed;
 			red += an.arms[i].redundant;
 		}
-		printf("%7d %9.3f %9.3f %9.3f %10zu %6d %6d %6d %6.0f %9.1f\n",
-		       n, t1 - t0, t2 - t1, t2 - t0, space_nodes(sp), dead,
-		       shadow, red, total, max_rss_kb() / 1024.0);
+		printf("%7d %8.3f %9.3f %8.3f %8.3f %9zu %6d %6d %6d %10.0f "
+		       "%9.1f\n", n, t1 - t0, t2 - t1, t3 - t2, t3 - t0,
+		       space_nodes(sp), dead, shadow, red, total,
+		       max_rss_kb() / 1024.0);
 		free(arms);
 		space_free(sp);
 	}
@@ -1143,6 +1262,7 @@ int main(int argc, char **argv)
 	RUN(test_residual);
 	RUN(test_redundant_and_shadow);
 	RUN(test_redundant_default_and_guards);
+	RUN(test_analyze_budget);
 	RUN(test_analyze_errors);
 	RUN(test_tile);
 	RUN(test_random_differential);
