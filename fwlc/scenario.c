@@ -2055,8 +2055,9 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 			free(r.before);
 			r.nbefore = r.in.ncounters;
 			r.before = xmalloc((r.nbefore + 1) * sizeof *r.before);
-			memcpy(r.before, r.in.counters,
-			       r.nbefore * sizeof *r.before);
+			if (r.nbefore)
+				memcpy(r.before, r.in.counters,
+				       r.nbefore * sizeof *r.before);
 			r.nlogs_before = r.mock.nlogs;
 			r.npackets++;
 			interp_packet(&r.in, t->pkt, t->iif,
