@@ -92,6 +92,8 @@ fail(Interp *in, Span at, const char *fmt, ...)
 	vsnprintf(in->res->err, sizeof in->res->err, fmt, ap);
 	va_end(ap);
 	in->res->err_span = at;
+	if (in->step)
+		snprintf(in->step->action, sizeof in->step->action, "(error)");
 	longjmp(in->fail, 1);
 }
 

@@ -145,7 +145,7 @@ int cmd_explain(int argc, char **argv)
 	int rc = scenario_run("<explain>", text, &opt, stdout, &passed,
 			      &failed);
 	arena_free(&a);
-	return rc ? 1 : 0;
+	return rc || failed ? 1 : 0;
 }
 
 /* fwlc replay POLICY CAPTURE.pcap [--on IFACE] [--with STMT]... */

@@ -1976,8 +1976,10 @@ static void finish_case(Run *r, const char *file, const char *name,
 {
 	if (!name)
 		return;
-	if (r->quiet)
+	if (r->quiet) {
+		(*(r->failed ? failed : passed))++;
 		return;
+	}
 	if (r->failed) {
 		fprintf(r->out, "FAIL %s: %s\n%s", file, name, r->diff);
 		(*failed)++;
