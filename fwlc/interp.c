@@ -1016,6 +1016,28 @@ static Value *do_effect(Interp *in, const char *eff, const char *op,
 			    ok ? "true" : "false");
 		return mk_bool(in, ok);
 	}
+	if (is(eff, "Conntrack") && is(op, "setHelper") && n == 1) {
+		/* CtHelper { name = "ftp", ... }: the entry records it */
+		Value *h = args[0];
+		if (h->kind == V_CON && h->con.n == 1)
+			h = h->con.args[0];
+		const char *nm = NULL;
+		if (h->kind == V_RECORD)
+			for (int i = 0; i < h->con.n; i++)
+				if (is(h->con.fnames[i], "name") &&
+				    h->con.args[i]->kind == V_STR)
+					nm = h->con.args[i]->str.s;
+		if (!nm)
+			fail(in, at, "Conntrack.setHelper needs a helper "
+				     "record with a name");
+		snprintf(in->pending_helper, sizeof in->pending_helper, "%s",
+			 nm);
+		if (in->cur_ct)
+			snprintf(in->cur_ct->helper, sizeof in->cur_ct->helper,
+				 "%s", nm);
+		effect_note(in, "Conntrack.setHelper(\"%s\")", nm);
+		return mk(in, V_UNIT);
+	}
 	if (is(eff, "Conntrack") || is(eff, "Counter")) {
 		/* recorded in the trace; no answer */
 		effect_note(in, "%s.%s", eff, op);
@@ -1039,7 +1061,9 @@ static Value *ct_field(Interp *in, const char *f, Span at)
 	if (is(f, "direction"))
 		return mk_con(in, in->cur_dir ? "Reply" : "Original", 0);
 	if (is(f, "helper"))
-		return mk_str(in, "");
+		return mk_str(in, in->cur_ct && in->cur_ct->helper[0]
+					  ? in->cur_ct->helper
+					  : in->pending_helper);
 	fail(in, at, "ct has no field '%s' (state, status, direction)", f);
 }
 
@@ -2342,6 +2366,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	in->cur_ct = NULL;
 	in->cur_dir = 0;
 	in->pending_status = 0;
+	in->pending_helper[0] = 0;
 	bool local_out = is(iif, "local");
 	in->iif = local_out ? NULL : iif;
 	in->oif = NULL;
@@ -2557,6 +2582,8 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 				nat_set_src(p, &sa, port);
 			}
 			tuple_rev(&cur, &e->reply);
+			snprintf(e->helper, sizeof e->helper, "%s",
+				 in->pending_helper);
 			if (p->proto == PROTO_TCP && p->l4) {
 				e->tcp = TCP_SYN_SENT;
 				if (!(p->flags & TCPF_SYN)) {

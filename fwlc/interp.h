@@ -68,6 +68,7 @@ typedef struct CtEntry {
 	uint64_t expires, created;
 	TcpDir td[2];
 	uint64_t packets[2], bytes[2];
+	char helper[16];	/* Conntrack.setHelper (recorded, not run) */
 } CtEntry;
 
 /* sequence-pattern state, per (flow pattern, flow key) */
@@ -156,6 +157,7 @@ typedef struct Interp {
 	CtEntry *cur_ct;
 	int cur_dir;
 	unsigned pending_status;	/* NAT decided for a new flow */
+	char pending_helper[16];
 	Result *res;
 	TraceStep *step;
 	jmp_buf fail;
