@@ -18,29 +18,37 @@ SEC("xdp")
 int fwl_ingress(struct xdp_md *ctx)
 {
 	struct fwl_pkt pkt;
+	struct fwl_md md = {};
 	int route __attribute__((unused));
 
-	if (fwl_parse_xdp(ctx, &pkt) != 0 && pkt.invalid) {
-		fwl_count_drop(pkt.invalid);
+	if (fwl_parse(ctx, &pkt) != FWL_DROP_NONE) {
+		fwl_count_drop(pkt.invalid, pkt.len);
 		return XDP_DROP;
 	}
 	if (pkt.l3 != 0x0800 && pkt.l3 != 0x86dd)
 		return XDP_PASS;
+#ifdef FWL_USES_IFACES
+	md.iif_mask = fwl_iface_mask(pkt.ifindex);
+#endif
 #ifdef FWL_HOOK_PREROUTING
-	if (fwl_hook_prerouting(&pkt) == FWL_VERDICT_DROP)
+	if (fwl_hook_prerouting(&pkt, &md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
 #if defined(FWL_HOOK_INPUT) || defined(FWL_HOOK_FORWARD)
-	route = fwl_fib_route(ctx, &pkt);
+	route = fwl_fib_route(ctx, &pkt, &md.oif);
+#ifdef FWL_USES_IFACES
+	if (md.oif)
+		md.oif_mask = fwl_iface_mask(md.oif);
+#endif
 #endif
 #ifdef FWL_HOOK_INPUT
 	if (route == FWL_ROUTE_LOCAL &&
-	    fwl_hook_input(&pkt) == FWL_VERDICT_DROP)
+	    fwl_hook_input(&pkt, &md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
 #ifdef FWL_HOOK_FORWARD
 	if (route == FWL_ROUTE_FORWARD &&
-	    fwl_hook_forward(&pkt) == FWL_VERDICT_DROP)
+	    fwl_hook_forward(&pkt, &md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
 	return XDP_PASS;

@@ -13,11 +13,15 @@
 #include "counters.h"
 #include "fib.h"
 
-/* What a policy (or a hook's chain of policies) decides. */
-enum fwl_verdict {
-	FWL_VERDICT_ALLOW = 0,		/* pass on to the next hook */
-	FWL_VERDICT_DROP = 1,		/* final: drop the packet */
-	FWL_VERDICT_CONTINUE = 2,	/* no arm decided */
+/* What the hooks know beyond the packet's headers. */
+struct fwl_md {
+	__u32 oif;		/* egress ifindex from the FIB (Forward) */
+	__u64 iif_mask;		/* the policy's interfaces the packet came in */
+	__u64 oif_mask;		/* ... and goes out on (ifaces.h) */
 };
+
+/* A policy's verdicts: FWL_VERDICT_PASS (Allow) and FWL_VERDICT_DROP come
+ * from ctx.h; a policy whose arms did not decide returns CONTINUE. */
+#define FWL_VERDICT_CONTINUE 2
 
 #endif

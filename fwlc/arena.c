@@ -6,12 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define BLOCK_MIN (64 * 1024)
 
 struct ArenaBlock {
 	ArenaBlock *prev;
-	size_t size;
+	size_t size;		/* bytes in data */
 	_Alignas(16) unsigned char data[];
 };
 
@@ -38,29 +39,49 @@ void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+/*
+ * Blocks come straight from mmap: they start zeroed (so allocations need
+ * no memset) and big ones are backed by transparent huge pages where the
+ * kernel allows it, which makes large inputs fault in far fewer pages.
+ */
+static ArenaBlock *block_new(size_t bs)
+{
+	size_t len = sizeof(ArenaBlock) + bs;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		oom(len);
+#ifdef MADV_HUGEPAGE
+	if (len >= (2u << 20))
+		madvise(p, len, MADV_HUGEPAGE);
+#endif
+	ArenaBlock *b = p;
+	b->size = bs;
+	return b;
+}
+
 void *arena_alloc(Arena *a, size_t size)
 {
-	size = (size + 15) & ~(size_t)15;
+	size = (size + 7) & ~(size_t)7;
 	if (!a->head || a->used + size > a->head->size) {
-		size_t bs = size > BLOCK_MIN ? size : BLOCK_MIN;
+		size_t bs = BLOCK_MIN;
 
-		/* grow blocks geometrically so big inputs need few blocks */
-		if (a->total / 4 > bs)
-			bs = a->total / 4;
-		if (bs > 16u << 20 && size <= 16u << 20)
-			bs = 16u << 20;
-		ArenaBlock *b = malloc(sizeof *b + bs);
-		if (!b)
-			oom(bs);
+		/* grow geometrically so big inputs need few blocks */
+		if (a->total / 2 > bs)
+			bs = a->total / 2;
+		if (bs > (32u << 20))
+			bs = 32u << 20;
+		if (size > bs)
+			bs = size;
+		ArenaBlock *b = block_new(bs);
 		b->prev = a->head;
-		b->size = bs;
 		a->head = b;
 		a->used = 0;
 		a->total += bs;
 	}
 	void *p = a->head->data + a->used;
 	a->used += size;
-	memset(p, 0, size);
 	return p;
 }
 
@@ -160,7 +181,7 @@ void arena_free(Arena *a)
 
 	while (b) {
 		ArenaBlock *p = b->prev;
-		free(b);
+		munmap(b, sizeof *b + b->size);
 		b = p;
 	}
 	free(a->itab);

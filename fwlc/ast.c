@@ -341,7 +341,7 @@ static void dump_pat(FILE *o, const Pat *p, int d, const char *label)
 	case P_AS:
 		fprintf(o, "PatAs %s", p->name);
 		sp(o, p->span);
-		dump_pat(o, p->sub, d + 1, NULL);
+		dump_pat(o, p->as, d + 1, NULL);
 		break;
 	case P_LIT:
 		fputs("PatLit", o);
@@ -570,22 +570,24 @@ static bool pat_eq(const Pat *a, const Pat *b)
 {
 	if (!a || !b)
 		return a == b;
-	if (a->kind != b->kind || !name_eq(a->name, b->name))
+	if (a->kind != b->kind)
 		return false;
 	switch ((PatKind)a->kind) {
 	case P_WILD:
-	case P_VAR:
 		return true;
+	case P_VAR:
+		return name_eq(a->name, b->name);
 	case P_CON:
 	case P_TUPLE:
-		if (a->nargs != b->nargs || a->paren != b->paren)
+		if (!name_eq(a->name, b->name) || a->nargs != b->nargs ||
+		    a->paren != b->paren)
 			return false;
 		for (int i = 0; i < a->nargs; i++)
 			if (!pat_eq(a->args[i], b->args[i]))
 				return false;
 		return true;
 	case P_RECORD:
-		if (a->nfields != b->nfields)
+		if (!name_eq(a->name, b->name) || a->nfields != b->nfields)
 			return false;
 		for (int i = 0; i < a->nfields; i++) {
 			const PatField *x = a->fields[i], *y = b->fields[i];
@@ -600,7 +602,7 @@ static bool pat_eq(const Pat *a, const Pat *b)
 	case P_ARROW:
 		return pat_eq(a->sub, b->sub) && pat_eq(a->to, b->to);
 	case P_AS:
-		return pat_eq(a->sub, b->sub);
+		return name_eq(a->name, b->name) && pat_eq(a->as, b->as);
 	case P_BYTES:
 		return a->nbytes == b->nbytes &&
 		       memcmp(a->bytes, b->bytes,

@@ -145,7 +145,7 @@ struct Type {
 };
 
 /*
- * Patterns.  48 bytes each: the kind-specific parts share a union, so read
+ * Patterns.  40 bytes each: the kind-specific parts share a union, so read
  * only the members documented for the node's kind.
  */
 
@@ -163,7 +163,7 @@ typedef enum PatKind {
 	P_BYTES,	/* [0x01 _ 0x02 _*]: bytes, nbytes (payload pattern) */
 	P_LIT,		/* :22, 10.0.0.0/8, :1024-65535, 156, "x": value
 			   (an E_LIT expression) */
-	P_AS,		/* wg @ WGInitiation: name bound to what sub matched */
+	P_AS,		/* wg @ WGInitiation: name bound to what `as` matched */
 } PatKind;
 
 /* One field test of a record pattern: name op value. */
@@ -184,30 +184,35 @@ struct Pat {
 	uint8_t kind;		/* PatKind */
 	bool paren;		/* P_CON: written with (...), even if empty */
 	uint8_t op;		/* P_IN: BinOp OP_IN or OP_NOTIN */
-	Span span;		/* the whole pattern; for P_VAR/P_CON/P_RECORD
-				   the name is its first strlen(name) bytes */
-	const char *name;	/* P_VAR, P_CON, P_RECORD */
+	Span span;		/* the whole pattern; for P_VAR/P_CON/P_RECORD/
+				   P_AS the name is its first strlen(name)
+				   bytes */
 	union {
-		struct {	/* P_CON, P_TUPLE */
-			Pat **args;
-			int nargs;
-		};
-		struct {	/* P_RECORD */
-			PatField **fields;
-			int nfields;
-		};
-		struct {	/* P_IN, P_ARROW, P_AS (sub only) */
-			Pat *sub;
+		int nargs;	/* P_CON, P_TUPLE */
+		int nfields;	/* P_RECORD */
+		int nbytes;	/* P_BYTES */
+	};
+	union {
+		struct {	/* P_VAR, P_CON, P_TUPLE, P_RECORD, P_AS */
+			const char *name;	/* NULL for P_TUPLE and an
+						   anonymous record */
 			union {
-				Pat *to;	/* P_ARROW */
+				Pat **args;		/* P_CON, P_TUPLE */
+				PatField **fields;	/* P_RECORD */
+				Pat *as;		/* P_AS: the pattern
+							   whose match name is
+							   bound to */
+			};
+		};
+		struct {	/* P_IN, P_ARROW */
+			Pat *sub;	/* P_IN: the binder or _; P_ARROW: in */
+			union {
+				Pat *to;	/* P_ARROW: out */
 				Expr *set;	/* P_IN */
 			};
 		};
-		struct {	/* P_BYTES */
-			int16_t *bytes;	/* 0..255, PB_ANY, PB_REST */
-			int nbytes;
-		};
-		Expr *value;	/* P_LIT */
+		int16_t *bytes;	/* P_BYTES: 0..255, PB_ANY, PB_REST */
+		Expr *value;	/* P_LIT: an E_LIT */
 	};
 };
 

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "fwlc/parse.h"
 
@@ -54,3 +56,20 @@ int cmd_common_opt(Diags *d, int argc, char **argv, int i)
 	return 0;
 }
 
+
+double cmd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cmd_stats(const char *stage, double seconds)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, "fwlc: %-6s %8.3f s   peak RSS %ld KiB\n", stage,
+		seconds, ru.ru_maxrss);
+}

@@ -18,6 +18,7 @@
 int cmd_parse(int argc, char **argv);	/* parse.c's front end: main.c */
 int cmd_fmt(int argc, char **argv);	/* fmt.c */
 int cmd_build(int argc, char **argv);	/* cmd_build.c: compile a bundle */
+int cmd_check(int argc, char **argv);	/* check.c: the semantic checks */
 int cmd_test(int argc, char **argv);	/* interp_cmd.c: run scenarios */
 int cmd_explain(int argc, char **argv);	/* interp_cmd.c: path of a packet */
 int cmd_replay(int argc, char **argv);	/* interp_cmd.c: pcap replay */
@@ -37,5 +38,10 @@ Program *cmd_load(const char *path, Arena *a, Diags *d);
  * arg is not a common option, -1 after printing a usage error).
  */
 int cmd_common_opt(Diags *d, int argc, char **argv, int i);
+
+/* Seconds since an arbitrary start (monotonic), for --stats. */
+double cmd_now(void);
+/* Print "fwlc: STAGE S s" lines and the peak RSS to stderr (--stats). */
+void cmd_stats(const char *stage, double seconds);
 
 #endif

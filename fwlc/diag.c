@@ -373,18 +373,41 @@ Source *source_read(Arena *a, const char *path)
 	if (!f)
 		return NULL;
 	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	bool have_st = fstat(fileno(f), &st) == 0;
+	if (have_st && S_ISREG(st.st_mode) &&
 	    (uint64_t)st.st_size >= UINT32_MAX) {
 		if (f != stdin)
 			fclose(f);
 		errno = EFBIG;
 		return NULL;
 	}
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (have_st && S_ISDIR(st.st_mode)) {
 		if (f != stdin)
 			fclose(f);
 		errno = EISDIR;
 		return NULL;
+	}
+	if (have_st && S_ISREG(st.st_mode) && f != stdin) {
+		/* a regular file: read straight into the arena, no copy */
+		size_t size = (size_t)st.st_size;
+		char *text = arena_alloc(a, size + 1);
+		size_t got = fread(text, 1, size, f);
+		int err = ferror(f) ? (errno ? errno : EIO) : 0;
+		fclose(f);
+		if (err || got != size) {
+			errno = err ? err : EIO;	/* changed under us */
+			return NULL;
+		}
+		text[size] = '\0';
+		Source *s = arena_alloc(a, sizeof *s);
+		s->path = arena_strndup(a, path, strlen(path));
+		s->text = text;
+		s->len = (uint32_t)size;
+		if (!source_register(s)) {
+			errno = EMFILE;
+			return NULL;
+		}
+		return s;
 	}
 	for (;;) {
 		if (cap - len < 65536) {

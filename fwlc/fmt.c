@@ -43,6 +43,11 @@ typedef struct F {
 	int indent;		/* indentation of the current line */
 	size_t line_start;	/* offset of the current line in out */
 	bool bol;		/* nothing printed on the current line yet */
+	int col;		/* display column at the end of out */
+	bool last_blank;	/* the last finished line was empty */
+	size_t lines;		/* lines finished */
+	FILE *sink;		/* stream finished lines here (or NULL) */
+	bool sink_err;
 	/* flat (measuring) mode */
 	bool flat;
 	bool fail;		/* flat printing impossible or too wide */
@@ -61,35 +66,52 @@ static void buf_put(Buf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
+static int width(const char *s, size_t n)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void indent_line(F *f)
+{
+	static const char sp[] = "                                        ";
+
+	if (f->bol && !f->flat) {
+		int n = f->indent;
+		while (n > 0) {
+			int k = n > 40 ? 40 : n;
+			buf_put(&f->out, sp, (size_t)k);
+			n -= k;
+		}
+		f->col = f->indent;
+	}
+	f->bol = false;
+}
+
 static void put(F *f, const char *s)
 {
 	if (f->fail)
 		return;
-	if (f->bol && !f->flat) {
-		for (int i = 0; i < f->indent; i++)
-			buf_put(&f->out, " ", 1);
-	}
-	f->bol = false;
-	buf_put(&f->out, s, strlen(s));
+	indent_line(f);
+	size_t n = strlen(s);
+	buf_put(&f->out, s, n);
+	f->col += width(s, n);
 	if (f->flat && f->out.len > f->limit)
 		f->fail = true;
 }
 
+/* n bytes of s, which may contain NULs (comment text) */
 static void putn(F *f, const char *s, size_t n)
 {
-	char small[256];
-
-	if (n < sizeof small) {
-		memcpy(small, s, n);
-		small[n] = '\0';
-		put(f, small);
+	if (f->fail)
 		return;
-	}
-	char *b = xmalloc(n + 1);
-	memcpy(b, s, n);
-	b[n] = '\0';
-	put(f, b);
-	free(b);
+	indent_line(f);
+	buf_put(&f->out, s, n);
+	f->col += width(s, n);
 }
 
 static void nl(F *f)
@@ -100,20 +122,23 @@ static void nl(F *f)
 	}
 	while (f->out.len > f->line_start && f->out.s[f->out.len - 1] == ' ')
 		f->out.len--;
+	f->last_blank = f->out.len == f->line_start;
 	buf_put(&f->out, "\n", 1);
-	f->line_start = f->out.len;
+	f->lines++;
 	f->bol = true;
+	f->col = 0;
+	if (f->sink && f->out.len >= (1u << 16)) {
+		if (fwrite(f->out.s, 1, f->out.len, f->sink) != f->out.len)
+			f->sink_err = true;
+		f->out.len = 0;
+	}
+	f->line_start = f->out.len;
 }
 
 /* Display column of the end of the current line. */
 static int col(const F *f)
 {
-	int c = f->bol ? f->indent : 0;
-
-	for (size_t i = f->line_start; i < f->out.len; i++)
-		if (((unsigned char)f->out.s[i] & 0xC0) != 0x80)
-			c++;
-	return c;
+	return f->bol ? f->indent : f->col;
 }
 
 /* --- comments -------------------------------------------------------- */
@@ -162,11 +187,11 @@ static bool blank_before(const F *f, uint32_t off)
 	return off > 0 && f->text[off - 1] == '\n';
 }
 
+/* Is the output empty, or its last line finished and empty? */
 static bool last_line_blank(const F *f)
 {
-	size_t n = f->out.len;
-	return n == 0 || (n >= 2 && f->out.s[n - 1] == '\n' &&
-			  f->out.s[n - 2] == '\n');
+	return (f->lines == 0 && f->out.len == 0) ||
+	       (f->bol && f->last_blank);
 }
 
 /* Print the comments that start before off. */
@@ -217,6 +242,7 @@ static F *scratch_begin(F *f, size_t limit)
 	F *s = f->scratch;
 	s->out.len = 0;
 	s->line_start = 0;
+	s->col = 0;
 	s->fail = false;
 	s->flat = true;
 	s->bol = false;
@@ -231,11 +257,7 @@ static int scratch_end(F *s)
 {
 	if (s->fail)
 		return -1;
-	int w = 0;
-	for (size_t i = 0; i < s->out.len; i++)
-		if (((unsigned char)s->out.s[i] & 0xC0) != 0x80)
-			w++;
-	return w;
+	return s->col;
 }
 
 /* Width of e printed flat, or -1 when it cannot be flat within limit. */
@@ -435,7 +457,7 @@ static void ppat(F *f, const Pat *p)
 	case P_AS:
 		put(f, p->name);
 		put(f, " @ ");
-		ppat(f, p->sub);
+		ppat(f, p->as);
 		break;
 	case P_ARROW:
 		ppat(f, p->sub);
@@ -1039,10 +1061,15 @@ static void pdecl(F *f, const Decl *d)
 	f->indent = 0;
 }
 
-static char *fmt_once(const Program *p, size_t *len)
+static char *fmt_once(const Program *p, size_t *len, FILE *sink, bool *err)
 {
 	F f = {0}, scratch = {0};
 
+	f.sink = sink;
+	if (p->src && !sink) {	/* about the size of the source */
+		f.out.cap = (size_t)p->src->len + p->src->len / 8 + 64;
+		f.out.s = xmalloc(f.out.cap);
+	}
 	f.p = p;
 	f.text = p->src ? p->src->text : "";
 	f.bol = true;
@@ -1055,15 +1082,38 @@ static char *fmt_once(const Program *p, size_t *len)
 	if (!f.bol)
 		nl(&f);
 	free(scratch.out.s);
+	if (sink) {
+		if (f.out.len &&
+		    fwrite(f.out.s, 1, f.out.len, sink) != f.out.len)
+			f.sink_err = true;
+		*err = f.sink_err || fflush(sink) != 0;
+		free(f.out.s);
+		return NULL;
+	}
 	if (!f.out.s)
 		buf_put(&f.out, "", 0);
 	*len = f.out.len;
 	return f.out.s;
 }
 
+bool fmt_program_to(const Program *p, FILE *out)
+{
+	bool err = false;
+	size_t n;
+
+	if (p->ncomments) {	/* may need settling: format in memory */
+		char *s = fmt_program(p, &n);
+		err = fwrite(s, 1, n, out) != n || fflush(out) != 0;
+		free(s);
+		return !err;
+	}
+	fmt_once(p, &n, out, &err);
+	return !err;
+}
+
 char *fmt_program(const Program *p, size_t *len)
 {
-	char *out = fmt_once(p, len);
+	char *out = fmt_once(p, len, NULL, NULL);
 
 	/* comments moved by the first round can change later decisions:
 	 * settle them (rarely more than one extra round) */
@@ -1080,7 +1130,8 @@ char *fmt_program(const Program *p, size_t *len)
 		}
 		Program *q = parse_program(src, &a, &d);
 		size_t n2;
-		char *again = diag_failed(&d) ? NULL : fmt_once(q, &n2);
+		char *again = diag_failed(&d) ? NULL
+					       : fmt_once(q, &n2, NULL, NULL);
 		diag_free(&d);
 		arena_free(&a);
 		if (!again)
@@ -1126,7 +1177,7 @@ static int write_file(const char *path, const char *s, size_t n)
 int cmd_fmt(int argc, char **argv)
 {
 	const char *path = NULL;
-	bool check = false, write = false;
+	bool check = false, write = false, stats = false;
 	Diags d;
 	Arena a = {0};
 
@@ -1141,6 +1192,8 @@ int cmd_fmt(int argc, char **argv)
 			check = true;
 		else if (strcmp(argv[i], "-w") == 0)
 			write = true;
+		else if (strcmp(argv[i], "--stats") == 0)
+			stats = true;
 		else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "fwlc fmt: unknown option '%s'\n"
 				"usage: fwlc fmt FILE [--check] [-w]\n", argv[i]);
@@ -1156,7 +1209,9 @@ int cmd_fmt(int argc, char **argv)
 		fprintf(stderr, "usage: fwlc fmt FILE [--check] [-w]\n");
 		return 2;
 	}
+	double t0 = cmd_now();
 	Program *p = cmd_load(path, &a, &d);
+	double t1 = cmd_now();
 	if (!p) {
 		diag_free(&d);
 		arena_free(&a);
@@ -1170,8 +1225,27 @@ int cmd_fmt(int argc, char **argv)
 		return 1;
 	}
 	size_t n;
-	char *out = fmt_program(p, &n);
 	int rc = 0;
+	if (!check && !write) {
+		/* straight to stdout: no copy of the output in memory */
+		if (!fmt_program_to(p, stdout)) {
+			fprintf(stderr, "fwlc fmt: cannot write the output: "
+				"%s\n", strerror(errno));
+			rc = 2;
+		}
+		if (stats) {
+			cmd_stats("parse", t1 - t0);
+			cmd_stats("fmt", cmd_now() - t1);
+		}
+		diag_free(&d);
+		arena_free(&a);
+		return rc;
+	}
+	char *out = fmt_program(p, &n);
+	if (stats) {
+		cmd_stats("parse", t1 - t0);
+		cmd_stats("fmt", cmd_now() - t1);
+	}
 	bool same = n == p->src->len && memcmp(out, p->src->text, n) == 0;
 	if (check) {
 		if (!same) {
@@ -1179,11 +1253,8 @@ int cmd_fmt(int argc, char **argv)
 				"fmt -w %s)\n", path, path);
 			rc = 1;
 		}
-	} else if (write) {
-		if (!same)
-			rc = write_file(path, out, n);
-	} else {
-		fwrite(out, 1, n, stdout);
+	} else if (write && !same) {
+		rc = write_file(path, out, n);
 	}
 	free(out);
 	diag_free(&d);

@@ -824,9 +824,11 @@ static void lex_ident(Lexer *lx, Token *t)
 		t->kind = TK_UNDERSCORE;
 		return;
 	}
-	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
-		if (strlen(keywords[i].word) == n &&
-		    memcmp(keywords[i].word, s, n) == 0) {
+	for (size_t i = 0; n >= 2 && n <= 9 && s[0] >= 'c' && s[0] <= 'z' &&
+			   i < sizeof keywords / sizeof keywords[0]; i++) {
+		if (keywords[i].word[0] == s[0] &&
+		    strncmp(keywords[i].word, s, n) == 0 &&
+		    keywords[i].word[n] == '\0') {
 			t->kind = keywords[i].kind;
 			return;
 		}
@@ -835,39 +837,106 @@ static void lex_ident(Lexer *lx, Token *t)
 	t->name = arena_intern(lx->arena, s, n);
 }
 
-static const struct {
-	const char *text;
-	TokKind kind;
-} ops[] = {
-	/* longest first where one is a prefix of another */
-	{">>=", TK_BIND}, {">>", TK_THEN_OP}, {">=", TK_GE}, {">", TK_GT},
-	{"<=", TK_LE},	  {"<", TK_LT},	      {"==", TK_EQ}, {"=", TK_ASSIGN},
-	{"!=", TK_NE},	  {"&&", TK_AND},     {"||", TK_OR}, {"|", TK_BAR},
-	{"++", TK_CONCAT}, {"->", TK_ARROW},  {"(", TK_LPAREN},
-	{")", TK_RPAREN}, {"{", TK_LBRACE},   {"}", TK_RBRACE},
-	{"[", TK_LBRACKET}, {"]", TK_RBRACKET}, {",", TK_COMMA},
-	{":", TK_COLON},  {".", TK_DOT},      {"\\", TK_BACKSLASH},
-	{"*", TK_STAR},	  {"@", TK_AT},
-	/* Unicode spellings */
-	{"\u2208", TK_IN}, {"\u2209", TK_NOTIN}, {"\u2192", TK_ARROW},
-	{"\u2260", TK_NE}, {"\u2264", TK_LE},	 {"\u2265", TK_GE},
-	{"\u2227", TK_AND}, {"\u2228", TK_OR},	 {"\u03bb", TK_BACKSLASH},
-};
-
+/* Operators and punctuation, longest match; Unicode spellings too. */
 static bool lex_op(Lexer *lx, Token *t)
 {
-	const char *s = lx->src->text + lx->pos;
-	uint32_t avail = lx->src->len - lx->pos;
+	int c = peekc(lx, 0), d = peekc(lx, 1), e = peekc(lx, 2);
+	TokKind k;
+	uint32_t n = 1;
 
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-		size_t n = strlen(ops[i].text);
-		if (n <= avail && memcmp(s, ops[i].text, n) == 0) {
-			t->kind = ops[i].kind;
-			advance(lx, (uint32_t)n);
-			return true;
-		}
+	switch (c) {
+	case '>':
+		if (d == '>' && e == '=')
+			k = TK_BIND, n = 3;
+		else if (d == '>')
+			k = TK_THEN_OP, n = 2;
+		else if (d == '=')
+			k = TK_GE, n = 2;
+		else
+			k = TK_GT;
+		break;
+	case '<':
+		if (d == '=')
+			k = TK_LE, n = 2;
+		else
+			k = TK_LT;
+		break;
+	case '=':
+		if (d == '=')
+			k = TK_EQ, n = 2;
+		else
+			k = TK_ASSIGN;
+		break;
+	case '|':
+		if (d == '|')
+			k = TK_OR, n = 2;
+		else
+			k = TK_BAR;
+		break;
+	case '!':
+		if (d != '=')
+			return false;
+		k = TK_NE, n = 2;
+		break;
+	case '&':
+		if (d != '&')
+			return false;
+		k = TK_AND, n = 2;
+		break;
+	case '+':
+		if (d != '+')
+			return false;
+		k = TK_CONCAT, n = 2;
+		break;
+	case '-':
+		if (d != '>')
+			return false;
+		k = TK_ARROW, n = 2;
+		break;
+	case '(': k = TK_LPAREN; break;
+	case ')': k = TK_RPAREN; break;
+	case '{': k = TK_LBRACE; break;
+	case '}': k = TK_RBRACE; break;
+	case '[': k = TK_LBRACKET; break;
+	case ']': k = TK_RBRACKET; break;
+	case ',': k = TK_COMMA; break;
+	case ':': k = TK_COLON; break;
+	case '.': k = TK_DOT; break;
+	case '\\': k = TK_BACKSLASH; break;
+	case '*': k = TK_STAR; break;
+	case '@': k = TK_AT; break;
+	case 0xCE:	/* λ U+03BB */
+		if (d != 0xBB)
+			return false;
+		k = TK_BACKSLASH, n = 2;
+		break;
+	case 0xE2:
+		n = 3;
+		if (d == 0x88 && e == 0x88)
+			k = TK_IN;	/* ∈ */
+		else if (d == 0x88 && e == 0x89)
+			k = TK_NOTIN;	/* ∉ */
+		else if (d == 0x86 && e == 0x92)
+			k = TK_ARROW;	/* → */
+		else if (d == 0x89 && e == 0xA0)
+			k = TK_NE;	/* ≠ */
+		else if (d == 0x89 && e == 0xA4)
+			k = TK_LE;	/* ≤ */
+		else if (d == 0x89 && e == 0xA5)
+			k = TK_GE;	/* ≥ */
+		else if (d == 0x88 && e == 0xA7)
+			k = TK_AND;	/* ∧ */
+		else if (d == 0x88 && e == 0xA8)
+			k = TK_OR;	/* ∨ */
+		else
+			return false;
+		break;
+	default:
+		return false;
 	}
-	return false;
+	t->kind = k;
+	advance(lx, n);
+	return true;
 }
 
 static void bad_char(Lexer *lx, Token *t, Span start)
@@ -960,4 +1029,36 @@ Token lex_next(Lexer *lx)
 	}
 	t.span = span_to(lx, start);
 	return t;
+}
+
+bool ip_parse(const char *s, IPAddr *out)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	memset(out, 0, sizeof *out);
+	if (parse_ipv4(s, n, out->addr)) {
+		out->family = 4;
+		out->prefix = 32;
+	} else if (parse_ipv6(s, n, out->addr)) {
+		out->family = 6;
+		out->prefix = 128;
+	} else {
+		return false;
+	}
+	if (!slash)
+		return true;
+	unsigned v = 0, max = out->family == 4 ? 32 : 128;
+	const char *p = slash + 1;
+	if (!is_digit(*p) || (p[0] == '0' && p[1]))
+		return false;
+	for (; is_digit(*p) && v <= max; p++)
+		v = v * 10 + (unsigned)(*p - '0');
+	if (*p || v > max)
+		return false;
+	out->prefix = (uint8_t)v;
+	for (unsigned bit = v; bit < max; bit++)
+		if (out->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return false;
+	return true;
 }

@@ -22,10 +22,12 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{"parse", cmd_parse, "FILE [--dump-ast]  parse only; --dump-ast prints "
-			     "the AST with spans"},
-	{"fmt", cmd_fmt, "FILE [--check] [-w]  print in canonical form; "
-			 "--check: fail if not canonical; -w: rewrite FILE"},
+	{"parse", cmd_parse, "FILE [--dump-ast] [--stats]  parse only; "
+			     "--dump-ast prints the AST with spans"},
+	{"fmt", cmd_fmt, "FILE [--check] [-w] [--stats]  print in canonical "
+			 "form; --check: fail if not canonical; -w: rewrite"},
+	{"check", cmd_check, "FILE [--Werror] [--format json]  check names, "
+			     "types, effects, hooks and pattern coverage"},
 	{"build", cmd_build, "FILE -o DIR  compile to a bundle: BPF object, "
 			     "generated C, manifest.json"},
 	{"test", cmd_test, "FILE.fwlt...  run scenarios on the interpreter"},
@@ -59,7 +61,7 @@ static void usage_of(const char *name)
 int cmd_parse(int argc, char **argv)
 {
 	const char *path = NULL;
-	bool dump = false;
+	bool dump = false, stats = false;
 	Diags d;
 	Arena a = {0};
 
@@ -72,6 +74,8 @@ int cmd_parse(int argc, char **argv)
 			i += n - 1;
 		} else if (strcmp(argv[i], "--dump-ast") == 0) {
 			dump = true;
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			stats = true;
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
 			usage_of("parse");
@@ -92,7 +96,10 @@ int cmd_parse(int argc, char **argv)
 		usage_of("parse");
 		return 2;
 	}
+	double t0 = cmd_now();
 	Program *p = cmd_load(path, &a, &d);
+	if (stats && p)
+		cmd_stats("parse", cmd_now() - t0);
 	int rc = 2;
 	if (p) {
 		if (dump)

@@ -5,3 +5,11 @@ $(BUILD)/fwlctl: $(BUILD)/obj/tools/fwlctl.o $(LOADER_LIB)
 
 PROGRAMS += $(BUILD)/fwlctl
 DEPS += $(BUILD)/obj/tools/fwlctl.d
+
+# bench-feed: ThreatFeed update timing (tools/bench.d/feed, make bench).
+$(BUILD)/bench-feed: $(BUILD)/obj/tools/bench-feed.o $(LOADER_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)
+
+PROGRAMS += $(BUILD)/bench-feed
+DEPS += $(BUILD)/obj/tools/bench-feed.d

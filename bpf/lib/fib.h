@@ -24,8 +24,10 @@ enum fwl_route {
 	FWL_ROUTE_FORWARD,	/* routed through: the Forward hook (oif set) */
 };
 
-/* Look the packet's destination up; sets p->oif for forwarded packets. */
-static __always_inline int fwl_fib_route(void *ctx, struct fwl_pkt *p)
+/* Look the packet's destination up; *oif is the egress interface of a
+ * forwarded packet (0 when the kernel could not route it). */
+static __always_inline int fwl_fib_route(void *ctx, const struct fwl_pkt *p,
+					 __u32 *oif)
 {
 	struct bpf_fib_lookup fib = {};
 	int r;
@@ -48,8 +50,8 @@ static __always_inline int fwl_fib_route(void *ctx, struct fwl_pkt *p)
 	 * Anything the kernel would route, or fail to route, is Forward. */
 	if (r == BPF_FIB_LKUP_RET_NOT_FWDED)
 		return FWL_ROUTE_LOCAL;
-	p->oif = (r == BPF_FIB_LKUP_RET_SUCCESS ||
-		  r == BPF_FIB_LKUP_RET_NO_NEIGH) ? fib.ifindex : 0;
+	*oif = (r == BPF_FIB_LKUP_RET_SUCCESS ||
+		r == BPF_FIB_LKUP_RET_NO_NEIGH) ? fib.ifindex : 0;
 	return FWL_ROUTE_FORWARD;
 }
 

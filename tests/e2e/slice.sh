@@ -40,7 +40,7 @@ assert_eq fwld_starts "$rc" 0
 [ "$rc" -eq 0 ] || { echo "$out"; exit 1; }
 assert_contains ip_link_shows_xdp "$(lab_exec router ip link show wan)" "prog/xdp"
 [ -e "$PIN/links/xdp-wan" ] && pass link_pinned || fail link_pinned "no $PIN/links/xdp-wan"
-[ -e "$PIN/maps/fwl_rule_stats" ] && pass counters_pinned || fail counters_pinned "no $PIN/maps/fwl_rule_stats"
+[ -e "$PIN/maps/fwl_rule_cnt" ] && pass counters_pinned || fail counters_pinned "no $PIN/maps/fwl_rule_cnt"
 
 # --- traffic ------------------------------------------------------------
 expect ping_passes lab_ping wan 203.0.113.1
@@ -64,7 +64,7 @@ bytes=$(count input/2 bytes)
 assert_eq icmp_rule_bytes "$bytes" $((2 * 98))
 human=$(fwlctl stats)
 assert_contains fwlctl_stats_human "$human" "input/2"
-dump=$(bpftool map dump pinned "$PIN/maps/fwl_rule_stats" 2>&1)
+dump=$(bpftool map dump pinned "$PIN/maps/fwl_rule_cnt" 2>&1)
 id=$(echo "$stats" | grep '"name": "input/2"' | grep -o '"id": [0-9]*' | grep -o '[0-9]*')
 assert_contains bpftool_dump_has_rule "$dump" "\"key\": $id"
 assert_contains bpftool_dump_named_fields "$dump" "\"packets\": "

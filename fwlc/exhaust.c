@@ -1,0 +1,1616 @@
+// SPDX-License-Identifier: MIT
+/*
+ * exhaust.c - exhaustiveness, overlap and shadowing over packet sets.
+ *
+ * A pattern (with its guard) is turned into a union of boxes: products of
+ * one interval per dimension (check.h: DIM_IIF ... DIM_ICODE).  A CIDR is
+ * an interval of addresses, a port range an interval of ports, a set of
+ * constructors or interfaces a few one-value intervals; `∉` is the
+ * complement.  What cannot be expressed (a payload pattern, a TTL, an
+ * opaque guard) leaves the box larger than the arm and marks it inexact:
+ * such an arm may still be found shadowed (its superset is covered) but
+ * never covers anything.
+ *
+ * The arms are swept in order with R, the packets no earlier arm decided,
+ * starting from the universe (only real packets: an IPv4 address is below
+ * 2^32, ports exist only for TCP/UDP, ICMP types only for ICMP).  Arm i is
+ * shadowed when its set misses R; it covers when exact and it cannot
+ * Continue, and then R -= S_i.  R left at the end is the witness of
+ * non-exhaustiveness, printed as FWL patterns.  This is Maranget's
+ * usefulness question answered on sets split at every boundary the arms
+ * mention, so the answers are exact for what the boxes express.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwlc/check_int.h"
+
+#define U128_MAX (~(u128)0)
+#define V4_MAX ((u128)0xffffffffu)
+#define MAX_WITNESSES 3
+#define MAX_ARM_BOXES 4096	/* beyond: the constraint is dropped */
+
+/*
+ * Box sets
+ */
+
+void boxes_push(BoxSet *s, const Box *b)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 4;
+		s->v = xrealloc(s->v, sizeof(*s->v) * (size_t)s->cap);
+	}
+	s->v[s->n++] = *b;
+}
+
+void boxes_free(BoxSet *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+/* Move a set's boxes into the arena (results that outlive the pass). */
+static void boxes_keep(Check *c, BoxSet *s)
+{
+	Box *v = s->n ? arena_memdup(c->a, s->v, sizeof(*v) * (size_t)s->n) :
+			NULL;
+	free(s->v);
+	s->v = v;
+	s->cap = s->n;
+}
+
+void box_full(Box *b)
+{
+	for (int d = 0; d < NDIM; d++) {
+		b->lo[d] = 0;
+		b->hi[d] = U128_MAX;
+	}
+}
+
+static u128 addr_value(const IPAddr *ip)
+{
+	u128 v = 0;
+	int n = ip->family == 4 ? 4 : 16;
+	for (int i = 0; i < n; i++)
+		v = (v << 8) | ip->addr[i];
+	return v;
+}
+
+void box_cidr(Box *b, int dim, const IPAddr *ip)
+{
+	int bits = ip->family == 4 ? 32 : 128;
+	u128 v = addr_value(ip);
+	u128 host = ip->prefix >= bits ? 0 :
+		    bits - ip->prefix == 128 ? U128_MAX :
+		    (((u128)1) << (bits - ip->prefix)) - 1;
+	b->lo[dim] = v & ~host;
+	b->hi[dim] = v | host;
+}
+
+static inline bool box_meets(const Box *a, const Box *b)
+{
+	/* the dimensions that tell boxes apart most often first */
+	static const int order[NDIM] = {
+		DIM_SRC, DIM_DPORT, DIM_DST, DIM_PROTO, DIM_L3, DIM_IIF,
+		DIM_OIF, DIM_CTSTATE, DIM_SPORT, DIM_ITYPE, DIM_ICODE,
+		DIM_CTDIR,
+	};
+	for (int k = 0; k < NDIM; k++) {
+		int d = order[k];
+		if (a->lo[d] > b->hi[d] || b->lo[d] > a->hi[d])
+			return false;
+	}
+	return true;
+}
+
+static inline void box_and(Box *out, const Box *a, const Box *b)
+{
+	for (int d = 0; d < NDIM; d++) {
+		out->lo[d] = a->lo[d] > b->lo[d] ? a->lo[d] : b->lo[d];
+		out->hi[d] = a->hi[d] < b->hi[d] ? a->hi[d] : b->hi[d];
+	}
+}
+
+/* out += a \ b (at most 2 * NDIM boxes). */
+static void box_minus(BoxSet *out, const Box *a, const Box *b)
+{
+	if (!box_meets(a, b)) {
+		boxes_push(out, a);
+		return;
+	}
+	Box cur = *a;
+	for (int d = 0; d < NDIM; d++) {
+		if (cur.lo[d] < b->lo[d]) {
+			Box p = cur;
+			p.hi[d] = b->lo[d] - 1;
+			boxes_push(out, &p);
+			cur.lo[d] = b->lo[d];
+		}
+		if (cur.hi[d] > b->hi[d]) {
+			Box p = cur;
+			p.lo[d] = b->hi[d] + 1;
+			boxes_push(out, &p);
+			cur.hi[d] = b->hi[d];
+		}
+	}
+}
+
+/* r -= b, in place: boxes that miss b stay where they are. */
+static void set_minus_box(BoxSet *r, const Box *b)
+{
+	static BoxSet add;
+	int w = 0;
+	add.n = 0;
+	for (int i = 0; i < r->n; i++) {
+		if (!box_meets(&r->v[i], b))
+			r->v[w++] = r->v[i];
+		else
+			box_minus(&add, &r->v[i], b);
+	}
+	r->n = w;
+	for (int i = 0; i < add.n; i++)
+		boxes_push(r, &add.v[i]);
+	if (add.cap > 1 << 16)
+		boxes_free(&add);
+}
+
+/* r -= s */
+static void set_minus(BoxSet *r, const BoxSet *s)
+{
+	for (int k = 0; k < s->n && r->n; k++)
+		set_minus_box(r, &s->v[k]);
+}
+
+static bool set_meets(const BoxSet *a, const BoxSet *b)
+{
+	for (int i = 0; i < a->n; i++)
+		for (int j = 0; j < b->n; j++)
+			if (box_meets(&a->v[i], &b->v[j]))
+				return true;
+	return false;
+}
+
+/* out = a ∩ b */
+static void set_and(BoxSet *out, const BoxSet *a, const BoxSet *b)
+{
+	for (int i = 0; i < a->n; i++)
+		for (int j = 0; j < b->n; j++)
+			if (box_meets(&a->v[i], &b->v[j])) {
+				Box x;
+				box_and(&x, &a->v[i], &b->v[j]);
+				boxes_push(out, &x);
+			}
+}
+
+static void set_copy(BoxSet *out, const BoxSet *a)
+{
+	for (int i = 0; i < a->n; i++)
+		boxes_push(out, &a->v[i]);
+}
+
+/*
+ * Constants as one-dimensional sets (on dim)
+ */
+
+static void push_iv(BoxSet *out, int dim, u128 lo, u128 hi)
+{
+	Box b;
+	box_full(&b);
+	b.lo[dim] = lo;
+	b.hi[dim] = hi;
+	boxes_push(out, &b);
+}
+
+static void redim(BoxSet *out, const BoxSet *in, int from, int to, int fam)
+{
+	for (int i = 0; i < in->n; i++) {
+		u128 lo = in->v[i].lo[from], hi = in->v[i].hi[from];
+		/* a mixed set keeps its two families apart by magnitude:
+		   IPv4 prefixes are < 2^32, IPv6 ones (except ::/96 and
+		   the like) above */
+		(void)fam;
+		push_iv(out, to, lo, hi);
+	}
+}
+
+static bool const_set(Check *c, const Expr *v, int dim, int fam,
+		      BoxSet *out, int depth);
+
+static bool const_decl(Check *c, DeclInfo *di, int dim, int fam,
+		       BoxSet *out, int depth)
+{
+	const Decl *d = di->decl;
+	if (d->kind == D_IMPORT) {
+		if (!di->has_cidrs)
+			return false;
+		if (fam && di->cidr_fam && di->cidr_fam != fam)
+			return true;	/* no member of that family */
+		if (fam && !di->cidr_fam) {
+			/* mixed builtin: keep only the family's prefixes */
+			const BuiltinSet *s = builtin_set(d->from + 8);
+			IPAddr *ips = s ? builtin_set_addrs(s, c->a) : NULL;
+			for (int i = 0; ips && i < s->n; i++)
+				if (ips[i].family == fam) {
+					Box b;
+					box_full(&b);
+					box_cidr(&b, dim, &ips[i]);
+					boxes_push(out, &b);
+				}
+			return ips != NULL;
+		}
+		redim(out, &di->cidrs, DIM_SRC, dim, fam);
+		return true;
+	}
+	if (d->kind == D_LET && d->value)
+		return const_set(c, d->value, dim, fam, out, depth + 1);
+	return false;
+}
+
+static bool const_set(Check *c, const Expr *v, int dim, int fam,
+		      BoxSet *out, int depth)
+{
+	if (depth > 32)
+		return false;
+	switch (v->kind) {
+	case E_LIT: {
+		const Lit *l = &v->lit;
+		switch (l->kind) {
+		case LIT_IP:
+		case LIT_CIDR: {
+			if (fam && l->ip.family != fam)
+				return true;	/* other family: empty */
+			Box b;
+			box_full(&b);
+			box_cidr(&b, dim, &l->ip);
+			boxes_push(out, &b);
+			return true;
+		}
+		case LIT_PORT:
+		case LIT_PORTRANGE:
+			push_iv(out, dim, l->port.lo, l->port.hi);
+			return true;
+		case LIT_INT:
+			push_iv(out, dim, l->u, l->u);
+			return true;
+		default:
+			return false;
+		}
+	}
+	case E_SET:
+		for (int i = 0; i < v->nitems; i++)
+			if (!const_set(c, v->items[i], dim, fam, out, depth + 1))
+				return false;
+		return true;
+	case E_NAME: {
+		int n = proto_number(v->name);
+		if (n >= 0) {
+			push_iv(out, dim, (u128)n, (u128)n);
+			return true;
+		}
+		DeclInfo *di = global_lookup(c, v->name);
+		if (di)
+			return const_decl(c, di, dim, fam, out, depth);
+		int ix;
+		const EnumDef *en = enum_of_value(v->name, &ix);
+		if (en && dim == DIM_ITYPE) {
+			/* ICMP types by their wire number */
+			const EnumDef *want = enum_by_name(fam == 6 ?
+							   "Icmp6Type" :
+							   "IcmpType");
+			int k = enum_index(want, v->name);
+			if (k < 0)
+				return false;
+			push_iv(out, dim, (u128)want->numbers[k],
+				(u128)want->numbers[k]);
+			return true;
+		}
+		if (en) {
+			push_iv(out, dim, (u128)ix, (u128)ix);
+			return true;
+		}
+		return false;
+	}
+	case E_FIELD: {
+		if (v->lhs->kind != E_NAME)
+			return false;
+		DeclInfo *di = global_lookup(c, v->lhs->name);
+		if (!di || di->decl->kind != D_INTERFACE)
+			return false;
+		int f = !strcmp(v->field, "cidr4") ? 4 :
+			!strcmp(v->field, "cidr6") ? 6 : 0;
+		if (!f)
+			return false;
+		if (fam && fam != f)
+			return true;
+		for (int i = 0; i < di->decl->nattrs; i++) {
+			const Attr *at = di->decl->attrs[i];
+			if (at->value && !strcmp(at->name, v->field))
+				return const_set(c, at->value, dim, f, out,
+						 depth + 1);
+		}
+		return true;	/* no such attribute: the empty set */
+	}
+	default:
+		return false;
+	}
+}
+
+bool exhaust_const_set(Check *c, const Expr *v, int dim, int fam,
+		       BoxSet *out)
+{
+	BoxSet tmp = {0};
+	bool ok = const_set(c, v, dim, fam, &tmp, 0);
+	if (ok) {
+		set_copy(out, &tmp);
+		boxes_keep(c, out);
+	}
+	boxes_free(&tmp);
+	return ok;
+}
+
+/*
+ * Patterns and guards into box sets
+ */
+
+typedef struct Binder {
+	const char *name;
+	const HeaderDef *hdr;
+	int fam;
+} Binder;
+
+typedef struct PB {
+	Check *c;
+	BoxSet s;		/* current set */
+	bool exact;
+	Binder binders[8];
+	int nbinders;
+} PB;
+
+static u128 dim_max(const Check *c, int dim, int fam)
+{
+	switch (dim) {
+	case DIM_IIF:
+	case DIM_OIF:
+		return (u128)c->nifaces + 1;
+	case DIM_CTSTATE:
+		return 4;
+	case DIM_CTDIR:
+		return 1;
+	case DIM_L3:
+		return 3;
+	case DIM_PROTO:
+		return 255;
+	case DIM_SRC:
+	case DIM_DST:
+		return fam == 4 ? V4_MAX : U128_MAX;
+	case DIM_SPORT:
+	case DIM_DPORT:
+		return 65535;
+	case DIM_ITYPE:
+	case DIM_ICODE:
+		return 255;
+	}
+	return U128_MAX;
+}
+
+/* s := s ∩ (set on dim), or s \ (set on dim) when negate. */
+static void pb_constrain(PB *pb, int dim, const BoxSet *set, bool negate,
+			 int fam)
+{
+	BoxSet iv = {0};
+	if (negate) {
+		push_iv(&iv, dim, 0, dim_max(pb->c, dim, fam));
+		set_minus(&iv, set);
+	} else {
+		set_copy(&iv, set);
+	}
+	BoxSet out = {0};
+	for (int i = 0; i < pb->s.n && out.n <= MAX_ARM_BOXES; i++)
+		for (int j = 0; j < iv.n; j++) {
+			Box b = pb->s.v[i];
+			u128 lo = iv.v[j].lo[dim], hi = iv.v[j].hi[dim];
+			if (b.lo[dim] < lo)
+				b.lo[dim] = lo;
+			if (b.hi[dim] > hi)
+				b.hi[dim] = hi;
+			if (b.lo[dim] <= b.hi[dim])
+				boxes_push(&out, &b);
+		}
+	boxes_free(&iv);
+	if (out.n > MAX_ARM_BOXES) {
+		boxes_free(&out);
+		pb->exact = false;
+		return;
+	}
+	boxes_free(&pb->s);
+	pb->s = out;
+}
+
+static void pb_value(PB *pb, int dim, u128 v)
+{
+	BoxSet one = {0};
+	push_iv(&one, dim, v, v);
+	pb_constrain(pb, dim, &one, false, 0);
+	boxes_free(&one);
+}
+
+/* A field test `dim op value`. */
+static void pb_test(PB *pb, int dim, int op, const Expr *v, int fam)
+{
+	BoxSet set = {0};
+	if (!const_set(pb->c, v, dim, fam, &set, 0)) {
+		pb->exact = false;
+		boxes_free(&set);
+		return;
+	}
+	switch (op) {
+	case OP_EQ:
+	case OP_IN:
+		pb_constrain(pb, dim, &set, false, fam);
+		break;
+	case OP_NE:
+	case OP_NOTIN:
+		pb_constrain(pb, dim, &set, true, fam);
+		break;
+	case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+		if (set.n != 1) {
+			pb->exact = false;
+			break;
+		}
+		u128 x = set.v[0].lo[dim], mx = dim_max(pb->c, dim, fam);
+		BoxSet iv = {0};
+		if (op == OP_LT && x > 0)
+			push_iv(&iv, dim, 0, x - 1);
+		else if (op == OP_LE)
+			push_iv(&iv, dim, 0, x);
+		else if (op == OP_GT && x < mx)
+			push_iv(&iv, dim, x + 1, mx);
+		else if (op == OP_GE)
+			push_iv(&iv, dim, x, mx);
+		pb_constrain(pb, dim, &iv, false, fam);
+		boxes_free(&iv);
+		break;
+	}
+	default:
+		pb->exact = false;
+	}
+	boxes_free(&set);
+}
+
+/* Interfaces named by an expression or pattern name: a bit mask. */
+static bool iface_mask(Check *c, const char *name, uint64_t *m)
+{
+	if (!strcmp(name, "lo")) {
+		*m |= 1ull << c->nifaces;
+		return true;
+	}
+	DeclInfo *di = global_lookup(c, name);
+	if (!di)
+		return false;
+	if (di->decl->kind == D_INTERFACE && di->iface >= 0 && di->iface < 62) {
+		*m |= 1ull << di->iface;
+		return true;
+	}
+	if (di->decl->kind == D_ZONE) {
+		*m |= di->zone;
+		return true;
+	}
+	return false;
+}
+
+static bool iface_expr_mask(Check *c, const Expr *e, uint64_t *m)
+{
+	if (e->kind == E_NAME)
+		return iface_mask(c, e->name, m);
+	if (e->kind == E_SET) {
+		for (int i = 0; i < e->nitems; i++)
+			if (!iface_expr_mask(c, e->items[i], m))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static void pb_mask(PB *pb, int dim, uint64_t m, bool negate)
+{
+	BoxSet set = {0};
+	for (int i = 0; i <= pb->c->nifaces + 1 && i < 64; i++)
+		if (m & (1ull << i))
+			push_iv(&set, dim, (u128)i, (u128)i);
+	pb_constrain(pb, dim, &set, negate, 0);
+	boxes_free(&set);
+}
+
+static void pb_iface(PB *pb, const Pat *p, int dim)
+{
+	uint64_t m = 0;
+	if (p->kind == P_WILD)
+		return;
+	if (p->kind == P_VAR) {
+		if (pb->c->nifaces > 60 || !iface_mask(pb->c, p->name, &m)) {
+			pb->exact = false;
+			return;
+		}
+		pb_mask(pb, dim, m, false);
+		return;
+	}
+	if (p->kind == P_IN) {
+		if (pb->c->nifaces > 60 || !iface_expr_mask(pb->c, p->set, &m)) {
+			pb->exact = false;
+			return;
+		}
+		pb_mask(pb, dim, m, p->op == OP_NOTIN);
+		return;
+	}
+	pb->exact = false;
+}
+
+static bool is_any(const Pat *p)
+{
+	return p->kind == P_WILD || p->kind == P_VAR;
+}
+
+static void pb_record(PB *pb, const Pat *p, const HeaderDef *h)
+{
+	if (p->kind == P_AS) {
+		pb_record(pb, p->sub, h);
+		return;
+	}
+	if ((p->kind == P_VAR || p->kind == P_RECORD) && p->name &&
+	    pb->nbinders < 8)
+		pb->binders[pb->nbinders++] = (Binder){ p->name, h, h->fam };
+	if (p->kind != P_RECORD)
+		return;
+	for (int i = 0; i < p->nfields; i++) {
+		const PatField *f = p->fields[i];
+		const FieldDef *fd = header_field(h, f->name);
+		if (!fd || fd->dim < 0) {
+			pb->exact = false;
+			continue;
+		}
+		pb_test(pb, fd->dim, f->op, f->value, h->fam);
+	}
+}
+
+static void pb_l4(PB *pb, const Pat *p, int fam)
+{
+	if (p->kind == P_AS) {
+		pb_l4(pb, p->sub, fam);
+		return;
+	}
+	if (is_any(p))
+		return;
+	if (p->kind != P_CON) {
+		pb->exact = false;
+		return;
+	}
+	const HeaderDef *h = header_by_con(p->name);
+	if (h && h->layer == 4 && p->nargs == 2) {
+		pb_value(pb, DIM_PROTO, (u128)h->proto);
+		pb_record(pb, p->args[0], h);
+		if (!is_any(p->args[1]))
+			pb->exact = false;
+		return;
+	}
+	/* a declared pattern: its header fixes the protocol */
+	DeclInfo *di = global_lookup(pb->c, p->name);
+	if (di && di->ty && di->ty->kind == TY_TUPLE && di->ty->nitems == 2 &&
+	    di->ty->items[0]->kind == TY_HEADER &&
+	    di->ty->items[0]->hdr->proto >= 0)
+		pb_value(pb, DIM_PROTO, (u128)di->ty->items[0]->hdr->proto);
+	pb->exact = false;
+}
+
+static void pb_l3(PB *pb, const Pat *p)
+{
+	if (p->kind == P_AS) {
+		pb_l3(pb, p->sub);
+		return;
+	}
+	if (is_any(p))
+		return;
+	if (p->kind != P_CON || p->nargs != 2) {
+		pb->exact = false;
+		return;
+	}
+	const HeaderDef *h = header_by_con(p->name);
+	if (!h || h->layer != 3) {
+		pb->exact = false;
+		return;
+	}
+	if (!h->fam) {	/* VLAN: the inner packet is not analysed */
+		pb_value(pb, DIM_L3, L3_VLAN);
+		if (!is_any(p->args[0]) || !is_any(p->args[1]))
+			pb->exact = false;
+		return;
+	}
+	pb_value(pb, DIM_L3, h->fam == 4 ? L3_IPV4 : L3_IPV6);
+	pb_record(pb, p->args[0], h);
+	pb_l4(pb, p->args[1], h->fam);
+}
+
+static void pb_frame(PB *pb, const Pat *p)
+{
+	if (p->kind == P_AS) {
+		pb_frame(pb, p->sub);
+		return;
+	}
+	if (is_any(p))
+		return;
+	if (p->kind != P_CON || p->nargs < 1) {
+		pb->exact = false;
+		return;
+	}
+	const Pat *ifs = p->args[0];
+	if (ifs->kind == P_ARROW) {
+		pb_iface(pb, ifs->sub, DIM_IIF);
+		pb_iface(pb, ifs->to, DIM_OIF);
+	} else {
+		pb_iface(pb, ifs, DIM_IIF);
+	}
+	if (p->nargs < 2 || is_any(p->args[1]))
+		return;
+	const Pat *eth = p->args[1];
+	if (eth->kind != P_CON || eth->nargs != 2) {
+		pb->exact = false;
+		return;
+	}
+	pb_record(pb, eth->args[0], header_by_con("Ether"));
+	pb_l3(pb, eth->args[1]);
+}
+
+static const Binder *pb_binder(PB *pb, const char *name)
+{
+	for (int i = pb->nbinders - 1; i >= 0; i--)
+		if (!strcmp(pb->binders[i].name, name))
+			return &pb->binders[i];
+	return NULL;
+}
+
+/* One comparison of a guard: ct fields, iif/oif, bound header fields. */
+static void pb_atom(PB *pb, const Expr *g)
+{
+	if (g->kind != E_BINARY) {
+		pb->exact = false;
+		return;
+	}
+	const Expr *l = g->lhs, *r = g->rhs;
+	int op = g->op;
+	if (op != OP_EQ && op != OP_NE && op != OP_IN && op != OP_NOTIN &&
+	    !(op >= OP_LT && op <= OP_GE)) {
+		pb->exact = false;
+		return;
+	}
+	bool neg = op == OP_NE || op == OP_NOTIN;
+	if (l->kind == E_NAME && (!strcmp(l->name, "iif") ||
+				  !strcmp(l->name, "oif")) &&
+	    (op == OP_EQ || op == OP_NE || op == OP_IN || op == OP_NOTIN)) {
+		uint64_t m = 0;
+		if (pb->c->nifaces > 60 || !iface_expr_mask(pb->c, r, &m)) {
+			pb->exact = false;
+			return;
+		}
+		pb_mask(pb, l->name[0] == 'i' ? DIM_IIF : DIM_OIF, m, neg);
+		return;
+	}
+	if (l->kind != E_FIELD || l->lhs->kind != E_NAME) {
+		pb->exact = false;
+		return;
+	}
+	if (!strcmp(l->lhs->name, "ct") && !pb_binder(pb, "ct")) {
+		int dim = !strcmp(l->field, "state") ? DIM_CTSTATE :
+			  !strcmp(l->field, "direction") ? DIM_CTDIR : -1;
+		const EnumDef *en = enum_by_name(dim == DIM_CTSTATE ?
+						 "CtState" : "CtDirection");
+		if (dim < 0 || (op != OP_EQ && op != OP_NE && op != OP_IN &&
+				op != OP_NOTIN)) {
+			pb->exact = false;
+			return;
+		}
+		BoxSet set = {0};
+		const Expr *items[64];
+		int n = 0;
+		if (r->kind == E_SET)
+			for (int i = 0; i < r->nitems && n < 64; i++)
+				items[n++] = r->items[i];
+		else
+			items[n++] = r;
+		for (int i = 0; i < n; i++) {
+			int k = items[i]->kind == E_NAME ?
+					enum_index(en, items[i]->name) : -1;
+			if (k < 0) {
+				boxes_free(&set);
+				pb->exact = false;
+				return;
+			}
+			push_iv(&set, dim, (u128)k, (u128)k);
+		}
+		pb_constrain(pb, dim, &set, neg, 0);
+		boxes_free(&set);
+		return;
+	}
+	const Binder *b = pb_binder(pb, l->lhs->name);
+	const FieldDef *fd = b ? header_field(b->hdr, l->field) : NULL;
+	if (!fd || fd->dim < 0) {
+		pb->exact = false;
+		return;
+	}
+	pb_test(pb, fd->dim, op, r, b->fam);
+}
+
+static void pb_guard(PB *pb, const Expr *g)
+{
+	if (g->kind == E_BINARY && g->op == OP_AND) {
+		pb_guard(pb, g->lhs);
+		pb_guard(pb, g->rhs);
+		return;
+	}
+	if (g->kind == E_BINARY && g->op == OP_OR) {
+		PB a = *pb, b = *pb;
+		a.s = (BoxSet){0};
+		b.s = (BoxSet){0};
+		set_copy(&a.s, &pb->s);
+		set_copy(&b.s, &pb->s);
+		a.exact = b.exact = true;
+		pb_guard(&a, g->lhs);
+		pb_guard(&b, g->rhs);
+		if (!a.exact || !b.exact) {
+			/* the superset stays pb->s */
+			pb->exact = false;
+		} else {
+			boxes_free(&pb->s);
+			set_copy(&pb->s, &a.s);
+			set_copy(&pb->s, &b.s);
+		}
+		boxes_free(&a.s);
+		boxes_free(&b.s);
+		return;
+	}
+	if (g->kind == E_NAME && (!strcmp(g->name, "true") ||
+				  !strcmp(g->name, "True")))
+		return;
+	pb_atom(pb, g);
+}
+
+/* The universe of frames: only packets that exist. */
+static void frame_universe(Check *c, BoxSet *u)
+{
+	Box b;
+	box_full(&b);
+	b.hi[DIM_IIF] = b.hi[DIM_OIF] = (u128)c->nifaces + 1;
+	b.hi[DIM_CTSTATE] = 4;
+	b.hi[DIM_CTDIR] = 1;
+	for (int d = DIM_PROTO; d < NDIM; d++)
+		b.lo[d] = b.hi[d] = 0;
+	b.lo[DIM_L3] = b.hi[DIM_L3] = L3_OTHER;
+	boxes_push(u, &b);
+	b.lo[DIM_L3] = b.hi[DIM_L3] = L3_VLAN;
+	boxes_push(u, &b);
+	for (int fam = 4; fam <= 6; fam += 2) {
+		Box ip = b;
+		int icmp = fam == 4 ? 1 : 58;
+		ip.lo[DIM_L3] = ip.hi[DIM_L3] = fam == 4 ? L3_IPV4 : L3_IPV6;
+		ip.hi[DIM_SRC] = ip.hi[DIM_DST] = fam == 4 ? V4_MAX : U128_MAX;
+		Box t = ip;	/* TCP, UDP: ports */
+		t.hi[DIM_SPORT] = t.hi[DIM_DPORT] = 65535;
+		t.lo[DIM_PROTO] = t.hi[DIM_PROTO] = 6;
+		boxes_push(u, &t);
+		t.lo[DIM_PROTO] = t.hi[DIM_PROTO] = 17;
+		boxes_push(u, &t);
+		Box i = ip;	/* ICMP: type and code */
+		i.lo[DIM_PROTO] = i.hi[DIM_PROTO] = (u128)icmp;
+		i.hi[DIM_ITYPE] = i.hi[DIM_ICODE] = 255;
+		boxes_push(u, &i);
+		/* every other protocol */
+		int cuts[3] = { 6, 17, icmp };
+		if (icmp == 1) {
+			cuts[0] = 1;
+			cuts[1] = 6;
+			cuts[2] = 17;
+		} else {
+			cuts[0] = 6;
+			cuts[1] = 17;
+			cuts[2] = 58;
+		}
+		int lo = 0;
+		for (int k = 0; k <= 3; k++) {
+			int hi = k < 3 ? cuts[k] - 1 : 255;
+			if (lo <= hi) {
+				Box o = ip;
+				o.lo[DIM_PROTO] = (u128)lo;
+				o.hi[DIM_PROTO] = (u128)hi;
+				boxes_push(u, &o);
+			}
+			lo = k < 3 ? cuts[k] + 1 : 256;
+		}
+	}
+}
+
+/*
+ * Printing boxes as FWL patterns
+ */
+
+typedef struct Buf {
+	char *p, *end;
+} Buf;
+
+static void bputs(Buf *b, const char *s)
+{
+	while (*s && b->p < b->end - 1)
+		*b->p++ = *s++;
+	*b->p = 0;
+}
+
+static void bprintf(Buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void bprintf(Buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->p, (size_t)(b->end - b->p), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->p += n < b->end - b->p ? n : b->end - b->p - 1;
+}
+
+/* The largest prefix starting at lo inside [lo, hi]. */
+static void print_addr_iv(Buf *b, u128 lo, u128 hi, int fam)
+{
+	int bits = fam == 4 ? 32 : 128;
+	int host = 0;
+	while (host < bits) {
+		u128 m = host + 1 == 128 ? U128_MAX : (((u128)1) << (host + 1)) - 1;
+		if ((lo & m) != 0 || (lo | m) > hi)
+			break;
+		host++;
+	}
+	IPAddr ip = { .family = (uint8_t)fam,
+		      .prefix = (uint8_t)(bits - host) };
+	int n = fam == 4 ? 4 : 16;
+	u128 v = lo;
+	for (int i = n - 1; i >= 0; i--) {
+		ip.addr[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+	char s[64];
+	ip_str(&ip, s, sizeof(s));
+	bprintf(b, "%s/%d", s, ip.prefix);
+}
+
+static void print_iface_set(Buf *b, const Check *c, u128 lo, u128 hi,
+			    const char *which)
+{
+	int other = c->nifaces + 1;
+	if (lo == hi && (int)lo < other) {
+		bputs(b, c->iface_names[(int)lo]);
+		return;
+	}
+	if (lo == hi) {	/* an undeclared interface */
+		bprintf(b, "%s ∉ {", which);
+		for (int i = 0; i < other; i++)
+			bprintf(b, "%s%s", i ? ", " : "", c->iface_names[i]);
+		bputs(b, "}");
+		return;
+	}
+	if ((int)hi >= other) {	/* includes undeclared ones: the rest */
+		bprintf(b, "%s ∉ {", which);
+		for (int i = 0; i < (int)lo; i++)
+			bprintf(b, "%s%s", i ? ", " : "", c->iface_names[i]);
+		bputs(b, "}");
+		return;
+	}
+	bprintf(b, "%s ∈ {", which);
+	for (u128 i = lo; i <= hi && (int)i < other; i++)
+		bprintf(b, "%s%s", i > lo ? ", " : "", c->iface_names[(int)i]);
+	bputs(b, "}");
+}
+
+static bool dim_full(const Check *c, const Box *x, int d, int fam)
+{
+	return x->lo[d] == 0 && x->hi[d] >= dim_max(c, d, fam);
+}
+
+static void print_port_field(Buf *b, const Box *x, int d, const char *name,
+			     bool *first)
+{
+	if (x->lo[d] == 0 && x->hi[d] >= 65535)
+		return;
+	bprintf(b, "%s%s ", *first ? " { " : ", ", name);
+	*first = false;
+	if (x->lo[d] == x->hi[d])
+		bprintf(b, "= :%u", (unsigned)x->lo[d]);
+	else
+		bprintf(b, "∈ :%u-%u", (unsigned)x->lo[d], (unsigned)x->hi[d]);
+}
+
+static void print_frame_box(Buf *b, const Check *c, const Box *x)
+{
+	bool iif = !dim_full(c, x, DIM_IIF, 0), oif = !dim_full(c, x, DIM_OIF, 0);
+	bputs(b, "Frame(");
+	if (iif)
+		print_iface_set(b, c, x->lo[DIM_IIF], x->hi[DIM_IIF], "iif");
+	else
+		bputs(b, "_");
+	if (oif) {
+		bputs(b, " -> ");
+		print_iface_set(b, c, x->lo[DIM_OIF], x->hi[DIM_OIF], "oif");
+	}
+	bputs(b, ", ");
+	int l3 = (int)x->lo[DIM_L3];
+	if (x->lo[DIM_L3] != x->hi[DIM_L3]) {
+		bputs(b, "_");
+	} else if (l3 == L3_OTHER) {
+		bputs(b, "Ether(eth { type = 0x0806 }, _)");
+	} else if (l3 == L3_VLAN) {
+		bputs(b, "Ether(_, VLAN(_, _))");
+	} else {
+		int fam = l3 == L3_IPV4 ? 4 : 6;
+		const char *v = fam == 4 ? "ip" : "ip6";
+		bprintf(b, "Ether(_, IPv%d(", fam);
+		bool first = true;
+		for (int d = DIM_SRC; d <= DIM_DST; d++)
+			if (!dim_full(c, x, d, fam)) {
+				bprintf(b, "%s%s { ", first ? "" : ", ",
+					first ? v : "");
+				if (!first)
+					b->p -= 2, *b->p = 0;
+				bprintf(b, "%s ∈ ", d == DIM_SRC ? "src" : "dst");
+				print_addr_iv(b, x->lo[d], x->hi[d], fam);
+				first = false;
+			}
+		int proto = (int)x->lo[DIM_PROTO];
+		bool one = x->lo[DIM_PROTO] == x->hi[DIM_PROTO];
+		bool l4 = one && (proto == 6 || proto == 17 ||
+				  proto == (fam == 4 ? 1 : 58));
+		if (!l4 && !(x->lo[DIM_PROTO] == 0 && x->hi[DIM_PROTO] == 255)) {
+			bprintf(b, "%s%s %s = %d", first ? v : ",",
+				first ? " {" : "",
+				fam == 4 ? "protocol" : "nexthdr", proto);
+			first = false;
+		}
+		bputs(b, first ? "_" : " }");
+		bputs(b, ", ");
+		if (!l4) {
+			bputs(b, "_");
+		} else if (proto == 6 || proto == 17) {
+			const char *n = proto == 6 ? "TCP" : "UDP";
+			const char *h = proto == 6 ? "tcp" : "udp";
+			bprintf(b, "%s(", n);
+			bool f = true;
+			char *mark = b->p;
+			bputs(b, h);
+			print_port_field(b, x, DIM_SPORT, "sport", &f);
+			print_port_field(b, x, DIM_DPORT, "dport", &f);
+			if (f) {
+				b->p = mark;
+				bputs(b, "_");
+			} else {
+				bputs(b, " }");
+			}
+			bputs(b, ", _)");
+		} else {
+			bprintf(b, "%s(", fam == 4 ? "ICMP" : "ICMPv6");
+			bool f = x->lo[DIM_ITYPE] == 0 &&
+				 x->hi[DIM_ITYPE] >= 255 &&
+				 x->lo[DIM_ICODE] == 0 &&
+				 x->hi[DIM_ICODE] >= 255;
+			if (f)
+				bputs(b, "_");
+			else
+				bprintf(b, "%s { type = %u, code = %u }",
+					fam == 4 ? "icmp" : "icmp6",
+					(unsigned)x->lo[DIM_ITYPE],
+					(unsigned)x->lo[DIM_ICODE]);
+			bputs(b, ", _)");
+		}
+		bputs(b, "))");
+	}
+	bputs(b, ")");
+	static const char *const dn[2] = { "state", "direction" };
+	bool guard = false;
+	for (int k = 0; k < 2; k++) {
+		int d = k ? DIM_CTDIR : DIM_CTSTATE;
+		if (dim_full(c, x, d, 0))
+			continue;
+		const EnumDef *en = enum_by_name(k ? "CtDirection" : "CtState");
+		bprintf(b, " %s ct.%s ", guard ? "&&" : "if", dn[k]);
+		guard = true;
+		if (x->lo[d] == x->hi[d]) {
+			bprintf(b, "== %s", en->values[(int)x->lo[d]]);
+		} else {
+			bputs(b, "∈ {");
+			for (u128 i = x->lo[d]; i <= x->hi[d]; i++)
+				bprintf(b, "%s%s", i > x->lo[d] ? ", " : "",
+					en->values[(int)i]);
+			bputs(b, "}");
+		}
+	}
+}
+
+/*
+ * Arms
+ */
+
+/* The action of a simple body (Allow, Drop, DNATMap(forwards)) as text
+   for comparing verdicts; NULL when the body computes its verdict. */
+static const char *action_key(Check *c, const Expr *body)
+{
+	if (body->kind == E_NAME)
+		return body->name;
+	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
+	    (!strcmp(body->fn->name, "DNAT") ||
+	     !strcmp(body->fn->name, "SNAT") ||
+	     !strcmp(body->fn->name, "DNATMap"))) {
+		const Source *s = source_get(body->span.file);
+		if (!s)
+			return NULL;
+		char *k = arena_alloc(c->a, body->span.len + 1), *o = k;
+		for (uint32_t i = 0; i < body->span.len; i++)
+			if (s->text[body->span.off + i] != ' ' &&
+			    s->text[body->span.off + i] != '\n' &&
+			    s->text[body->span.off + i] != '\t')
+				*o++ = s->text[body->span.off + i];
+		*o = 0;
+		return k;
+	}
+	return NULL;
+}
+
+static void arm_set(Check *c, CheckArm *ca, bool frame)
+{
+	PB pb = { .c = c, .exact = true };
+	Box full;
+	box_full(&full);
+	boxes_push(&pb.s, &full);
+	if (frame)
+		pb_frame(&pb, ca->arm->pat);
+	if (ca->arm->guard)
+		pb_guard(&pb, ca->arm->guard);
+	ca->set = pb.s;
+	ca->exact = pb.exact;
+}
+
+static const char *arm_label(Check *c, const CheckArm *arms, int i)
+{
+	return arena_printf(c->a, "arm %d (line %u)", i + 1,
+			    arms[i].arm->span.line);
+}
+
+/* Merge boxes equal in every dimension but one where they touch. */
+static void coalesce(BoxSet *r)
+{
+	bool changed = true;
+	while (changed && r->n <= 4096) {
+		changed = false;
+		for (int i = 0; i < r->n; i++)
+			for (int j = i + 1; j < r->n; j++) {
+				Box *a = &r->v[i], *b = &r->v[j];
+				int diff = -1, ndiff = 0;
+				for (int d = 0; d < NDIM && ndiff < 2; d++)
+					if (a->lo[d] != b->lo[d] ||
+					    a->hi[d] != b->hi[d]) {
+						diff = d;
+						ndiff++;
+					}
+				if (ndiff != 1)
+					continue;
+				int d = diff;
+				if (a->hi[d] != U128_MAX && a->hi[d] + 1 < b->lo[d])
+					continue;
+				if (b->hi[d] != U128_MAX && b->hi[d] + 1 < a->lo[d])
+					continue;
+				if (b->lo[d] < a->lo[d])
+					a->lo[d] = b->lo[d];
+				if (b->hi[d] > a->hi[d])
+					a->hi[d] = b->hi[d];
+				r->v[j] = r->v[--r->n];
+				changed = true;
+				j--;
+			}
+	}
+}
+
+/* Witnesses users read first: IPv4, then IPv6, then the rest. */
+static int l3_rank(const Box *b)
+{
+	static const int rank[4] = { 2, 0, 1, 3 };
+	return b->lo[DIM_L3] <= 3 ? rank[(int)b->lo[DIM_L3]] : 4;
+}
+
+static int proto_rank(const Box *b)
+{
+	if (b->lo[DIM_PROTO] != b->hi[DIM_PROTO])
+		return 4;
+	switch ((int)b->lo[DIM_PROTO]) {
+	case 6: return 0;
+	case 17: return 1;
+	case 1: case 58: return 2;
+	default: return 3;
+	}
+}
+
+static int box_order(const void *x, const void *y)
+{
+	const Box *a = x, *b = y;
+	if (l3_rank(a) != l3_rank(b))
+		return l3_rank(a) - l3_rank(b);
+	if (proto_rank(a) != proto_rank(b))
+		return proto_rank(a) - proto_rank(b);
+	for (int d = 0; d < NDIM; d++)
+		if (a->lo[d] != b->lo[d])
+			return a->lo[d] < b->lo[d] ? -1 : 1;
+	return 0;
+}
+
+static void witnesses(Check *c, Diag *g, BoxSet *r,
+		      void (*print)(Buf *, const Check *, const Box *))
+{
+	int shown = 0;
+	coalesce(r);
+	qsort(r->v, (size_t)r->n, sizeof(*r->v), box_order);
+	for (int i = 0; i < r->n && shown < MAX_WITNESSES; i++, shown++) {
+		char buf[1024];
+		Buf b = { buf, buf + sizeof(buf) };
+		buf[0] = 0;
+		print(&b, c, &r->v[i]);
+		diag_help(c->d, g, "missing: %s", buf);
+	}
+	if (r->n > shown)
+		diag_help(c->d, g, "and %d more", r->n - shown);
+}
+
+/* Which earlier arms cover arm i: those that decide some of its packets
+   (each packet goes to the first covering arm that matches it), so the
+   list is exact: together they cover the arm, and none is superfluous
+   in first-match order. */
+static void report_shadowed(Check *c, CheckArm *arms, int i,
+			    const BoxSet *universe, const char *what)
+{
+	BoxSet si = {0};
+	set_and(&si, &arms[i].set, universe);
+	int *cand = xmalloc(sizeof(int) * (size_t)(i + 1));
+	int n = 0;
+	for (int j = 0; j < i && si.n; j++)
+		if (arms[j].exact && !arms[j].may_continue &&
+		    !arms[j].shadowed && set_meets(&arms[j].set, &si)) {
+			cand[n++] = j;
+			set_minus(&si, &arms[j].set);
+		}
+	Diag *g = diag_warning(c->d, arms[i].arm->pat->span, WARN_SHADOWED,
+			       "this arm never matches: %s cover%s every %s it "
+			       "matches", n == 1 ? "an earlier arm" :
+			       "earlier arms", n == 1 ? "s" : "", what);
+	for (int k = 0; k < n && k < 8; k++)
+		diag_note(c->d, g, &arms[cand[k]].arm->pat->span,
+			  "covered by %s", arm_label(c, arms, cand[k]));
+	if (n > 8)
+		diag_note(c->d, g, NULL, "and %d more arms", n - 8);
+	if (n == 0)
+		diag_note(c->d, g, NULL, "no %s can match it", what);
+	free(cand);
+	boxes_free(&si);
+}
+
+/* The core sweep over arms; frame: the arms are frame patterns. */
+static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
+		  const char *what, Span at, const char *whole, bool policy)
+{
+	BoxSet r = {0};
+	set_copy(&r, universe);
+	BoxSet *decided = xmalloc(sizeof(BoxSet) * (size_t)(narms + 1));
+	const char **keys = xmalloc(sizeof(char *) * (size_t)(narms + 1));
+	for (int i = 0; i < narms; i++) {
+		CheckArm *a = &arms[i];
+		decided[i] = (BoxSet){0};
+		keys[i] = policy ? action_key(c, a->arm->body) : NULL;
+		bool covers = a->exact && !a->may_continue;
+		if (!set_meets(&a->set, &r)) {
+			a->shadowed = true;
+			report_shadowed(c, arms, i, universe, what);
+			continue;
+		}
+		if (covers) {
+			set_and(&decided[i], &a->set, &r);
+			set_minus(&r, &a->set);
+		}
+	}
+	if (getenv("FWL_CHECK_STATS"))
+		fprintf(stderr, "sweep: %d arms, %d boxes left\n", narms, r.n);
+	if (r.n) {
+		Diag *g = diag_error(c->d, at, ERR_NONEXHAUSTIVE, "%s",
+				     whole);
+		witnesses(c, g, &r, print_frame_box);
+		diag_help(c->d, g, "add arms for these, or end with _ -> ...");
+	}
+	boxes_free(&r);
+	if (!policy)
+		goto out;
+	/* partly shadowed arms with another verdict (not after a Drop or
+	   Reject: denying first is the usual idiom) */
+	for (int i = 0; i < narms; i++) {
+		CheckArm *a = &arms[i];
+		if (a->shadowed || !keys[i] ||
+		    (a->arm->pat->kind == P_WILD && !a->arm->guard))
+			continue;
+		for (int j = 0; j < i; j++) {
+			if (!decided[j].n || !keys[j] ||
+			    !strcmp(keys[j], keys[i]) ||
+			    !strcmp(keys[j], "Drop") ||
+			    !strcmp(keys[j], "Reject") ||
+			    !set_meets(&decided[j], &a->set))
+				continue;
+			BoxSet both = {0};
+			set_and(&both, &decided[j], &a->set);
+			qsort(both.v, (size_t)both.n, sizeof(*both.v),
+			      box_order);
+			char buf[1024];
+			Buf b = { buf, buf + sizeof(buf) };
+			buf[0] = 0;
+			print_frame_box(&b, c, &both.v[0]);
+			Diag *g = diag_warning(c->d, a->arm->pat->span,
+					       WARN_PARTLY_SHADOWED,
+					       "this arm (%s) is partly "
+					       "shadowed by %s, which decides "
+					       "%s", keys[i],
+					       arm_label(c, arms, j), keys[j]);
+			diag_note(c->d, g, &arms[j].arm->pat->span, "%s "
+				  "decides %s first", arm_label(c, arms, j),
+				  keys[j]);
+			diag_help(c->d, g, "for example: %s", buf);
+			boxes_free(&both);
+			break;
+		}
+	}
+	/* redundant arms: removing them changes no verdict */
+	for (int i = 0; i < narms; i++) {
+		if (!decided[i].n || !keys[i])
+			continue;
+		BoxSet p = {0};
+		set_copy(&p, &decided[i]);
+		bool same = true;
+		for (int j = i + 1; j < narms && p.n && same; j++) {
+			CheckArm *b = &arms[j];
+			if (!set_meets(&b->set, &p))
+				continue;
+			if (!keys[j] || strcmp(keys[j], keys[i])) {
+				same = false;
+				break;
+			}
+			if (b->exact && !b->may_continue)
+				set_minus(&p, &b->set);
+		}
+		if (same && !p.n) {
+			Diag *g = diag_warning(c->d, arms[i].arm->pat->span,
+					       WARN_REDUNDANT,
+					       "this arm is redundant: without "
+					       "it, later arms decide %s for "
+					       "the same packets", keys[i]);
+			diag_help(c->d, g, "remove it, or change its action");
+		}
+		boxes_free(&p);
+	}
+out:
+	for (int i = 0; i < narms; i++) {
+		if (decided[i].n)
+			boxes_free(&decided[i]);
+	}
+	free(decided);
+	free(keys);
+}
+
+void exhaust_policy(Check *c, CheckPolicy *cp)
+{
+	const Decl *d = cp->decl;
+	BoxSet u = {0};
+	frame_universe(c, &u);
+	for (int i = 0; i < d->narms; i++)
+		arm_set(c, &cp->arms[i], true);
+	char *whole = arena_printf(c->a, "policy '%s' does not decide every "
+				   "packet", d->name);
+	sweep(c, cp->arms, d->narms, &u, "packet", d->name_span, whole, true);
+	for (int i = 0; i < d->narms; i++)
+		boxes_keep(c, &cp->arms[i].set);
+	boxes_free(&u);
+}
+
+void exhaust_frame_case(Check *c, const Expr *cs, CheckArm *ca, bool in_rule)
+{
+	(void)in_rule;
+	BoxSet u = {0};
+	frame_universe(c, &u);
+	for (int i = 0; i < cs->narms; i++) {
+		ca[i].may_continue = false;	/* a case returns Continue as a
+						   value; it still matched */
+		arm_set(c, &ca[i], true);
+	}
+	Span at = cs->span;
+	at.len = 4;	/* `case` */
+	sweep(c, ca, cs->narms, &u, "frame", at,
+	      "this case does not cover every frame", false);
+	for (int i = 0; i < cs->narms; i++)
+		boxes_free(&ca[i].set);
+	boxes_free(&u);
+}
+
+/*
+ * Cases over scalars: IP, Port, Protocol, Int, enums, Bool and tuples of
+ * them.  Dimension k is item k of the tuple.
+ */
+
+typedef struct Scalar {
+	Check *c;
+	const Ty *items[NDIM];
+	int n;
+} Scalar;
+
+static u128 scalar_max(const Ty *t)
+{
+	switch (t->kind) {
+	case TY_IP:
+		return t->fam == 4 ? V4_MAX : U128_MAX;
+	case TY_PORT:
+		return 65535;
+	case TY_PROTO:
+		return 255;
+	case TY_ENUM:
+		return (u128)t->en->nvalues - 1;
+	case TY_BOOL:
+		return 1;
+	default:
+		return (u128)UINT64_MAX;
+	}
+}
+
+static void scalar_universe(const Scalar *s, Box *b)
+{
+	box_full(b);
+	for (int d = 0; d < NDIM; d++)
+		b->lo[d] = b->hi[d] = 0;
+	for (int d = 0; d < s->n; d++)
+		b->hi[d] = scalar_max(s->items[d]);
+}
+
+/* Constrain pb->s by pattern p on dimension d; false: not constant. */
+static void scalar_pat(Scalar *s, PB *pb, const Pat *p, int d)
+{
+	const Ty *t = s->items[d];
+	switch (p->kind) {
+	case P_WILD:
+		return;
+	case P_AS:
+		scalar_pat(s, pb, p->sub, d);
+		return;
+	case P_VAR: {
+		DeclInfo *di = global_lookup(s->c, p->name);
+		if (di && di->decl->kind == D_LET) {
+			BoxSet set = {0};
+			if (const_decl(s->c, di, d, t->fam, &set, 0))
+				pb_constrain(pb, d, &set, false, t->fam);
+			else
+				pb->exact = false;
+			boxes_free(&set);
+		}
+		return;
+	}
+	case P_LIT: {
+		BoxSet set = {0};
+		if (const_set(s->c, p->value, d, t->fam, &set, 0))
+			pb_constrain(pb, d, &set, false, t->fam);
+		else
+			pb->exact = false;
+		boxes_free(&set);
+		return;
+	}
+	case P_CON: {
+		int k = -1;
+		if (t->kind == TY_ENUM)
+			k = enum_index(t->en, p->name);
+		else if (t->kind == TY_BOOL)
+			k = !strcmp(p->name, "True") ? 1 :
+			    !strcmp(p->name, "False") ? 0 : -1;
+		if (k < 0) {
+			pb->exact = false;
+			return;
+		}
+		pb_value(pb, d, (u128)k);
+		return;
+	}
+	case P_IN: {
+		BoxSet set = {0};
+		if (const_set(s->c, p->set, d, t->fam, &set, 0))
+			pb_constrain(pb, d, &set, p->op == OP_NOTIN, t->fam);
+		else
+			pb->exact = false;
+		boxes_free(&set);
+		return;
+	}
+	case P_TUPLE:
+		if (s->n == p->nargs && d == 0 && s->n > 1) {
+			for (int i = 0; i < p->nargs; i++)
+				scalar_pat(s, pb, p->args[i], i);
+			return;
+		}
+		pb->exact = false;
+		return;
+	default:
+		pb->exact = false;
+	}
+}
+
+static void print_scalar_iv(Buf *b, const Ty *t, u128 lo, u128 hi)
+{
+	switch (t->kind) {
+	case TY_IP:
+		print_addr_iv(b, lo, hi, t->fam == 6 ? 6 : 4);
+		return;
+	case TY_PORT:
+		if (lo == hi)
+			bprintf(b, ":%u", (unsigned)lo);
+		else
+			bprintf(b, ":%u-%u", (unsigned)lo, (unsigned)hi);
+		return;
+	case TY_ENUM:
+		bputs(b, t->en->values[(int)lo]);
+		return;
+	case TY_BOOL:
+		bputs(b, lo ? "True" : "False");
+		return;
+	case TY_PROTO:
+		if (proto_name((int)lo)) {
+			bputs(b, proto_name((int)lo));
+			return;
+		}
+		/* fall through */
+	default:
+		bprintf(b, "%llu", (unsigned long long)lo);
+	}
+}
+
+static const Scalar *cur_scalar;
+
+static void print_scalar_box(Buf *b, const Check *c, const Box *x)
+{
+	(void)c;
+	const Scalar *s = cur_scalar;
+	if (s->n > 1)
+		bputs(b, "(");
+	for (int d = 0; d < s->n; d++) {
+		if (d)
+			bputs(b, ", ");
+		if (x->lo[d] == 0 && x->hi[d] >= scalar_max(s->items[d]))
+			bputs(b, "_");
+		else
+			print_scalar_iv(b, s->items[d], x->lo[d], x->hi[d]);
+	}
+	if (s->n > 1)
+		bputs(b, ")");
+}
+
+static bool is_literal_arm(const Pat *p)
+{
+	return p->kind == P_LIT || (p->kind == P_AS && is_literal_arm(p->sub));
+}
+
+void exhaust_scalar_case(Check *c, const Expr *cs, const Ty *t,
+			 const Refinement *ref)
+{
+	Scalar s = { .c = c };
+	if (t->kind == TY_TUPLE) {
+		for (int i = 0; i < t->nitems; i++)
+			s.items[s.n++] = t->items[i];
+	} else {
+		s.items[s.n++] = t;
+	}
+	BoxSet u = {0};
+	Box ub;
+	scalar_universe(&s, &ub);
+	if (ref && s.n == 1) {
+		for (int i = 0; i < ref->set.n; i++) {
+			Box b = ub;
+			b.lo[0] = ref->set.v[i].lo[ref->dim];
+			b.hi[0] = ref->set.v[i].hi[ref->dim];
+			boxes_push(&u, &b);
+		}
+	} else {
+		boxes_push(&u, &ub);
+	}
+	CheckArm *ca = xmalloc(sizeof(*ca) * (size_t)(cs->narms + 1));
+	for (int i = 0; i < cs->narms; i++) {
+		PB pb = { .c = c, .exact = true };
+		Box full;
+		box_full(&full);
+		boxes_push(&pb.s, &full);
+		scalar_pat(&s, &pb, cs->arms[i]->pat, 0);
+		if (cs->arms[i]->guard)
+			pb.exact = false;
+		ca[i] = (CheckArm){ .arm = cs->arms[i], .set = pb.s,
+				    .exact = pb.exact };
+	}
+	/* arms that must tile: literal arms may not overlap */
+	bool bad = false;
+	for (int i = 0; i < cs->narms; i++) {
+		if (!is_literal_arm(cs->arms[i]->pat))
+			continue;
+		BoxSet in = {0};
+		set_and(&in, &ca[i].set, &u);
+		if (!in.n && ref) {
+			char buf[512];
+			Buf b = { buf, buf + sizeof(buf) };
+			buf[0] = 0;
+			for (int k = 0; k < u.n && k < 4; k++) {
+				if (k)
+					bputs(&b, ", ");
+				print_scalar_iv(&b, s.items[0], u.v[k].lo[0],
+						u.v[k].hi[0]);
+			}
+			Diag *g = diag_error(c->d, cs->arms[i]->pat->span,
+					     ERR_OUTSIDE_REFINEMENT,
+					     "this arm can never match: the "
+					     "value is refined to %s%s here",
+					     u.n > 1 ? "{" : "", buf);
+			if (u.n > 1)
+				bputs(&b, "}");
+			diag_note(c->d, g, NULL, "the refinement comes from the "
+				  "record pattern that bound the field");
+			ca[i].shadowed = true;
+			bad = true;
+		}
+		boxes_free(&in);
+		for (int j = 0; j < i; j++) {
+			if (!is_literal_arm(cs->arms[j]->pat) ||
+			    ca[j].shadowed || !set_meets(&ca[j].set, &ca[i].set))
+				continue;
+			BoxSet both = {0};
+			set_and(&both, &ca[j].set, &ca[i].set);
+			char buf[512];
+			Buf b = { buf, buf + sizeof(buf) };
+			buf[0] = 0;
+			cur_scalar = &s;
+			print_scalar_box(&b, c, &both.v[0]);
+			Diag *g = diag_error(c->d, cs->arms[i]->pat->span,
+					     ERR_OVERLAP, "this arm overlaps "
+					     "%s: both match %s",
+					     arm_label(c, ca, j), buf);
+			diag_note(c->d, g, &cs->arms[j]->pat->span, "%s is "
+				  "here", arm_label(c, ca, j));
+			diag_help(c->d, g, "the arms of a case on addresses or "
+				  "ports must tile: make them disjoint");
+			boxes_free(&both);
+			ca[i].shadowed = true;
+			bad = true;
+			break;
+		}
+	}
+	/* shadowing and exhaustiveness (refined universe) */
+	BoxSet r = {0};
+	set_copy(&r, &u);
+	for (int i = 0; i < cs->narms; i++) {
+		if (ca[i].shadowed)
+			continue;
+		if (!set_meets(&ca[i].set, &r)) {
+			ca[i].shadowed = true;
+			report_shadowed(c, ca, i, &u, "value");
+			continue;
+		}
+		if (ca[i].exact)
+			set_minus(&r, &ca[i].set);
+	}
+	if (r.n && !bad) {
+		Span at = cs->span;
+		at.len = 4;
+		Diag *g = diag_error(c->d, at, ERR_NONEXHAUSTIVE, "this case "
+				     "does not cover every value of %s%s",
+				     ty_str(c->a, t), ref ? " (as refined)" :
+				     "");
+		cur_scalar = &s;
+		witnesses(c, g, &r, print_scalar_box);
+	}
+	boxes_free(&r);
+	for (int i = 0; i < cs->narms; i++)
+		boxes_free(&ca[i].set);
+	free(ca);
+	boxes_free(&u);
+}
