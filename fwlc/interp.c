@@ -1585,7 +1585,7 @@ const char *tcp_state_name(int s)
 	return s >= 0 && s < TCP_NSTATES ? n[s] : "?";
 }
 
-const char *hook_name(int h)
+const char *interp_hook_name(int h)
 {
 	static const char *n[] = {"prerouting", "input", "forward", "output",
 				  "postrouting"};
@@ -2096,7 +2096,7 @@ int interp_init(Interp *in, const Program *p, const FwlEffects *fx,
 		}
 		if (in->nhooks[k] == 32) {
 			snprintf(err, errsz, "more than 32 policies on hook %s",
-				 hook_name(k));
+				 interp_hook_name(k));
 			return -1;
 		}
 		/* insertion by priority, stable in source order */
@@ -2303,13 +2303,13 @@ static int run_hook(Interp *in, int hook, Action *nat)
 		    hook != H_PREROUTING && hook != H_OUTPUT)
 			fail(in, pol->span, "DNAT in the %s hook (only "
 					    "prerouting and output)",
-			     hook_name(hook));
+			     interp_hook_name(hook));
 		if ((a.kind == A_SNAT || a.kind == A_MASQ) &&
 		    hook != H_POSTROUTING && hook != H_INPUT)
 			fail(in, pol->span, "%s in the %s hook (only "
 					    "postrouting and input)",
 			     a.kind == A_MASQ ? "Masquerade" : "SNAT",
-			     hook_name(hook));
+			     interp_hook_name(hook));
 		if (a.kind != A_ALLOW && !nat->kind)
 			*nat = a;
 	}

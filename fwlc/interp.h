@@ -36,7 +36,7 @@
 
 enum Hook { H_PREROUTING, H_INPUT, H_FORWARD, H_OUTPUT, H_POSTROUTING,
 	    H_COUNT };
-const char *hook_name(int h);
+const char *interp_hook_name(int h);
 
 /* conntrack */
 enum CtState { CT_NEW, CT_ESTABLISHED, CT_RELATED, CT_INVALID,

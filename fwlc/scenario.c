@@ -1638,7 +1638,7 @@ static void path_str(Result *res, char *buf, size_t size)
 	for (int i = 0; i < res->ntrace && o < size; i++) {
 		interp_arm_name(&res->trace[i], nm, sizeof nm);
 		o += (size_t)snprintf(buf + o, size - o, "%s%s %s (%s)",
-				      i ? ", " : "", hook_name(res->trace[i].hook),
+				      i ? ", " : "", interp_hook_name(res->trace[i].hook),
 				      nm, res->trace[i].action);
 	}
 	if (!res->ntrace)
@@ -1942,10 +1942,10 @@ static void print_trace(Run *r, Stmt *t, Result *res)
 		interp_arm_name(st, nm, sizeof nm);
 		if (st->arm)
 			fprintf(o, "  %-11s %-24s line %-4d -> %s\n",
-				hook_name(st->hook), nm, st->line, st->action);
+				interp_hook_name(st->hook), nm, st->line, st->action);
 		else
 			fprintf(o, "  %-11s %-24s no arm     -> %s (end of "
-				   "policy)\n", hook_name(st->hook), nm,
+				   "policy)\n", interp_hook_name(st->hook), nm,
 				st->action);
 		if (st->effects[0])
 			fprintf(o, "  %-11s   effects: %s\n", "", st->effects);
