@@ -1456,7 +1456,7 @@ static bool match(Interp *in, const Pat *p, Value *v, Env **env)
 			return vin(in, v, c, p->span);
 		return veq(in, v, c);
 	case P_AS:
-		if (!match(in, p->sub, v, env))
+		if (!match(in, p->as, v, env))
 			return false;
 		*env = env_bind(in, *env, p->name, v);
 		return true;
@@ -1630,13 +1630,74 @@ static void tuple_rev(const Tuple *a, Tuple *r)
 	r->dport = a->sport;
 }
 
-static void ct_expire(Interp *in)
+static uint32_t tuple_hash(const Tuple *t)
 {
+	uint32_t h = 2166136261u;
+	const uint8_t *parts[2] = {t->src.a, t->dst.a};
+
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 16; i++)
+			h = (h ^ parts[k][i]) * 16777619u;
+	h = (h ^ t->proto) * 16777619u;
+	h = (h ^ t->sport) * 16777619u;
+	h = (h ^ t->dport) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+static void ct_index_put(Interp *in, const Tuple *t, int idx)
+{
+	uint32_t m = (uint32_t)in->hcap - 1, h = tuple_hash(t) & m;
+	while (in->hidx[h])
+		h = (h + 1) & m;
+	in->hidx[h] = idx + 1;
+}
+
+static void ct_index_rebuild(Interp *in)
+{
+	int need = 64;
+	while (need < 8 * in->nct)
+		need *= 2;
+	if (in->hcap < need) {
+		free(in->hidx);
+		in->hidx = xmalloc((size_t)need * sizeof *in->hidx);
+		in->hcap = need;
+	}
+	memset(in->hidx, 0, (size_t)in->hcap * sizeof *in->hidx);
+	for (int i = 0; i < in->nct; i++) {
+		if (in->ct[i].expires <= in->now_ms)
+			continue;
+		ct_index_put(in, &in->ct[i].orig, i);
+		ct_index_put(in, &in->ct[i].reply, i);
+	}
+}
+
+/* A new entry (its tuples set) joins the index. */
+static void ct_index_add(Interp *in, int idx)
+{
+	if (4 * in->nct > in->hcap) {
+		ct_index_rebuild(in);	/* grows; includes idx */
+		return;
+	}
+	ct_index_put(in, &in->ct[idx].orig, idx);
+	ct_index_put(in, &in->ct[idx].reply, idx);
+}
+
+/* Drop expired entries; lookups skip them anyway, so this only runs once
+   a second of scenario time or when the table is full. */
+static void ct_sweep(Interp *in, bool force)
+{
+	if (!force && in->now_ms < in->last_sweep + 1000)
+		goto seq;
+	in->last_sweep = in->now_ms;
 	int j = 0;
 	for (int i = 0; i < in->nct; i++)
 		if (in->ct[i].expires > in->now_ms)
 			in->ct[j++] = in->ct[i];
-	in->nct = j;
+	if (j != in->nct || !in->hidx) {
+		in->nct = j;
+		ct_index_rebuild(in);
+	}
+seq:
 	j = 0;
 	for (int i = 0; i < in->nseq; i++)
 		if (in->seq[i].last + in->seq_timeout > in->now_ms)
@@ -1646,14 +1707,20 @@ static void ct_expire(Interp *in)
 
 CtEntry *interp_ct_find(Interp *in, const Tuple *t, int *dir)
 {
-	for (int i = 0; i < in->nct; i++) {
-		if (tuple_eq(&in->ct[i].orig, t)) {
+	if (!in->hidx)
+		return NULL;
+	uint32_t m = (uint32_t)in->hcap - 1, h = tuple_hash(t) & m;
+	for (; in->hidx[h]; h = (h + 1) & m) {
+		CtEntry *e = &in->ct[in->hidx[h] - 1];
+		if (e->expires <= in->now_ms)
+			continue;
+		if (tuple_eq(&e->orig, t)) {
 			*dir = 0;
-			return &in->ct[i];
+			return e;
 		}
-		if (tuple_eq(&in->ct[i].reply, t)) {
+		if (tuple_eq(&e->reply, t)) {
 			*dir = 1;
-			return &in->ct[i];
+			return e;
 		}
 	}
 	return NULL;
@@ -1678,6 +1745,8 @@ CtEntry *interp_ct_by_id(Interp *in, int id)
 
 static CtEntry *ct_alloc(Interp *in)
 {
+	if (in->nct >= in->ct_max)
+		ct_sweep(in, true);
 	if (in->nct >= in->ct_max) {
 		in->ct_insert_failed++;
 		return NULL;
@@ -2115,6 +2184,7 @@ int interp_init(Interp *in, const Program *p, const FwlEffects *fx,
 void interp_free(Interp *in)
 {
 	free(in->ct);
+	free(in->hidx);
 	free(in->seq);
 	free(in->counters);
 	free(in->buckets);
@@ -2371,7 +2441,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	in->iif = local_out ? NULL : iif;
 	in->oif = NULL;
 	snprintf(r->iif, sizeof r->iif, "%s", iif);
-	ct_expire(in);
+	ct_sweep(in, false);
 
 	if (setjmp(in->fail)) {
 		r->verdict = VERDICT_ERROR;
@@ -2522,7 +2592,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		if (fresh) {
 			CtEntry *old = interp_ct_find(in, &t0, &dir);
 			if (old)
-				*old = in->ct[--in->nct];
+				old->expires = 0;	/* swept later */
 		}
 		e = ct_alloc(in);
 		if (e) {
@@ -2604,6 +2674,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			} else {
 				e->expires = in->now_ms + in->other_timeout;
 			}
+			ct_index_add(in, (int)(e - in->ct));
 			effect_note(in, "ct new #%d", e->id);
 		}
 	} else if (e && !related && state != CT_INVALID) {

@@ -140,6 +140,10 @@ typedef struct Interp {
 	uint64_t udp_timeout, udp_stream_timeout, icmp_timeout,
 		 other_timeout, seq_timeout;
 	uint64_t ct_inserts, ct_insert_failed;
+	int *hidx;		/* open addressing: entry index + 1 per
+				   orig/reply tuple; dead entries skipped */
+	int hcap;
+	uint64_t last_sweep;
 
 	SeqEntry *seq;
 	int nseq, capseq;
