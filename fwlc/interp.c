@@ -2428,7 +2428,10 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	r->err[0] = 0;
 	r->after[0] = 0;
 	*p = *pkt0;
-	arena_free(&in->scratch);
+	/* values of earlier packets are dead; free them in bulk now and
+	   then rather than per packet (each free unmaps a block) */
+	if (in->scratch.total > (4u << 20))
+		arena_free(&in->scratch);
 	in->pkt = p;
 	in->res = r;
 	in->step = NULL;
