@@ -2232,6 +2232,7 @@ typedef struct Action {
 	PktAddr addr;
 	uint16_t port;
 	bool has_port;
+	Span at;		/* the arm body that chose it */
 } Action;
 
 static void action_from(Interp *in, Value *v, Action *a, Span at)
@@ -2348,6 +2349,7 @@ static int run_hook(Interp *in, int hook, Action *nat)
 			}
 			Value *v = eval(in, arm->body, env);
 			action_from(in, v, &a, arm->body->span);
+			a.at = arm->body->span;
 			if (a.kind == A_CONTINUE) {
 				effect_note(in, "arm %d: Continue", i + 1);
 				continue;
@@ -2609,6 +2611,12 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			}
 			if (nat.kind == A_SNAT || nat.kind == A_MASQ) {
 				PktAddr sa = nat.addr;
+				if (nat.kind == A_MASQ && !in->oif) {
+					in->nct--;
+					fail(in, nat.at, "Masquerade on a packet "
+							 "with no output "
+							 "interface (input)");
+				}
 				if (nat.kind == A_MASQ) {
 					FxAddr fa;
 					int rc = in->fx.fib_iface_addr
@@ -2618,8 +2626,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 						: FX_UNMOCKED;
 					if (rc != FX_OK) {
 						in->nct--;
-						fail(in, in->hooks[H_POSTROUTING]
-								  [0]->span,
+						fail(in, nat.at,
 						     "effect FIB (the address of "
 						     "interface '%s' for "
 						     "Masquerade) is not mocked "
