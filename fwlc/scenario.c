@@ -193,7 +193,7 @@ enum { S_CASE, S_PACKET, S_ADVANCE, S_EXPECT, S_LOCAL, S_ROUTE, S_IFACE,
 enum { EX_VERDICT, EX_ERROR, EX_ARM, EX_NOT_ARM, EX_ROUTE, EX_SRC, EX_DST,
        EX_SPORT, EX_DPORT, EX_LOG, EX_NOLOG, EX_CT_STATE, EX_CT_TCP,
        EX_CT_NONE, EX_CT_STATUS, EX_CT_COUNT, EX_COUNTER, EX_FLOW,
-       EX_TTL };
+       EX_TTL, EX_INNER_SRC, EX_INNER_DST };
 
 typedef struct Stmt {
 	int kind;
@@ -1066,8 +1066,20 @@ static bool parse_expect(Scn *s, Stmt *t)
 		t->s1 = tok_str(l, &v);
 		return true;
 	}
+	bool inner = false;
+	if (strcmp(k, "inner") == 0) {	/* the header an ICMP error quotes */
+		if (!word(s, "src or dst", &v))
+			return false;
+		k = tok_str(l, &v);
+		inner = true;
+		if (strcmp(k, "src") != 0 && strcmp(k, "dst") != 0)
+			return perr(s, v.span, ERR_SCN_SYNTAX,
+				    "expect inner src|dst ADDR[:PORT]");
+	}
 	if (strcmp(k, "src") == 0 || strcmp(k, "dst") == 0) {
 		t->ex = k[0] == 's' ? EX_SRC : EX_DST;
+		if (inner)
+			t->ex = k[0] == 's' ? EX_INNER_SRC : EX_INNER_DST;
 		if (!word(s, "ADDR or ADDR:PORT", &v))
 			return false;
 		long port = 0;
@@ -1728,10 +1740,23 @@ static void check(Run *r, Stmt *t, int exi)
 		if (strcmp(o->oif, t->s1) != 0)
 			mismatch(r, t, t->s1, o->oif[0] ? o->oif : "(none)");
 		return;
+	case EX_INNER_SRC:
+	case EX_INNER_DST:
+		if (!o->out.has_inner) {
+			mismatch(r, t, t->text, "no quoted header");
+			return;
+		}
+		/* fall through */
 	case EX_SRC:
 	case EX_DST: {
-		const PktAddr *a = t->ex == EX_SRC ? &o->out.src : &o->out.dst;
-		unsigned port = t->ex == EX_SRC ? o->out.sport : o->out.dport;
+		const PktAddr *a = t->ex == EX_SRC ? &o->out.src
+				 : t->ex == EX_DST ? &o->out.dst
+				 : t->ex == EX_INNER_SRC ? &o->out.inner_src
+							 : &o->out.inner_dst;
+		unsigned port = t->ex == EX_SRC ? o->out.sport
+			      : t->ex == EX_DST ? o->out.dport
+			      : t->ex == EX_INNER_SRC ? o->out.inner_sport
+						      : o->out.inner_dport;
 		bool ok = a->family == t->addr.family &&
 			  memcmp(a->a, t->addr.a, 16) == 0 &&
 			  (!t->has_port || port == (unsigned)t->ival);
