@@ -1604,11 +1604,12 @@ void tuple_of(const Pkt *p, Tuple *t)
 		t->sport = p->sport;
 		t->dport = p->dport;
 	} else if (p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6) {
+		/* queries: the id, on the side of the requester */
+		uint8_t ty = p->icmp_type;
 		bool v6 = p->proto == PROTO_ICMPV6;
-		int t_req = v6 ? 128 : 8, t_rep = v6 ? 129 : 0;
-		if (p->icmp_type == t_req)
+		if (v6 ? ty == 128 : (ty == 8 || ty == 13 || ty == 15))
 			t->sport = p->icmp_id;
-		else if (p->icmp_type == t_rep)
+		else if (v6 ? ty == 129 : (ty == 0 || ty == 14 || ty == 16))
 			t->dport = p->icmp_id;
 	}
 }
@@ -1698,6 +1699,11 @@ static void ct_sweep(Interp *in, bool force)
 		ct_index_rebuild(in);
 	}
 seq:
+	j = 0;
+	for (int i = 0; i < in->nfrag; i++)
+		if (in->frag[i].expires > in->now_ms)
+			in->frag[j++] = in->frag[i];
+	in->nfrag = j;
 	j = 0;
 	for (int i = 0; i < in->nseq; i++)
 		if (in->seq[i].last + in->seq_timeout > in->now_ms)
@@ -2146,6 +2152,7 @@ int interp_init(Interp *in, const Program *p, const FwlEffects *fx,
 	in->icmp_timeout = 30000;
 	in->other_timeout = 600000;
 	in->seq_timeout = 600000;
+	in->frag_timeout = 30000;
 	in->now_ms = 1000000;	/* so deadlines never underflow */
 
 	for (int i = 0; i < p->ndecls; i++) {
@@ -2184,6 +2191,7 @@ int interp_init(Interp *in, const Program *p, const FwlEffects *fx,
 void interp_free(Interp *in)
 {
 	free(in->ct);
+	free(in->frag);
 	free(in->hidx);
 	free(in->seq);
 	free(in->counters);
@@ -2416,6 +2424,93 @@ static int route(Interp *in, bool *local, char *oif, size_t size)
 				: FX_UNMOCKED;
 }
 
+/* ICMP queries make pseudo-flows; other non-error messages are not
+   tracked (neighbour discovery, MLD, router messages). */
+static bool icmp_request(const Pkt *p)
+{
+	if (p->proto == PROTO_ICMP)
+		return p->icmp_type == 8 || p->icmp_type == 13 ||
+		       p->icmp_type == 15;
+	return p->proto == PROTO_ICMPV6 && p->icmp_type == 128;
+}
+
+static bool icmp_reply(const Pkt *p)
+{
+	if (p->proto == PROTO_ICMP)
+		return p->icmp_type == 0 || p->icmp_type == 14 ||
+		       p->icmp_type == 16;
+	return p->proto == PROTO_ICMPV6 && p->icmp_type == 129;
+}
+
+static bool icmp_untracked(const Pkt *p)
+{
+	return (p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6) &&
+	       !icmp_error(p) && !icmp_request(p) && !icmp_reply(p);
+}
+
+/* A packet of an existing pseudo-flow (UDP, ICMP, other) refreshes it. */
+static void ct_refresh(Interp *in, CtEntry *e, int dir, const Pkt *p)
+{
+	if (dir == 1 && !(e->status & CTS_SEEN_REPLY))
+		e->status |= CTS_SEEN_REPLY | (p->proto == PROTO_UDP
+						       ? CTS_ASSURED : 0);
+	if (p->proto == PROTO_UDP)
+		e->expires = in->now_ms + ((e->status & CTS_SEEN_REPLY)
+						   ? in->udp_stream_timeout
+						   : in->udp_timeout);
+	else if (p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6)
+		e->expires = in->now_ms + in->icmp_timeout;
+	else
+		e->expires = in->now_ms + in->other_timeout;
+}
+
+/* First fragments record their ports under (src, dst, id, proto); later
+   ones get them back, so policies and conntrack see the flow. */
+static void frag_resolve(Interp *in, Pkt *p)
+{
+	if (!p->l3 || !p->has_frag)
+		return;
+	uint32_t id = p->l3 == 6 ? p->frag_id6 : p->ip_id;
+	FragEntry *f = NULL;
+	for (int i = 0; i < in->nfrag; i++) {
+		FragEntry *c = &in->frag[i];
+		if (c->id == id && c->proto == p->proto &&
+		    c->src.family == p->src.family &&
+		    memcmp(c->src.a, p->src.a, 16) == 0 &&
+		    memcmp(c->dst.a, p->dst.a, 16) == 0 &&
+		    c->expires > in->now_ms)
+			f = c;
+	}
+	if (!p->frag_off) {
+		if (!p->l4)
+			return;
+		if (!f) {
+			in->frag = xrealloc(in->frag,
+					    (in->nfrag + 1) * sizeof *in->frag);
+			f = &in->frag[in->nfrag++];
+		}
+		f->src = p->src;
+		f->dst = p->dst;
+		f->id = id;
+		f->proto = p->proto;
+		f->sport = p->sport;
+		f->dport = p->dport;
+		f->icmp_type = p->icmp_type;
+		f->icmp_code = p->icmp_code;
+		f->icmp_id = p->icmp_id;
+		f->expires = in->now_ms + in->frag_timeout;
+		return;
+	}
+	if (!f)
+		return;
+	p->l4 = true;
+	p->sport = f->sport;
+	p->dport = f->dport;
+	p->icmp_type = f->icmp_type;
+	p->icmp_code = f->icmp_code;
+	p->icmp_id = f->icmp_id;
+}
+
 int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		  const char *oif_given, Result *r)
 {
@@ -2464,6 +2559,10 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		return r->verdict;
 	}
 
+	/* later fragments get the ports of their first (by fragment id) */
+	bool later = p->l3 && p->has_frag && p->frag_off;
+	frag_resolve(in, p);
+
 	/* conntrack lookup */
 	int dir = 0;
 	CtEntry *e = NULL;
@@ -2491,16 +2590,31 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		} else {
 			state = CT_INVALID;
 		}
-	} else if (p->l3 && (p->l4 || !p->has_frag)) {
+	} else if (later && !p->l4) {
+		state = CT_INVALID;	/* a later fragment of no known flow */
+	} else if (p->l3 && p->l4 && icmp_untracked(p)) {
+		state = CT_UNTRACKED;	/* ND, MLD, router messages, ... */
+	} else if (p->l3 && p->l4) {
 		e = interp_ct_find(in, &t0, &dir);
-		if (e && p->proto == PROTO_TCP) {
-			int s = tcp_track(in, e, dir, p, false, &fresh);
+		if (e && later) {
+			/* classified, not tracked: no header to check */
+			state = dir == 1 || (e->status & CTS_SEEN_REPLY)
+					? CT_ESTABLISHED : CT_NEW;
+		} else if (e && p->proto == PROTO_TCP) {
+			/* an existing flow is updated now, before the
+			   policies (netfilter's order; bpf/lib/ct.h too) */
+			int s2 = tcp_track(in, e, dir, p, true, &fresh);
 			if (fresh)
 				e = NULL, dir = 0;
-			state = fresh ? CT_NEW : s;
+			state = fresh ? CT_NEW : s2;
+		} else if (e && icmp_request(p) && dir == 1) {
+			state = CT_INVALID;	/* a request the wrong way */
 		} else if (e) {
 			state = dir == 1 || (e->status & CTS_SEEN_REPLY)
 					? CT_ESTABLISHED : CT_NEW;
+			ct_refresh(in, e, dir, p);
+		} else if (later) {
+			state = CT_INVALID;
 		} else if (p->proto == PROTO_TCP) {
 			uint16_t f = p->flags & (TCPF_SYN | TCPF_ACK | TCPF_FIN |
 						 TCPF_RST);
@@ -2513,10 +2627,18 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		} else {
 			state = CT_NEW;
 		}
-		if (p->proto == PROTO_TCP && !tcp_flags_valid(p->flags))
+		if (p->proto == PROTO_TCP && !later &&
+		    !tcp_flags_valid(p->flags))
 			state = CT_INVALID;
+		if (e && state != CT_INVALID) {
+			if (dir == 1 && !(e->status & CTS_SEEN_REPLY) &&
+			    p->proto == PROTO_TCP)
+				e->status |= CTS_SEEN_REPLY;
+			e->packets[dir]++;
+			e->bytes[dir] += (uint64_t)p->len;
+		}
 	} else if (p->l3) {
-		state = CT_UNTRACKED;	/* non-first fragment */
+		state = CT_UNTRACKED;	/* other protocols without ports */
 	}
 	in->ct_state = state;
 	in->cur_ct = state == CT_INVALID ? NULL : e;
@@ -2687,31 +2809,6 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			ct_index_add(in, (int)(e - in->ct));
 			effect_note(in, "ct new #%d", e->id);
 		}
-	} else if (e && !related && state != CT_INVALID) {
-		if (p->proto == PROTO_TCP && p->l4) {
-			bool fr;
-			tcp_track(in, e, dir, pkt0, true, &fr);
-		} else if (p->proto == PROTO_UDP) {
-			e->expires = in->now_ms + ((e->status & CTS_SEEN_REPLY)
-							   ? in->udp_stream_timeout
-							   : in->udp_timeout);
-		} else {
-			e->expires = in->now_ms + (p->proto == PROTO_ICMP ||
-						   p->proto == PROTO_ICMPV6
-							   ? in->icmp_timeout
-							   : in->other_timeout);
-		}
-		if (dir == 1 && !(e->status & CTS_SEEN_REPLY)) {
-			e->status |= CTS_SEEN_REPLY;
-			if (p->proto == PROTO_UDP) {
-				e->status |= CTS_ASSURED;
-				e->expires = in->now_ms + in->udp_stream_timeout;
-			}
-		}
-	}
-	if (e) {
-		e->packets[dir]++;
-		e->bytes[dir] += (uint64_t)p->len;
 	}
 	{
 		/* sequence patterns: on the packet as the filter saw it */

@@ -80,6 +80,17 @@ typedef struct SeqEntry {
 	uint64_t deadline, last;
 } SeqEntry;
 
+/* first fragments' ports, for the later fragments of the same id */
+typedef struct FragEntry {
+	PktAddr src, dst;
+	uint32_t id;
+	uint8_t proto;
+	uint16_t sport, dport;
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_id;
+	uint64_t expires;
+} FragEntry;
+
 typedef struct Counter {
 	const Decl *policy;
 	int arm;		/* 1-based */
@@ -147,6 +158,9 @@ typedef struct Interp {
 
 	SeqEntry *seq;
 	int nseq, capseq;
+	FragEntry *frag;
+	int nfrag;
+	uint64_t frag_timeout;
 	Counter *counters;
 	int ncounters;
 	Bucket *buckets;

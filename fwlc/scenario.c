@@ -713,6 +713,22 @@ static bool parse_layers(Scn *s, Pkt *p, Span *all)
 					if (!arg_num(s, a, 255, &v))
 						return false;
 					cur->tos = (uint8_t)v;
+				} else if (strcmp(k, "proto") == 0) {
+					/* for fragments without an L4 layer */
+					if (!need_val(s, a))
+						return false;
+					v = strcmp(a->val, "tcp") == 0 ? 6
+					  : strcmp(a->val, "udp") == 0 ? 17
+					  : strcmp(a->val, "icmp") == 0 ? 1
+					  : strcmp(a->val, "icmpv6") == 0 ? 58
+					  : 256;
+					if (v == 256 && (!parse_num(a->val, &v) ||
+							 v > 255))
+						return perr(s, a->span,
+							    ERR_SCN_VALUE,
+							    "proto: tcp, udp, icmp, "
+							    "icmpv6 or 0-255");
+					cur->proto = (uint8_t)v;
 				} else if (!v6 && strcmp(k, "id") == 0) {
 					if (!arg_num(s, a, 0xffff, &v))
 						return false;
@@ -745,7 +761,7 @@ static bool parse_layers(Scn *s, Pkt *p, Span *all)
 				} else {
 					return bad_arg(s, a, ln,
 						       v6 ? "src, dst, hlim, tos, "
-							    "flowlabel"
+							    "flowlabel, proto"
 							  : "src, dst, ttl, tos, "
 							    "id, df, mf, frag, "
 							    "options");
