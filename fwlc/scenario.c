@@ -803,12 +803,12 @@ static bool parse_layers(Scn *s, Pkt *p, Span *all)
 					cur->mf = true;
 				} else if (x->type != 44 &&
 					   strcmp(a->name, "len") == 0) {
-					if (!arg_num(s, a, 2048, &v) || v % 8 ||
+					if (!arg_num(s, a, 248, &v) || v % 8 ||
 					    v == 0)
 						return perr(s, a->span,
 							    ERR_SCN_VALUE,
 							    "len: a multiple of "
-							    "8 from 8 to 2048");
+							    "8 from 8 to 248");
 					x->len = (uint8_t)(v > 255 ? 248 : v);
 				} else {
 					return bad_arg(s, a, ln,
@@ -1402,13 +1402,14 @@ static bool parse_file(Scn *s)
 				goto skip;
 			}
 			Stmt *t = add(s, S_EXPECT, kw.span);
-			const char *start = l->tok.s;
+			/* the expectation's own text, from the source (string
+			   tokens point at decoded copies: use the spans) */
+			const char *start = l->src->text + l->tok.span.off;
 			if (!parse_expect(s, t))
 				goto skip;
-			const char *end = l->tok.kind == K_EOF ? l->end
-								: l->tok.s;
-			if (l->tok.kind == K_NL)
-				end = l->p - 1;
+			const char *end = l->src->text + l->tok.span.off;
+			if (end < start)
+				end = start;
 			t->text = arena_strndup(&s->a, start,
 						(size_t)(end - start));
 			for (int i = (int)strlen(t->text) - 1;
