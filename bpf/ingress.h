@@ -17,41 +17,93 @@
 SEC("xdp")
 int fwl_ingress(struct xdp_md *ctx)
 {
-	struct fwl_pkt pkt;
-	struct fwl_md md = {};
+	struct fwl_scratch *s = fwl_scratch();
+	struct fwl_md *md = fwl_md_get();
 	int route __attribute__((unused));
+	int v __attribute__((unused)), r __attribute__((unused));
 
-	if (fwl_parse(ctx, &pkt) != FWL_DROP_NONE) {
-		fwl_count_drop(pkt.invalid, pkt.len);
+	if (!s || !md)
+		return XDP_ABORTED;	/* cannot happen: 1-entry arrays */
+	struct fwl_pkt *pkt = &s->pkt;
+	if (fwl_parse(ctx, pkt) != FWL_DROP_NONE) {
+		fwl_count_drop(pkt->invalid, pkt->len);
 		return XDP_DROP;
 	}
-	if (pkt.l3 != 0x0800 && pkt.l3 != 0x86dd)
+	if (pkt->l3 != 0x0800 && pkt->l3 != 0x86dd)
 		return XDP_PASS;
 #ifdef FWL_USES_IFACES
-	md.iif_mask = fwl_iface_mask(pkt.ifindex);
+	md->iif_mask = fwl_iface_mask(pkt->ifindex);
+#endif
+#ifdef FWL_USES_NAT
+	/* Replies to translated flows: back to the original tuple first. */
+	if ((r = fwl_nat_rev(ctx, pkt, 0)) > 0)
+		goto drop_reason;
+#endif
+#ifdef FWL_USES_CT
+	fwl_ct_track(ctx, pkt, 0, &md->ct);
+#endif
+#ifdef FWL_USES_NAT
+	/* Later packets of a DNAT'd flow keep their translation. */
+	if ((r = fwl_nat_dnat_apply(ctx, pkt, &md->ct)) > 0)
+		goto drop_reason;
+#endif
+#ifdef FWL_USES_PAYLOAD
+	for (int i = 0; i < FWL_PAYLOAD_BYTES; i++) {
+		int b = fwl_payload_byte(ctx, pkt, i);
+		md->payload[i] = b < 0 ? 0 : b;	/* lengths are tested too */
+	}
+#endif
+#ifdef FWL_USES_FLOWS
+	fwl_flows_update(pkt, md);
+#endif
+#ifdef FWL_USES_DST_LOCAL
+	/* FIB.daddrLocal, as the packet arrived (before any DNAT). */
+	md->dst_local = fwl_fib_route(ctx, pkt, &md->oif) == FWL_ROUTE_LOCAL;
 #endif
 #ifdef FWL_HOOK_PREROUTING
-	if (fwl_hook_prerouting(&pkt, &md) == FWL_VERDICT_DROP)
+	v = fwl_hook_prerouting(pkt, md);
+	if (v == FWL_VERDICT_DROP)
 		return XDP_DROP;
+#ifdef FWL_USES_NAT
+	if (v == FWL_VERDICT_DNAT_MAP) {
+		/* The flow must exist to hold its translation. */
+		if (md->ct.pending)
+			fwl_ct_confirm(ctx, pkt, &md->ct, md->rule_id);
+		r = fwl_nat_dnat_map(ctx, pkt, &md->ct);
+		if (r > 0)
+			goto drop_reason;	/* fails closed, this flow */
+	}
+#endif
 #endif
 #if defined(FWL_HOOK_INPUT) || defined(FWL_HOOK_FORWARD)
-	route = fwl_fib_route(ctx, &pkt, &md.oif);
+	route = fwl_fib_route(ctx, pkt, &md->oif);
 #ifdef FWL_USES_IFACES
-	if (md.oif)
-		md.oif_mask = fwl_iface_mask(md.oif);
+	if (md->oif)
+		md->oif_mask = fwl_iface_mask(md->oif);
 #endif
 #endif
 #ifdef FWL_HOOK_INPUT
 	if (route == FWL_ROUTE_LOCAL &&
-	    fwl_hook_input(&pkt, &md) == FWL_VERDICT_DROP)
+	    fwl_hook_input(pkt, md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
 #ifdef FWL_HOOK_FORWARD
 	if (route == FWL_ROUTE_FORWARD &&
-	    fwl_hook_forward(&pkt, &md) == FWL_VERDICT_DROP)
+	    fwl_hook_forward(pkt, md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
+#ifdef FWL_USES_CT
+	/* Allowed: a packet that opens a flow creates it now (a dropped one
+	 * never does). */
+	if (md->ct.pending)
+		fwl_ct_confirm(ctx, pkt, &md->ct, md->rule_id);
+#endif
 	return XDP_PASS;
+#ifdef FWL_USES_NAT
+drop_reason:
+	fwl_count_drop(r, pkt->len);
+	return XDP_DROP;
+#endif
 }
 
 char _license[] SEC("license") = "GPL";

@@ -12,16 +12,49 @@
 #include "parse.h"
 #include "counters.h"
 #include "fib.h"
+#include "ct_types.h"
+#include "scratch.h"
+
+#define FWL_PAYLOAD_BYTES 16	/* byte patterns test these (fwlc too) */
+#define FWL_MAX_FLOWS 8		/* flow patterns a policy checks */
 
 /* What the hooks know beyond the packet's headers. */
 struct fwl_md {
 	__u32 oif;		/* egress ifindex from the FIB (Forward) */
 	__u64 iif_mask;		/* the policy's interfaces the packet came in */
 	__u64 oif_mask;		/* ... and goes out on (ifaces.h) */
+	__u32 rule_id;		/* the arm that decided (creates the flow) */
+	__u8 dst_local;		/* FIB: the destination is this host */
+	__u8 payload[FWL_PAYLOAD_BYTES];	/* the first payload bytes */
+	__u8 flow[FWL_MAX_FLOWS];	/* flow pattern states (FWL_SEQ_*) */
+	struct fwl_ct ct;	/* conntrack's view (FWL_USES_CT) */
 };
+
+/* The hooks' struct fwl_md lives in a per-CPU slot, like the packet in
+ * scratch.h: the entry program's stack, with the conntrack and flow
+ * functions', is bounded by 512 bytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwl_md);
+} fwl_md_map SEC(".maps");
+
+static __always_inline struct fwl_md *fwl_md_get(void)
+{
+	__u32 k = 0;
+	struct fwl_md *m = bpf_map_lookup_elem(&fwl_md_map, &k);
+
+	if (m)
+		__builtin_memset(m, 0, sizeof(*m));
+	return m;
+}
 
 /* A policy's verdicts: FWL_VERDICT_PASS (Allow) and FWL_VERDICT_DROP come
  * from ctx.h; a policy whose arms did not decide returns CONTINUE. */
 #define FWL_VERDICT_CONTINUE 2
+/* NAT actions: the entry program rewrites the packet (bpf/lib/nat.h). */
+#define FWL_VERDICT_DNAT_MAP 3	/* DNATMap: by the fwl_dnat_map entry */
+#define FWL_VERDICT_MASQ 4	/* Masquerade: the egress address */
 
 #endif

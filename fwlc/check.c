@@ -1759,11 +1759,11 @@ static void tc_layer(Check *c, Ctx *x, Local **binds, const Pat *p,
 	}
 	if (p->kind == P_AS) {
 		DeclInfo *di;
-		const Ty *pt = p->sub->kind == P_CON ?
-				       pattern_decl_ty(c, p->sub, &di) : NULL;
+		const Ty *pt = p->as->kind == P_CON ?
+				       pattern_decl_ty(c, p->as, &di) : NULL;
 		bind(c, binds, p->name, pt ? pt : layer == TY_FRAME ? &T_FRAME :
 			      layer == TY_L3 ? &T_L3 : &T_L4, p, p->span);
-		tc_layer(c, x, binds, p->sub, layer, fam);
+		tc_layer(c, x, binds, p->as, layer, fam);
 		return;
 	}
 	if (p->kind != P_CON) {
@@ -1894,7 +1894,7 @@ static void tc_pat(Check *c, Ctx *x, Local **binds, const Pat *p,
 	}
 	case P_AS:
 		bind(c, binds, p->name, want ? want : &T_ANY, p, p->span);
-		tc_pat(c, x, binds, p->sub, want, outer);
+		tc_pat(c, x, binds, p->as, want, outer);
 		return;
 	case P_LIT: {
 		const Ty *t = tc_expr(c, x, p->value, want, &acts);

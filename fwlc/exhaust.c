@@ -556,7 +556,7 @@ static bool is_any(const Pat *p)
 static void pb_record(PB *pb, const Pat *p, const HeaderDef *h)
 {
 	if (p->kind == P_AS) {
-		pb_record(pb, p->sub, h);
+		pb_record(pb, p->as, h);
 		return;
 	}
 	if ((p->kind == P_VAR || p->kind == P_RECORD) && p->name &&
@@ -578,7 +578,7 @@ static void pb_record(PB *pb, const Pat *p, const HeaderDef *h)
 static void pb_l4(PB *pb, const Pat *p, int fam)
 {
 	if (p->kind == P_AS) {
-		pb_l4(pb, p->sub, fam);
+		pb_l4(pb, p->as, fam);
 		return;
 	}
 	if (is_any(p))
@@ -607,7 +607,7 @@ static void pb_l4(PB *pb, const Pat *p, int fam)
 static void pb_l3(PB *pb, const Pat *p)
 {
 	if (p->kind == P_AS) {
-		pb_l3(pb, p->sub);
+		pb_l3(pb, p->as);
 		return;
 	}
 	if (is_any(p))
@@ -635,7 +635,7 @@ static void pb_l3(PB *pb, const Pat *p)
 static void pb_frame(PB *pb, const Pat *p)
 {
 	if (p->kind == P_AS) {
-		pb_frame(pb, p->sub);
+		pb_frame(pb, p->as);
 		return;
 	}
 	if (is_any(p))
@@ -1381,7 +1381,7 @@ static void scalar_pat(Scalar *s, PB *pb, const Pat *p, int d)
 	case P_WILD:
 		return;
 	case P_AS:
-		scalar_pat(s, pb, p->sub, d);
+		scalar_pat(s, pb, p->as, d);
 		return;
 	case P_VAR: {
 		DeclInfo *di = global_lookup(s->c, p->name);
@@ -1491,7 +1491,7 @@ static void print_scalar_box(Buf *b, const Check *c, const Box *x)
 
 static bool is_literal_arm(const Pat *p)
 {
-	return p->kind == P_LIT || (p->kind == P_AS && is_literal_arm(p->sub));
+	return p->kind == P_LIT || (p->kind == P_AS && is_literal_arm(p->as));
 }
 
 void exhaust_scalar_case(Check *c, const Expr *cs, const Ty *t,

@@ -20,9 +20,17 @@ static const char *const field_expr[] = {
 	[IRF_ICMP_CODE] = "p->icmp_code",
 	[IRF_IIF] = "m->iif_mask",
 	[IRF_OIF] = "m->oif_mask",
+	[IRF_CT_STATE] = "m->ct.state",
+	[IRF_CT_STATUS] = "m->ct.status",
+	[IRF_CT_DIR] = "m->ct.dir",
+	[IRF_DST_LOCAL] = "m->dst_local",
+	[IRF_RATELIMIT] = "(rate limit)",
+	[IRF_PAYLOAD] = "m->payload",
+	[IRF_PAYLOAD_LEN] = "p->payload_len",
+	[IRF_FLOW] = "m->flow",
 };
 
-static const char *const hook_fn[] = {
+static const char *const hook_fn[IR_HOOK_COUNT] = {
 	[IR_HOOK_PREROUTING] = "prerouting",
 	[IR_HOOK_INPUT] = "input",
 	[IR_HOOK_FORWARD] = "forward",
@@ -91,6 +99,17 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 {
 	if (t->negate)
 		fputs("!", f);
+	if (t->field == IRF_RATELIMIT) {
+		/* One token bucket per rule (GCRA, bpf/lib/ratelimit.h). */
+		fprintf(f, "fwl_rl_allow(m->rule_id, %" PRIu64 ", %" PRIu64 ")",
+			t->lo, t->hi);
+		return;
+	}
+	if (t->field == IRF_PAYLOAD || t->field == IRF_FLOW) {
+		fprintf(f, "%s(%s[%d] == %" PRIu64 ")", t->negate ? "!" : "",
+			field_expr[t->field], t->idx, t->lo);
+		return;
+	}
 	switch (t->op) {
 	case IR_EQ:
 		fprintf(f, t->field == IRF_L3 ? "(%s == 0x%04" PRIx64 ")"
@@ -159,6 +178,70 @@ static void emit_comment_text(FILE *f, const char *s)
 	}
 }
 
+static void indent(FILE *f, int n)
+{
+	while (n--)
+		fputc('\t', f);
+}
+
+/* An arm's action tree: nested ifs whose leaves return a verdict. */
+static void emit_act(FILE *f, const struct ir_prog *ir,
+		     const struct ir_act *a, int in)
+{
+	switch (a->kind) {
+	case IRA_IF:
+		indent(f, in);
+		fputs("if (", f);
+		emit_cond(f, ir, a->cond);
+		fputs(") {\n", f);
+		emit_act(f, ir, a->then_, in + 1);
+		indent(f, in);
+		fputs("} else {\n", f);
+		emit_act(f, ir, a->else_, in + 1);
+		indent(f, in);
+		fputs("}\n", f);
+		return;
+	case IRA_LOG:
+		indent(f, in);
+		fprintf(f, "fwl_log(p, m->rule_id, %d, %d, 0, 0, %s);\n",
+			a->prefix, a->level, ir->uses_ct ? "m->ct.state" : "0");
+		emit_act(f, ir, a->then_, in);
+		return;
+	case IRA_LEAF:
+		break;
+	}
+	indent(f, in);
+	switch (a->action) {
+	case IR_ALLOW:
+		fputs("return FWL_VERDICT_PASS;\n", f);
+		break;
+	case IR_DROP:
+		fputs("return FWL_VERDICT_DROP;\n", f);
+		break;
+	case IR_CONTINUE:
+		fputs("return FWL_VERDICT_CONTINUE;\n", f);
+		break;
+	case IR_DNAT_MAP:
+		fputs("return FWL_VERDICT_DNAT_MAP;\n", f);
+		break;
+	case IR_MASQ:
+		fputs("return FWL_VERDICT_MASQ;\n", f);
+		break;
+	case IR_CALL:
+		/* The rule's Continue goes on with the next arm. */
+		fprintf(f, "{\n");
+		indent(f, in + 1);
+		fprintf(f, "int v = fwl_rule_%s(p, m);\n", ir->rules[a->call].name);
+		indent(f, in + 1);
+		fprintf(f, "if (v != FWL_VERDICT_CONTINUE)\n");
+		indent(f, in + 2);
+		fprintf(f, "return v;\n");
+		indent(f, in);
+		fprintf(f, "}\n");
+		break;
+	}
+}
+
 static void emit_arm(FILE *f, const struct ir_prog *ir,
 		     const struct ir_policy *pol, const struct ir_arm *a)
 {
@@ -176,26 +259,10 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 	} else if (!a->ntests) {
 		fputc('1', f);
 	}
-	fprintf(f, ") {\n\t\tfwl_count_rule(0x%08" PRIx32 "u, p->len);\n",
-		a->rule_id);
-	switch (a->action) {
-	case IR_ALLOW:
-		fputs("\t\treturn FWL_VERDICT_PASS;\n", f);
-		break;
-	case IR_DROP:
-		fputs("\t\treturn FWL_VERDICT_DROP;\n", f);
-		break;
-	case IR_CONTINUE:
-		fputs("\t\treturn FWL_VERDICT_CONTINUE;\n", f);
-		break;
-	case IR_CALL:
-		/* The rule's Continue goes on with the next arm. */
-		fprintf(f, "\t\tint v = fwl_rule_%s(p, m);\n"
-			   "\t\tif (v != FWL_VERDICT_CONTINUE)\n"
-			   "\t\t\treturn v;\n",
-			ir->rules[a->call].name);
-		break;
-	}
+	fprintf(f, ") {\n\t\tfwl_count_rule(0x%08" PRIx32 "u, p->len);\n"
+		   "\t\tm->rule_id = 0x%08" PRIx32 "u;\n",
+		a->rule_id, a->rule_id);
+	emit_act(f, ir, a->act, 2);
 	fputs("\t}\n", f);
 }
 
@@ -231,7 +298,47 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		fputs("#include \"sets.h\"\n", f);
 	if (ir->uses_ifaces)
 		fputs("#define FWL_USES_IFACES 1\n#include \"ifaces.h\"\n", f);
+	if (ir->uses_ct)
+		fputs("#define FWL_USES_CT 1\n#include \"ct.h\"\n", f);
+	if (ir->uses_nat)
+		fputs("#define FWL_USES_NAT 1\n#include \"nat.h\"\n", f);
+	if (ir->uses_ratelimit || ir->uses_log)
+		fputs("#include \"ratelimit.h\"\n", f);
+	if (ir->uses_log)
+		fputs("#include \"log.h\"\n", f);
+	if (ir->uses_dst_local)
+		fputs("#define FWL_USES_DST_LOCAL 1\n", f);
 	fputc('\n', f);
+	if (ir->uses_payload)
+		fputs("#define FWL_USES_PAYLOAD 1\n", f);
+	if (ir->nflows) {
+		/* Every packet advances the flow patterns' per-flow state
+		 * before the policies look at it (FlowMatch.check). */
+		fputs("#include \"seq.h\"\n#define FWL_USES_FLOWS 1\n"
+		      "/* noinline: its stack is its own, not the entry's */\n"
+		      "static __attribute__((noinline)) void "
+		      "fwl_flows_update(struct "
+		      "fwl_pkt *p, struct fwl_md *m)\n{\n\t__u8 step;\n\n", f);
+		for (int i = 0; i < ir->nflows; i++) {
+			const struct ir_flow *fl = &ir->flows[i];
+			fprintf(f, "\t/* flow %s */\n\tstep = FWL_SEQ_NO_STEP;\n",
+				fl->name);
+			for (int k = 0; k < fl->nsteps; k++) {
+				fputs(k ? "\telse if (" : "\tif (", f);
+				for (int j = 0; j < fl->nsteps_tests[k]; j++) {
+					fputs(j ? " && " : "", f);
+					emit_test(f, ir, &fl->steps[k][j]);
+				}
+				if (!fl->nsteps_tests[k])
+					fputc('1', f);
+				fprintf(f, ")\n\t\tstep = %d;\n", k);
+			}
+			fprintf(f, "\tm->flow[%d] = fwl_seq_step(p, 0, %d, step, "
+				   "%d, %" PRIu64 "ull);\n", i, i, fl->nsteps,
+				(uint64_t)(fl->window_ms * 1000000ull));
+		}
+		fputs("}\n\n", f);
+	}
 	/* Rules first: policies call them.  A rule called from a rule is
 	 * lowered after its caller, so emit in reverse. */
 	for (int i = ir->nrules - 1; i >= 0; i--)
@@ -254,18 +361,22 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		up[k] = 0;
 		fprintf(f, "#define FWL_HOOK_%s 1\n"
 			   "static __always_inline int fwl_hook_%s(struct "
-			   "fwl_pkt *p, struct fwl_md *m)\n{\n",
+			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v;\n\n",
 			up, hook_fn[h]);
 		for (int i = 0; i < ir->npolicies; i++) {
 			if (ir->policies[i].hook != (enum ir_hook)h)
 				continue;
-			fprintf(f, "\tif (fwl_policy_%s(p, m) == "
-				   "FWL_VERDICT_DROP)\n"
-				   "\t\treturn FWL_VERDICT_DROP;\n",
+			/* NAT verdicts go to the entry program, which
+			 * rewrites the packet; Drop is final. */
+			fprintf(f, "\tv = fwl_policy_%s(p, m);\n"
+				   "\tif (v == FWL_VERDICT_DROP || v >= "
+				   "FWL_VERDICT_DNAT_MAP)\n\t\treturn v;\n",
 				ir->policies[i].name);
 		}
 		fputs("\treturn FWL_VERDICT_PASS;\n}\n\n", f);
 	}
 	fputs("#include \"ingress.h\"\n", f);
+	if (ir->uses_ct || ir->has_egress)
+		fputs("#include \"egress.h\"\n", f);
 	return ferror(f) ? -EIO : 0;
 }

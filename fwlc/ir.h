@@ -36,6 +36,15 @@ enum ir_field {
 	IRF_ICMP_CODE,	/* ICMP / ICMPv6 code */
 	IRF_IIF,	/* ingress interface: mask of the policy's interfaces */
 	IRF_OIF,	/* egress interface (FIB): mask, as IRF_IIF */
+	IRF_CT_STATE,	/* conntrack state (maps/ct.h enum fwl_ct_state) */
+	IRF_CT_STATUS,	/* conntrack status bits (FWL_CT_S_*) */
+	IRF_CT_DIR,	/* conntrack direction (FWL_CT_DIR_*) */
+	IRF_DST_LOCAL,	/* FIB.daddrLocal: the destination is this host */
+	IRF_RATELIMIT,	/* RateLimit.check: the arm's bucket (lo packets per
+			   second, hi burst) has a token */
+	IRF_PAYLOAD,	/* payload byte number idx (FWL_PAYLOAD_BYTES) */
+	IRF_PAYLOAD_LEN,	/* payload length in bytes */
+	IRF_FLOW,	/* state of flow pattern idx (FWL_SEQ_*) */
 };
 
 enum ir_op {
@@ -57,6 +66,7 @@ struct ir_test {
 	struct ir_test *alts;	/* IR_ANY */
 	int nalts;
 	int set;		/* IR_IN_SET: index into ir_prog.sets */
+	int idx;		/* IRF_PAYLOAD byte, IRF_FLOW flow number */
 };
 
 /* A guard: a boolean tree over tests. */
@@ -95,6 +105,16 @@ struct ir_set {
 	int nentries;
 };
 
+/* A sequence pattern (`flow F = A . B within 5s`): each step's tests;
+ * every packet advances the per-flow state (bpf/lib/seq.h). */
+struct ir_flow {
+	const char *name;
+	struct ir_test **steps;	/* tests of each step */
+	int *nsteps_tests;
+	int nsteps;
+	uint64_t window_ms;
+};
+
 /* An interface the policy names; fwld resolves it to an ifindex. */
 struct ir_iface {
 	const char *name;
@@ -108,13 +128,45 @@ enum ir_action {
 	IR_CONTINUE,	/* no verdict here: the next arm/policy decides */
 	IR_CALL,	/* run rule `call`; its Continue goes on to the
 			   next arm */
+	IR_DNAT_MAP,	/* DNATMap(m): destination from ir_prog.dnat, by
+			   (protocol, port); no entry: Allow */
+	IR_MASQ,	/* Masquerade: source := the egress interface's */
+};
+
+/* One entry of the DNATMap map: (proto, port) -> (addr, port). */
+struct ir_dnat {
+	uint8_t proto, family;
+	uint16_t port;
+	uint8_t addr[16];
+	uint16_t to_port;
+};
+
+/* What an arm does: a tree of effects and decisions whose leaves are
+ * actions.  `perform E.op(..) >>= \x -> if x then A else B` is an IRA_IF
+ * whose condition tests the effect. */
+enum ir_act_kind {
+	IRA_LEAF,	/* action (and call for IR_CALL) */
+	IRA_IF,		/* cond ? then_ : else_ */
+	IRA_LOG,	/* emit a log record (prefix, level), then then_ */
+};
+
+struct ir_act {
+	enum ir_act_kind kind;
+	enum ir_action action;	/* IRA_LEAF */
+	int call;		/* IRA_LEAF, IR_CALL: index into rules */
+	struct ir_cond *cond;	/* IRA_IF */
+	struct ir_act *then_, *else_;
+	int prefix;		/* IRA_LOG: index into ir_prog.log_prefixes */
+	int level;		/* IRA_LOG: FWL_LOG_* */
 };
 
 struct ir_arm {
 	struct ir_test *tests;	/* all must hold */
 	int ntests;
 	struct ir_cond *guard;	/* and this must hold (NULL: none) */
-	enum ir_action action;
+	struct ir_act *act;	/* what it does */
+	enum ir_action action;	/* the action when act is a single leaf,
+				   else that of its first leaf */
 	int call;		/* IR_CALL: index into ir_prog.rules */
 	uint32_t rule_id;	/* stable across reloads: counters key */
 	int index;		/* 1-based arm number in its policy */
@@ -144,6 +196,17 @@ struct ir_prog {
 	struct ir_iface *ifaces;
 	int nifaces;
 	bool uses_ifaces;	/* some test reads IRF_IIF or IRF_OIF */
+	bool uses_ct;		/* some test reads conntrack */
+	bool has_egress;	/* a policy at Output or Postrouting */
+	bool uses_nat;		/* DNAT/SNAT/Masquerade somewhere */
+	struct ir_dnat *dnat;	/* the DNATMap map's entries */
+	int ndnat;
+	const void *dnat_key;	/* the `let` they came from */
+	const char **log_prefixes;	/* Log.emit prefixes, by id */
+	int nlog_prefixes;
+	bool uses_log, uses_ratelimit, uses_dst_local, uses_payload;
+	struct ir_flow *flows;	/* the flow patterns FlowMatch checks */
+	int nflows;
 };
 
 const char *ir_hook_name(enum ir_hook h);

@@ -18,6 +18,9 @@
 
 #include "fwlc/check_int.h"
 #include "fwlc/lower.h"
+#include "maps/ct.h"
+#include "maps/events.h"
+#include "maps/seq.h"
 #include "maps/sets.h"
 
 enum {
@@ -203,7 +206,7 @@ static int fill_set(struct lower *l, struct ir_set *s, const Expr *v,
 		const Decl *d = v->lhs ? check_decl_of(l->c, v->lhs) : NULL;
 		if (d && d->kind == D_INTERFACE) {
 			for (int i = 0; i < d->nattrs; i++)
-				if (!strcmp(d->attrs[i]->name, v->name) &&
+				if (!strcmp(d->attrs[i]->name, v->field) &&
 				    d->attrs[i]->value)
 					return fill_set(l, s, d->attrs[i]->value,
 							fam, cap, depth + 1);
@@ -305,7 +308,7 @@ static int value_test(struct lower *l, enum ir_field f, const FieldDef *fd,
 		struct ir_set *s = set_for(l, v, fam == 4 ? IR_SET_CIDR4
 							  : IR_SET_CIDR6,
 					   v->kind == E_NAME ? v->name
-					   : v->kind == E_FIELD ? v->name
+					   : v->kind == E_FIELD ? v->field
 								: "literal",
 					   v->span);
 		int cap = s ? s->nentries : 0;
@@ -432,11 +435,107 @@ static void bad_con(struct lower *l, const Pat *p, const char *layer,
 	l->failed = 1;
 }
 
+#define PAYLOAD_BYTES 16	/* FWL_PAYLOAD_BYTES in bpf/policy.h */
+
+/* [0x01 _ 0x02 _*]: byte tests and a length test on the payload. */
+static void lower_bytes(struct lower *l, const Pat *p)
+{
+	int n = 0, rest = 0;
+	for (int i = 0; i < p->nbytes; i++) {
+		if (p->bytes[i] == PB_REST) {
+			rest = 1;
+			break;
+		}
+		n++;
+		if (p->bytes[i] == PB_ANY)
+			continue;
+		if (i >= PAYLOAD_BYTES) {
+			diag_error(l->d, p->span, E_LIMIT, "byte patterns may "
+				   "test the first %d payload bytes",
+				   PAYLOAD_BYTES);
+			l->failed = 1;
+			return;
+		}
+		struct ir_test *t = add_test(l, p->span);
+		if (!t)
+			return;
+		t->field = IRF_PAYLOAD;
+		t->op = IR_EQ;
+		t->idx = i;
+		t->lo = t->hi = (uint64_t)p->bytes[i];
+	}
+	struct ir_test *t = add_test(l, p->span);
+	if (!t)
+		return;
+	t->field = IRF_PAYLOAD_LEN;
+	t->op = rest ? IR_RANGE : IR_EQ;
+	t->lo = n;
+	t->hi = rest ? 65535 : n;
+	l->ir->uses_payload = true;
+}
+
+/* `udp { length = 156 }` in a named (UDPHeader, Bytes) pattern: the UDP
+ * length is the payload's plus the 8-byte header. */
+static void lower_udp_named(struct lower *l, const Pat *h)
+{
+	if (h->kind == P_WILD || h->kind == P_VAR)
+		return;
+	if (h->kind != P_RECORD) {
+		unsupported(l, h->span, "this UDP header pattern");
+		return;
+	}
+	for (int i = 0; i < h->nfields; i++) {
+		const PatField *pf = h->fields[i];
+		if (!strcmp(pf->name, "length") && pf->op == OP_EQ &&
+		    pf->value->kind == E_LIT && pf->value->lit.kind == LIT_INT &&
+		    pf->value->lit.u >= 8) {
+			struct ir_test *t = add_test(l, pf->span);
+			if (!t)
+				return;
+			t->field = IRF_PAYLOAD_LEN;
+			t->op = IR_EQ;
+			t->lo = t->hi = pf->value->lit.u - 8;
+			continue;
+		}
+		HeaderDef h1 = *header_by_con("UDP");
+		struct ir_test *t = add_test(l, pf->span);
+		const FieldDef *fd = header_field(&h1, pf->name);
+		enum ir_field f = fd ? field_of(fd, 4) : (enum ir_field)-1;
+		if (!t || (int)f < 0 ||
+		    value_test(l, f, fd, 4, pf->value, t)) {
+			if (t)
+				l->ntests--;
+			if ((int)f < 0)
+				unsupported(l, pf->span, "this UDP field test");
+		}
+	}
+}
+
+/* A named pattern of type (UDPHeader, Bytes): pattern P = (udp {..}, [..]) */
+static int lower_named_l4(struct lower *l, const Pat *p)
+{
+	const Decl *d = check_decl_of(l->c, p);
+	const Pat *v = d && d->kind == D_PATTERN ? d->pat : NULL;
+	if (!v || v->kind != P_TUPLE || v->nargs != 2)
+		return -1;
+	add_eq(l, p->span, IRF_L4, 17);
+	lower_udp_named(l, v->args[0]);
+	if (v->args[1]->kind == P_BYTES)
+		lower_bytes(l, v->args[1]);
+	else if (!is_any(v->args[1]))
+		unsupported(l, v->args[1]->span, "this payload pattern");
+	return 0;
+}
+
 /* L4: TCP(h, payload) | UDP(h, payload) | ICMP(h, payload) | ... */
 static void lower_l4(struct lower *l, const Pat *p, int fam)
 {
 	static const char *const cons[] = { "TCP", "UDP", "ICMP", "ICMPv6" };
+	if (p->kind == P_AS)
+		p = p->as;
 	if (is_any(p))
+		return;
+	if (p->kind == P_CON && p->nargs == 0 && lower_named_l4(l, p) == 0)
 		return;
 	for (size_t i = 0; i < sizeof(cons) / sizeof(*cons); i++) {
 		if (!con_is(p, cons[i], 2))
@@ -453,8 +552,10 @@ static void lower_l4(struct lower *l, const Pat *p, int fam)
 		HeaderDef hf = *h;
 		hf.fam = fam;
 		lower_header(l, p->args[0], &hf);
-		if (!is_any(p->args[1]))
-			unsupported(l, p->args[1]->span, "a payload pattern");
+		if (p->args[1]->kind == P_BYTES)
+			lower_bytes(l, p->args[1]);
+		else if (!is_any(p->args[1]))
+			unsupported(l, p->args[1]->span, "this payload pattern");
 		return;
 	}
 	if (p->kind == P_CON)
@@ -605,12 +706,125 @@ static const struct binder *binder_named(struct lower *l, const char *name)
 
 static struct ir_cond *lower_guard(struct lower *l, const Expr *e);
 
+/* Conntrack: ct.state / ct.status / ct.direction against enum values. */
+static const struct {
+	const char *field, *value;
+	enum ir_field f;
+	uint64_t v;
+} ct_values[] = {
+	{ "state", "New", IRF_CT_STATE, FWL_CT_NEW },
+	{ "state", "Established", IRF_CT_STATE, FWL_CT_ESTABLISHED },
+	{ "state", "Related", IRF_CT_STATE, FWL_CT_RELATED },
+	{ "state", "Invalid", IRF_CT_STATE, FWL_CT_INVALID },
+	{ "state", "Untracked", IRF_CT_STATE, FWL_CT_UNTRACKED },
+	{ "status", "DNAT", IRF_CT_STATUS, FWL_CT_S_DNAT },
+	{ "status", "SNAT", IRF_CT_STATUS, FWL_CT_S_SNAT },
+	{ "status", "Expected", IRF_CT_STATUS, FWL_CT_S_EXPECTED },
+	{ "status", "Assured", IRF_CT_STATUS, FWL_CT_S_ASSURED },
+	{ "status", "SeenReply", IRF_CT_STATUS, FWL_CT_S_SEEN_REPLY },
+	{ "direction", "Original", IRF_CT_DIR, FWL_CT_DIR_ORIG },
+	{ "direction", "Reply", IRF_CT_DIR, FWL_CT_DIR_REPLY },
+};
+
+/* One value (or a set of them) of a ct field as a test. */
+static int ct_value(struct lower *l, const char *field, const Expr *v,
+		    struct ir_test *t)
+{
+	if (v->kind == E_SET) {
+		t->op = IR_ANY;
+		t->alts = arena_alloc(l->a, sizeof(*t->alts) * (v->nitems + 1));
+		for (int i = 0; i < v->nitems; i++) {
+			if (ct_value(l, field, v->items[i], &t->alts[t->nalts]))
+				return -1;
+			t->nalts++;
+		}
+		/* All status bits at once: one mask test. */
+		if (!strcmp(field, "status")) {
+			uint64_t m = 0;
+			for (int i = 0; i < t->nalts; i++)
+				m |= t->alts[i].lo;
+			t->op = IR_MASK;
+			t->lo = m;
+		}
+		t->field = t->nalts ? t->alts[0].field : IRF_CT_STATE;
+		return 0;
+	}
+	for (size_t i = 0; v->kind == E_NAME &&
+			   i < sizeof(ct_values) / sizeof(*ct_values); i++) {
+		if (strcmp(ct_values[i].field, field) ||
+		    strcmp(ct_values[i].value, v->name))
+			continue;
+		t->field = ct_values[i].f;
+		t->op = t->field == IRF_CT_STATUS ? IR_MASK : IR_EQ;
+		t->lo = t->hi = ct_values[i].v;
+		return 0;
+	}
+	unsupported(l, v->span, "this conntrack value");
+	return -1;
+}
+
+static int field_test(struct lower *l, const Expr *fe, const Expr *v,
+		      struct ir_test *t);
+
+/* (ip.dst, tcp.dport) ∈ values(m): one of the map's (address, port)
+ * values.  Compiled inline: the forward maps it is for are small. */
+static struct ir_cond *lower_tuple_in_values(struct lower *l, const Expr *e)
+{
+	const Expr *tup = e->lhs, *call = e->rhs;
+	const Decl *d = call->nargs == 1 && call->args[0]->kind == E_NAME ?
+				check_decl_of(l->c, call->args[0]) : NULL;
+	const Expr *m = d && d->kind == D_LET ? d->value : NULL;
+	if (!m || m->kind != E_MAP || m->nitems > 16 || tup->nitems != 2) {
+		unsupported(l, e->span, "this membership in values(..)");
+		return NULL;
+	}
+	struct ir_cond *any = NULL;
+	for (int i = 0; i < m->nitems; i++) {
+		const Expr *v = m->items[i];
+		if (v->kind != E_TUPLE || v->nitems != 2) {
+			unsupported(l, v->span, "this map value");
+			return NULL;
+		}
+		struct ir_cond *a = cond_new(l, IRC_TEST);
+		struct ir_cond *b = cond_new(l, IRC_TEST);
+		if (field_test(l, tup->items[0], v->items[0], &a->test) ||
+		    field_test(l, tup->items[1], v->items[1], &b->test))
+			return NULL;
+		struct ir_cond *both = cond_new(l, IRC_AND);
+		both->a = a;
+		both->b = b;
+		if (!any) {
+			any = both;
+		} else {
+			struct ir_cond *o = cond_new(l, IRC_OR);
+			o->a = any;
+			o->b = both;
+			any = o;
+		}
+	}
+	if (!any) {	/* an empty map: nothing is in it */
+		any = cond_new(l, IRC_TEST);
+		any->test.op = IR_ANY;
+	}
+	if (e->op == OP_NOTIN) {
+		struct ir_cond *n = cond_new(l, IRC_NOT);
+		n->a = any;
+		return n;
+	}
+	return any;
+}
+
 /* lhs op rhs where lhs is iif/oif or a bound header's field. */
 static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
 {
 	const Expr *lhs = e->lhs, *rhs = e->rhs;
 	int negate = e->op == OP_NE || e->op == OP_NOTIN;
 	struct ir_cond *c = cond_new(l, IRC_TEST);
+
+	if (lhs->kind == E_TUPLE && rhs->kind == E_CALL &&
+	    rhs->fn->kind == E_NAME && !strcmp(rhs->fn->name, "values") &&
+	    (e->op == OP_IN || e->op == OP_NOTIN))
+		return lower_tuple_in_values(l, e);
 
 	if (lhs->kind == E_NAME &&
 	    (!strcmp(lhs->name, "iif") || !strcmp(lhs->name, "oif"))) {
@@ -621,26 +835,47 @@ static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
 		l->ir->uses_ifaces = true;
 		return c;
 	}
-	if (lhs->kind == E_FIELD && lhs->lhs->kind == E_NAME) {
-		const struct binder *b = binder_named(l, lhs->lhs->name);
-		HeaderDef h = { 0 };
-		if (b) {
-			h.fam = b->fam;
-			h.fields = b->fields;
-			const FieldDef *fd = header_field(&h, lhs->name);
-			enum ir_field f = fd ? field_of(fd, b->fam)
-					     : (enum ir_field)-1;
-			if ((int)f >= 0 &&
-			    value_test(l, f, fd, b->fam, rhs, &c->test) == 0) {
-				c->test.negate = negate;
-				return c;
-			}
-			if ((int)f >= 0)
-				return NULL;
-		}
+	if (lhs->kind == E_FIELD && lhs->lhs->kind == E_NAME &&
+	    !strcmp(lhs->lhs->name, "ct")) {
+		if (ct_value(l, lhs->field, rhs, &c->test))
+			return NULL;
+		c->test.negate = negate;
+		l->ir->uses_ct = true;
+		return c;
+	}
+	if (lhs->kind == E_FIELD && lhs->lhs->kind == E_NAME &&
+	    binder_named(l, lhs->lhs->name)) {
+		if (field_test(l, lhs, rhs, &c->test))
+			return NULL;
+		c->test.negate = negate;
+		return c;
 	}
 	unsupported(l, e->span, "this comparison in a guard");
 	return NULL;
+}
+
+/* binder.field == v as a test (binder from the arm's header patterns). */
+static int field_test(struct lower *l, const Expr *fe, const Expr *v,
+		      struct ir_test *t)
+{
+	const struct binder *b = fe->kind == E_FIELD &&
+					 fe->lhs->kind == E_NAME ?
+				 binder_named(l, fe->lhs->name) : NULL;
+	HeaderDef h = { 0 };
+	if (!b) {
+		unsupported(l, fe->span, "this field");
+		return -1;
+	}
+	h.fam = b->fam;
+	h.fields = b->fields;
+	const FieldDef *fd = header_field(&h, fe->field);
+	enum ir_field f = fd ? field_of(fd, b->fam) : (enum ir_field)-1;
+	if ((int)f < 0) {
+		unsupported(l, fe->span, "a test of this field");
+		return -1;
+	}
+	memset(t, 0, sizeof(*t));
+	return value_test(l, f, fd, b->fam, v, t);
 }
 
 /* guard = guard && guard | guard || guard | not guard | comparison */
@@ -682,32 +917,345 @@ static struct ir_cond *lower_guard(struct lower *l, const Expr *e)
 
 static int rule_index(struct lower *l, const Decl *rule);
 
-static int lower_action(struct lower *l, const Expr *body, struct ir_arm *ia)
+/* DNATMap(m): m is a `let` map {(proto, :port) -> (addr, :port), ...}. */
+static int lower_dnat_map(struct lower *l, const Expr *arg)
 {
-	if (body->kind == E_NAME) {
-		if (!strcmp(body->name, "Allow"))
-			ia->action = IR_ALLOW;
-		else if (!strcmp(body->name, "Drop"))
-			ia->action = IR_DROP;
-		else if (!strcmp(body->name, "Continue"))
-			ia->action = IR_CONTINUE;
-		else
-			goto bad;
-		return 0;
+	const Decl *d = arg->kind == E_NAME ? check_decl_of(l->c, arg) : NULL;
+	const Expr *m = d && d->kind == D_LET ? d->value : NULL;
+	struct ir_prog *ir = l->ir;
+
+	if (!m || m->kind != E_MAP) {
+		unsupported(l, arg->span, "DNATMap of anything but a named "
+					  "map literal");
+		return -1;
 	}
-	/* A call of a rule with the frame: its Continue falls through. */
-	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
-	    body->nargs == 1) {
-		const Decl *d = check_decl_of(l->c, body->fn);
-		if (d && d->kind == D_RULE) {
-			ia->action = IR_CALL;
-			ia->call = rule_index(l, d);
-			return ia->call < 0 ? -1 : 0;
+	if (ir->dnat_key && ir->dnat_key != d) {
+		unsupported(l, arg->span, "a second DNATMap map");
+		return -1;
+	}
+	if (ir->dnat_key)
+		return 0;
+	ir->dnat_key = d;
+	ir->dnat = arena_alloc(l->a, sizeof(*ir->dnat) * (m->nitems + 1));
+	for (int i = 0; i < m->nitems; i++) {
+		const Expr *k = m->keys[i], *v = m->items[i];
+		struct ir_dnat *e = &ir->dnat[ir->ndnat];
+		if (k->kind != E_TUPLE || k->nitems != 2 ||
+		    v->kind != E_TUPLE || v->nitems != 2 ||
+		    k->items[0]->kind != E_NAME || k->items[1]->kind != E_LIT ||
+		    v->items[0]->kind != E_LIT || v->items[1]->kind != E_LIT) {
+			unsupported(l, k->span, "this DNATMap entry");
+			return -1;
+		}
+		int proto = proto_number(k->items[0]->name);
+		const Lit *port = &k->items[1]->lit, *addr = &v->items[0]->lit,
+			  *to = &v->items[1]->lit;
+		if ((proto != 6 && proto != 17) || port->kind != LIT_PORT ||
+		    addr->kind != LIT_IP || to->kind != LIT_PORT) {
+			unsupported(l, k->span, "this DNATMap entry (tcp or "
+					        "udp, a port, an address)");
+			return -1;
+		}
+		e->proto = proto;
+		e->port = port->port.lo;
+		e->family = addr->ip.family;
+		memcpy(e->addr, addr->ip.addr, 16);
+		e->to_port = to->port.lo;
+		ir->ndnat++;
+	}
+	return 0;
+}
+
+static struct ir_act *act_new(struct lower *l, enum ir_act_kind k)
+{
+	struct ir_act *a = arena_alloc(l->a, sizeof(*a));
+	a->kind = k;
+	return a;
+}
+
+static struct ir_act *leaf(struct lower *l, enum ir_action action)
+{
+	struct ir_act *a = act_new(l, IRA_LEAF);
+	a->action = action;
+	return a;
+}
+
+/* The id of a Log.emit prefix (deduplicated). */
+static int log_prefix(struct lower *l, const char *s)
+{
+	struct ir_prog *ir = l->ir;
+	for (int i = 0; i < ir->nlog_prefixes; i++)
+		if (!strcmp(ir->log_prefixes[i], s))
+			return i;
+	const char **n = arena_alloc(l->a, sizeof(*n) *
+					       (ir->nlog_prefixes + 1));
+	if (ir->nlog_prefixes)
+		memcpy(n, ir->log_prefixes, sizeof(*n) * ir->nlog_prefixes);
+	n[ir->nlog_prefixes] = s;
+	ir->log_prefixes = n;
+	return ir->nlog_prefixes++;
+}
+
+/* The boolean result of `perform E.op(args)` as a test. */
+static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
+{
+	const char *eff = pf->fn->lhs->name, *op = pf->fn->field;
+	memset(t, 0, sizeof(*t));
+	if (!strcmp(eff, "RateLimit") && !strcmp(op, "check") &&
+	    pf->nargs == 1) {
+		const Expr *r = pf->args[0];
+		if (r->kind == E_NAME) {
+			const Decl *d = check_decl_of(l->c, r);
+			r = d && d->kind == D_LET ? d->value : r;
+		}
+		if (r->kind == E_LIT && r->lit.kind == LIT_RATE &&
+		    r->lit.rate.per_ms) {
+			uint64_t pps = r->lit.rate.count * 1000 /
+				       r->lit.rate.per_ms;
+			t->field = IRF_RATELIMIT;
+			t->op = IR_EQ;
+			t->lo = pps ? pps : 1;
+			t->hi = t->lo;	/* burst: one second's worth */
+			l->ir->uses_ratelimit = true;
+			return 0;
 		}
 	}
-bad:
-	unsupported(l, body->span, "this action");
+	if (!strcmp(eff, "FIB") && !strcmp(op, "daddrLocal") &&
+	    pf->nargs == 1 && pf->args[0]->kind == E_FIELD &&
+	    !strcmp(pf->args[0]->field, "dst")) {
+		t->field = IRF_DST_LOCAL;
+		t->op = IR_EQ;
+		t->lo = t->hi = 1;
+		l->ir->uses_dst_local = true;
+		return 0;
+	}
+	unsupported(l, pf->span, "this effect");
 	return -1;
+}
+
+/* The flow pattern `flow` (a D_FLOW) as an ir_flow; its index. */
+static int flow_index(struct lower *l, const Decl *fd)
+{
+	struct ir_prog *ir = l->ir;
+	for (int i = 0; i < ir->nflows; i++)
+		if (ir->flows[i].name == fd->name)
+			return i;
+	if (fd->nsteps > FWL_SEQ_MAX_STEPS) {
+		diag_error(l->d, fd->name_span, E_LIMIT, "a flow of %d steps; "
+			   "the per-flow state holds %d", fd->nsteps,
+			   FWL_SEQ_MAX_STEPS);
+		l->failed = 1;
+		return -1;
+	}
+	if (ir->nflows == 8) {	/* FWL_MAX_FLOWS, bpf/policy.h */
+		diag_error(l->d, fd->name_span, E_LIMIT, "more than 8 flow "
+			   "patterns are checked");
+		l->failed = 1;
+		return -1;
+	}
+	ir->uses_ct = true;	/* seq.h keys flows as conntrack does */
+	struct ir_flow *n = arena_alloc(l->a, sizeof(*n) * (ir->nflows + 1));
+	if (ir->nflows)
+		memcpy(n, ir->flows, sizeof(*n) * ir->nflows);
+	ir->flows = n;
+	struct ir_flow *f = &ir->flows[ir->nflows];
+	f->name = fd->name;
+	f->nsteps = fd->nsteps;
+	f->window_ms = fd->has_within ? fd->within.u : 0;
+	f->steps = arena_alloc(l->a, sizeof(*f->steps) * fd->nsteps);
+	f->nsteps_tests = arena_alloc(l->a, sizeof(int) * fd->nsteps);
+	/* Lower each step on its own (save the arm being lowered). */
+	struct ir_test saved[MAX_TESTS];
+	int snt = l->ntests;
+	memcpy(saved, l->tests, sizeof(saved));
+	for (int i = 0; i < fd->nsteps; i++) {
+		l->ntests = 0;
+		if (fd->steps[i]->kind != P_CON ||
+		    lower_named_l4(l, fd->steps[i])) {
+			unsupported(l, fd->steps[i]->span, "this flow step");
+			break;
+		}
+		f->steps[i] = arena_memdup(l->a, l->tests, sizeof(*l->tests) *
+						(l->ntests ? l->ntests : 1));
+		f->nsteps_tests[i] = l->ntests;
+	}
+	memcpy(l->tests, saved, sizeof(saved));
+	l->ntests = snt;
+	return ir->nflows++;
+}
+
+/* `perform FlowMatch.check(flowOf(..), F)`: a test of F's state. */
+static int flow_check_test(struct lower *l, const Expr *pf,
+			   struct ir_test *t)
+{
+	const Expr *fe = pf->nargs == 2 ? pf->args[1] : NULL;
+	const Decl *fd = fe && fe->kind == E_NAME ? check_decl_of(l->c, fe)
+						  : NULL;
+	if (!fd || fd->kind != D_FLOW) {
+		unsupported(l, pf->span, "this FlowMatch.check");
+		return -1;
+	}
+	memset(t, 0, sizeof(*t));
+	t->field = IRF_FLOW;
+	t->op = IR_EQ;
+	t->idx = flow_index(l, fd);
+	t->lo = t->hi = FWL_SEQ_MATCHED;
+	return t->idx < 0 ? -1 : 0;
+}
+
+/* Variables bound to effect results by >>= (innermost last). */
+struct effect_var {
+	const char *name;
+	struct ir_test test;
+};
+static struct effect_var evars[16];
+static int nevars;
+
+static struct ir_cond *effect_var_cond(struct lower *l, const Expr *e)
+{
+	for (int i = nevars - 1; e->kind == E_NAME && i >= 0; i--) {
+		if (!strcmp(evars[i].name, e->name)) {
+			struct ir_cond *c = cond_new(l, IRC_TEST);
+			c->test = evars[i].test;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth);
+
+/* Log.emit(Level, "prefix" [++ anything]) >> rest */
+static struct ir_act *lower_log(struct lower *l, const Expr *pf,
+				const Expr *rest, int depth)
+{
+	static const struct { const char *name; int level; } levels[] = {
+		{ "Debug", FWL_LOG_DEBUG }, { "Info", FWL_LOG_INFO },
+		{ "Notice", FWL_LOG_INFO }, { "Warn", FWL_LOG_WARN },
+		{ "Error", FWL_LOG_ERROR },
+	};
+	const Expr *msg = pf->nargs == 2 ? pf->args[1] : NULL;
+	while (msg && msg->kind == E_BINARY && msg->op == OP_CONCAT)
+		msg = msg->lhs;
+	if (pf->nargs != 2 || pf->args[0]->kind != E_NAME || !msg ||
+	    msg->kind != E_LIT || msg->lit.kind != LIT_STR) {
+		unsupported(l, pf->span, "this Log.emit (a level and a message "
+					 "starting with a string)");
+		return NULL;
+	}
+	struct ir_act *a = act_new(l, IRA_LOG);
+	a->level = FWL_LOG_INFO;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++)
+		if (!strcmp(levels[i].name, pf->args[0]->name))
+			a->level = levels[i].level;
+	a->prefix = log_prefix(l, msg->lit.str.s);
+	l->ir->uses_log = true;
+	a->then_ = lower_act(l, rest, depth + 1);
+	return a->then_ ? a : NULL;
+}
+
+/* act = Allow | Drop | Continue | Masquerade | DNATMap(m) | rule(frame)
+ *     | if cond then act else act
+ *     | perform E.op(..) >>= \x -> act | perform Log.emit(..) >> act */
+static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
+{
+	struct ir_act *a;
+	if (depth > 32) {
+		unsupported(l, e->span, "an action nested this deeply");
+		return NULL;
+	}
+	switch (e->kind) {
+	case E_NAME:
+		if (!strcmp(e->name, "Allow"))
+			return leaf(l, IR_ALLOW);
+		if (!strcmp(e->name, "Drop"))
+			return leaf(l, IR_DROP);
+		if (!strcmp(e->name, "Continue"))
+			return leaf(l, IR_CONTINUE);
+		if (!strcmp(e->name, "Masquerade")) {
+			l->ir->uses_nat = l->ir->uses_ct = true;
+			return leaf(l, IR_MASQ);
+		}
+		break;
+	case E_CALL:
+		if (e->fn->kind != E_NAME || e->nargs != 1)
+			break;
+		if (!strcmp(e->fn->name, "DNATMap")) {
+			l->ir->uses_nat = l->ir->uses_ct = true;
+			if (lower_dnat_map(l, e->args[0]))
+				return NULL;
+			return leaf(l, IR_DNAT_MAP);
+		} else {
+			/* A rule called with the frame: its Continue falls
+			 * through to the next arm. */
+			const Decl *d = check_decl_of(l->c, e->fn);
+			if (!d || d->kind != D_RULE)
+				break;
+			a = leaf(l, IR_CALL);
+			a->call = rule_index(l, d);
+			return a->call < 0 ? NULL : a;
+		}
+	case E_CASE:
+		/* case perform FlowMatch.check(..) of | Matched -> A | _ -> B */
+		if (e->lhs->kind == E_PERFORM && e->lhs->fn->kind == E_FIELD &&
+		    !strcmp(e->lhs->fn->lhs->name, "FlowMatch") &&
+		    e->narms == 2 && e->arms[0]->pat->kind == P_CON &&
+		    !strcmp(e->arms[0]->pat->name, "Matched") &&
+		    !e->arms[0]->guard && !e->arms[1]->guard &&
+		    e->arms[1]->pat->kind == P_WILD) {
+			a = act_new(l, IRA_IF);
+			a->cond = cond_new(l, IRC_TEST);
+			if (flow_check_test(l, e->lhs, &a->cond->test))
+				return NULL;
+			a->then_ = lower_act(l, e->arms[0]->body, depth + 1);
+			a->else_ = lower_act(l, e->arms[1]->body, depth + 1);
+			return a->then_ && a->else_ ? a : NULL;
+		}
+		break;
+	case E_IF:
+		a = act_new(l, IRA_IF);
+		a->cond = effect_var_cond(l, e->cond);
+		if (!a->cond)
+			a->cond = lower_guard(l, e->cond);
+		a->then_ = lower_act(l, e->then_, depth + 1);
+		a->else_ = lower_act(l, e->else_, depth + 1);
+		return a->cond && a->then_ && a->else_ ? a : NULL;
+	case E_BINARY:
+		/* Log.emit(..) >> act, with or without `perform` */
+		if (e->op == OP_THEN && (e->lhs->kind == E_PERFORM ||
+					 e->lhs->kind == E_CALL) &&
+		    e->lhs->fn->kind == E_FIELD &&
+		    e->lhs->fn->lhs->kind == E_NAME &&
+		    !strcmp(e->lhs->fn->lhs->name, "Log") &&
+		    !strcmp(e->lhs->fn->field, "emit"))
+			return lower_log(l, e->lhs, e->rhs, depth);
+		if (e->op == OP_BIND && e->lhs->kind == E_PERFORM &&
+		    e->rhs->kind == E_LAMBDA && e->rhs->nparams == 1 &&
+		    e->rhs->params[0]->kind == P_VAR &&
+		    nevars < (int)(sizeof(evars) / sizeof(*evars))) {
+			struct effect_var *v = &evars[nevars];
+			if (effect_test(l, e->lhs, &v->test))
+				return NULL;
+			v->name = e->rhs->params[0]->name;
+			nevars++;
+			a = lower_act(l, e->rhs->body, depth + 1);
+			nevars--;
+			return a;
+		}
+		break;
+	default:
+		break;
+	}
+	unsupported(l, e->span, "this action");
+	return NULL;
+}
+
+/* The first leaf of an action tree: what the manifest calls its action. */
+static const struct ir_act *first_leaf(const struct ir_act *a)
+{
+	while (a && a->kind != IRA_LEAF)
+		a = a->then_;
+	return a;
 }
 
 /* The arm's source on one line, runs of white space folded to one space. */
@@ -741,7 +1289,12 @@ static void lower_arm(struct lower *l, const Arm *arm, int index,
 	lower_frame(l, arm->pat);
 	if (arm->guard)
 		ia->guard = lower_guard(l, arm->guard);
-	lower_action(l, arm->body, ia);
+	ia->act = lower_act(l, arm->body, 0);
+	const struct ir_act *first = first_leaf(ia->act);
+	if (first) {
+		ia->action = first->action;
+		ia->call = first->call;
+	}
 	ia->ntests = l->ntests;
 	ia->tests = arena_memdup(l->a, l->tests,
 				 sizeof(*l->tests) * (l->ntests ? l->ntests : 1));
@@ -803,13 +1356,8 @@ static int lower_hook(struct lower *l, const Decl *d, enum ir_hook *out)
 		return -1;
 	}
 	*out = map[cp->hook];
-	if (*out == IR_HOOK_OUTPUT || *out == IR_HOOK_POSTROUTING) {
-		for (int i = 0; i < d->nattrs; i++)
-			if (!strcmp(d->attrs[i]->name, "hook"))
-				unsupported(l, d->attrs[i]->span,
-					    "an egress hook");
-		return -1;
-	}
+	if (*out == IR_HOOK_OUTPUT || *out == IR_HOOK_POSTROUTING)
+		l->ir->has_egress = true;
 	return 0;
 }
 

@@ -26,32 +26,36 @@ void json_put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static void write_arms(FILE *f, const struct ir_policy *pol, int *first)
+{
+	for (int j = 0; j < pol->narms; j++) {
+		const struct ir_arm *a = &pol->arms[j];
+		char name[256];
+		snprintf(name, sizeof(name), "%s/%d", pol->name, a->index);
+		fprintf(f, "%s\n    {\"id\": %" PRIu32 ", \"name\": ",
+			*first ? "" : ",", a->rule_id);
+		json_put_str(f, name);
+		fputs(", \"policy\": ", f);
+		json_put_str(f, pol->name);
+		fprintf(f, ", \"hook\": \"%s\", \"line\": %d, "
+			   "\"col\": %d, \"action\": \"%s\", \"text\": ",
+			pol->is_rule ? "rule" : ir_hook_name(pol->hook), a->line,
+			a->col, ir_action_name(a->action));
+		json_put_str(f, a->text);
+		fputc('}', f);
+		*first = 0;
+	}
+}
+
+/* Every arm with its stable id: the policies', then the rules'. */
 static void write_rules(FILE *f, const struct ir_prog *ir)
 {
 	int first = 1;
 	fputs("  \"rules\": [", f);
-	for (int i = 0; i < ir->npolicies; i++) {
-		const struct ir_policy *pol = &ir->policies[i];
-		for (int j = 0; j < pol->narms; j++) {
-			const struct ir_arm *a = &pol->arms[j];
-			char name[256];
-			snprintf(name, sizeof(name), "%s/%d", pol->name,
-				 a->index);
-			fprintf(f, "%s\n    {\"id\": %" PRIu32 ", \"name\": ",
-				first ? "" : ",", a->rule_id);
-			json_put_str(f, name);
-			fputs(", \"policy\": ", f);
-			json_put_str(f, pol->name);
-			fprintf(f, ", \"hook\": \"%s\", \"line\": %d, "
-				   "\"col\": %d, \"action\": \"%s\", "
-				   "\"text\": ",
-				ir_hook_name(pol->hook), a->line, a->col,
-				ir_action_name(a->action));
-			json_put_str(f, a->text);
-			fputc('}', f);
-			first = 0;
-		}
-	}
+	for (int i = 0; i < ir->npolicies; i++)
+		write_arms(f, &ir->policies[i], &first);
+	for (int i = 0; i < ir->nrules; i++)
+		write_arms(f, &ir->rules[i], &first);
 	fputs("\n  ]", f);
 }
 
@@ -106,8 +110,12 @@ int manifest_write(FILE *f, const struct manifest *m)
 			map[ir->sets[i].kind], ir->sets[i].id,
 			ir->sets[i].nentries);
 	}
-	fputs("\n  ],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n",
-	      f);
+	fputs("\n  ],\n  \"log_prefixes\": [", f);
+	for (int i = 0; i < ir->nlog_prefixes; i++) {
+		fputs(i ? ", " : "", f);
+		json_put_str(f, ir->log_prefixes[i]);
+	}
+	fputs("],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n", f);
 	write_rules(f, ir);
 	fputs("\n}\n", f);
 	return ferror(f) ? -EIO : 0;

@@ -13,3 +13,11 @@ $(BUILD)/bench-feed: $(BUILD)/obj/tools/bench-feed.o $(LOADER_LIB)
 
 PROGRAMS += $(BUILD)/bench-feed
 DEPS += $(BUILD)/obj/tools/bench-feed.d
+
+# fwl-udp: datagrams with a chosen source port and payload, for tests.
+$(BUILD)/fwl-udp: $(BUILD)/obj/tools/fwl-udp.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+PROGRAMS += $(BUILD)/fwl-udp
+DEPS += $(BUILD)/obj/tools/fwl-udp.d

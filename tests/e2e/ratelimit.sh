@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# tests/e2e/ratelimit.sh - RateLimit.check and Log.emit in a policy
+# (tests/e2e/policies/ratelimit.fwl): a ping flood is answered at about
+# 5 per second, the refused ones are dropped and logged to the ring buffer.
+set -u
+. "$(dirname "$0")/../lib/lib.sh"
+. "$FWL_SRC/tools/lab.sh"
+need_root ratelimit_needs_root
+
+POLICY=$FWL_SRC/tests/e2e/policies/ratelimit.fwl
+lab_up || { fail lab_up "cannot build the lab"; exit 1; }
+PIN=/sys/fs/bpf/fwl-rl-$LAB_ID
+RUN=/run/fwl-rl-$LAB_ID
+cleanup() {
+	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
+	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
+	rm -rf "$RUN"
+	lab_down
+}
+trap cleanup EXIT
+
+lab_exec router "$FWLD" --policy "$POLICY" --attach wan --pin-dir "$PIN" \
+	--run-dir "$RUN" >/dev/null 2>&1
+assert_eq fwld_starts "$?" 0
+# 60 echo requests in 0.6 s: a 5/s bucket (burst 5) answers ~5-10.
+out=$(lab_exec wan ping -q -i 0.01 -c 60 -W 1 203.0.113.1 2>&1)
+got=$(echo "$out" | grep -o '[0-9]* received' | grep -o '[0-9]*')
+[ "${got:-0}" -ge 3 ] && [ "${got:-0}" -le 20 ] && pass flood_limited ||
+	fail flood_limited "$got of 60 answered, want 3..20"
+# Slow pings all pass once the bucket refills.
+sleep 1.2
+out=$(lab_exec wan ping -q -i 0.3 -c 3 -W 1 203.0.113.1 2>&1)
+assert_contains slow_pings_pass "$out" "3 received"
+# Every request went through the rule (answered or refused).
+stats=$(lab_exec router "$FWLCTL" --run-dir "$RUN" --json stats)
+n=$(echo "$stats" | grep '"name": "input/1"' | grep -o '"packets": [0-9]*' | grep -o '[0-9]*$')
+assert_eq all_requests_counted "$n" 63
+finish
