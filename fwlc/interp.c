@@ -92,6 +92,8 @@ fail(Interp *in, Span at, const char *fmt, ...)
 	vsnprintf(in->res->err, sizeof in->res->err, fmt, ap);
 	va_end(ap);
 	in->res->err_span = at;
+	if (in->step)
+		snprintf(in->step->action, sizeof in->step->action, "(error)");
 	longjmp(in->fail, 1);
 }
 
@@ -1014,6 +1016,28 @@ static Value *do_effect(Interp *in, const char *eff, const char *op,
 			    ok ? "true" : "false");
 		return mk_bool(in, ok);
 	}
+	if (is(eff, "Conntrack") && is(op, "setHelper") && n == 1) {
+		/* CtHelper { name = "ftp", ... }: the entry records it */
+		Value *h = args[0];
+		if (h->kind == V_CON && h->con.n == 1)
+			h = h->con.args[0];
+		const char *nm = NULL;
+		if (h->kind == V_RECORD)
+			for (int i = 0; i < h->con.n; i++)
+				if (is(h->con.fnames[i], "name") &&
+				    h->con.args[i]->kind == V_STR)
+					nm = h->con.args[i]->str.s;
+		if (!nm)
+			fail(in, at, "Conntrack.setHelper needs a helper "
+				     "record with a name");
+		snprintf(in->pending_helper, sizeof in->pending_helper, "%s",
+			 nm);
+		if (in->cur_ct)
+			snprintf(in->cur_ct->helper, sizeof in->cur_ct->helper,
+				 "%s", nm);
+		effect_note(in, "Conntrack.setHelper(\"%s\")", nm);
+		return mk(in, V_UNIT);
+	}
 	if (is(eff, "Conntrack") || is(eff, "Counter")) {
 		/* recorded in the trace; no answer */
 		effect_note(in, "%s.%s", eff, op);
@@ -1037,7 +1061,9 @@ static Value *ct_field(Interp *in, const char *f, Span at)
 	if (is(f, "direction"))
 		return mk_con(in, in->cur_dir ? "Reply" : "Original", 0);
 	if (is(f, "helper"))
-		return mk_str(in, "");
+		return mk_str(in, in->cur_ct && in->cur_ct->helper[0]
+					  ? in->cur_ct->helper
+					  : in->pending_helper);
 	fail(in, at, "ct has no field '%s' (state, status, direction)", f);
 }
 
@@ -1430,7 +1456,7 @@ static bool match(Interp *in, const Pat *p, Value *v, Env **env)
 			return vin(in, v, c, p->span);
 		return veq(in, v, c);
 	case P_AS:
-		if (!match(in, p->sub, v, env))
+		if (!match(in, p->as, v, env))
 			return false;
 		*env = env_bind(in, *env, p->name, v);
 		return true;
@@ -1578,11 +1604,12 @@ void tuple_of(const Pkt *p, Tuple *t)
 		t->sport = p->sport;
 		t->dport = p->dport;
 	} else if (p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6) {
+		/* queries: the id, on the side of the requester */
+		uint8_t ty = p->icmp_type;
 		bool v6 = p->proto == PROTO_ICMPV6;
-		int t_req = v6 ? 128 : 8, t_rep = v6 ? 129 : 0;
-		if (p->icmp_type == t_req)
+		if (v6 ? ty == 128 : (ty == 8 || ty == 13 || ty == 15))
 			t->sport = p->icmp_id;
-		else if (p->icmp_type == t_rep)
+		else if (v6 ? ty == 129 : (ty == 0 || ty == 14 || ty == 16))
 			t->dport = p->icmp_id;
 	}
 }
@@ -1604,13 +1631,79 @@ static void tuple_rev(const Tuple *a, Tuple *r)
 	r->dport = a->sport;
 }
 
-static void ct_expire(Interp *in)
+static uint32_t tuple_hash(const Tuple *t)
 {
+	uint32_t h = 2166136261u;
+	const uint8_t *parts[2] = {t->src.a, t->dst.a};
+
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 16; i++)
+			h = (h ^ parts[k][i]) * 16777619u;
+	h = (h ^ t->proto) * 16777619u;
+	h = (h ^ t->sport) * 16777619u;
+	h = (h ^ t->dport) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+static void ct_index_put(Interp *in, const Tuple *t, int idx)
+{
+	uint32_t m = (uint32_t)in->hcap - 1, h = tuple_hash(t) & m;
+	while (in->hidx[h])
+		h = (h + 1) & m;
+	in->hidx[h] = idx + 1;
+}
+
+static void ct_index_rebuild(Interp *in)
+{
+	int need = 64;
+	while (need < 8 * in->nct)
+		need *= 2;
+	if (in->hcap < need) {
+		free(in->hidx);
+		in->hidx = xmalloc((size_t)need * sizeof *in->hidx);
+		in->hcap = need;
+	}
+	memset(in->hidx, 0, (size_t)in->hcap * sizeof *in->hidx);
+	for (int i = 0; i < in->nct; i++) {
+		if (in->ct[i].expires <= in->now_ms)
+			continue;
+		ct_index_put(in, &in->ct[i].orig, i);
+		ct_index_put(in, &in->ct[i].reply, i);
+	}
+}
+
+/* A new entry (its tuples set) joins the index. */
+static void ct_index_add(Interp *in, int idx)
+{
+	if (4 * in->nct > in->hcap) {
+		ct_index_rebuild(in);	/* grows; includes idx */
+		return;
+	}
+	ct_index_put(in, &in->ct[idx].orig, idx);
+	ct_index_put(in, &in->ct[idx].reply, idx);
+}
+
+/* Drop expired entries; lookups skip them anyway, so this only runs once
+   a second of scenario time or when the table is full. */
+static void ct_sweep(Interp *in, bool force)
+{
+	if (!force && in->now_ms < in->last_sweep + 1000)
+		goto seq;
+	in->last_sweep = in->now_ms;
 	int j = 0;
 	for (int i = 0; i < in->nct; i++)
 		if (in->ct[i].expires > in->now_ms)
 			in->ct[j++] = in->ct[i];
-	in->nct = j;
+	if (j != in->nct || !in->hidx) {
+		in->nct = j;
+		ct_index_rebuild(in);
+	}
+seq:
+	j = 0;
+	for (int i = 0; i < in->nfrag; i++)
+		if (in->frag[i].expires > in->now_ms)
+			in->frag[j++] = in->frag[i];
+	in->nfrag = j;
 	j = 0;
 	for (int i = 0; i < in->nseq; i++)
 		if (in->seq[i].last + in->seq_timeout > in->now_ms)
@@ -1620,14 +1713,20 @@ static void ct_expire(Interp *in)
 
 CtEntry *interp_ct_find(Interp *in, const Tuple *t, int *dir)
 {
-	for (int i = 0; i < in->nct; i++) {
-		if (tuple_eq(&in->ct[i].orig, t)) {
+	if (!in->hidx)
+		return NULL;
+	uint32_t m = (uint32_t)in->hcap - 1, h = tuple_hash(t) & m;
+	for (; in->hidx[h]; h = (h + 1) & m) {
+		CtEntry *e = &in->ct[in->hidx[h] - 1];
+		if (e->expires <= in->now_ms)
+			continue;
+		if (tuple_eq(&e->orig, t)) {
 			*dir = 0;
-			return &in->ct[i];
+			return e;
 		}
-		if (tuple_eq(&in->ct[i].reply, t)) {
+		if (tuple_eq(&e->reply, t)) {
 			*dir = 1;
-			return &in->ct[i];
+			return e;
 		}
 	}
 	return NULL;
@@ -1652,6 +1751,8 @@ CtEntry *interp_ct_by_id(Interp *in, int id)
 
 static CtEntry *ct_alloc(Interp *in)
 {
+	if (in->nct >= in->ct_max)
+		ct_sweep(in, true);
 	if (in->nct >= in->ct_max) {
 		in->ct_insert_failed++;
 		return NULL;
@@ -2051,6 +2152,7 @@ int interp_init(Interp *in, const Program *p, const FwlEffects *fx,
 	in->icmp_timeout = 30000;
 	in->other_timeout = 600000;
 	in->seq_timeout = 600000;
+	in->frag_timeout = 30000;
 	in->now_ms = 1000000;	/* so deadlines never underflow */
 
 	for (int i = 0; i < p->ndecls; i++) {
@@ -2089,6 +2191,8 @@ int interp_init(Interp *in, const Program *p, const FwlEffects *fx,
 void interp_free(Interp *in)
 {
 	free(in->ct);
+	free(in->frag);
+	free(in->hidx);
 	free(in->seq);
 	free(in->counters);
 	free(in->buckets);
@@ -2136,6 +2240,7 @@ typedef struct Action {
 	PktAddr addr;
 	uint16_t port;
 	bool has_port;
+	Span at;		/* the arm body that chose it */
 } Action;
 
 static void action_from(Interp *in, Value *v, Action *a, Span at)
@@ -2252,6 +2357,7 @@ static int run_hook(Interp *in, int hook, Action *nat)
 			}
 			Value *v = eval(in, arm->body, env);
 			action_from(in, v, &a, arm->body->span);
+			a.at = arm->body->span;
 			if (a.kind == A_CONTINUE) {
 				effect_note(in, "arm %d: Continue", i + 1);
 				continue;
@@ -2318,6 +2424,93 @@ static int route(Interp *in, bool *local, char *oif, size_t size)
 				: FX_UNMOCKED;
 }
 
+/* ICMP queries make pseudo-flows; other non-error messages are not
+   tracked (neighbour discovery, MLD, router messages). */
+static bool icmp_request(const Pkt *p)
+{
+	if (p->proto == PROTO_ICMP)
+		return p->icmp_type == 8 || p->icmp_type == 13 ||
+		       p->icmp_type == 15;
+	return p->proto == PROTO_ICMPV6 && p->icmp_type == 128;
+}
+
+static bool icmp_reply(const Pkt *p)
+{
+	if (p->proto == PROTO_ICMP)
+		return p->icmp_type == 0 || p->icmp_type == 14 ||
+		       p->icmp_type == 16;
+	return p->proto == PROTO_ICMPV6 && p->icmp_type == 129;
+}
+
+static bool icmp_untracked(const Pkt *p)
+{
+	return (p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6) &&
+	       !icmp_error(p) && !icmp_request(p) && !icmp_reply(p);
+}
+
+/* A packet of an existing pseudo-flow (UDP, ICMP, other) refreshes it. */
+static void ct_refresh(Interp *in, CtEntry *e, int dir, const Pkt *p)
+{
+	if (dir == 1 && !(e->status & CTS_SEEN_REPLY))
+		e->status |= CTS_SEEN_REPLY | (p->proto == PROTO_UDP
+						       ? CTS_ASSURED : 0);
+	if (p->proto == PROTO_UDP)
+		e->expires = in->now_ms + ((e->status & CTS_SEEN_REPLY)
+						   ? in->udp_stream_timeout
+						   : in->udp_timeout);
+	else if (p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6)
+		e->expires = in->now_ms + in->icmp_timeout;
+	else
+		e->expires = in->now_ms + in->other_timeout;
+}
+
+/* First fragments record their ports under (src, dst, id, proto); later
+   ones get them back, so policies and conntrack see the flow. */
+static void frag_resolve(Interp *in, Pkt *p)
+{
+	if (!p->l3 || !p->has_frag)
+		return;
+	uint32_t id = p->l3 == 6 ? p->frag_id6 : p->ip_id;
+	FragEntry *f = NULL;
+	for (int i = 0; i < in->nfrag; i++) {
+		FragEntry *c = &in->frag[i];
+		if (c->id == id && c->proto == p->proto &&
+		    c->src.family == p->src.family &&
+		    memcmp(c->src.a, p->src.a, 16) == 0 &&
+		    memcmp(c->dst.a, p->dst.a, 16) == 0 &&
+		    c->expires > in->now_ms)
+			f = c;
+	}
+	if (!p->frag_off) {
+		if (!p->l4)
+			return;
+		if (!f) {
+			in->frag = xrealloc(in->frag,
+					    (in->nfrag + 1) * sizeof *in->frag);
+			f = &in->frag[in->nfrag++];
+		}
+		f->src = p->src;
+		f->dst = p->dst;
+		f->id = id;
+		f->proto = p->proto;
+		f->sport = p->sport;
+		f->dport = p->dport;
+		f->icmp_type = p->icmp_type;
+		f->icmp_code = p->icmp_code;
+		f->icmp_id = p->icmp_id;
+		f->expires = in->now_ms + in->frag_timeout;
+		return;
+	}
+	if (!f)
+		return;
+	p->l4 = true;
+	p->sport = f->sport;
+	p->dport = f->dport;
+	p->icmp_type = f->icmp_type;
+	p->icmp_code = f->icmp_code;
+	p->icmp_id = f->icmp_id;
+}
+
 int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		  const char *oif_given, Result *r)
 {
@@ -2332,7 +2525,10 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	r->err[0] = 0;
 	r->after[0] = 0;
 	*p = *pkt0;
-	arena_free(&in->scratch);
+	/* values of earlier packets are dead; free them in bulk now and
+	   then rather than per packet (each free unmaps a block) */
+	if (in->scratch.total > (4u << 20))
+		arena_free(&in->scratch);
 	in->pkt = p;
 	in->res = r;
 	in->step = NULL;
@@ -2340,11 +2536,12 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	in->cur_ct = NULL;
 	in->cur_dir = 0;
 	in->pending_status = 0;
+	in->pending_helper[0] = 0;
 	bool local_out = is(iif, "local");
 	in->iif = local_out ? NULL : iif;
 	in->oif = NULL;
 	snprintf(r->iif, sizeof r->iif, "%s", iif);
-	ct_expire(in);
+	ct_sweep(in, false);
 
 	if (setjmp(in->fail)) {
 		r->verdict = VERDICT_ERROR;
@@ -2361,6 +2558,10 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		r->out = *p;
 		return r->verdict;
 	}
+
+	/* later fragments get the ports of their first (by fragment id) */
+	bool later = p->l3 && p->has_frag && p->frag_off;
+	frag_resolve(in, p);
 
 	/* conntrack lookup */
 	int dir = 0;
@@ -2389,16 +2590,31 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		} else {
 			state = CT_INVALID;
 		}
-	} else if (p->l3 && (p->l4 || !p->has_frag)) {
+	} else if (later && !p->l4) {
+		state = CT_INVALID;	/* a later fragment of no known flow */
+	} else if (p->l3 && p->l4 && icmp_untracked(p)) {
+		state = CT_UNTRACKED;	/* ND, MLD, router messages, ... */
+	} else if (p->l3 && p->l4) {
 		e = interp_ct_find(in, &t0, &dir);
-		if (e && p->proto == PROTO_TCP) {
-			int s = tcp_track(in, e, dir, p, false, &fresh);
+		if (e && later) {
+			/* classified, not tracked: no header to check */
+			state = dir == 1 || (e->status & CTS_SEEN_REPLY)
+					? CT_ESTABLISHED : CT_NEW;
+		} else if (e && p->proto == PROTO_TCP) {
+			/* an existing flow is updated now, before the
+			   policies (netfilter's order; bpf/lib/ct.h too) */
+			int s2 = tcp_track(in, e, dir, p, true, &fresh);
 			if (fresh)
 				e = NULL, dir = 0;
-			state = fresh ? CT_NEW : s;
+			state = fresh ? CT_NEW : s2;
+		} else if (e && icmp_request(p) && dir == 1) {
+			state = CT_INVALID;	/* a request the wrong way */
 		} else if (e) {
 			state = dir == 1 || (e->status & CTS_SEEN_REPLY)
 					? CT_ESTABLISHED : CT_NEW;
+			ct_refresh(in, e, dir, p);
+		} else if (later) {
+			state = CT_INVALID;
 		} else if (p->proto == PROTO_TCP) {
 			uint16_t f = p->flags & (TCPF_SYN | TCPF_ACK | TCPF_FIN |
 						 TCPF_RST);
@@ -2411,10 +2627,18 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		} else {
 			state = CT_NEW;
 		}
-		if (p->proto == PROTO_TCP && !tcp_flags_valid(p->flags))
+		if (p->proto == PROTO_TCP && !later &&
+		    !tcp_flags_valid(p->flags))
 			state = CT_INVALID;
+		if (e && state != CT_INVALID) {
+			if (dir == 1 && !(e->status & CTS_SEEN_REPLY) &&
+			    p->proto == PROTO_TCP)
+				e->status |= CTS_SEEN_REPLY;
+			e->packets[dir]++;
+			e->bytes[dir] += (uint64_t)p->len;
+		}
 	} else if (p->l3) {
-		state = CT_UNTRACKED;	/* non-first fragment */
+		state = CT_UNTRACKED;	/* other protocols without ports */
 	}
 	in->ct_state = state;
 	in->cur_ct = state == CT_INVALID ? NULL : e;
@@ -2495,7 +2719,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		if (fresh) {
 			CtEntry *old = interp_ct_find(in, &t0, &dir);
 			if (old)
-				*old = in->ct[--in->nct];
+				old->expires = 0;	/* swept later */
 		}
 		e = ct_alloc(in);
 		if (e) {
@@ -2509,6 +2733,12 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			}
 			if (nat.kind == A_SNAT || nat.kind == A_MASQ) {
 				PktAddr sa = nat.addr;
+				if (nat.kind == A_MASQ && !in->oif) {
+					in->nct--;
+					fail(in, nat.at, "Masquerade on a packet "
+							 "with no output "
+							 "interface (input)");
+				}
 				if (nat.kind == A_MASQ) {
 					FxAddr fa;
 					int rc = in->fx.fib_iface_addr
@@ -2518,8 +2748,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 						: FX_UNMOCKED;
 					if (rc != FX_OK) {
 						in->nct--;
-						fail(in, in->hooks[H_POSTROUTING]
-								  [0]->span,
+						fail(in, nat.at,
 						     "effect FIB (the address of "
 						     "interface '%s' for "
 						     "Masquerade) is not mocked "
@@ -2555,6 +2784,8 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 				nat_set_src(p, &sa, port);
 			}
 			tuple_rev(&cur, &e->reply);
+			snprintf(e->helper, sizeof e->helper, "%s",
+				 in->pending_helper);
 			if (p->proto == PROTO_TCP && p->l4) {
 				e->tcp = TCP_SYN_SENT;
 				if (!(p->flags & TCPF_SYN)) {
@@ -2575,33 +2806,9 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			} else {
 				e->expires = in->now_ms + in->other_timeout;
 			}
+			ct_index_add(in, (int)(e - in->ct));
 			effect_note(in, "ct new #%d", e->id);
 		}
-	} else if (e && !related && state != CT_INVALID) {
-		if (p->proto == PROTO_TCP && p->l4) {
-			bool fr;
-			tcp_track(in, e, dir, pkt0, true, &fr);
-		} else if (p->proto == PROTO_UDP) {
-			e->expires = in->now_ms + ((e->status & CTS_SEEN_REPLY)
-							   ? in->udp_stream_timeout
-							   : in->udp_timeout);
-		} else {
-			e->expires = in->now_ms + (p->proto == PROTO_ICMP ||
-						   p->proto == PROTO_ICMPV6
-							   ? in->icmp_timeout
-							   : in->other_timeout);
-		}
-		if (dir == 1 && !(e->status & CTS_SEEN_REPLY)) {
-			e->status |= CTS_SEEN_REPLY;
-			if (p->proto == PROTO_UDP) {
-				e->status |= CTS_ASSURED;
-				e->expires = in->now_ms + in->udp_stream_timeout;
-			}
-		}
-	}
-	if (e) {
-		e->packets[dir]++;
-		e->bytes[dir] += (uint64_t)p->len;
 	}
 	{
 		/* sequence patterns: on the packet as the filter saw it */

@@ -68,6 +68,7 @@ typedef struct CtEntry {
 	uint64_t expires, created;
 	TcpDir td[2];
 	uint64_t packets[2], bytes[2];
+	char helper[16];	/* Conntrack.setHelper (recorded, not run) */
 } CtEntry;
 
 /* sequence-pattern state, per (flow pattern, flow key) */
@@ -78,6 +79,17 @@ typedef struct SeqEntry {
 	bool matched;
 	uint64_t deadline, last;
 } SeqEntry;
+
+/* first fragments' ports, for the later fragments of the same id */
+typedef struct FragEntry {
+	PktAddr src, dst;
+	uint32_t id;
+	uint8_t proto;
+	uint16_t sport, dport;
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_id;
+	uint64_t expires;
+} FragEntry;
 
 typedef struct Counter {
 	const Decl *policy;
@@ -139,9 +151,16 @@ typedef struct Interp {
 	uint64_t udp_timeout, udp_stream_timeout, icmp_timeout,
 		 other_timeout, seq_timeout;
 	uint64_t ct_inserts, ct_insert_failed;
+	int *hidx;		/* open addressing: entry index + 1 per
+				   orig/reply tuple; dead entries skipped */
+	int hcap;
+	uint64_t last_sweep;
 
 	SeqEntry *seq;
 	int nseq, capseq;
+	FragEntry *frag;
+	int nfrag;
+	uint64_t frag_timeout;
 	Counter *counters;
 	int ncounters;
 	Bucket *buckets;
@@ -156,6 +175,7 @@ typedef struct Interp {
 	CtEntry *cur_ct;
 	int cur_dir;
 	unsigned pending_status;	/* NAT decided for a new flow */
+	char pending_helper[16];
 	Result *res;
 	TraceStep *step;
 	jmp_buf fail;

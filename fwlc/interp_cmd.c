@@ -12,6 +12,12 @@
 #include "fwlc/cmd.h"
 #include "fwlc/scenario.h"
 
+/* The backends `fwlc test --backend NAME` knows; a new one (issue 7's
+   bpf) adds its ScenarioBackend here. */
+static const ScenarioBackend *const backends[] = {
+	&scenario_interp_backend,
+};
+
 /* fwlc test [--backend interp] [--explain] [--case NAME] [--pcap OUT]
    FILE... */
 int cmd_test(int argc, char **argv)
@@ -30,7 +36,12 @@ int cmd_test(int argc, char **argv)
 			o.pcap_out = argv[++i];
 		} else if (strcmp(a, "--backend") == 0 && i + 1 < argc) {
 			const char *b = argv[++i];
-			if (strcmp(b, "interp") != 0) {
+			o.backend = NULL;
+			for (size_t k = 0; k < sizeof backends /
+						    sizeof backends[0]; k++)
+				if (strcmp(backends[k]->name, b) == 0)
+					o.backend = backends[k];
+			if (!o.backend) {
 				fprintf(stderr, "fwlc test: backend '%s' is not "
 					"available in this fwlc (interp is)\n",
 					b);
@@ -145,7 +156,7 @@ int cmd_explain(int argc, char **argv)
 	int rc = scenario_run("<explain>", text, &opt, stdout, &passed,
 			      &failed);
 	arena_free(&a);
-	return rc ? 1 : 0;
+	return rc || failed ? 1 : 0;
 }
 
 /* fwlc replay POLICY CAPTURE.pcap [--on IFACE] [--with STMT]... */

@@ -82,7 +82,7 @@ static size_t build_l4(const Pkt *p, uint8_t *b, size_t cap)
 {
 	size_t h = 0;
 
-	if (!p->l4) {
+	if (!p->l4 || (p->has_frag && p->frag_off)) {	/* no L4 header */
 		if ((size_t)p->paylen > cap)
 			return 0;
 		memcpy(b, p->payload, p->paylen);

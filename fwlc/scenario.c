@@ -193,7 +193,7 @@ enum { S_CASE, S_PACKET, S_ADVANCE, S_EXPECT, S_LOCAL, S_ROUTE, S_IFACE,
 enum { EX_VERDICT, EX_ERROR, EX_ARM, EX_NOT_ARM, EX_ROUTE, EX_SRC, EX_DST,
        EX_SPORT, EX_DPORT, EX_LOG, EX_NOLOG, EX_CT_STATE, EX_CT_TCP,
        EX_CT_NONE, EX_CT_STATUS, EX_CT_COUNT, EX_COUNTER, EX_FLOW,
-       EX_TTL };
+       EX_TTL, EX_INNER_SRC, EX_INNER_DST };
 
 typedef struct Stmt {
 	int kind;
@@ -713,6 +713,22 @@ static bool parse_layers(Scn *s, Pkt *p, Span *all)
 					if (!arg_num(s, a, 255, &v))
 						return false;
 					cur->tos = (uint8_t)v;
+				} else if (strcmp(k, "proto") == 0) {
+					/* for fragments without an L4 layer */
+					if (!need_val(s, a))
+						return false;
+					v = strcmp(a->val, "tcp") == 0 ? 6
+					  : strcmp(a->val, "udp") == 0 ? 17
+					  : strcmp(a->val, "icmp") == 0 ? 1
+					  : strcmp(a->val, "icmpv6") == 0 ? 58
+					  : 256;
+					if (v == 256 && (!parse_num(a->val, &v) ||
+							 v > 255))
+						return perr(s, a->span,
+							    ERR_SCN_VALUE,
+							    "proto: tcp, udp, icmp, "
+							    "icmpv6 or 0-255");
+					cur->proto = (uint8_t)v;
 				} else if (!v6 && strcmp(k, "id") == 0) {
 					if (!arg_num(s, a, 0xffff, &v))
 						return false;
@@ -745,7 +761,7 @@ static bool parse_layers(Scn *s, Pkt *p, Span *all)
 				} else {
 					return bad_arg(s, a, ln,
 						       v6 ? "src, dst, hlim, tos, "
-							    "flowlabel"
+							    "flowlabel, proto"
 							  : "src, dst, ttl, tos, "
 							    "id, df, mf, frag, "
 							    "options");
@@ -787,12 +803,12 @@ static bool parse_layers(Scn *s, Pkt *p, Span *all)
 					cur->mf = true;
 				} else if (x->type != 44 &&
 					   strcmp(a->name, "len") == 0) {
-					if (!arg_num(s, a, 2048, &v) || v % 8 ||
+					if (!arg_num(s, a, 248, &v) || v % 8 ||
 					    v == 0)
 						return perr(s, a->span,
 							    ERR_SCN_VALUE,
 							    "len: a multiple of "
-							    "8 from 8 to 2048");
+							    "8 from 8 to 248");
 					x->len = (uint8_t)(v > 255 ? 248 : v);
 				} else {
 					return bad_arg(s, a, ln,
@@ -1066,8 +1082,20 @@ static bool parse_expect(Scn *s, Stmt *t)
 		t->s1 = tok_str(l, &v);
 		return true;
 	}
+	bool inner = false;
+	if (strcmp(k, "inner") == 0) {	/* the header an ICMP error quotes */
+		if (!word(s, "src or dst", &v))
+			return false;
+		k = tok_str(l, &v);
+		inner = true;
+		if (strcmp(k, "src") != 0 && strcmp(k, "dst") != 0)
+			return perr(s, v.span, ERR_SCN_SYNTAX,
+				    "expect inner src|dst ADDR[:PORT]");
+	}
 	if (strcmp(k, "src") == 0 || strcmp(k, "dst") == 0) {
 		t->ex = k[0] == 's' ? EX_SRC : EX_DST;
+		if (inner)
+			t->ex = k[0] == 's' ? EX_INNER_SRC : EX_INNER_DST;
 		if (!word(s, "ADDR or ADDR:PORT", &v))
 			return false;
 		long port = 0;
@@ -1374,13 +1402,14 @@ static bool parse_file(Scn *s)
 				goto skip;
 			}
 			Stmt *t = add(s, S_EXPECT, kw.span);
-			const char *start = l->tok.s;
+			/* the expectation's own text, from the source (string
+			   tokens point at decoded copies: use the spans) */
+			const char *start = l->src->text + l->tok.span.off;
 			if (!parse_expect(s, t))
 				goto skip;
-			const char *end = l->tok.kind == K_EOF ? l->end
-								: l->tok.s;
-			if (l->tok.kind == K_NL)
-				end = l->p - 1;
+			const char *end = l->src->text + l->tok.span.off;
+			if (end < start)
+				end = start;
 			t->text = arena_strndup(&s->a, start,
 						(size_t)(end - start));
 			for (int i = (int)strlen(t->text) - 1;
@@ -1523,12 +1552,13 @@ skip:
 
 typedef struct Run {
 	Scn *s;
-	Interp in;
+	const ScenarioBackend *be;
+	void *c;		/* the backend's case */
 	Mock mock;
-	Result *res;		/* of the last packet */
-	bool have_packet;
-	Counter *before;	/* counters before the last packet */
-	int nbefore;
+	Outcome *o;		/* of the last packet */
+	Stmt *last;		/* the last packet statement */
+	uint64_t *before;	/* counters of the expectations after the last
+				   packet, read before it ran */
 	int nlogs_before;
 	FILE *out;
 	Stmt *err_pkt;		/* a packet that failed with an error no
@@ -1557,8 +1587,12 @@ static void dprintf_(Run *r, const char *fmt, ...)
 		r->dlen = sizeof r->diff - 1;
 }
 
-static void apply_setup(Scn *s, Stmt *t, Mock *m, Interp *in)
+/* Mock settings go to m; `set` statements to the backend's case c. */
+static void apply_setup(Scn *s, Stmt *t, Mock *m, const ScenarioBackend *be,
+			void *c)
 {
+	uint64_t v = 0;
+
 	switch (t->kind) {
 	case S_LOCAL:
 		mock_add_local(m, &t->addr);
@@ -1577,24 +1611,15 @@ static void apply_setup(Scn *s, Stmt *t, Mock *m, Interp *in)
 		mock_add_dns(m, t->name, &t->addr);
 		break;
 	case S_SET:
-		if (!in)
+		if (!c)
 			break;
-		uint64_t v = 0;
 		if (strcmp(t->name, "ct-loose") == 0)
-			in->ct_loose = strcmp(t->s1, "off") != 0;
-		else if (strcmp(t->name, "ct-max") == 0 &&
-			 parse_num(t->s1, &v))
-			in->ct_max = (int)v;
-		else if (parse_duration(t->s1, &v)) {
-			if (strcmp(t->name, "timeout-udp") == 0)
-				in->udp_timeout = v;
-			else if (strcmp(t->name, "timeout-icmp") == 0)
-				in->icmp_timeout = v;
-			else if (strcmp(t->name, "timeout-tcp-established") == 0)
-				in->tcp_timeout[TCP_ESTABLISHED] = v;
-			else if (strcmp(t->name, "timeout-seq") == 0)
-				in->seq_timeout = v;
-		}
+			v = strcmp(t->s1, "off") != 0;
+		else if (strcmp(t->name, "ct-max") == 0)
+			parse_num(t->s1, &v);
+		else
+			parse_duration(t->s1, &v);
+		be->set(c, t->name, v);
 		break;
 	}
 	(void)s;
@@ -1619,38 +1644,23 @@ static void ep_str(const PktAddr *a, bool port, unsigned p, char *buf,
 		snprintf(buf, size, "%s:%u", s, p);
 }
 
-static bool trace_has(Result *res, const char *arm)
+static bool decided_by(const Outcome *o, const char *arm)
 {
-	char nm[96];
-	for (int i = 0; i < res->ntrace; i++) {
-		interp_arm_name(&res->trace[i], nm, sizeof nm);
-		if (strcmp(nm, arm) == 0)
+	for (int i = 0; i < o->narms; i++)
+		if (strcmp(o->arms[i], arm) == 0)
 			return true;
-	}
 	return false;
 }
 
-static void path_str(Result *res, char *buf, size_t size)
+static bool parse_arm(const char *s, char *pol, size_t size, int *arm)
 {
-	size_t o = 0;
-	char nm[96];
-	buf[0] = 0;
-	for (int i = 0; i < res->ntrace && o < size; i++) {
-		interp_arm_name(&res->trace[i], nm, sizeof nm);
-		o += (size_t)snprintf(buf + o, size - o, "%s%s %s (%s)",
-				      i ? ", " : "", interp_hook_name(res->trace[i].hook),
-				      nm, res->trace[i].action);
-	}
-	if (!res->ntrace)
-		snprintf(buf, size, "(no policy ran)");
-}
-
-static uint64_t counter_val(Counter *cs, int n, const char *pol, int arm)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(cs[i].policy->name, pol) == 0 && cs[i].arm == arm)
-			return cs[i].packets;
-	return 0;
+	const char *h = strchr(s, '#');
+	if (!h || (size_t)(h - s) >= size)
+		return false;
+	memcpy(pol, s, (size_t)(h - s));
+	pol[h - s] = 0;
+	*arm = atoi(h + 1);
+	return true;
 }
 
 static void mismatch(Run *r, Stmt *t, const char *want, const char *got)
@@ -1669,103 +1679,101 @@ static void unexpected_error(Run *r)
 		return;
 	Stmt *t = r->err_pkt;
 	const Source *src = source_get(t->span.file);
-	const Source *es = source_get(r->res->err_span.file);
-	char at[300] = "";
-	if (es)
-		snprintf(at, sizeof at, "%s:%u:%u: ", es->path,
-			 r->res->err_span.line, r->res->err_span.col);
 	dprintf_(r, "  %s:%u:%u: packet %d stopped with an error\n"
 		    "    - expected: a verdict\n"
 		    "    + actual:   error: %s%s\n",
 		 src ? src->path : "?", t->span.line, t->span.col,
-		 r->npackets, at, r->res->err);
+		 r->npackets, r->o->err_at, r->o->err);
 	r->failed = true;
 	r->err_pkt = NULL;
 }
 
-static void check(Run *r, Stmt *t)
+static void check(Run *r, Stmt *t, int exi)
 {
-	Result *res = r->res;
+	Outcome *o = r->o;
 	char want[256], got[1200];
-	Interp *in = &r->in;
+	int tcp;
+	unsigned status;
 
-	if (t->ex != EX_CT_COUNT && t->ex != EX_COUNTER && !r->have_packet) {
+	if (t->ex != EX_CT_COUNT && t->ex != EX_COUNTER && !o) {
 		mismatch(r, t, "a packet before this expectation", "none");
 		return;
 	}
-	if (res && res->verdict == VERDICT_ERROR && t->ex != EX_ERROR &&
-	    !(t->ex == EX_VERDICT && t->ival == VERDICT_ERROR)) {
+	if (o && o->verdict == VERDICT_ERROR && t->ex != EX_ERROR &&
+	    !(t->ex == EX_VERDICT && t->ival == VERDICT_ERROR) &&
+	    t->ex != EX_CT_COUNT && t->ex != EX_COUNTER) {
 		snprintf(want, sizeof want, "%s", t->text);
-		snprintf(got, sizeof got, "error: %s", res->err);
+		snprintf(got, sizeof got, "error: %s", o->err);
 		mismatch(r, t, want, got);
 		r->err_pkt = NULL;	/* reported */
 		return;
 	}
 	switch (t->ex) {
 	case EX_VERDICT: {
-		char path[400];
 		if (t->ival == VERDICT_ERROR)
 			r->err_pkt = NULL;
-		path_str(res, path, sizeof path);
 		/* "by ARM": the dropping arm, or for allow an arm that
 		   decided on the way */
-		bool ok = res->verdict == t->ival &&
+		bool ok = o->verdict == t->ival &&
 			  (!t->s1 || (t->ival == VERDICT_DROP
-					      ? strcmp(res->reason, t->s1) == 0
-					      : trace_has(res, t->s1)));
+					      ? strcmp(o->reason, t->s1) == 0
+					      : decided_by(o, t->s1)));
 		snprintf(want, sizeof want, "%s%s%s", verdict_name(t->ival),
 			 t->s1 ? " by " : "", t->s1 ? t->s1 : "");
 		snprintf(got, sizeof got, "%s%s%s; path: %s%s%s",
-			 verdict_name(res->verdict),
-			 res->verdict == VERDICT_DROP ? " by " : "",
-			 res->verdict == VERDICT_DROP ? res->reason : "", path,
-			 res->verdict == VERDICT_ERROR ? "; error: " : "",
-			 res->verdict == VERDICT_ERROR ? res->err : "");
+			 verdict_name(o->verdict),
+			 o->verdict == VERDICT_DROP ? " by " : "",
+			 o->verdict == VERDICT_DROP ? o->reason : "", o->path,
+			 o->verdict == VERDICT_ERROR ? "; error: " : "",
+			 o->verdict == VERDICT_ERROR ? o->err : "");
 		if (!ok)
 			mismatch(r, t, want, got);
 		return;
 	}
 	case EX_ERROR:
 		r->err_pkt = NULL;
-		if (res->verdict != VERDICT_ERROR ||
-		    !strstr(res->err, t->s1)) {
+		if (o->verdict != VERDICT_ERROR || !strstr(o->err, t->s1)) {
 			snprintf(want, sizeof want, "an error containing \"%s\"",
 				 t->s1);
-			snprintf(got, sizeof got, "%s%s",
-				 verdict_name(res->verdict),
-				 res->verdict == VERDICT_ERROR ? res->err : "");
-			if (res->verdict == VERDICT_ERROR)
-				snprintf(got, sizeof got, "error: %s", res->err);
+			if (o->verdict == VERDICT_ERROR)
+				snprintf(got, sizeof got, "error: %s", o->err);
+			else
+				snprintf(got, sizeof got, "%s; path: %s",
+					 verdict_name(o->verdict), o->path);
 			mismatch(r, t, want, got);
 		}
 		return;
 	case EX_ARM:
-	case EX_NOT_ARM: {
-		bool has = trace_has(res, t->s1);
-		if (has != (t->ex == EX_ARM)) {
-			char path[400];
-			path_str(res, path, sizeof path);
+	case EX_NOT_ARM:
+		if (decided_by(o, t->s1) != (t->ex == EX_ARM)) {
 			snprintf(want, sizeof want, "%s %s",
 				 t->ex == EX_ARM ? "decided by" : "not decided by",
 				 t->s1);
-			snprintf(got, sizeof got, "path: %s", path);
+			snprintf(got, sizeof got, "path: %s", o->path);
 			mismatch(r, t, want, got);
 		}
 		return;
-	}
 	case EX_ROUTE:
-		if (strcmp(res->oif, t->s1) != 0) {
-			snprintf(got, sizeof got, "%s", res->oif[0] ? res->oif
-								   : "(none)");
-			mismatch(r, t, t->s1, got);
-		}
+		if (strcmp(o->oif, t->s1) != 0)
+			mismatch(r, t, t->s1, o->oif[0] ? o->oif : "(none)");
 		return;
+	case EX_INNER_SRC:
+	case EX_INNER_DST:
+		if (!o->out.has_inner) {
+			mismatch(r, t, t->text, "no quoted header");
+			return;
+		}
+		/* fall through */
 	case EX_SRC:
 	case EX_DST: {
-		const PktAddr *a = t->ex == EX_SRC ? &res->out.src
-						   : &res->out.dst;
-		unsigned port = t->ex == EX_SRC ? res->out.sport
-						: res->out.dport;
+		const PktAddr *a = t->ex == EX_SRC ? &o->out.src
+				 : t->ex == EX_DST ? &o->out.dst
+				 : t->ex == EX_INNER_SRC ? &o->out.inner_src
+							 : &o->out.inner_dst;
+		unsigned port = t->ex == EX_SRC ? o->out.sport
+			      : t->ex == EX_DST ? o->out.dport
+			      : t->ex == EX_INNER_SRC ? o->out.inner_sport
+						      : o->out.inner_dport;
 		bool ok = a->family == t->addr.family &&
 			  memcmp(a->a, t->addr.a, 16) == 0 &&
 			  (!t->has_port || port == (unsigned)t->ival);
@@ -1782,9 +1790,8 @@ static void check(Run *r, Stmt *t)
 	case EX_SPORT:
 	case EX_DPORT:
 	case EX_TTL: {
-		unsigned v = t->ex == EX_SPORT ? res->out.sport
-			   : t->ex == EX_DPORT ? res->out.dport
-					       : res->out.ttl;
+		unsigned v = t->ex == EX_SPORT ? o->out.sport
+			   : t->ex == EX_DPORT ? o->out.dport : o->out.ttl;
 		if ((v == (unsigned)t->ival) == t->neg) {
 			snprintf(want, sizeof want, "%s%d", t->neg ? "!= " : "",
 				 t->ival);
@@ -1795,24 +1802,24 @@ static void check(Run *r, Stmt *t)
 	}
 	case EX_LOG: {
 		bool ok = false;
-		size_t o = 0;
+		size_t n = 0;
 		got[0] = 0;
 		for (int i = r->nlogs_before; i < r->mock.nlogs; i++) {
 			MockLog *lg = &r->mock.logs[i];
 			if (strcasecmp(fx_level_name(lg->level), t->s1) == 0 &&
 			    strcmp(lg->msg, t->s2) == 0)
 				ok = true;
-			if (o < sizeof got)
-				o += (size_t)snprintf(got + o, sizeof got - o,
+			if (n < sizeof got)
+				n += (size_t)snprintf(got + n, sizeof got - n,
 						      "%s%s \"%s\" (%s)",
-						      o ? "; " : "",
+						      n ? "; " : "",
 						      fx_level_name(lg->level),
 						      lg->msg, lg->rule);
 		}
 		if (!ok) {
 			snprintf(want, sizeof want, "log %s \"%s\"", t->s1,
 				 t->s2);
-			mismatch(r, t, want, o ? got : "no log event");
+			mismatch(r, t, want, n ? got : "no log event");
 		}
 		return;
 	}
@@ -1825,43 +1832,38 @@ static void check(Run *r, Stmt *t)
 		}
 		return;
 	case EX_CT_STATE:
-		if (res->ct_state != t->ival)
+		if (o->ct_state != t->ival)
 			mismatch(r, t, ct_state_name(t->ival),
-				 ct_state_name(res->ct_state));
+				 ct_state_name(o->ct_state));
+		return;
+	case EX_CT_NONE:
+		if (r->be->ct_entry(r->c, o, &tcp, &status)) {
+			snprintf(got, sizeof got, "an entry (%s)",
+				 tcp_state_name(tcp));
+			mismatch(r, t, "no conntrack entry", got);
+		}
 		return;
 	case EX_CT_TCP:
-	case EX_CT_NONE:
-	case EX_CT_STATUS: {
-		/* the entry of this packet's flow after it passed */
-		CtEntry *ce = interp_ct_by_id(in, res->ct_id);
-		if (t->ex == EX_CT_NONE) {
-			if (ce) {
-				snprintf(got, sizeof got, "entry #%d (%s)",
-					 ce->id, tcp_state_name(ce->tcp));
-				mismatch(r, t, "no conntrack entry", got);
-			}
-			return;
-		}
-		if (!ce) {
+	case EX_CT_STATUS:
+		if (!r->be->ct_entry(r->c, o, &tcp, &status)) {
 			mismatch(r, t, t->text, "no conntrack entry");
 			return;
 		}
-		if (t->ex == EX_CT_TCP && ce->tcp != t->ival)
+		if (t->ex == EX_CT_TCP && tcp != t->ival)
 			mismatch(r, t, tcp_state_name(t->ival),
-				 tcp_state_name(ce->tcp));
+				 tcp_state_name(tcp));
 		if (t->ex == EX_CT_STATUS &&
-		    (ce->status & (unsigned)t->ival) != (unsigned)t->ival) {
-			snprintf(got, sizeof got, "%s%s%s%s",
-				 ce->status & CTS_DNAT ? "dnat " : "",
-				 ce->status & CTS_SNAT ? "snat " : "",
-				 ce->status & CTS_ASSURED ? "assured " : "",
-				 ce->status & CTS_SEEN_REPLY ? "seen-reply" : "");
-			mismatch(r, t, t->text, got[0] ? got : "(no bits)");
+		    (status & (unsigned)t->ival) != (unsigned)t->ival) {
+			snprintf(got, sizeof got, "ct status %s%s%s%s",
+				 status & CTS_DNAT ? "dnat " : "",
+				 status & CTS_SNAT ? "snat " : "",
+				 status & CTS_ASSURED ? "assured " : "",
+				 status & CTS_SEEN_REPLY ? "seen-reply" : "");
+			mismatch(r, t, t->text, got);
 		}
 		return;
-	}
 	case EX_CT_COUNT: {
-		int n = interp_ct_count(in);
+		int n = r->be->ct_count(r->c);
 		if (n != t->ival) {
 			snprintf(want, sizeof want, "%d entries", t->ival);
 			snprintf(got, sizeof got, "%d entries", n);
@@ -1871,13 +1873,10 @@ static void check(Run *r, Stmt *t)
 	}
 	case EX_COUNTER: {
 		char pol[96];
-		snprintf(pol, sizeof pol, "%s", t->s1);
-		char *h = strchr(pol, '#');
-		*h = 0;
-		int arm = atoi(h + 1);
-		Counter *c = interp_counter(in, pol, arm);
-		uint64_t now = c ? c->packets : 0;
-		uint64_t was = counter_val(r->before, r->nbefore, pol, arm);
+		int arm = 0;
+		parse_arm(t->s1, pol, sizeof pol, &arm);
+		uint64_t now = r->be->counter(r->c, pol, arm);
+		uint64_t was = r->before ? r->before[exi] : 0;
 		uint64_t v = t->delta ? now - was : now;
 		if (v != t->num) {
 			snprintf(want, sizeof want, "%s%llu", t->delta ? "+" : "",
@@ -1890,28 +1889,7 @@ static void check(Run *r, Stmt *t)
 		return;
 	}
 	case EX_FLOW: {
-		/* the flow as the filter hooks saw the packet: pre-SNAT */
-		Pkt *seen = arena_alloc(&in->scratch, sizeof *seen);
-		*seen = res->out;
-		Tuple k, key;
-		tuple_of(seen, &k);
-		SeqEntry *se = NULL;
-		for (int i = 0; i < in->nseq && !se; i++)
-			if (strcmp(in->seq[i].flow->name, t->s1) == 0)
-				se = &in->seq[i];
-		(void)key;
-		if (se && in->nseq > 1) {
-			/* prefer the entry whose key shares an endpoint */
-			for (int i = 0; i < in->nseq; i++) {
-				SeqEntry *c = &in->seq[i];
-				if (strcmp(c->flow->name, t->s1) != 0)
-					continue;
-				if (c->key.sport == k.sport ||
-				    c->key.sport == k.dport)
-					se = c;
-			}
-		}
-		int have = !se ? 0 : se->matched ? -1 : se->step;
+		int have = r->be->flow_state(r->c, t->s1, o);
 		if (have != t->ival) {
 			snprintf(want, sizeof want, "%s", t->text);
 			snprintf(got, sizeof got, "flow %s %s", t->s1,
@@ -1927,57 +1905,13 @@ static void check(Run *r, Stmt *t)
 	}
 }
 
-static void print_trace(Run *r, Stmt *t, Result *res)
-{
-	FILE *o = r->out;
-	char sum[256];
-	pkt_summary(t->pkt, sum, sizeof sum);
-	const Source *src = source_get(t->span.file);
-	fprintf(o, "packet %d (%s:%u) on %s: %s\n", r->npackets,
-		src ? src->path : "?", t->span.line, t->iif, sum);
-	fprintf(o, "  conntrack: %s\n", ct_state_name(res->ct_state));
-	for (int i = 0; i < res->ntrace; i++) {
-		TraceStep *st = &res->trace[i];
-		char nm[96];
-		interp_arm_name(st, nm, sizeof nm);
-		if (st->arm)
-			fprintf(o, "  %-11s %-24s line %-4d -> %s\n",
-				interp_hook_name(st->hook), nm, st->line, st->action);
-		else
-			fprintf(o, "  %-11s %-24s no arm     -> %s (end of "
-				   "policy)\n", interp_hook_name(st->hook), nm,
-				st->action);
-		if (st->effects[0])
-			fprintf(o, "  %-11s   effects: %s\n", "", st->effects);
-	}
-	if (res->verdict != VERDICT_ERROR && res->oif[0])
-		fprintf(o, "  route: %s\n", res->oif);
-	if (res->after[0])
-		fprintf(o, "  state: %s\n", res->after);
-	if (res->verdict == VERDICT_ERROR) {
-		const Source *es = source_get(res->err_span.file);
-		if (es)
-			fprintf(o, "  error: %s:%u:%u: %s\n", es->path,
-				res->err_span.line, res->err_span.col,
-				res->err);
-		else
-			fprintf(o, "  error: %s\n", res->err);
-	} else {
-		pkt_summary(&res->out, sum, sizeof sum);
-		fprintf(o, "  verdict: %s%s%s\n  out: %s\n",
-			verdict_name(res->verdict),
-			res->verdict == VERDICT_DROP ? " by " : "",
-			res->verdict == VERDICT_DROP ? res->reason : "", sum);
-	}
-}
-
 static void finish_case(Run *r, const char *file, const char *name,
 			int *passed, int *failed)
 {
-	if (!name)
+	if (r->quiet) {
+		(*(r->failed ? failed : passed))++;
 		return;
-	if (r->quiet)
-		return;
+	}
 	if (r->failed) {
 		fprintf(r->out, "FAIL %s: %s\n%s", file, name, r->diff);
 		(*failed)++;
@@ -1995,7 +1929,8 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 	const char *case_name = NULL;
 	bool started = false;
 	pcap_writer *pw = NULL;
-	static Result res;
+	static Outcome oc;
+	uint64_t clock = 0;
 
 	if (o->pcap_out) {
 		pw = pcapw_open(o->pcap_out);
@@ -2008,21 +1943,24 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 	r.s = s;
 	r.out = out;
 	r.quiet = o->quiet;
+	r.be = o->backend ? o->backend : &scenario_interp_backend;
 	int i = 0;
 	for (; i < s->nst && s->st[i].kind != S_CASE; i++)
-		apply_setup(s, &s->st[i], &base, NULL);
+		apply_setup(s, &s->st[i], &base, r.be, NULL);
 	for (; i <= s->nst; i++) {
 		Stmt *t = i < s->nst ? &s->st[i] : NULL;
 		if (!t || t->kind == S_CASE) {
 			bool skip = case_name && o->only_case &&
 				    strcmp(o->only_case, case_name) != 0;
-			if (started)
+			if (started && r.c)
 				unexpected_error(&r);
 			if (started && !skip)
 				finish_case(&r, s->path, case_name, passed,
 					    failed);
 			if (started) {
-				interp_free(&r.in);
+				if (r.c)
+					r.be->close(r.c);
+				r.c = NULL;
 				mock_free(&r.mock);
 				free(r.before);
 				r.before = NULL;
@@ -2030,58 +1968,95 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 			if (!t)
 				break;
 			case_name = t->name;
-			mock_copy(&r.mock, &base);
-			FwlEffects fx = mock_effects(&r.mock);
-			char err[256];
-			interp_init(&r.in, s->prog, &fx, err, sizeof err);
-			for (int k = 0; k < i; k++)
-				if (s->st[k].kind == S_SET)
-					apply_setup(s, &s->st[k], &r.mock, &r.in);
+			started = true;
 			r.failed = false;
 			r.err_pkt = NULL;
 			r.dlen = 0;
 			r.diff[0] = 0;
-			r.have_packet = false;
-			r.res = NULL;
+			r.o = NULL;
 			r.npackets = 0;
-			started = true;
+			if (o->only_case && strcmp(o->only_case, case_name) != 0)
+				continue;
+			mock_copy(&r.mock, &base);
+			FwlEffects fx = mock_effects(&r.mock);
+			char err[512];
+			r.c = r.be->open(s->prog, &fx, err, sizeof err);
+			if (!r.c) {
+				dprintf_(&r, "  the %s backend cannot run the "
+					     "policy: %s\n", r.be->name, err);
+				r.failed = true;
+				continue;
+			}
+			for (int k = 0; k < i; k++)
+				if (s->st[k].kind == S_SET)
+					apply_setup(s, &s->st[k], &r.mock, r.be,
+						    r.c);
 			continue;
 		}
-		if (o->only_case && strcmp(o->only_case, case_name) != 0)
-			continue;
+		if (!r.c)
+			continue;	/* case skipped or not runnable */
 		switch (t->kind) {
-		case S_PACKET:
+		case S_PACKET: {
 			unexpected_error(&r);
+			/* counters the following expectations ask about */
+			int n = 0;
+			for (int k = i + 1; k < s->nst &&
+					    s->st[k].kind == S_EXPECT; k++)
+				n++;
 			free(r.before);
-			r.nbefore = r.in.ncounters;
-			r.before = xmalloc((r.nbefore + 1) * sizeof *r.before);
-			memcpy(r.before, r.in.counters,
-			       r.nbefore * sizeof *r.before);
+			r.before = xmalloc((size_t)(n + 1) * sizeof *r.before);
+			for (int k = 0; k < n; k++) {
+				Stmt *e = &s->st[i + 1 + k];
+				char pol[96];
+				int arm = 0;
+				r.before[k] = 0;
+				if (e->ex == EX_COUNTER &&
+				    parse_arm(e->s1, pol, sizeof pol, &arm))
+					r.before[k] = r.be->counter(r.c, pol,
+								    arm);
+			}
 			r.nlogs_before = r.mock.nlogs;
 			r.npackets++;
-			interp_packet(&r.in, t->pkt, t->iif,
-				      t->oif[0] ? t->oif : NULL, &res);
-			r.res = &res;
-			r.have_packet = true;
-			if (res.verdict == VERDICT_ERROR)
+			r.be->packet(r.c, t->bytes, t->len, t->pkt, t->iif,
+				     t->oif[0] ? t->oif : NULL, &oc);
+			r.o = &oc;
+			r.last = t;
+			if (oc.verdict == VERDICT_ERROR)
 				r.err_pkt = t;
 			if (pw)
-				pcapw_write(pw, t->bytes, t->len,
-					    r.in.now_ms);
-			if (o->explain)
-				print_trace(&r, t, &res);
+				pcapw_write(pw, t->bytes, t->len, clock);
+			if (o->explain && r.be->explain) {
+				const Source *src = source_get(t->span.file);
+				if (!o->quiet)
+					fprintf(out, "-- %s:%u\n",
+						src ? src->path : "?",
+						t->span.line);
+				r.be->explain(r.c, out);
+			}
 			break;
+		}
 		case S_ADVANCE:
-			r.in.now_ms += t->num;
+			r.be->advance(r.c, t->num);
+			clock += t->num;
 			break;
-		case S_EXPECT:
-			check(&r, t);
+		case S_EXPECT: {
+			/* index among the expectations after the packet */
+			int k = 0;
+			while (i - 1 - k >= 0 && s->st[i - 1 - k].kind == S_EXPECT)
+				k++;
+			bool direct = i - 1 - k >= 0 &&
+				      s->st[i - 1 - k].kind == S_PACKET;
+			if (t->ex == EX_COUNTER && !direct && t->delta) {
+				mismatch(&r, t, "a packet right before a +N "
+						"counter expectation",
+					 "another statement in between");
+				break;
+			}
+			check(&r, t, k);
 			break;
-		case S_SET:
-			apply_setup(s, t, &r.mock, &r.in);
-			break;
+		}
 		default:
-			apply_setup(s, t, &r.mock, &r.in);
+			apply_setup(s, t, &r.mock, r.be, r.c);
 			break;
 		}
 	}
@@ -2187,8 +2162,17 @@ int scenario_replay(const char *policy, const char *setup, const char *iif,
 		rc = 2;
 		goto out;
 	}
-	for (int i = 0; i < s.nst; i++)
-		apply_setup(&s, &s.st[i], &m, &in);
+	for (int i = 0; i < s.nst; i++) {
+		apply_setup(&s, &s.st[i], &m, NULL, NULL);
+		if (s.st[i].kind == S_SET) {
+			uint64_t v = 0;
+			if (strcmp(s.st[i].name, "ct-loose") == 0)
+				in.ct_loose = strcmp(s.st[i].s1, "off") != 0;
+			else if (strcmp(s.st[i].name, "ct-max") == 0 &&
+				 parse_num(s.st[i].s1, &v))
+				in.ct_max = (int)v;
+		}
+	}
 
 	static Pkt pkt;
 	static Result res;
@@ -2203,9 +2187,8 @@ int scenario_replay(const char *policy, const char *setup, const char *iif,
 		pkt_parse(b, n, &pkt);
 		interp_packet(&in, &pkt, iif, NULL, &res);
 		k++;
-		char sum[256], path[400];
+		char sum[256];
 		pkt_summary(&pkt, sum, sizeof sum);
-		path_str(&res, path, sizeof path);
 		if (res.verdict == VERDICT_ERROR) {
 			nerr++;
 			fprintf(out, "%5d  %-60s error: %s\n", k, sum, res.err);

@@ -8,9 +8,10 @@
  * The format is parsed by its own small grammar here, never evaluated as
  * code; errors are file:line:col diagnostics (codes E0700-E0799).
  *
- * The result of a case is backend-neutral: a runner (this interpreter
- * today, BPF_PROG_TEST_RUN later) fills an Outcome per packet and
- * scenario_check() compares it with the expectations.
+ * The result of a case is backend-neutral: a ScenarioBackend (the
+ * interpreter today, BPF_PROG_TEST_RUN later) fills an Outcome per packet
+ * and answers state queries; the runner here compares them with the
+ * expectations and prints the diffs, the same code for every backend.
  */
 #ifndef FWLC_SCENARIO_H
 #define FWLC_SCENARIO_H
@@ -18,7 +19,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "fwlc/ast.h"
 #include "fwlc/diag.h"
+#include "fwlc/effects.h"
+#include "fwlc/pkt.h"
 
 enum {
 	ERR_SCN_SYNTAX = 700,	/* malformed statement */
@@ -28,12 +32,63 @@ enum {
 	ERR_SCN_PACKET = 704,	/* packet cannot be built */
 };
 
+/* What a backend reports about one packet (verdicts as interp.h's
+   VERDICT_ALLOW 0, VERDICT_DROP 1, VERDICT_ERROR 2). */
+#define OUTCOME_MAX_ARMS 32
+typedef struct Outcome {
+	int verdict;
+	char reason[128];	/* drop: "forward#7" or "invalid: REASON" */
+	char arms[OUTCOME_MAX_ARMS][96];	/* "policy#N" that decided, in
+						   path order */
+	int narms;
+	char path[512];		/* the path, one line, for diffs */
+	char oif[32];		/* "local", an interface, "" (dropped before) */
+	int ct_state;		/* interp.h CtState the policies saw */
+	Pkt out;		/* the packet as it leaves (after NAT) */
+	char err[512];		/* VERDICT_ERROR: message */
+	char err_at[300];	/* "file:line:col: " of the error, or "" */
+	long flow;		/* backend's handle of the packet's flow */
+} Outcome;
+
+/*
+ * A backend runs packets through a policy: the interpreter
+ * (scenario_interp.c) now, the compiled BPF object under
+ * BPF_PROG_TEST_RUN later (issue 7).  One open() per case: fresh state.
+ * Effects reach the scenario's mocks through fx (log events included).
+ */
+typedef struct ScenarioBackend {
+	const char *name;
+	void *(*open)(const Program *prog, const FwlEffects *fx, char *err,
+		      size_t errsz);
+	void (*close)(void *c);
+	/* settings: ct-loose (0/1), ct-max, timeout-udp, timeout-icmp,
+	   timeout-tcp-established, timeout-seq (ms); false if unknown */
+	bool (*set)(void *c, const char *key, uint64_t value);
+	void (*advance)(void *c, uint64_t ms);
+	void (*packet)(void *c, const uint8_t *bytes, size_t len,
+		       const Pkt *parsed, const char *iif, const char *oif,
+		       Outcome *o);
+	/* state now */
+	uint64_t (*counter)(void *c, const char *policy, int arm);
+	int (*ct_count)(void *c);
+	/* the conntrack entry of o's flow, now: false if none */
+	bool (*ct_entry)(void *c, const Outcome *o, int *tcp_state,
+			 unsigned *status);
+	/* sequence state of o's flow: -1 matched, 0 none, N at step N */
+	int (*flow_state)(void *c, const char *flow, const Outcome *o);
+	/* optional: a multi-line account of the last packet (explain) */
+	void (*explain)(void *c, FILE *out);
+} ScenarioBackend;
+
+extern const ScenarioBackend scenario_interp_backend;
+
 typedef struct ScenarioOpts {
 	bool explain;		/* print the path of every packet */
 	bool verbose;		/* print passing cases' paths too */
 	const char *pcap_out;	/* write every built packet to this pcap */
 	const char *only_case;	/* run only the case of this name */
 	bool quiet;		/* no PASS/FAIL lines (explain) */
+	const ScenarioBackend *backend;	/* NULL: the interpreter */
 } ScenarioOpts;
 
 /*

@@ -6,3 +6,13 @@
 # $(FWLC_LIBS)).
 FWLC_LIBS += -lpcap
 TEST_SCRIPTS += tests/scenarios/run.sh tests/scenarios/cli.sh
+
+# the packet builder/parser unit tests
+$(BUILD)/tests/pkt_test: $(BUILD)/obj/tests/scenarios/pkt_test.o \
+		$(BUILD)/obj/fwlc/pkt.o
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+TEST_BINS += $(BUILD)/tests/pkt_test
+DEPS += $(BUILD)/obj/tests/scenarios/pkt_test.d

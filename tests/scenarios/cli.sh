@@ -59,7 +59,8 @@ assert_contains explain-forward "$out" "forward     forward#3                lin
 assert_contains explain-verdict "$out" "verdict: allow"
 assert_contains explain-out "$out" "out: IPv4 198.51.100.7:40000 -> 10.17.1.10:80 TCP [S]"
 
-out=$("$FWLC" explain $HR --packet 'wan ipv4(src=198.51.100.7, dst=203.0.113.1) / tcp(dport=22)' 2>&1)
+out=$("$FWLC" explain $HR --packet 'wan ipv4(src=198.51.100.7, dst=203.0.113.1) / tcp(dport=22)' 2>&1); rc=$?
+assert_eq explain-unmocked-exit "$rc" 1
 assert_contains explain-unmocked "$out" "home-router.fwl:53:7: effect FIB.daddrLocal is not mocked"
 assert_contains explain-unmocked-names "$out" "effect FIB.daddrLocal is not mocked"
 

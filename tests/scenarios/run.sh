@@ -23,5 +23,13 @@ for f in "${files[@]}"; do
 		fail "${f#./}" "fwlc test exited $rc: $(tail -n 5 <<<"$out")"
 	fi
 	[ $rc -eq 0 ] || _failures=$((_failures + 1))
+	# the same file under ASan/UBSan, when that build exists: one line
+	if [ -x "$FWL_BUILD/asan/fwlc" ]; then
+		if aout=$("$FWL_BUILD/asan/fwlc" test "${f#./}" 2>&1); then
+			pass "asan: ${f#./}"
+		else
+			fail "asan: ${f#./}" "$(grep -v '^PASS' <<<"$aout" | head -n 8)"
+		fi
+	fi
 done
 finish
