@@ -152,6 +152,10 @@ void box_full(Box *b);
 /* Intervals of a CIDR (a 1-D box on dim): v4 values < 2^32. */
 void box_cidr(Box *b, int dim, const IPAddr *ip);
 
+/* Earlier arms an arm is tested against by subtraction (beyond, only its
+   liveness is decided, by splitting).  64; tests lower it to cover both. */
+extern int exhaust_max_subtract;
+
 /* Analyse a policy's arms (fills cp->arms[i].set etc.; reports). */
 void exhaust_policy(Check *c, CheckPolicy *cp);
 /* Analyse a `case` over a frame inside a rule; arms' may-continue flags
