@@ -148,6 +148,8 @@ const char *did_you_mean(const char *name, const char *const *cands, int n);
 
 void boxes_push(BoxSet *s, const Box *b);
 void boxes_free(BoxSet *s);
+/* Move a set into the arena (for results kept after the pass). */
+void boxes_keep(Check *c, BoxSet *s);
 void box_full(Box *b);
 /* Intervals of a CIDR (a 1-D box on dim): v4 values < 2^32. */
 void box_cidr(Box *b, int dim, const IPAddr *ip);

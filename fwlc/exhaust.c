@@ -56,7 +56,7 @@ void boxes_free(BoxSet *s)
 }
 
 /* Move a set's boxes into the arena (results that outlive the pass). */
-static void boxes_keep(Check *c, BoxSet *s)
+void boxes_keep(Check *c, BoxSet *s)
 {
 	Box *v = s->n ? arena_memdup(c->a, s->v, sizeof(*v) * (size_t)s->n) :
 			NULL;
