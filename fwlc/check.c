@@ -2216,6 +2216,7 @@ static void check_import(Check *c, DeclInfo *di)
 			fam = fam < 0 ? v[i].family :
 			      fam == v[i].family ? fam : 0;
 		}
+		boxes_keep(c, &di->cidrs);
 		di->cidr_fam = fam;
 		di->has_cidrs = true;
 		di->ty = &T_CIDRSET[fam_ix(fam)];

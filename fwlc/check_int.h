@@ -143,9 +143,15 @@ const char *did_you_mean(const char *name, const char *const *cands, int n);
 
 void boxes_push(BoxSet *s, const Box *b);
 void boxes_free(BoxSet *s);
+/* Move a set into the arena (for results kept after the pass). */
+void boxes_keep(Check *c, BoxSet *s);
 void box_full(Box *b);
 /* Intervals of a CIDR (a 1-D box on dim): v4 values < 2^32. */
 void box_cidr(Box *b, int dim, const IPAddr *ip);
+
+/* Earlier arms an arm is tested against by subtraction (beyond, only its
+   liveness is decided, by splitting).  64; tests lower it to cover both. */
+extern int exhaust_max_subtract;
 
 /* Analyse a policy's arms (fills cp->arms[i].set etc.; reports). */
 void exhaust_policy(Check *c, CheckPolicy *cp);

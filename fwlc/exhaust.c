@@ -31,6 +31,9 @@
 #define V4_MAX ((u128)0xffffffffu)
 #define MAX_WITNESSES 3
 #define MAX_ARM_BOXES 4096	/* beyond: the constraint is dropped */
+/* earlier arms subtracted one by one, beyond: only liveness (tests lower it) */
+int exhaust_max_subtract = 64;
+#define MAX_WITNESS_BOXES 1000	/* uncovered pieces looked for */
 
 /*
  * Box sets
@@ -53,7 +56,7 @@ void boxes_free(BoxSet *s)
 }
 
 /* Move a set's boxes into the arena (results that outlive the pass). */
-static void boxes_keep(Check *c, BoxSet *s)
+void boxes_keep(Check *c, BoxSet *s)
 {
 	Box *v = s->n ? arena_memdup(c->a, s->v, sizeof(*v) * (size_t)s->n) :
 			NULL;
@@ -1158,74 +1161,407 @@ static void witnesses(Check *c, Diag *g, BoxSet *r,
 		print(&b, c, &r->v[i]);
 		diag_help(c->d, g, "missing: %s", buf);
 	}
-	if (r->n > shown)
+	if (r->n >= MAX_WITNESS_BOXES)
+		diag_help(c->d, g, "and at least %d more", r->n - shown);
+	else if (r->n > shown)
 		diag_help(c->d, g, "and %d more", r->n - shown);
 }
 
-/* Which earlier arms cover arm i: those that decide some of its packets
-   (each packet goes to the first covering arm that matches it), so the
-   list is exact: together they cover the arm, and none is superfluous
-   in first-match order. */
-static void report_shadowed(Check *c, CheckArm *arms, int i,
-			    const BoxSet *universe, const char *what)
+/*
+ * An index of the arms by their bounding interval on DIM_SRC (the field
+ * arms differ in most), so that each arm meets only the arms near it:
+ * intervals are grouped by length class 2^k and sorted by start; a query
+ * for [lo, hi] looks in class k at starts in [lo - 2^k, hi].
+ */
+
+typedef struct IxEnt {
+	u128 lo, hi;
+	int arm;
+} IxEnt;
+
+typedef struct ArmIndex {
+	IxEnt *cls[129];
+	int n[129];
+} ArmIndex;
+
+static int bitlen(u128 x)
 {
-	BoxSet si = {0};
-	set_and(&si, &arms[i].set, universe);
-	int *cand = xmalloc(sizeof(int) * (size_t)(i + 1));
 	int n = 0;
-	for (int j = 0; j < i && si.n; j++)
-		if (arms[j].exact && !arms[j].may_continue &&
-		    !arms[j].shadowed && set_meets(&arms[j].set, &si)) {
-			cand[n++] = j;
-			set_minus(&si, &arms[j].set);
+	while (x) {
+		n++;
+		x >>= 1;
+	}
+	return n;
+}
+
+static bool bounds(const BoxSet *s, u128 *lo, u128 *hi)
+{
+	if (!s->n)
+		return false;
+	*lo = s->v[0].lo[DIM_SRC];
+	*hi = s->v[0].hi[DIM_SRC];
+	for (int i = 1; i < s->n; i++) {
+		if (s->v[i].lo[DIM_SRC] < *lo)
+			*lo = s->v[i].lo[DIM_SRC];
+		if (s->v[i].hi[DIM_SRC] > *hi)
+			*hi = s->v[i].hi[DIM_SRC];
+	}
+	return true;
+}
+
+static int ixent_order(const void *x, const void *y)
+{
+	const IxEnt *a = x, *b = y;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+static void index_build(ArmIndex *ix, const CheckArm *arms, int narms)
+{
+	memset(ix, 0, sizeof(*ix));
+	int cap[129] = { 0 };
+	for (int i = 0; i < narms; i++) {
+		u128 lo, hi;
+		if (!bounds(&arms[i].set, &lo, &hi))
+			continue;
+		int k = bitlen(hi - lo);
+		if (ix->n[k] == cap[k]) {
+			cap[k] = cap[k] ? cap[k] * 2 : 16;
+			ix->cls[k] = xrealloc(ix->cls[k], sizeof(IxEnt) *
+							  (size_t)cap[k]);
 		}
+		ix->cls[k][ix->n[k]++] = (IxEnt){ lo, hi, i };
+	}
+	for (int k = 0; k <= 128; k++)
+		if (ix->n[k])
+			qsort(ix->cls[k], (size_t)ix->n[k], sizeof(IxEnt),
+			      ixent_order);
+}
+
+static void index_free(ArmIndex *ix)
+{
+	for (int k = 0; k <= 128; k++)
+		free(ix->cls[k]);
+}
+
+static int int_order(const void *x, const void *y)
+{
+	return *(const int *)x - *(const int *)y;
+}
+
+/* Arms in [from, to) whose bounding interval meets that of s, ascending;
+   *out is malloc'ed. */
+static int index_query(const ArmIndex *ix, const BoxSet *s, int from, int to,
+		       int **out)
+{
+	u128 lo, hi;
+	int n = 0, cap = 16;
+	*out = xmalloc(sizeof(int) * (size_t)cap);
+	if (!bounds(s, &lo, &hi))
+		return 0;
+	for (int k = 0; k <= 128; k++) {
+		if (!ix->n[k])
+			continue;
+		u128 span = k == 128 ? U128_MAX : (((u128)1) << k);
+		u128 start = lo >= span ? lo - span : 0;
+		int a = 0, b = ix->n[k];
+		while (a < b) {	/* first entry with lo >= start */
+			int m = (a + b) / 2;
+			if (ix->cls[k][m].lo < start)
+				a = m + 1;
+			else
+				b = m;
+		}
+		for (int m = a; m < ix->n[k] && ix->cls[k][m].lo <= hi; m++) {
+			const IxEnt *e = &ix->cls[k][m];
+			if (e->hi < lo || e->arm < from || e->arm >= to)
+				continue;
+			if (n == cap) {
+				cap *= 2;
+				*out = xrealloc(*out, sizeof(int) * (size_t)cap);
+			}
+			(*out)[n++] = e->arm;
+		}
+	}
+	qsort(*out, (size_t)n, sizeof(int), int_order);
+	return n;
+}
+
+static bool covers(const CheckArm *a)
+{
+	return a->exact && !a->may_continue;
+}
+
+/* Arm i never fires: report the earlier arms that decide its packets
+   (each packet goes to the first covering arm that matches it), so the
+   list is exact: together they cover the arm, none is superfluous. */
+static void report_shadowed(Check *c, CheckArm *arms, int i,
+			    const int *used, int n, const char *what)
+{
 	Diag *g = diag_warning(c->d, arms[i].arm->pat->span, WARN_SHADOWED,
 			       "this arm never matches: %s cover%s every %s it "
 			       "matches", n == 1 ? "an earlier arm" :
 			       "earlier arms", n == 1 ? "s" : "", what);
 	for (int k = 0; k < n && k < 8; k++)
-		diag_note(c->d, g, &arms[cand[k]].arm->pat->span,
-			  "covered by %s", arm_label(c, arms, cand[k]));
+		diag_note(c->d, g, &arms[used[k]].arm->pat->span,
+			  "covered by %s", arm_label(c, arms, used[k]));
 	if (n > 8)
 		diag_note(c->d, g, NULL, "and %d more arms", n - 8);
 	if (n == 0)
 		diag_note(c->d, g, NULL, "no %s can match it", what);
-	free(cand);
-	boxes_free(&si);
 }
 
-/* The core sweep over arms; frame: the arms are frame patterns. */
+/*
+ * What part of box q do the rows leave uncovered?  Maranget-style
+ * splitting instead of subtraction: choose the dimension the rows
+ * constrain most, cut q there at every row boundary, and recurse into each
+ * piece with the rows that meet it.  A piece no row meets is uncovered; a
+ * piece some row contains is covered.  This stays fast where subtracting
+ * thousands of boxes one by one would fragment the remainder.
+ */
+
+typedef struct Row {
+	const Box *b;
+} Row;
+
+static int cut_order(const void *x, const void *y)
+{
+	u128 a = *(const u128 *)x, b = *(const u128 *)y;
+	return a < b ? -1 : a > b;
+}
+
+static int row_lo_dim;
+
+static int row_order(const void *x, const void *y)
+{
+	const Row *a = x, *b = y;
+	u128 p = a->b->lo[row_lo_dim], q = b->b->lo[row_lo_dim];
+	return p < q ? -1 : p > q;
+}
+
+/* Returns false once out holds limit boxes (the search stops). */
+static bool uncovered(const Box *q, const Row *in, int nin, BoxSet *out,
+		      int limit, int depth)
+{
+	Row *rows = xmalloc(sizeof(Row) * (size_t)(nin + 1));
+	int n = 0;
+	for (int i = 0; i < nin; i++)
+		if (box_meets(in[i].b, q))
+			rows[n++] = in[i];
+	bool ok = true;
+	if (n == 0) {
+		boxes_push(out, q);
+		ok = out->n < limit;
+		goto done;
+	}
+	for (int i = 0; i < n; i++) {
+		bool in_all = true;
+		for (int d = 0; d < NDIM && in_all; d++)
+			in_all = rows[i].b->lo[d] <= q->lo[d] &&
+				 rows[i].b->hi[d] >= q->hi[d];
+		if (in_all)
+			goto done;	/* covered */
+	}
+	/* the dimension most rows constrain inside q */
+	int best = -1, bestn = 0;
+	for (int d = 0; d < NDIM; d++) {
+		int k = 0;
+		for (int i = 0; i < n; i++)
+			k += rows[i].b->lo[d] > q->lo[d] ||
+			     rows[i].b->hi[d] < q->hi[d];
+		if (k > bestn) {
+			bestn = k;
+			best = d;
+		}
+	}
+	if (best < 0 || depth > 64) {	/* cannot happen: a row would
+					   contain q */
+		goto done;
+	}
+	int d = best;
+	u128 *cuts = xmalloc(sizeof(u128) * (size_t)(2 * n + 2));
+	int nc = 0;
+	cuts[nc++] = q->lo[d];
+	for (int i = 0; i < n; i++) {
+		if (rows[i].b->lo[d] > q->lo[d])
+			cuts[nc++] = rows[i].b->lo[d];
+		if (rows[i].b->hi[d] < q->hi[d])
+			cuts[nc++] = rows[i].b->hi[d] + 1;
+	}
+	qsort(cuts, (size_t)nc, sizeof(u128), cut_order);
+	row_lo_dim = d;
+	qsort(rows, (size_t)n, sizeof(Row), row_order);
+	Row *active = xmalloc(sizeof(Row) * (size_t)(n + 1));
+	int na = 0, next = 0;
+	for (int k = 0; k < nc && ok; k++) {
+		if (k && cuts[k] == cuts[k - 1])
+			continue;
+		u128 lo = cuts[k];
+		int k2 = k + 1;
+		while (k2 < nc && cuts[k2] == lo)
+			k2++;
+		u128 hi = k2 < nc ? cuts[k2] - 1 : q->hi[d];
+		/* rows starting at or before lo join; ended rows leave */
+		while (next < n && rows[next].b->lo[d] <= lo)
+			active[na++] = rows[next++];
+		int w = 0;
+		for (int i = 0; i < na; i++)
+			if (active[i].b->hi[d] >= lo)
+				active[w++] = active[i];
+		na = w;
+		Box piece = *q;
+		piece.lo[d] = lo;
+		piece.hi[d] = hi;
+		ok = uncovered(&piece, active, na, out, limit, depth + 1);
+	}
+	free(active);
+	free(cuts);
+done:
+	free(rows);
+	return ok;
+}
+
+/* Is anything of set s (within universe) left by the arms cand[]? */
+static bool set_live(const BoxSet *s, const BoxSet *universe,
+		     const CheckArm *arms, const int *cand, int nc)
+{
+	int nr = 0, cap = 16;
+	Row *rows = xmalloc(sizeof(Row) * (size_t)cap);
+	for (int k = 0; k < nc; k++) {
+		const CheckArm *b = &arms[cand[k]];
+		if (!covers(b))
+			continue;
+		for (int m = 0; m < b->set.n; m++) {
+			if (nr == cap) {
+				cap *= 2;
+				rows = xrealloc(rows, sizeof(Row) * (size_t)cap);
+			}
+			rows[nr++] = (Row){ &b->set.v[m] };
+		}
+	}
+	BoxSet q = {0}, out = {0};
+	set_and(&q, s, universe);
+	bool live = false;
+	for (int i = 0; i < q.n && !live; i++) {
+		uncovered(&q.v[i], rows, nr, &out, 1, 0);
+		live = out.n > 0;
+	}
+	boxes_free(&q);
+	boxes_free(&out);
+	free(rows);
+	return live;
+}
+
+/* Does one covering arm take in the whole universe (a catch-all)? */
+static bool has_catch_all(const CheckArm *arms, int narms,
+			  const BoxSet *universe)
+{
+	for (int i = 0; i < narms; i++) {
+		if (!covers(&arms[i]))
+			continue;
+		bool all = true;
+		for (int u = 0; u < universe->n && all; u++) {
+			bool in = false;
+			for (int k = 0; k < arms[i].set.n && !in; k++) {
+				const Box *a = &universe->v[u], *b =
+					&arms[i].set.v[k];
+				in = true;
+				for (int d = 0; d < NDIM && in; d++)
+					in = a->lo[d] >= b->lo[d] &&
+					     a->hi[d] <= b->hi[d];
+			}
+			all = in;
+		}
+		if (all)
+			return true;
+	}
+	return false;
+}
+
+/* The core sweep over arms; policy: report redundancy and partial
+   shadowing too (first-match arms with verdicts). */
 static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		  const char *what, Span at, const char *whole, bool policy)
 {
-	BoxSet r = {0};
-	set_copy(&r, universe);
+	ArmIndex ix;
 	BoxSet *decided = xmalloc(sizeof(BoxSet) * (size_t)(narms + 1));
 	const char **keys = xmalloc(sizeof(char *) * (size_t)(narms + 1));
+	int *used = xmalloc(sizeof(int) * (size_t)(narms + 1));
+	index_build(&ix, arms, narms);
 	for (int i = 0; i < narms; i++) {
 		CheckArm *a = &arms[i];
-		decided[i] = (BoxSet){0};
 		keys[i] = policy ? action_key(c, a->arm->body) : NULL;
-		bool covers = a->exact && !a->may_continue;
-		if (!set_meets(&a->set, &r)) {
-			a->shadowed = true;
-			report_shadowed(c, arms, i, universe, what);
+		decided[i] = (BoxSet){0};
+		/* D = S_i minus the earlier covering arms; with many of
+		   them only whether D is empty (D itself is then not kept:
+		   no redundancy or partial-shadowing report for the arm) */
+		BoxSet d = {0};
+		int *cand, nu = 0;
+		int nc = index_query(&ix, &a->set, 0, i, &cand);
+		if (nc > exhaust_max_subtract) {
+			if (!set_live(&a->set, universe, arms, cand, nc)) {
+				a->shadowed = true;
+				for (int k = 0; k < nc; k++)
+					if (covers(&arms[cand[k]]) &&
+					    set_meets(&arms[cand[k]].set,
+						      &a->set))
+						used[nu++] = cand[k];
+				report_shadowed(c, arms, i, used, nu, what);
+			}
+			free(cand);
 			continue;
 		}
-		if (covers) {
-			set_and(&decided[i], &a->set, &r);
-			set_minus(&r, &a->set);
+		set_and(&d, &a->set, universe);
+		for (int k = 0; k < nc && d.n; k++) {
+			const CheckArm *b = &arms[cand[k]];
+			if (!covers(b) || !set_meets(&b->set, &d))
+				continue;
+			used[nu++] = cand[k];
+			set_minus(&d, &b->set);
 		}
+		free(cand);
+		if (!d.n) {
+			a->shadowed = true;
+			report_shadowed(c, arms, i, used, nu, what);
+		}
+		if (covers(a) && d.n)
+			decided[i] = d;
+		else
+			boxes_free(&d);
 	}
-	if (getenv("FWL_CHECK_STATS"))
-		fprintf(stderr, "sweep: %d arms, %d boxes left\n", narms, r.n);
-	if (r.n) {
-		Diag *g = diag_error(c->d, at, ERR_NONEXHAUSTIVE, "%s",
-				     whole);
-		witnesses(c, g, &r, print_frame_box);
-		diag_help(c->d, g, "add arms for these, or end with _ -> ...");
+	if (!has_catch_all(arms, narms, universe)) {
+		BoxSet r = {0};
+		int nr = 0;
+		Row *rows = xmalloc(sizeof(Row) * (size_t)(1 + narms));
+		int cap = narms + 1;
+		for (int i = 0; i < narms; i++) {
+			if (!covers(&arms[i]))
+				continue;
+			for (int m = 0; m < arms[i].set.n; m++) {
+				if (nr == cap) {
+					cap *= 2;
+					rows = xrealloc(rows, sizeof(Row) *
+							       (size_t)cap);
+				}
+				rows[nr++] = (Row){ &arms[i].set.v[m] };
+			}
+		}
+		for (int u = 0; u < universe->n; u++)
+			if (!uncovered(&universe->v[u], rows, nr, &r,
+				       MAX_WITNESS_BOXES, 0))
+				break;
+		free(rows);
+		if (getenv("FWL_CHECK_STATS"))
+			fprintf(stderr, "sweep: %d arms, %d boxes left\n",
+				narms, r.n);
+		if (r.n) {
+			Diag *g = diag_error(c->d, at, ERR_NONEXHAUSTIVE, "%s",
+					     whole);
+			witnesses(c, g, &r, print_frame_box);
+			diag_help(c->d, g, "add arms for these, or end with "
+				  "_ -> ...");
+		}
+		boxes_free(&r);
 	}
-	boxes_free(&r);
 	if (!policy)
 		goto out;
 	/* partly shadowed arms with another verdict (not after a Drop or
@@ -1235,7 +1571,10 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		if (a->shadowed || !keys[i] ||
 		    (a->arm->pat->kind == P_WILD && !a->arm->guard))
 			continue;
-		for (int j = 0; j < i; j++) {
+		int *cand;
+		int nc = index_query(&ix, &a->set, 0, i, &cand);
+		for (int k = 0; k < nc; k++) {
+			int j = cand[k];
 			if (!decided[j].n || !keys[j] ||
 			    !strcmp(keys[j], keys[i]) ||
 			    !strcmp(keys[j], "Drop") ||
@@ -1263,6 +1602,7 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 			boxes_free(&both);
 			break;
 		}
+		free(cand);
 	}
 	/* redundant arms: removing them changes no verdict */
 	for (int i = 0; i < narms; i++) {
@@ -1271,17 +1611,20 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		BoxSet p = {0};
 		set_copy(&p, &decided[i]);
 		bool same = true;
-		for (int j = i + 1; j < narms && p.n && same; j++) {
-			CheckArm *b = &arms[j];
+		int *cand;
+		int nc = index_query(&ix, &p, i + 1, narms, &cand);
+		for (int k = 0; k < nc && p.n && same; k++) {
+			CheckArm *b = &arms[cand[k]];
 			if (!set_meets(&b->set, &p))
 				continue;
-			if (!keys[j] || strcmp(keys[j], keys[i])) {
+			if (!keys[cand[k]] || strcmp(keys[cand[k]], keys[i])) {
 				same = false;
 				break;
 			}
-			if (b->exact && !b->may_continue)
+			if (covers(b))
 				set_minus(&p, &b->set);
 		}
+		free(cand);
 		if (same && !p.n) {
 			Diag *g = diag_warning(c->d, arms[i].arm->pat->span,
 					       WARN_REDUNDANT,
@@ -1293,12 +1636,12 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		boxes_free(&p);
 	}
 out:
-	for (int i = 0; i < narms; i++) {
-		if (decided[i].n)
-			boxes_free(&decided[i]);
-	}
+	for (int i = 0; i < narms; i++)
+		boxes_free(&decided[i]);
+	index_free(&ix);
 	free(decided);
 	free(keys);
+	free(used);
 }
 
 void exhaust_policy(Check *c, CheckPolicy *cp)
@@ -1585,14 +1928,26 @@ void exhaust_scalar_case(Check *c, const Expr *cs, const Ty *t,
 		}
 	}
 	/* shadowing and exhaustiveness (refined universe) */
+	int *used = xmalloc(sizeof(int) * (size_t)(cs->narms + 1));
 	BoxSet r = {0};
 	set_copy(&r, &u);
 	for (int i = 0; i < cs->narms; i++) {
 		if (ca[i].shadowed)
 			continue;
-		if (!set_meets(&ca[i].set, &r)) {
+		BoxSet d = {0};
+		int nu = 0;
+		set_and(&d, &ca[i].set, &u);
+		for (int j = 0; j < i && d.n; j++)
+			if (covers(&ca[j]) && !ca[j].shadowed &&
+			    set_meets(&ca[j].set, &d)) {
+				used[nu++] = j;
+				set_minus(&d, &ca[j].set);
+			}
+		bool dead = !d.n;
+		boxes_free(&d);
+		if (dead) {
 			ca[i].shadowed = true;
-			report_shadowed(c, ca, i, &u, "value");
+			report_shadowed(c, ca, i, used, nu, "value");
 			continue;
 		}
 		if (ca[i].exact)
@@ -1609,6 +1964,7 @@ void exhaust_scalar_case(Check *c, const Expr *cs, const Ty *t,
 		witnesses(c, g, &r, print_scalar_box);
 	}
 	boxes_free(&r);
+	free(used);
 	for (int i = 0; i < cs->narms; i++)
 		boxes_free(&ca[i].set);
 	free(ca);
