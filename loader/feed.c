@@ -4,6 +4,7 @@
 #include "loader/feed.h"
 #include "loader/log.h"
 #include "loader/metrics.h"
+#include "loader/strbuf.h"
 #include "maps/feed.h"
 
 #include <arpa/inet.h>
@@ -988,6 +989,43 @@ out:
 	return r;
 }
 
+int feed_read_maps(int fd4, int fd6, struct feed_set *out, char *err,
+		   size_t errlen)
+{
+	struct plan pl[2] = {
+		{ .fd = fd4, .family = AF_INET, .fam = "IPv4" },
+		{ .fd = fd6, .family = AF_INET6, .fam = "IPv6" },
+	};
+	struct batch *b = malloc(sizeof(*b));
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!b) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (int k = 0; k < 2 && !r; k++)
+		if (pl[k].fd >= 0)
+			r = read_map(&pl[k], b, err, errlen);
+	free(b);
+	if (!r) {
+		out->v = malloc((pl[0].nold + pl[1].nold + 1) * sizeof(*out->v));
+		if (!out->v) {
+			set_err(err, errlen, "out of memory");
+			r = -ENOMEM;
+		}
+	}
+	for (int k = 0; k < 2 && !r; k++)
+		for (size_t i = 0; i < pl[k].nold; i++)
+			out->v[out->n++] = pl[k].old[i].e;
+	out->n4 = pl[0].nold;
+	free(pl[0].old);
+	free(pl[1].old);
+	if (r)
+		feed_set_free(out);
+	return r;
+}
+
 int feed_map_create(int family, const char *name, uint32_t max_entries,
 		    char *err, size_t errlen)
 {
@@ -1270,6 +1308,71 @@ int feed_watch_remove(struct feed_watch *w, const char *name)
 	w->n--;
 	arm_timer(w);
 	return 0;
+}
+
+int feed_watch_set_maps(struct feed_watch *w, const char *name, int fd4,
+			int fd6, char *err, size_t errlen)
+{
+	struct feed_src *f = find_src(w, name, NULL);
+	struct feed_set s;
+	int n4 = -1, n6 = -1, r;
+
+	if (!f) {
+		set_err(err, errlen, "no feed named '%s'", name);
+		return -ENOENT;
+	}
+	if ((r = feed_read_maps(f->fd4, f->fd6, &s, err, errlen)))
+		return r;
+	r = feed_apply(fd4, fd6, &s, f->tag, NULL, NULL, NULL, err, errlen);
+	feed_set_free(&s);
+	if (r)
+		return r;
+	if ((fd4 >= 0 && (n4 = fcntl(fd4, F_DUPFD_CLOEXEC, 3)) < 0) ||
+	    (fd6 >= 0 && (n6 = fcntl(fd6, F_DUPFD_CLOEXEC, 3)) < 0)) {
+		r = -errno;
+		set_err(err, errlen, "feed '%s': %s", name, strerror(errno));
+		if (n4 >= 0)
+			close(n4);
+		return r;
+	}
+	if (f->fd4 >= 0)
+		close(f->fd4);
+	if (f->fd6 >= 0)
+		close(f->fd6);
+	f->fd4 = n4;
+	f->fd6 = n6;
+	return 0;
+}
+
+void feed_watch_json(const struct feed_watch *w, struct strbuf *out)
+{
+	sb_printf(out, "[");
+	for (size_t i = 0; i < w->n; i++) {
+		const struct feed_status *st = &w->v[i]->st;
+		char when[32] = "";
+		struct tm tm;
+		if (st->last_update && gmtime_r(&st->last_update, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		sb_printf(out, "%s{\"name\": ", i ? ", " : "");
+		sb_json_str(out, st->name);
+		sb_printf(out, ", \"path\": ");
+		sb_json_str(out, st->path);
+		sb_printf(out, ", \"entries\": %zu, \"ipv4\": %zu, \"ipv6\": "
+			  "%zu, \"updates\": %llu, \"failures\": %llu, "
+			  "\"ok\": %s, \"last_update\": ", st->entries,
+			  st->entries4, st->entries6,
+			  (unsigned long long)st->updates,
+			  (unsigned long long)st->failures,
+			  st->ok ? "true" : "false");
+		if (when[0])
+			sb_json_str(out, when);
+		else
+			sb_printf(out, "null");
+		sb_printf(out, ", \"last_error\": ");
+		sb_json_str(out, st->last_error);
+		sb_printf(out, "}");
+	}
+	sb_printf(out, "]");
 }
 
 int feed_watch_fd(const struct feed_watch *w)

@@ -10,3 +10,22 @@ $(LOADER_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/loader/%.o \
 
 TEST_BINS += $(LOADER_TEST_BINS)
 DEPS += $(addprefix $(BUILD)/obj/tests/loader/,$(LOADER_TESTS:=.d))
+
+# The feed parser under libFuzzer (clang, straight from the sources);
+# `make test` runs it briefly through $(BUILD)/tests/fuzz-feed.
+FUZZ_FEED_SRCS := $(addprefix loader/,feed.c metrics.c log.c strbuf.c) \
+	tests/loader/fuzz_feed.c
+FUZZ_FEED_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -I$(SRC)
+
+$(BUILD)/fuzz/fwl-feed-fuzz: $(FUZZ_FEED_SRCS) $(wildcard loader/*.h maps/*.h)
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FEED_CFLAGS) -o $@ $(FUZZ_FEED_SRCS) $(LIBBPF_LIBS)
+
+$(BUILD)/tests/fuzz-feed: tests/loader/fuzz-feed.sh $(BUILD)/fuzz/fwl-feed-fuzz
+	@mkdir -p $(@D)
+	$(Q)cp $< $@ && chmod +x $@
+
+TEST_BINS += $(BUILD)/tests/fuzz-feed
