@@ -40,6 +40,7 @@ struct parser {
 	struct feed_limits lim;
 	struct feed_set *set;
 	size_t cap;
+	bool full;		/* at max_entries, sorted and unique */
 	size_t line;
 	uint64_t bytes;
 	char *err;
@@ -295,35 +296,35 @@ static int parse_line(const char *s, size_t len, struct feed_entry *e,
 static int add_entry(struct parser *p, const struct feed_entry *e)
 {
 	struct feed_set *s = p->set;
-	if (s->n == p->cap) {
-		size_t max = p->lim.max_entries;
-		if (s->n >= max) {
-			/* Duplicates may be what filled it: compact first. */
-			sort_dedup(s);
-			if (s->n >= max &&
-			    bsearch(e, s->v, s->n, sizeof(*e), entry_cmp)) {
-				s->duplicates++;
-				return 0;
-			}
-			if (s->n >= max) {
-				set_err(p->err, p->errlen, "%s:%zu: more than "
-					"%zu entries (the feed's limit, "
-					"max_entries)", p->name, p->line, max);
-				return -E2BIG;
-			}
-		} else {
-			size_t cap = p->cap ? p->cap * 2 : 1024;
-			if (cap > max)
-				cap = max;
-			void *v = realloc(s->v, cap * sizeof(*s->v));
-			if (!v) {
-				set_err(p->err, p->errlen, "%s: out of memory "
-					"at line %zu", p->name, p->line);
-				return -ENOMEM;
-			}
-			s->v = v;
-			p->cap = cap;
+	size_t max = p->lim.max_entries;
+	if (s->n == p->cap && s->n >= max && !p->full) {
+		/* Duplicates may be what filled it: compact once.  If that
+		 * frees nothing, the array stays sorted from here on and
+		 * each further line costs a binary search, not a sort. */
+		sort_dedup(s);
+		p->full = s->n >= max;
+	}
+	if (p->full) {
+		if (bsearch(e, s->v, s->n, sizeof(*e), entry_cmp)) {
+			s->duplicates++;
+			return 0;
 		}
+		set_err(p->err, p->errlen, "%s:%zu: more than %zu entries (the "
+			"feed's limit, max_entries)", p->name, p->line, max);
+		return -E2BIG;
+	}
+	if (s->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		if (cap > max)
+			cap = max;
+		void *v = realloc(s->v, cap * sizeof(*s->v));
+		if (!v) {
+			set_err(p->err, p->errlen, "%s: out of memory at line "
+				"%zu", p->name, p->line);
+			return -ENOMEM;
+		}
+		s->v = v;
+		p->cap = cap;
 	}
 	s->v[s->n++] = *e;
 	return 0;
