@@ -1222,11 +1222,33 @@ static struct feed_src *find_src(const struct feed_watch *w,
 	return NULL;
 }
 
+/* Watch f's directory: replacing the file by rename changes its inode,
+ * which a watch on the file itself would not follow. */
+static int watch_dir(struct feed_watch *w, struct feed_src *f, char *err,
+		     size_t errlen)
+{
+	char dir[4096];
+	size_t dl = f->base - f->path;
+	if (dl == 0)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(dl > 1 ? dl - 1 : 1),
+			 f->path);
+	f->wd = inotify_add_watch(w->ifd, dir, IN_CLOSE_WRITE | IN_MOVED_TO |
+				  IN_CREATE);
+	if (f->wd < 0) {
+		int r = -errno;
+		set_err(err, errlen, "feed '%s': cannot watch %s: %s", f->name,
+			dir, strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
 int feed_watch_add(struct feed_watch *w, const struct feed_config *cfg,
 		   char *err, size_t errlen)
 {
 	struct feed_src *f;
-	char *slash;
 	int r;
 
 	if (!cfg->name || !cfg->path || !*cfg->path) {
@@ -1262,25 +1284,10 @@ int feed_watch_add(struct feed_watch *w, const struct feed_config *cfg,
 	f->tag = cfg->tag;
 	f->lim = cfg->limits;
 	f->interval = cfg->interval ? cfg->interval : FEED_DEFAULT_INTERVAL;
-	/* Watch the directory: replacing the file by rename changes its
-	 * inode, which a watch on the file itself would not follow. */
-	slash = strrchr(f->path, '/');
-	f->base = slash ? slash + 1 : f->path;
-	{
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%.*s",
-			 slash ? (int)(slash == f->path ? 1 : slash - f->path)
-			       : 1,
-			 slash ? f->path : ".");
-		f->wd = inotify_add_watch(w->ifd, dir, IN_CLOSE_WRITE |
-					  IN_MOVED_TO | IN_CREATE);
-		if (f->wd < 0) {
-			r = -errno;
-			set_err(err, errlen, "feed '%s': cannot watch %s: %s",
-				f->name, dir, strerror(errno));
-			src_free(f);
-			return r;
-		}
+	f->base = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
+	if ((r = watch_dir(w, f, err, errlen))) {
+		src_free(f);
+		return r;
 	}
 	w->v[w->n++] = f;
 	r = src_update(f, true, err, errlen);
@@ -1302,7 +1309,7 @@ int feed_watch_remove(struct feed_watch *w, const char *name)
 	for (size_t k = 0; k < w->n; k++)
 		if (k != i && w->v[k]->wd == f->wd)
 			shared = true;
-	if (!shared)
+	if (!shared && f->wd >= 0)
 		inotify_rm_watch(w->ifd, f->wd);
 	src_free(f);
 	memmove(&w->v[i], &w->v[i + 1], (w->n - i - 1) * sizeof(*w->v));
@@ -1393,6 +1400,10 @@ static void drain_inotify(struct feed_watch *w)
 			struct inotify_event *ev = (struct inotify_event *)p;
 			for (size_t i = 0; i < w->n; i++) {
 				struct feed_src *f = w->v[i];
+				/* The directory went away: the interval
+				 * watches it again once it is back. */
+				if ((ev->mask & IN_IGNORED) && ev->wd == f->wd)
+					f->wd = -1;
 				if ((ev->mask & IN_Q_OVERFLOW) ||
 				    (ev->wd == f->wd && ev->len &&
 				     !strcmp(ev->name, f->base)))
@@ -1418,6 +1429,8 @@ int feed_watch_dispatch(struct feed_watch *w)
 		bool due = now >= f->next_due;
 		if (!f->dirty && !due)
 			continue;
+		if (f->wd < 0)
+			watch_dir(w, f, NULL, 0);
 		/* An event forces a read; the interval only reads a file
 		 * that looks changed (or whose last update failed). */
 		src_update(f, f->dirty, NULL, 0);

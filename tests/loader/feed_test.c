@@ -802,6 +802,47 @@ static void test_feed_watch_interval(void)
 	feed_watch_free(w);
 }
 
+/* The directory itself is removed and made again: the interval watches
+ * it anew, and events work again afterwards. */
+static void test_feed_watch_directory_comes_back(void)
+{
+	char dir[540], path[600], err[512], buf[4096], cmd[700];
+	struct feed_watch *w = feed_watch_new(err, sizeof(err));
+	CHECK(w != NULL, "feed_watch_new: %s", err);
+	if (!w)
+		return;
+	new_maps(64);
+	snprintf(dir, sizeof(dir), "%s/vanishing", tmpdir);
+	snprintf(path, sizeof(path), "%s/feed.txt", dir);
+	mkdir(dir, 0700);
+	write_file(path, "10.0.0.0/8\n");
+	struct feed_config cfg = {
+		.name = "vanishing", .path = path, .fd4 = map4, .fd6 = map6,
+		.interval = 1,
+	};
+	CHECK_INT(feed_watch_add(w, &cfg, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_INT(system(cmd), 0);
+	if (wait_readable(feed_watch_fd(w), 500))
+		feed_watch_dispatch(w);
+	/* Gone: the maps keep the last good set. */
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=0");
+	mkdir(dir, 0700);
+	write_file(path, "192.0.2.0/24\n");
+	for (int i = 0; i < 3 && strcmp(dump_maps(buf, sizeof(buf)),
+					 "192.0.2.0/24=0"); i++)
+		if (wait_readable(feed_watch_fd(w), 1500))
+			feed_watch_dispatch(w);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "192.0.2.0/24=0");
+	/* Watched again: a rename is seen at once (before the interval). */
+	replace_file(path, "198.51.100.0/24\n");
+	CHECK(wait_readable(feed_watch_fd(w), 300), "no event after the "
+	      "directory came back");
+	feed_watch_dispatch(w);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "198.51.100.0/24=0");
+	feed_watch_free(w);
+}
+
 /* A feed whose first load fails is still watched and picked up once the
  * file is fixed. */
 static void test_feed_watch_first_load_fails(void)
@@ -858,6 +899,7 @@ int main(void)
 	RUN(test_feed_watch_events);
 	RUN(test_feed_watch_moves_to_new_maps);
 	RUN(test_feed_watch_interval);
+	RUN(test_feed_watch_directory_comes_back);
 	RUN(test_feed_watch_first_load_fails);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
