@@ -6,11 +6,11 @@
  * Three layers, each usable alone:
  *
  *	feed_parse_file()  file → sorted, deduplicated struct feed_set;
- *			   validation is whole-file: one bad line rejects it
+ *	(feed.c)	   validation is whole-file: one bad line rejects it
  *	feed_apply()	   set → the two LPM tries of a feed (maps/feed.h),
- *			   inserts first, deletes last: never empty or partial
+ *	(feed_map.c)	   inserts first, deletes last: never empty or partial
  *	feed_watch	   many feeds, re-read on inotify events and on an
- *			   interval; one pollable fd for fwld's loop
+ *	(feed_watch.c)	   interval; one pollable fd for fwld's loop
  *
  * Errors are sentences in caller-provided buffers, functions return 0 or
  * -errno.  Nothing here keeps a pointer to the caller's strings.

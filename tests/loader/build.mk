@@ -13,7 +13,7 @@ DEPS += $(addprefix $(BUILD)/obj/tests/loader/,$(LOADER_TESTS:=.d))
 
 # The feed parser under libFuzzer (clang, straight from the sources);
 # `make test` runs it briefly through $(BUILD)/tests/fuzz-feed.
-FUZZ_FEED_SRCS := $(addprefix loader/,feed.c metrics.c log.c strbuf.c) \
+FUZZ_FEED_SRCS := $(addprefix loader/,feed.c strbuf.c) \
 	tests/loader/fuzz_feed.c
 FUZZ_FEED_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -22,7 +22,7 @@ FUZZ_FEED_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 \
 $(BUILD)/fuzz/fwl-feed-fuzz: $(FUZZ_FEED_SRCS) $(wildcard loader/*.h maps/*.h)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_FEED_CFLAGS) -o $@ $(FUZZ_FEED_SRCS) $(LIBBPF_LIBS)
+	$(Q)$(CLANG) $(FUZZ_FEED_CFLAGS) -o $@ $(FUZZ_FEED_SRCS) -lz
 
 $(BUILD)/tests/fuzz-feed: tests/loader/fuzz-feed.sh $(BUILD)/fuzz/fwl-feed-fuzz
 	@mkdir -p $(@D)
