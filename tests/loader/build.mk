@@ -1,5 +1,5 @@
 # tests/loader/build.mk - unit tests of the loader library.
-LOADER_TESTS := json_test feed_test metrics_test
+LOADER_TESTS := json_test feed_test metrics_test feed_bpf_test
 LOADER_TEST_BINS := $(addprefix $(BUILD)/tests/,$(LOADER_TESTS))
 
 $(LOADER_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/loader/%.o \
@@ -9,6 +9,19 @@ $(LOADER_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/loader/%.o \
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) -lpthread
 
 TEST_BINS += $(LOADER_TEST_BINS)
+
+# feed_bpf_test runs a small XDP program against maps filled by the loader.
+FEED_PROBE_OBJ := $(BUILD)/tests/loader/feed_probe.bpf.o
+
+$(FEED_PROBE_OBJ): tests/loader/progs/feed_probe.bpf.c
+	$(call msg,CLANG,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/loader/feed_bpf_test.o: ALL_CFLAGS += \
+	-DFEED_PROBE_OBJ='"$(abspath $(FEED_PROBE_OBJ))"'
+$(BUILD)/tests/feed_bpf_test: | $(FEED_PROBE_OBJ)
+DEPS += $(FEED_PROBE_OBJ:.o=.d)
 DEPS += $(addprefix $(BUILD)/obj/tests/loader/,$(LOADER_TESTS:=.d))
 
 # The feed parser under libFuzzer (clang, straight from the sources);
