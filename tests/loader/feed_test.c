@@ -599,7 +599,7 @@ static void test_feed_swap_under_concurrent_lookups(void)
 	sb_free(&b);
 }
 
-/* --- Watching -------------------------------------------------------------- */
+/* --- Watching --------------------------------------------------------------*/
 
 static bool wait_readable(int fd, int ms)
 {
