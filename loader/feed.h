@@ -122,7 +122,8 @@ struct feed_config {
 	struct feed_limits limits;
 };
 
-/* Per feed, for status and metrics. */
+/* Per feed, for status and metrics.  Owned by the watcher: valid until the
+ * feed is removed or the watcher freed. */
 struct feed_status {
 	const char *name, *path;
 	time_t last_update;	/* wall clock of the last applied update */
@@ -142,7 +143,9 @@ struct feed_watch *feed_watch_new(char *err, size_t errlen);
 void feed_watch_free(struct feed_watch *w);
 /* Add a feed and load it now.  A first load that fails still adds the feed
  * (the maps stay as they were; the error is returned and in its status),
- * so a later fix of the file is picked up.  Returns 0 or -errno. */
+ * so a later fix of the file is picked up.  Not added: a name already
+ * watched (-EEXIST) or a directory that cannot be watched (-ENOENT...).
+ * Returns 0 or -errno. */
 int feed_watch_add(struct feed_watch *w, const struct feed_config *cfg,
 		   char *err, size_t errlen);
 /* Forget feed `name` (its maps are not touched).  -ENOENT if unknown. */
@@ -156,8 +159,10 @@ int feed_watch_set_maps(struct feed_watch *w, const char *name, int fd4,
 			int fd6, char *err, size_t errlen);
 /* The fd to poll for POLLIN (an epoll fd over inotify and a timer). */
 int feed_watch_fd(const struct feed_watch *w);
-/* Call when the fd is readable: handles file events and due intervals,
- * never blocks.  Returns the number of feeds re-read. */
+/* Call when the fd is readable: handles file events and due intervals.
+ * It never waits for events, but a re-read runs to its end on the caller's
+ * thread (parse + apply: about 1.4 s for 1,000,000 prefixes, docs/feeds.md).
+ * Returns the number of feeds checked. */
 int feed_watch_dispatch(struct feed_watch *w);
 /* Re-read feed `name` now (fwlctl feed reload).  0, or -errno with err. */
 int feed_watch_reload(struct feed_watch *w, const char *name, char *err,
