@@ -27,12 +27,19 @@ int fwl_ingress(struct xdp_md *ctx)
 	}
 	if (pkt.l3 != 0x0800 && pkt.l3 != 0x86dd)
 		return XDP_PASS;
+#ifdef FWL_USES_IFACES
+	md.iif_mask = fwl_iface_mask(pkt.ifindex);
+#endif
 #ifdef FWL_HOOK_PREROUTING
 	if (fwl_hook_prerouting(&pkt, &md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
 #if defined(FWL_HOOK_INPUT) || defined(FWL_HOOK_FORWARD)
 	route = fwl_fib_route(ctx, &pkt, &md.oif);
+#ifdef FWL_USES_IFACES
+	if (md.oif)
+		md.oif_mask = fwl_iface_mask(md.oif);
+#endif
 #endif
 #ifdef FWL_HOOK_INPUT
 	if (route == FWL_ROUTE_LOCAL &&

@@ -16,6 +16,8 @@
 /* What the hooks know beyond the packet's headers. */
 struct fwl_md {
 	__u32 oif;		/* egress ifindex from the FIB (Forward) */
+	__u64 iif_mask;		/* the policy's interfaces the packet came in */
+	__u64 oif_mask;		/* ... and goes out on (ifaces.h) */
 };
 
 /* A policy's verdicts: FWL_VERDICT_PASS (Allow) and FWL_VERDICT_DROP come

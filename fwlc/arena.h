@@ -7,7 +7,7 @@
  * arena_free().  There are no per-node frees and no ownership questions.
  *
  *	Arena a = {0};
- *	Node *n = arena_alloc(&a, sizeof *n);	// zeroed, 8-byte aligned
+ *	Node *n = arena_alloc(&a, sizeof *n);	// zeroed, 16-byte aligned
  *	...
  *	arena_free(&a);
  *

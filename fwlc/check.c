@@ -51,11 +51,16 @@ NodeInfo *node_info(Check *c, const void *node)
 		size_t ocap = c->ncap;
 		NodeInfo *old = c->nodes;
 		c->ncap = ocap ? ocap * 2 : 1024;
-		c->nodes = arena_alloc(c->a, c->ncap * sizeof(*c->nodes));
+		c->nodes = calloc(c->ncap, sizeof(*c->nodes));
+		if (!c->nodes) {
+			fprintf(stderr, "fwlc: out of memory\n");
+			exit(2);
+		}
 		c->nlen = 0;
 		for (size_t i = 0; i < ocap; i++)
 			if (old[i].node)
 				*node_info(c, old[i].node) = old[i];
+		free(old);
 	}
 	size_t i = ptr_hash(node) & (c->ncap - 1);
 	while (c->nodes[i].node && c->nodes[i].node != node)
@@ -402,6 +407,9 @@ static int lev(const char *a, const char *b)
 			int x = d[i - 1][j] + 1, y = d[i][j - 1] + 1;
 			int z = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
 			d[i][j] = x < y ? (x < z ? x : z) : (y < z ? y : z);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < d[i][j])
+				d[i][j] = d[i - 2][j - 2] + 1;
 		}
 	return d[la][lb];
 }
@@ -1015,7 +1023,7 @@ static const Ty *tc_perform(Check *c, Ctx *x, const Expr *e, uint32_t *acts)
 			   e->nargs == 1 ? "is" : "are");
 	}
 	for (int i = 0; i < e->nargs; i++) {
-		const Ty *want = i < op->nargs ?
+		const Ty *want = e->nargs == op->nargs ?
 			op_arg_ty(c, op->args[i], op->arg_name[i]) : &T_ANY;
 		const Ty *got = tc_expr(c, x, e->args[i], want, acts);
 		char what[64];
@@ -1659,7 +1667,7 @@ static void tc_record(Check *c, Ctx *x, const Pat *p, const HeaderDef *h,
 		if (member && ft->kind == TY_PORT && vt->kind == TY_SET)
 			want = ty_set(c, &T_PORT);
 		if (member && ft->kind == TY_IP && vt->kind == TY_CIDR)
-			want = vt;
+			want = &T_CIDR[fam_ix(ft->fam)];
 		if (member && ft->kind == TY_PROTO && vt->kind == TY_SET)
 			want = vt;
 		if (f->op >= OP_LT && f->op <= OP_GE && ft->kind != TY_INT &&
@@ -1668,8 +1676,11 @@ static void tc_record(Check *c, Ctx *x, const Pat *p, const HeaderDef *h,
 				   "ordered", ty_str(c->a, ft));
 		char what[64];
 		snprintf(what, sizeof(what), "the value for %s", f->name);
-		if (!expect_ty(c, f->value, f->value->span, want, vt, what))
+		if (!ty_compat(want, vt)) {
+			expect_ty(c, f->value, f->value->span,
+				  member ? want : ft, vt, what);
 			continue;
+		}
 		/* a refinement: an analysed field tested with a constant */
 		if (l && fd->dim >= 0 && f->op != OP_NE && f->op != OP_NOTIN &&
 		    (fd->dim == DIM_SRC || fd->dim == DIM_DST ||
@@ -2039,6 +2050,7 @@ static bool is_scalar(const Ty *t)
 static void check_case(Check *c, Ctx *x, const Expr *e, const Ty *st,
 		       uint32_t *acts, const Ty **rt, const Ty *want)
 {
+	int errors_before = c->d->nerrors;
 	CheckArm *ca = arena_alloc(c->a, sizeof(*ca) * (size_t)(e->narms + 1));
 	for (int i = 0; i < e->narms; i++) {
 		uint32_t a = 0;
@@ -2052,6 +2064,8 @@ static void check_case(Check *c, Ctx *x, const Expr *e, const Ty *st,
 		ca[i].arm = e->arms[i];
 		ca[i].actions = a;
 	}
+	if (c->d->nerrors != errors_before)
+		return;	/* no coverage analysis of ill-typed arms */
 	if (st->kind == TY_FRAME)
 		exhaust_frame_case(c, e, ca, !x->in_policy);
 	else if (is_scalar(st)) {
@@ -2405,6 +2419,7 @@ static void check_policy_decl(Check *c, DeclInfo *di)
 				   "policy '%s' has no 'on hook = ...'",
 				   d->name);
 	}
+	int errors_before = c->d->nerrors;
 	Ctx x = { 0 };
 	x.in_policy = cp->hook != HOOK_COUNT;
 	x.hook = cp->hook;
@@ -2428,7 +2443,7 @@ static void check_policy_decl(Check *c, DeclInfo *di)
 		cp->actions |= acts;
 	}
 	cp->effects = c->cur_effects;
-	if (cp->hook != HOOK_COUNT)
+	if (cp->hook != HOOK_COUNT && c->d->nerrors == errors_before)
 		exhaust_policy(c, cp);
 }
 
@@ -2516,6 +2531,15 @@ Check *check_program(const Program *p, Arena *a, Diags *d)
  * Results for later passes
  */
 
+void check_free(Check *c)
+{
+	if (!c)
+		return;
+	free(c->nodes);
+	c->nodes = NULL;
+	c->ncap = c->nlen = 0;
+}
+
 const Ty *check_type_of(const Check *c, const Expr *e)
 {
 	NodeInfo *n = node_find(c, e);
@@ -2599,11 +2623,10 @@ int cmd_check(int argc, char **argv)
 	Program *p = cmd_load(path, &a, &d);
 	int rc = 2;
 	if (p) {
-		check_program(p, &a, &d);
+		Check *c = check_program(p, &a, &d);
 		diag_print(&d, stderr);
 		rc = diag_failed(&d) ? 1 : 0;
-		Check *dummy = NULL;
-		(void)dummy;
+		check_free(c);
 	}
 	diag_free(&d);
 	arena_free(&a);

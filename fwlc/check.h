@@ -224,6 +224,9 @@ typedef struct Check Check;
 
 /* Run every check; diagnostics go to d.  Never NULL. */
 Check *check_program(const Program *p, Arena *a, Diags *d);
+/* Release what the result holds outside the Arena (its node table); call
+   it before arena_free().  The queries below need it still alive. */
+void check_free(Check *c);
 
 /* The type the checker gave an expression (NULL if never reached). */
 const Ty *check_type_of(const Check *c, const Expr *e);

@@ -10,6 +10,7 @@
 #ifndef FWLC_CHECK_INT_H
 #define FWLC_CHECK_INT_H
 
+#include "fwlc/builtin.h"
 #include "fwlc/check.h"
 
 /*
@@ -67,13 +68,7 @@ uint32_t hook_actions(Hook h);
 int proto_number(const char *name);
 const char *proto_name(int n);
 
-typedef struct BuiltinSet {
-	const char *name;
-	const char *const *cidrs;	/* text, parsed by builtin_set_addrs */
-	int n;
-} BuiltinSet;
-
-const BuiltinSet *builtin_set(const char *name);
+/* builtin_set(), builtin_sets(): builtin.h */
 /* The prefixes of a builtin set, decoded (arena memory). */
 IPAddr *builtin_set_addrs(const BuiltinSet *s, Arena *a);
 /* Names of every builtin set, NULL-terminated (for did-you-mean). */

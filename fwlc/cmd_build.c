@@ -23,8 +23,10 @@
 #include "fwlc/gen_bpf.h"
 #include "fwlc/lower.h"
 #include "fwlc/manifest.h"
+#include "fwlc/mapdata.h"
 #include "fwlc/parse.h"
 #include "maps/counters.h"
+#include "maps/sets.h"
 
 #ifndef FWL_SRCDIR
 #define FWL_SRCDIR "/usr/local/share/fwl"
@@ -112,6 +114,11 @@ static int emit_c(FILE *f, const void *arg)
 	return gen_bpf(f, arg);
 }
 
+static int emit_mapdata(FILE *f, const void *arg)
+{
+	return mapdata_write(f, arg);
+}
+
 static int emit_manifest(FILE *f, const void *arg)
 {
 	return manifest_write(f, arg);
@@ -122,12 +129,14 @@ static int build(const struct build_opts *o)
 	static const struct manifest_prog progs[] = {
 		{ "fwl_ingress", "xdp" },
 	};
-	static const struct manifest_map maps[] = {
+	struct manifest_map maps[16] = {
 		{ "fwl_rule_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_drop_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_named_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 	};
+	int nmaps = 3;
 	char c_path[PATH_MAX], o_path[PATH_MAX], m_path[PATH_MAX];
+	char d_path[PATH_MAX];
 	struct ir_prog ir;
 	Arena arena = { 0 };
 	Diags diags;
@@ -145,7 +154,7 @@ static int build(const struct build_opts *o)
 	Check *chk = diag_failed(&diags) ? NULL
 					 : check_program(prog, &arena, &diags);
 	if (!chk || diag_failed(&diags) ||
-	    lower_program(prog, &arena, &diags, &ir) || diag_failed(&diags)) {
+	    lower_program(prog, chk, &arena, &diags, &ir) || diag_failed(&diags)) {
 		diag_print(&diags, stderr);
 		goto out;
 	}
@@ -161,15 +170,29 @@ static int build(const struct build_opts *o)
 	snprintf(c_path, sizeof(c_path), "%s/policy.bpf.c", o->out);
 	snprintf(o_path, sizeof(o_path), "%s/policy.bpf.o", o->out);
 	snprintf(m_path, sizeof(m_path), "%s/manifest.json", o->out);
+	snprintf(d_path, sizeof(d_path), "%s/maps.bin", o->out);
+	/* The maps the object has, by what the policy uses. */
+	if (ir.nsets) {
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_cidr4", "POLICY", FWL_SETS_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_cidr6", "POLICY", FWL_SETS_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_portset", "POLICY", FWL_SETS_LAYOUT_VERSION };
+	}
+	if (ir.uses_ifaces)
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ifaces", "POLICY", FWL_SETS_LAYOUT_VERSION };
 	struct manifest m = {
 		.ir = &ir, .object = "policy.bpf.o",
 		.counters_map = "fwl_rule_cnt",
-		.progs = progs, .nprogs = 1, .maps = maps,
-		.nmaps = sizeof(maps) / sizeof(*maps),
+		.progs = progs, .nprogs = 1, .maps = maps, .nmaps = nmaps,
 	};
 	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
+	    write_file(d_path, emit_mapdata, &ir) ||
 	    write_file(m_path, emit_manifest, &m)) {
 		unlink(m_path);
+		unlink(d_path);
 		unlink(o_path);
 		unlink(c_path);
 		if (made_dir)

@@ -92,9 +92,17 @@ void box_cidr(Box *b, int dim, const IPAddr *ip)
 
 static inline bool box_meets(const Box *a, const Box *b)
 {
-	for (int d = 0; d < NDIM; d++)
+	/* the dimensions that tell boxes apart most often first */
+	static const int order[NDIM] = {
+		DIM_SRC, DIM_DPORT, DIM_DST, DIM_PROTO, DIM_L3, DIM_IIF,
+		DIM_OIF, DIM_CTSTATE, DIM_SPORT, DIM_ITYPE, DIM_ICODE,
+		DIM_CTDIR,
+	};
+	for (int k = 0; k < NDIM; k++) {
+		int d = order[k];
 		if (a->lo[d] > b->hi[d] || b->lo[d] > a->hi[d])
 			return false;
+	}
 	return true;
 }
 
@@ -130,26 +138,30 @@ static void box_minus(BoxSet *out, const Box *a, const Box *b)
 	}
 }
 
+/* r -= b, in place: boxes that miss b stay where they are. */
+static void set_minus_box(BoxSet *r, const Box *b)
+{
+	static BoxSet add;
+	int w = 0;
+	add.n = 0;
+	for (int i = 0; i < r->n; i++) {
+		if (!box_meets(&r->v[i], b))
+			r->v[w++] = r->v[i];
+		else
+			box_minus(&add, &r->v[i], b);
+	}
+	r->n = w;
+	for (int i = 0; i < add.n; i++)
+		boxes_push(r, &add.v[i]);
+	if (add.cap > 1 << 16)
+		boxes_free(&add);
+}
+
 /* r -= s */
 static void set_minus(BoxSet *r, const BoxSet *s)
 {
-	for (int k = 0; k < s->n && r->n; k++) {
-		const Box *b = &s->v[k];
-		int j = 0;
-		bool any = false;
-		for (; j < r->n; j++)
-			if (box_meets(&r->v[j], b)) {
-				any = true;
-				break;
-			}
-		if (!any)
-			continue;
-		BoxSet out = {0};
-		for (int i = 0; i < r->n; i++)
-			box_minus(&out, &r->v[i], b);
-		free(r->v);
-		*r = out;
-	}
+	for (int k = 0; k < s->n && r->n; k++)
+		set_minus_box(r, &s->v[k]);
 }
 
 static bool set_meets(const BoxSet *a, const BoxSet *b)
@@ -177,17 +189,6 @@ static void set_copy(BoxSet *out, const BoxSet *a)
 {
 	for (int i = 0; i < a->n; i++)
 		boxes_push(out, &a->v[i]);
-}
-
-/* Is a ⊆ union(b)? */
-static bool set_within(const BoxSet *a, const BoxSet *b)
-{
-	BoxSet r = {0};
-	set_copy(&r, a);
-	set_minus(&r, b);
-	bool in = r.n == 0;
-	boxes_free(&r);
-	return in;
 }
 
 /*
@@ -894,11 +895,16 @@ static void print_iface_set(Buf *b, const Check *c, u128 lo, u128 hi,
 		bputs(b, "}");
 		return;
 	}
+	if ((int)hi >= other) {	/* includes undeclared ones: the rest */
+		bprintf(b, "%s ∉ {", which);
+		for (int i = 0; i < (int)lo; i++)
+			bprintf(b, "%s%s", i ? ", " : "", c->iface_names[i]);
+		bputs(b, "}");
+		return;
+	}
 	bprintf(b, "%s ∈ {", which);
 	for (u128 i = lo; i <= hi && (int)i < other; i++)
 		bprintf(b, "%s%s", i > lo ? ", " : "", c->iface_names[(int)i]);
-	if ((int)hi >= other)
-		bputs(b, ", ...");
 	bputs(b, "}");
 }
 
@@ -1073,10 +1079,78 @@ static const char *arm_label(Check *c, const CheckArm *arms, int i)
 			    arms[i].arm->span.line);
 }
 
-static void witnesses(Check *c, Diag *g, const BoxSet *r,
+/* Merge boxes equal in every dimension but one where they touch. */
+static void coalesce(BoxSet *r)
+{
+	bool changed = true;
+	while (changed && r->n <= 4096) {
+		changed = false;
+		for (int i = 0; i < r->n; i++)
+			for (int j = i + 1; j < r->n; j++) {
+				Box *a = &r->v[i], *b = &r->v[j];
+				int diff = -1, ndiff = 0;
+				for (int d = 0; d < NDIM && ndiff < 2; d++)
+					if (a->lo[d] != b->lo[d] ||
+					    a->hi[d] != b->hi[d]) {
+						diff = d;
+						ndiff++;
+					}
+				if (ndiff != 1)
+					continue;
+				int d = diff;
+				if (a->hi[d] != U128_MAX && a->hi[d] + 1 < b->lo[d])
+					continue;
+				if (b->hi[d] != U128_MAX && b->hi[d] + 1 < a->lo[d])
+					continue;
+				if (b->lo[d] < a->lo[d])
+					a->lo[d] = b->lo[d];
+				if (b->hi[d] > a->hi[d])
+					a->hi[d] = b->hi[d];
+				r->v[j] = r->v[--r->n];
+				changed = true;
+				j--;
+			}
+	}
+}
+
+/* Witnesses users read first: IPv4, then IPv6, then the rest. */
+static int l3_rank(const Box *b)
+{
+	static const int rank[4] = { 2, 0, 1, 3 };
+	return b->lo[DIM_L3] <= 3 ? rank[(int)b->lo[DIM_L3]] : 4;
+}
+
+static int proto_rank(const Box *b)
+{
+	if (b->lo[DIM_PROTO] != b->hi[DIM_PROTO])
+		return 4;
+	switch ((int)b->lo[DIM_PROTO]) {
+	case 6: return 0;
+	case 17: return 1;
+	case 1: case 58: return 2;
+	default: return 3;
+	}
+}
+
+static int box_order(const void *x, const void *y)
+{
+	const Box *a = x, *b = y;
+	if (l3_rank(a) != l3_rank(b))
+		return l3_rank(a) - l3_rank(b);
+	if (proto_rank(a) != proto_rank(b))
+		return proto_rank(a) - proto_rank(b);
+	for (int d = 0; d < NDIM; d++)
+		if (a->lo[d] != b->lo[d])
+			return a->lo[d] < b->lo[d] ? -1 : 1;
+	return 0;
+}
+
+static void witnesses(Check *c, Diag *g, BoxSet *r,
 		      void (*print)(Buf *, const Check *, const Box *))
 {
 	int shown = 0;
+	coalesce(r);
+	qsort(r->v, (size_t)r->n, sizeof(*r->v), box_order);
 	for (int i = 0; i < r->n && shown < MAX_WITNESSES; i++, shown++) {
 		char buf[1024];
 		Buf b = { buf, buf + sizeof(buf) };
@@ -1088,8 +1162,10 @@ static void witnesses(Check *c, Diag *g, const BoxSet *r,
 		diag_help(c->d, g, "and %d more", r->n - shown);
 }
 
-/* Which earlier covering arms cover arm i: the smallest set found by
-   dropping arms that are not needed. */
+/* Which earlier arms cover arm i: those that decide some of its packets
+   (each packet goes to the first covering arm that matches it), so the
+   list is exact: together they cover the arm, and none is superfluous
+   in first-match order. */
 static void report_shadowed(Check *c, CheckArm *arms, int i,
 			    const BoxSet *universe, const char *what)
 {
@@ -1097,24 +1173,12 @@ static void report_shadowed(Check *c, CheckArm *arms, int i,
 	set_and(&si, &arms[i].set, universe);
 	int *cand = xmalloc(sizeof(int) * (size_t)(i + 1));
 	int n = 0;
-	for (int j = 0; j < i; j++)
+	for (int j = 0; j < i && si.n; j++)
 		if (arms[j].exact && !arms[j].may_continue &&
-		    !arms[j].shadowed && set_meets(&arms[j].set, &si))
+		    !arms[j].shadowed && set_meets(&arms[j].set, &si)) {
 			cand[n++] = j;
-	/* drop the ones the others make unnecessary (last first) */
-	for (int k = n - 1; k >= 0 && n <= 256; k--) {
-		BoxSet rest = {0};
-		for (int m = 0; m < n; m++)
-			if (m != k)
-				set_copy(&rest, &arms[cand[m]].set);
-		bool still = set_within(&si, &rest);
-		boxes_free(&rest);
-		if (still) {
-			memmove(&cand[k], &cand[k + 1],
-				sizeof(int) * (size_t)(n - k - 1));
-			n--;
+			set_minus(&si, &arms[j].set);
 		}
-	}
 	Diag *g = diag_warning(c->d, arms[i].arm->pat->span, WARN_SHADOWED,
 			       "this arm never matches: %s cover%s every %s it "
 			       "matches", n == 1 ? "an earlier arm" :
@@ -1153,6 +1217,8 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 			set_minus(&r, &a->set);
 		}
 	}
+	if (getenv("FWL_CHECK_STATS"))
+		fprintf(stderr, "sweep: %d arms, %d boxes left\n", narms, r.n);
 	if (r.n) {
 		Diag *g = diag_error(c->d, at, ERR_NONEXHAUSTIVE, "%s",
 				     whole);
@@ -1178,6 +1244,8 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 				continue;
 			BoxSet both = {0};
 			set_and(&both, &decided[j], &a->set);
+			qsort(both.v, (size_t)both.n, sizeof(*both.v),
+			      box_order);
 			char buf[1024];
 			Buf b = { buf, buf + sizeof(buf) };
 			buf[0] = 0;
@@ -1205,7 +1273,7 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		bool same = true;
 		for (int j = i + 1; j < narms && p.n && same; j++) {
 			CheckArm *b = &arms[j];
-			if (b->shadowed || !set_meets(&b->set, &p))
+			if (!set_meets(&b->set, &p))
 				continue;
 			if (!keys[j] || strcmp(keys[j], keys[i])) {
 				same = false;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ir.c - decision IR helpers, see ir.h. */
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ const char *ir_action_name(enum ir_action a)
 	case IR_ALLOW: return "Allow";
 	case IR_DROP: return "Drop";
 	case IR_CONTINUE: return "Continue";
+	case IR_CALL: return "call";
 	}
 	return "?";
 }
@@ -44,36 +46,50 @@ static uint32_t fold32(uint64_t h)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-static bool id_taken(const struct ir_prog *p, uint32_t id, int upto_pol,
-		     int upto_arm)
+static void assign(struct ir_arm *a, const char *owner, uint32_t *tab,
+		   size_t mask)
 {
-	for (int i = 0; i <= upto_pol && i < p->npolicies; i++) {
-		const struct ir_policy *pol = &p->policies[i];
-		int n = i == upto_pol ? upto_arm : pol->narms;
-		for (int j = 0; j < n; j++)
-			if (pol->arms[j].rule_id == id)
-				return true;
+	char buf[8192];
+	for (int salt = 0;; salt++) {
+		int n = snprintf(buf, sizeof(buf), "%s\n%s\n%d", owner, a->text,
+				 salt);
+		if (n >= (int)sizeof(buf))
+			n = sizeof(buf) - 1;
+		uint32_t id = fold32(ir_fnv1a64(buf, n));
+		if (!id)	/* 0 is reserved: "no rule" in logs */
+			continue;
+		size_t i = id & mask;
+		while (tab[i] && tab[i] != id)
+			i = (i + 1) & mask;
+		if (tab[i])	/* taken by an earlier arm: salt again */
+			continue;
+		tab[i] = id;
+		a->rule_id = id;
+		return;
 	}
-	return false;
 }
 
 void ir_assign_rule_ids(struct ir_prog *p)
 {
-	char buf[8192];
-	for (int i = 0; i < p->npolicies; i++) {
-		struct ir_policy *pol = &p->policies[i];
-		for (int j = 0; j < pol->narms; j++) {
-			struct ir_arm *a = &pol->arms[j];
-			for (int salt = 0;; salt++) {
-				int n = snprintf(buf, sizeof(buf), "%s\n%s\n%d",
-						 pol->name, a->text, salt);
-				if (n >= (int)sizeof(buf))
-					n = sizeof(buf) - 1;
-				a->rule_id = fold32(ir_fnv1a64(buf, n));
-				/* 0 is reserved: "no rule" in logs. */
-				if (a->rule_id && !id_taken(p, a->rule_id, i, j))
-					break;
-			}
-		}
+	size_t n = 0, cap = 16;
+	for (int i = 0; i < p->npolicies; i++)
+		n += p->policies[i].narms;
+	for (int i = 0; i < p->nrules; i++)
+		n += p->rules[i].narms;
+	while (cap < 2 * n)
+		cap *= 2;
+	uint32_t *tab = calloc(cap, sizeof(*tab));
+	if (!tab) {
+		fprintf(stderr, "fwlc: out of memory\n");
+		exit(2);
 	}
+	for (int i = 0; i < p->npolicies; i++)
+		for (int j = 0; j < p->policies[i].narms; j++)
+			assign(&p->policies[i].arms[j], p->policies[i].name,
+			       tab, cap - 1);
+	for (int i = 0; i < p->nrules; i++)
+		for (int j = 0; j < p->rules[i].narms; j++)
+			assign(&p->rules[i].arms[j], p->rules[i].name, tab,
+			       cap - 1);
+	free(tab);
 }

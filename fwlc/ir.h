@@ -34,8 +34,8 @@ enum ir_field {
 	IRF_DPORT,	/* TCP/UDP destination port */
 	IRF_ICMP_TYPE,	/* ICMP / ICMPv6 type */
 	IRF_ICMP_CODE,	/* ICMP / ICMPv6 code */
-	IRF_IIF,	/* ingress interface (index resolved at load) */
-	IRF_OIF,	/* egress interface from the FIB */
+	IRF_IIF,	/* ingress interface: mask of the policy's interfaces */
+	IRF_OIF,	/* egress interface (FIB): mask, as IRF_IIF */
 };
 
 enum ir_op {
@@ -43,6 +43,8 @@ enum ir_op {
 	IR_RANGE,	/* lo <= field <= hi */
 	IR_PREFIX,	/* field within addr/plen */
 	IR_ANY,		/* any of alts[] */
+	IR_MASK,	/* field & lo != 0 (interface masks) */
+	IR_IN_SET,	/* field in set number set (a map lookup) */
 };
 
 struct ir_test {
@@ -54,26 +56,77 @@ struct ir_test {
 	uint8_t plen;		/* IR_PREFIX: prefix length */
 	struct ir_test *alts;	/* IR_ANY */
 	int nalts;
+	int set;		/* IR_IN_SET: index into ir_prog.sets */
+};
+
+/* A guard: a boolean tree over tests. */
+enum ir_cond_kind {
+	IRC_TEST,	/* test */
+	IRC_AND,	/* a && b */
+	IRC_OR,		/* a || b */
+	IRC_NOT,	/* !a */
+};
+
+struct ir_cond {
+	enum ir_cond_kind kind;
+	struct ir_test test;
+	struct ir_cond *a, *b;
+};
+
+enum ir_set_kind {
+	IR_SET_CIDR4,	/* entries: prefixes (fwl_cidr4) */
+	IR_SET_CIDR6,	/* entries: prefixes (fwl_cidr6) */
+	IR_SET_PORT,	/* entries: port ranges lo..hi (fwl_portset) */
+};
+
+struct ir_set_entry {
+	uint8_t addr[16];	/* CIDR sets */
+	uint8_t plen;
+	uint16_t lo, hi;	/* port sets */
+};
+
+/* A set the decision code looks up; its entries go to maps.bin. */
+struct ir_set {
+	enum ir_set_kind kind;
+	uint32_t id;		/* set id within its map */
+	const char *name;	/* what the policy calls it (for humans) */
+	const void *key;	/* the AST node it came from (deduplication) */
+	struct ir_set_entry *entries;
+	int nentries;
+};
+
+/* An interface the policy names; fwld resolves it to an ifindex. */
+struct ir_iface {
+	const char *name;
+	int bit;		/* bit in the interface masks */
+	bool dynamic;		/* may be missing at load; resolved later */
 };
 
 enum ir_action {
 	IR_ALLOW,	/* pass the packet on */
 	IR_DROP,	/* drop it */
 	IR_CONTINUE,	/* no verdict here: the next arm/policy decides */
+	IR_CALL,	/* run rule `call`; its Continue goes on to the
+			   next arm */
 };
 
 struct ir_arm {
 	struct ir_test *tests;	/* all must hold */
 	int ntests;
+	struct ir_cond *guard;	/* and this must hold (NULL: none) */
 	enum ir_action action;
+	int call;		/* IR_CALL: index into ir_prog.rules */
 	uint32_t rule_id;	/* stable across reloads: counters key */
 	int index;		/* 1-based arm number in its policy */
 	int line, col;		/* where the arm starts */
 	const char *text;	/* the arm's source, whitespace folded */
 };
 
+/* A policy, or a rule (a function from frames to actions, whose arms are
+ * those of its top-level case). */
 struct ir_policy {
 	const char *name;
+	bool is_rule;
 	enum ir_hook hook;
 	struct ir_arm *arms;
 	int narms;
@@ -84,6 +137,13 @@ struct ir_prog {
 	uint64_t hash;		/* FNV-1a of the source text */
 	struct ir_policy *policies;
 	int npolicies;
+	struct ir_policy *rules;
+	int nrules;
+	struct ir_set *sets;
+	int nsets;
+	struct ir_iface *ifaces;
+	int nifaces;
+	bool uses_ifaces;	/* some test reads IRF_IIF or IRF_OIF */
 };
 
 const char *ir_hook_name(enum ir_hook h);

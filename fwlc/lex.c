@@ -1030,3 +1030,35 @@ Token lex_next(Lexer *lx)
 	t.span = span_to(lx, start);
 	return t;
 }
+
+bool ip_parse(const char *s, IPAddr *out)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	memset(out, 0, sizeof *out);
+	if (parse_ipv4(s, n, out->addr)) {
+		out->family = 4;
+		out->prefix = 32;
+	} else if (parse_ipv6(s, n, out->addr)) {
+		out->family = 6;
+		out->prefix = 128;
+	} else {
+		return false;
+	}
+	if (!slash)
+		return true;
+	unsigned v = 0, max = out->family == 4 ? 32 : 128;
+	const char *p = slash + 1;
+	if (!is_digit(*p) || (p[0] == '0' && p[1]))
+		return false;
+	for (; is_digit(*p) && v <= max; p++)
+		v = v * 10 + (unsigned)(*p - '0');
+	if (*p || v > max)
+		return false;
+	out->prefix = (uint8_t)v;
+	for (unsigned bit = v; bit < max; bit++)
+		if (out->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return false;
+	return true;
+}

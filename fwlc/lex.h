@@ -99,6 +99,12 @@ Token lex_next(Lexer *lx);
 Comment *lex_take_comments(Lexer *lx, int *n);
 void lex_fini(Lexer *lx);
 
+/*
+ * Parse an address or CIDR written as text ("10.0.0.0/8", "fe80::1"), with
+ * the lexer's rules (host bits must be zero).  False if malformed.
+ */
+bool ip_parse(const char *s, IPAddr *out);
+
 /* How a token kind is written, for messages: "'->'", "identifier", ... */
 const char *tok_kind_str(TokKind k);
 

@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * lower.c - patterns and actions to IR tests, see lower.h.
+ * lower.c - patterns, guards and actions to IR, see lower.h.
  *
  * A Frame pattern is taken apart layer by layer; each layer adds tests:
  *
- *	Frame(ifaces, Ether(eth, IPv4(ip { src ∈ 10.0.0.0/8 }, TCP(tcp, _))))
- *	  → l3 == 0x0800 && src4 in 10.0.0.0/8 && l4 == 6
+ *	Frame(iif ∈ lan_zone -> wan, Ether(_, IPv4(ip { src ∈ rfc1918 }, _)))
+ *	  → iif & {lan, wg0} && oif & {wan} && l3 == 0x0800
+ *	    && src4 in set#0 (rfc1918, a map lookup)
+ *
+ * Names are the checker's: an interface or zone becomes bits of the
+ * interface mask, a named set becomes map contents (an ir_set).  Whatever
+ * the BPF backend cannot compile yet is refused with E07xx on the
+ * construct: a test is never dropped, since an arm that tests less
+ * matches more.
  */
 #include <string.h>
 
+#include "fwlc/check_int.h"
 #include "fwlc/lower.h"
+#include "maps/sets.h"
 
 enum {
 	E_UNSUPPORTED = 700,	/* E0700: not compiled by the BPF backend yet */
@@ -18,21 +27,48 @@ enum {
 	E_BAD_VALUE = 703,	/* E0703: value of the wrong kind for a field */
 	E_BAD_HOOK = 704,	/* E0704: unknown hook */
 	E_BAD_ACTION = 705,	/* E0705: unknown action */
+	E_LIMIT = 706,		/* E0706: beyond a data-plane limit */
+};
+
+#define MAX_TESTS 64
+#define MAX_BINDERS 16
+#define INLINE_SET_MAX 4	/* literal sets up to this size are inlined */
+
+/* A binder of a header record pattern: `ip` in IPv4(ip { ... }, _). */
+struct binder {
+	const char *name;
+	const FieldDef *fields;
+	int fam;		/* 4 or 6 for IP headers and ICMP */
+	int layer;		/* 3 IP, 4 transport */
 };
 
 struct lower {
 	Arena *a;
 	Diags *d;
-	struct ir_test tests[64];	/* the arm being lowered */
+	const Check *c;
+	struct ir_prog *ir;
+	struct ir_test tests[MAX_TESTS];	/* the arm being lowered */
 	int ntests;
+	struct binder binders[MAX_BINDERS];	/* ... and its binders */
+	int nbinders;
 	int failed;
+	/* sets, grown as arms name them */
+	int sets_cap;
+	uint32_t next_id[3];	/* per set kind */
 };
+
+static void unsupported(struct lower *l, Span at, const char *what)
+{
+	diag_error(l->d, at, E_UNSUPPORTED,
+		   "%s is not compiled by the BPF backend yet", what);
+	l->failed = 1;
+}
 
 static struct ir_test *add_test(struct lower *l, Span at)
 {
-	if (l->ntests == (int)(sizeof(l->tests) / sizeof(*l->tests))) {
-		diag_error(l->d, at, E_UNSUPPORTED,
-			   "this arm needs more than 64 tests");
+	if (l->ntests == MAX_TESTS) {
+		diag_error(l->d, at, E_LIMIT, "this arm needs more than %d "
+			   "tests", MAX_TESTS);
 		l->failed = 1;
 		return NULL;
 	}
@@ -51,119 +87,315 @@ static void add_eq(struct lower *l, Span at, enum ir_field f, uint64_t v)
 	}
 }
 
-static void unsupported(struct lower *l, Span at, const char *what)
-{
-	diag_error(l->d, at, E_UNSUPPORTED,
-		   "%s is not compiled by the BPF backend yet", what);
-	l->failed = 1;
-}
-
 /* A pattern that tests nothing: `_` or a binder. */
 static int is_any(const Pat *p)
 {
 	return p->kind == P_WILD || p->kind == P_VAR;
 }
 
-/* One value a field is compared with, as an IR test (no field set yet). */
-static int value_test(struct lower *l, const Expr *v, int is_addr, int fam,
-		      struct ir_test *t)
+/*
+ * Sets
+ */
+
+/* The set made from `key` (an AST node), creating it on first use. */
+static struct ir_set *set_for(struct lower *l, const void *key,
+			      enum ir_set_kind kind, const char *name, Span at)
 {
-	if (v->kind == E_SET) {
-		t->op = IR_ANY;
-		t->nalts = v->nitems;
-		t->alts = arena_alloc(l->a, sizeof(*t->alts) *
-					     (v->nitems ? v->nitems : 1));
-		for (int i = 0; i < v->nitems; i++)
-			if (value_test(l, v->items[i], is_addr, fam,
-				       &t->alts[i]))
-				return -1;
-		return 0;
+	struct ir_prog *ir = l->ir;
+	for (int i = 0; i < ir->nsets; i++)
+		if (ir->sets[i].key == key && ir->sets[i].kind == kind)
+			return &ir->sets[i];
+	if (kind == IR_SET_PORT && l->next_id[kind] == FWL_PORTSET_MAX) {
+		diag_error(l->d, at, E_LIMIT, "more than %d port sets",
+			   FWL_PORTSET_MAX);
+		l->failed = 1;
+		return NULL;
 	}
-	if (v->kind != E_LIT)
-		goto bad;
-	const Lit *lit = &v->lit;
-	if (is_addr && (lit->kind == LIT_IP || lit->kind == LIT_CIDR)) {
-		if (lit->ip.family != fam) {
-			diag_error(l->d, v->span, E_BAD_VALUE,
-				   "an IPv%d address where this IPv%d header "
-				   "field is compared", lit->ip.family, fam);
-			l->failed = 1;
-			return -1;
-		}
-		t->op = IR_PREFIX;
-		memcpy(t->addr, lit->ip.addr, 16);
-		t->plen = lit->ip.prefix;
-		return 0;
+	if (ir->nsets == l->sets_cap) {
+		int cap = l->sets_cap ? l->sets_cap * 2 : 8;
+		struct ir_set *n = arena_alloc(l->a, sizeof(*n) * cap);
+		if (ir->nsets)
+			memcpy(n, ir->sets, sizeof(*n) * ir->nsets);
+		ir->sets = n;
+		l->sets_cap = cap;
 	}
-	if (!is_addr && (lit->kind == LIT_PORT || lit->kind == LIT_PORTRANGE)) {
-		t->op = lit->port.lo == lit->port.hi ? IR_EQ : IR_RANGE;
-		t->lo = lit->port.lo;
-		t->hi = lit->port.hi;
-		return 0;
+	struct ir_set *s = &ir->sets[ir->nsets++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->id = l->next_id[kind]++;
+	s->name = name;
+	s->key = key;
+	return s;
+}
+
+static void set_add_cidr(struct lower *l, struct ir_set *s, const IPAddr *ip,
+			 int *cap)
+{
+	if (s->nentries == *cap) {
+		int nc = *cap ? *cap * 2 : 16;
+		struct ir_set_entry *n = arena_alloc(l->a, sizeof(*n) * nc);
+		if (s->nentries)
+			memcpy(n, s->entries, sizeof(*n) * s->nentries);
+		s->entries = n;
+		*cap = nc;
 	}
-	if (!is_addr && lit->kind == LIT_INT && lit->u <= 255) {
-		t->op = IR_EQ;
-		t->lo = t->hi = lit->u;
-		return 0;
-	}
-bad:
-	if (v->kind == E_NAME || v->kind == E_FIELD) {
-		unsupported(l, v->span, "a named set or constant in a header "
-				       "pattern");
+	struct ir_set_entry *e = &s->entries[s->nentries++];
+	memcpy(e->addr, ip->addr, 16);
+	e->plen = ip->prefix;
+}
+
+static void set_add_ports(struct lower *l, struct ir_set *s, unsigned lo,
+			  unsigned hi, int *cap)
+{
+	IPAddr dummy = { 0 };
+	set_add_cidr(l, s, &dummy, cap);
+	s->entries[s->nentries - 1].lo = lo;
+	s->entries[s->nentries - 1].hi = hi;
+}
+
+/* Fill set s from expression v (a set literal, a name of a let, import or
+ * interface attribute, nested sets).  Returns 0 or -1 (reported). */
+static int fill_set(struct lower *l, struct ir_set *s, const Expr *v,
+		    int fam, int *cap, int depth)
+{
+	if (depth > 16) {
+		unsupported(l, v->span, "a set nested this deeply");
 		return -1;
 	}
-	diag_error(l->d, v->span, E_BAD_VALUE, "expected %s here",
-		   is_addr ? "an address or CIDR" : "a port, port range or "
-						    "number");
-	l->failed = 1;
+	switch (v->kind) {
+	case E_SET:
+		for (int i = 0; i < v->nitems; i++)
+			if (fill_set(l, s, v->items[i], fam, cap, depth + 1))
+				return -1;
+		return 0;
+	case E_LIT:
+		if (s->kind != IR_SET_PORT &&
+		    (v->lit.kind == LIT_IP || v->lit.kind == LIT_CIDR)) {
+			if (v->lit.ip.family != fam)
+				return 0;	/* the other family's part */
+			set_add_cidr(l, s, &v->lit.ip, cap);
+			return 0;
+		}
+		if (s->kind == IR_SET_PORT && (v->lit.kind == LIT_PORT ||
+					       v->lit.kind == LIT_PORTRANGE)) {
+			set_add_ports(l, s, v->lit.port.lo, v->lit.port.hi, cap);
+			return 0;
+		}
+		break;
+	case E_NAME: {
+		const Decl *d = check_decl_of(l->c, v);
+		if (d && (d->kind == D_LET || d->kind == D_ZONE) && d->value)
+			return fill_set(l, s, d->value, fam, cap, depth + 1);
+		if (d && d->kind == D_IMPORT && d->from &&
+		    !strncmp(d->from, "builtin:", 8)) {
+			const BuiltinSet *b = builtin_set(d->from + 8);
+			if (!b)
+				break;
+			IPAddr *ips = builtin_set_addrs(b, l->a);
+			for (int i = 0; ips && ips[i].family; i++)
+				if (ips[i].family == fam)
+					set_add_cidr(l, s, &ips[i], cap);
+			return 0;
+		}
+		break;
+	}
+	case E_FIELD: {	/* lan.cidr4: an interface's attribute */
+		const Decl *d = v->lhs ? check_decl_of(l->c, v->lhs) : NULL;
+		if (d && d->kind == D_INTERFACE) {
+			for (int i = 0; i < d->nattrs; i++)
+				if (!strcmp(d->attrs[i]->name, v->name) &&
+				    d->attrs[i]->value)
+					return fill_set(l, s, d->attrs[i]->value,
+							fam, cap, depth + 1);
+			return 0;	/* declared without it: empty */
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	unsupported(l, v->span, "this set expression");
 	return -1;
 }
 
-struct field_def {
-	const char *name;
-	enum ir_field f4, f6;	/* field for IPv4 / IPv6 headers */
-	int is_addr;
-};
+/* Count the literal elements of a set literal (-1: not all literals). */
+static int literal_count(const Expr *v)
+{
+	if (v->kind != E_SET)
+		return -1;
+	for (int i = 0; i < v->nitems; i++)
+		if (v->items[i]->kind != E_LIT)
+			return -1;
+	return v->nitems;
+}
 
-static const struct field_def ip_fields[] = {
-	{ "src", IRF_SRC4, IRF_SRC6, 1 },
-	{ "dst", IRF_DST4, IRF_DST6, 1 },
-	{ NULL, 0, 0, 0 },
-};
-static const struct field_def l4_fields[] = {
-	{ "sport", IRF_SPORT, IRF_SPORT, 0 },
-	{ "dport", IRF_DPORT, IRF_DPORT, 0 },
-	{ NULL, 0, 0, 0 },
-};
-static const struct field_def icmp_fields[] = {
-	{ "type", IRF_ICMP_TYPE, IRF_ICMP_TYPE, 0 },
-	{ "code", IRF_ICMP_CODE, IRF_ICMP_CODE, 0 },
-	{ NULL, 0, 0, 0 },
-};
+/*
+ * Header fields
+ */
+
+static enum ir_field field_of(const FieldDef *fd, int fam)
+{
+	static const struct {
+		const char *name;
+		enum ir_field f4, f6;
+	} map[] = {
+		{ "src", IRF_SRC4, IRF_SRC6 },
+		{ "dst", IRF_DST4, IRF_DST6 },
+		{ "sport", IRF_SPORT, IRF_SPORT },
+		{ "dport", IRF_DPORT, IRF_DPORT },
+		{ "type", IRF_ICMP_TYPE, IRF_ICMP_TYPE },
+		{ "code", IRF_ICMP_CODE, IRF_ICMP_CODE },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (!strcmp(map[i].name, fd->name))
+			return fam == 6 ? map[i].f6 : map[i].f4;
+	return (enum ir_field)-1;
+}
+
+static int is_addr_field(enum ir_field f)
+{
+	return f == IRF_SRC4 || f == IRF_DST4 || f == IRF_SRC6 ||
+	       f == IRF_DST6;
+}
+
+/* An ICMP type written by name (EchoRequest) or number. */
+static int enum_value(const FieldDef *fd, const Expr *v, uint64_t *out)
+{
+	if (v->kind == E_LIT && v->lit.kind == LIT_INT) {
+		*out = v->lit.u;
+		return 0;
+	}
+	if (v->kind == E_NAME && fd->enum_name) {
+		const EnumDef *e = enum_by_name(fd->enum_name);
+		int i = e ? enum_index(e, v->name) : -1;
+		if (i >= 0 && e->numbers) {
+			*out = (uint64_t)e->numbers[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* field op value, as one IR test in t (field already set). */
+static int value_test(struct lower *l, enum ir_field f, const FieldDef *fd,
+		      int fam, const Expr *v, struct ir_test *t)
+{
+	t->field = f;
+	if (is_addr_field(f)) {
+		if (v->kind == E_LIT && (v->lit.kind == LIT_IP ||
+					 v->lit.kind == LIT_CIDR)) {
+			if (v->lit.ip.family != fam)
+				goto bad;
+			t->op = IR_PREFIX;
+			memcpy(t->addr, v->lit.ip.addr, 16);
+			t->plen = v->lit.ip.prefix;
+			return 0;
+		}
+		int n = literal_count(v);
+		if (n >= 0 && n <= INLINE_SET_MAX) {
+			t->op = IR_ANY;
+			t->alts = arena_alloc(l->a, sizeof(*t->alts) * (n + 1));
+			for (int i = 0; i < n; i++) {
+				if (value_test(l, f, fd, fam, v->items[i],
+					       &t->alts[t->nalts]) == 0)
+					t->nalts++;
+			}
+			return 0;
+		}
+		struct ir_set *s = set_for(l, v, fam == 4 ? IR_SET_CIDR4
+							  : IR_SET_CIDR6,
+					   v->kind == E_NAME ? v->name
+					   : v->kind == E_FIELD ? v->name
+								: "literal",
+					   v->span);
+		int cap = s ? s->nentries : 0;
+		if (!s || (s->nentries == 0 && fill_set(l, s, v, fam, &cap, 0)))
+			return -1;
+		t->op = IR_IN_SET;
+		t->set = s - l->ir->sets;
+		return 0;
+	}
+	if (f == IRF_SPORT || f == IRF_DPORT) {
+		if (v->kind == E_LIT && (v->lit.kind == LIT_PORT ||
+					 v->lit.kind == LIT_PORTRANGE)) {
+			t->op = v->lit.port.lo == v->lit.port.hi ? IR_EQ
+								 : IR_RANGE;
+			t->lo = v->lit.port.lo;
+			t->hi = v->lit.port.hi;
+			return 0;
+		}
+		int n = literal_count(v);
+		if (n >= 0 && n <= INLINE_SET_MAX) {
+			t->op = IR_ANY;
+			t->alts = arena_alloc(l->a, sizeof(*t->alts) * (n + 1));
+			for (int i = 0; i < n; i++)
+				if (value_test(l, f, fd, fam, v->items[i],
+					       &t->alts[t->nalts]) == 0)
+					t->nalts++;
+			return 0;
+		}
+		struct ir_set *s = set_for(l, v, IR_SET_PORT,
+					   v->kind == E_NAME ? v->name
+							     : "literal",
+					   v->span);
+		int cap = s ? s->nentries : 0;
+		if (!s || (s->nentries == 0 && fill_set(l, s, v, fam, &cap, 0)))
+			return -1;
+		t->op = IR_IN_SET;
+		t->set = s - l->ir->sets;
+		return 0;
+	}
+	if (f == IRF_ICMP_TYPE || f == IRF_ICMP_CODE) {
+		if (v->kind == E_SET) {
+			t->op = IR_ANY;
+			t->alts = arena_alloc(l->a, sizeof(*t->alts) *
+						      (v->nitems + 1));
+			for (int i = 0; i < v->nitems; i++)
+				if (value_test(l, f, fd, fam, v->items[i],
+					       &t->alts[t->nalts]) == 0)
+					t->nalts++;
+			return 0;
+		}
+		if (enum_value(fd, v, &t->lo) == 0) {
+			t->op = IR_EQ;
+			t->hi = t->lo;
+			return 0;
+		}
+	}
+bad:
+	unsupported(l, v->span, "this value in a header test");
+	return -1;
+}
 
 /* A header pattern: `_`, a binder, or `name { field op value, ... }`. */
-static void lower_header(struct lower *l, const Pat *p, int fam,
-			 const struct field_def *defs, const char *header)
+static void lower_header(struct lower *l, const Pat *p, const HeaderDef *h)
 {
-	if (is_any(p))
+	const char *bname = NULL;
+	if (p->kind == P_WILD)
 		return;
-	if (p->kind != P_RECORD) {
+	if (p->kind == P_VAR)
+		bname = p->name;
+	else if (p->kind == P_RECORD)
+		bname = p->name;
+	else {
 		unsupported(l, p->span, "this kind of header pattern");
 		return;
 	}
+	if (bname && l->nbinders < MAX_BINDERS)
+		l->binders[l->nbinders++] = (struct binder){
+			bname, h->fields, h->fam, h->layer };
+	if (p->kind != P_RECORD)
+		return;
 	for (int i = 0; i < p->nfields; i++) {
 		const PatField *pf = p->fields[i];
-		const struct field_def *fd = defs;
-		while (fd->name && strcmp(fd->name, pf->name))
-			fd++;
-		if (!fd->name) {
+		const FieldDef *fd = header_field(h, pf->name);
+		enum ir_field f = fd ? field_of(fd, h->fam) : (enum ir_field)-1;
+		if ((int)f < 0) {
 			Diag *g = diag_error(l->d, pf->name_span, E_BAD_FIELD,
-					     "%s headers have no field '%s' "
-					     "the BPF backend can test",
-					     header, pf->name);
-			diag_help(l->d, g, "fields: %s%s%s", defs[0].name,
-				  defs[1].name ? ", " : "",
-				  defs[1].name ? defs[1].name : "");
+					     "the BPF backend cannot test "
+					     "field '%s' of %s yet", pf->name,
+					     h->con);
+			(void)g;
 			l->failed = 1;
 			continue;
 		}
@@ -178,12 +410,11 @@ static void lower_header(struct lower *l, const Pat *p, int fam,
 		struct ir_test *t = add_test(l, pf->span);
 		if (!t)
 			return;
-		if (value_test(l, pf->value, fd->is_addr, fam, t))
+		if (value_test(l, f, fd, h->fam, pf->value, t)) {
+			l->ntests--;
 			continue;
+		}
 		t->negate = negate;
-		t->field = fam == 4 ? fd->f4 : fd->f6;
-		for (int k = 0; k < t->nalts; k++)
-			t->alts[k].field = t->field;
 	}
 }
 
@@ -196,46 +427,42 @@ static int con_is(const Pat *p, const char *name, int nargs)
 static void bad_con(struct lower *l, const Pat *p, const char *layer,
 		    const char *expected)
 {
-	Diag *g = diag_error(l->d, p->span, E_BAD_CON,
-			     "expected %s here, at the %s layer", expected,
-			     layer);
-	(void)g;
+	diag_error(l->d, p->span, E_BAD_CON, "expected %s here, at the %s "
+		   "layer", expected, layer);
 	l->failed = 1;
 }
 
 /* L4: TCP(h, payload) | UDP(h, payload) | ICMP(h, payload) | ... */
 static void lower_l4(struct lower *l, const Pat *p, int fam)
 {
-	static const struct {
-		const char *name;
-		int proto, fam;
-		const struct field_def *fields;
-	} l4[] = {
-		{ "TCP", 6, 0, l4_fields },
-		{ "UDP", 17, 0, l4_fields },
-		{ "ICMP", 1, 4, icmp_fields },
-		{ "ICMPv6", 58, 6, icmp_fields },
-	};
+	static const char *const cons[] = { "TCP", "UDP", "ICMP", "ICMPv6" };
 	if (is_any(p))
 		return;
-	for (size_t i = 0; i < sizeof(l4) / sizeof(*l4); i++) {
-		if (!con_is(p, l4[i].name, 2))
+	for (size_t i = 0; i < sizeof(cons) / sizeof(*cons); i++) {
+		if (!con_is(p, cons[i], 2))
 			continue;
-		if (l4[i].fam && l4[i].fam != fam) {
+		const HeaderDef *h = header_by_con(cons[i]);
+		if (h->fam && h->fam != fam) {
 			diag_error(l->d, p->span, E_BAD_CON,
-				   "%s cannot be carried in IPv%d",
-				   l4[i].name, fam);
+				   "%s cannot be carried in IPv%d", cons[i],
+				   fam);
 			l->failed = 1;
 			return;
 		}
-		add_eq(l, p->span, IRF_L4, l4[i].proto);
-		lower_header(l, p->args[0], fam, l4[i].fields, l4[i].name);
+		add_eq(l, p->span, IRF_L4, h->proto);
+		HeaderDef hf = *h;
+		hf.fam = fam;
+		lower_header(l, p->args[0], &hf);
 		if (!is_any(p->args[1]))
 			unsupported(l, p->args[1]->span, "a payload pattern");
 		return;
 	}
-	bad_con(l, p, "transport", "TCP(..), UDP(..), ICMP(..), ICMPv6(..) "
-				   "or _");
+	if (p->kind == P_CON)
+		unsupported(l, p->span, "a named pattern at the transport "
+					"layer");
+	else
+		bad_con(l, p, "transport", "TCP(..), UDP(..), ICMP(..), "
+					   "ICMPv6(..) or _");
 }
 
 /* L3: IPv4(h, l4) | IPv6(h, l4) */
@@ -250,14 +477,85 @@ static void lower_l3(struct lower *l, const Pat *p)
 		return;
 	}
 	add_eq(l, p->span, IRF_L3, fam == 4 ? 0x0800 : 0x86dd);
-	lower_header(l, p->args[0], fam, ip_fields, p->name);
+	lower_header(l, p->args[0], header_by_con(p->name));
 	lower_l4(l, p->args[1], fam);
+}
+
+/*
+ * Interfaces
+ */
+
+/* Interface bits of a name (an interface, `lo` or a zone), or of a set
+ * literal of them.  0 and an error when it is neither. */
+static uint64_t iface_bits(struct lower *l, const Expr *e, int depth)
+{
+	if (depth > 16)
+		return 0;
+	if (e->kind == E_SET) {
+		uint64_t m = 0;
+		for (int i = 0; i < e->nitems; i++)
+			m |= iface_bits(l, e->items[i], depth + 1);
+		return m;
+	}
+	if (e->kind == E_NAME) {
+		int bit = check_iface_index(l->c, e->name);
+		if (bit >= 0 && bit < 64)
+			return 1ull << bit;
+		const Decl *d = check_decl_of(l->c, e);
+		if (d && d->kind == D_ZONE && d->value)
+			return iface_bits(l, d->value, depth + 1);
+	}
+	unsupported(l, e->span, "this interface expression");
+	return 0;
+}
+
+static uint64_t pat_iface_bits(struct lower *l, const Pat *p)
+{
+	int bit = check_iface_index(l->c, p->name);
+	if (bit >= 0 && bit < 64)
+		return 1ull << bit;
+	const Decl *d = check_decl_of(l->c, p);
+	if (d && d->kind == D_ZONE && d->value)
+		return iface_bits(l, d->value, 0);
+	return 0;	/* a binder: tests nothing */
+}
+
+static void add_iface_test(struct lower *l, Span at, enum ir_field f,
+			   uint64_t bits, int negate)
+{
+	struct ir_test *t = add_test(l, at);
+	if (!t)
+		return;
+	t->field = f;
+	t->op = IR_MASK;
+	t->lo = bits;
+	t->negate = negate;
+	l->ir->uses_ifaces = true;
+}
+
+/* One side of `in -> out`: _, a binder, a name, or `x ∈ zone`. */
+static void lower_iface(struct lower *l, const Pat *p, enum ir_field f)
+{
+	if (p->kind == P_WILD)
+		return;
+	if (p->kind == P_VAR) {
+		uint64_t bits = pat_iface_bits(l, p);
+		if (bits)
+			add_iface_test(l, p->span, f, bits, 0);
+		return;
+	}
+	if (p->kind == P_IN) {
+		uint64_t bits = iface_bits(l, p->set, 0);
+		add_iface_test(l, p->span, f, bits, p->op == OP_NOTIN);
+		return;
+	}
+	unsupported(l, p->span, "this interface pattern");
 }
 
 /* Frame(ifaces, Ether(eth, l3)) | Frame(ifaces) | _ | binder */
 static void lower_frame(struct lower *l, const Pat *p)
 {
-	if (is_any(p))
+	if (p->kind == P_WILD || p->kind == P_VAR)
 		return;
 	if (p->kind != P_CON || strcmp(p->name, "Frame") ||
 	    p->nargs < 1 || p->nargs > 2) {
@@ -265,71 +563,150 @@ static void lower_frame(struct lower *l, const Pat *p)
 		return;
 	}
 	const Pat *ifs = p->args[0];
-	if (!(ifs->kind == P_WILD ||
-	      (ifs->kind == P_ARROW && ifs->sub->kind == P_WILD &&
-	       ifs->to->kind == P_WILD)))
-		unsupported(l, ifs->span, "an interface pattern");
+	if (ifs->kind == P_ARROW) {
+		lower_iface(l, ifs->sub, IRF_IIF);
+		lower_iface(l, ifs->to, IRF_OIF);
+	} else {
+		lower_iface(l, ifs, IRF_IIF);
+	}
 	if (p->nargs == 1)
 		return;
 	const Pat *eth = p->args[1];
-	if (is_any(eth))
+	if (eth->kind == P_WILD || eth->kind == P_VAR)
 		return;
 	if (!con_is(eth, "Ether", 2)) {
 		bad_con(l, eth, "link", "Ether(header, payload) or _");
 		return;
 	}
-	if (!is_any(eth->args[0]))
+	if (!(eth->args[0]->kind == P_WILD || eth->args[0]->kind == P_VAR))
 		unsupported(l, eth->args[0]->span, "an Ethernet header pattern");
 	lower_l3(l, eth->args[1]);
 }
 
-static int lower_action(struct lower *l, const Expr *body,
-			enum ir_action *out)
+/*
+ * Guards
+ */
+
+static struct ir_cond *cond_new(struct lower *l, enum ir_cond_kind k)
+{
+	struct ir_cond *c = arena_alloc(l->a, sizeof(*c));
+	c->kind = k;
+	return c;
+}
+
+static const struct binder *binder_named(struct lower *l, const char *name)
+{
+	for (int i = l->nbinders - 1; i >= 0; i--)
+		if (l->binders[i].name == name ||
+		    !strcmp(l->binders[i].name, name))
+			return &l->binders[i];
+	return NULL;
+}
+
+static struct ir_cond *lower_guard(struct lower *l, const Expr *e);
+
+/* lhs op rhs where lhs is iif/oif or a bound header's field. */
+static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
+{
+	const Expr *lhs = e->lhs, *rhs = e->rhs;
+	int negate = e->op == OP_NE || e->op == OP_NOTIN;
+	struct ir_cond *c = cond_new(l, IRC_TEST);
+
+	if (lhs->kind == E_NAME &&
+	    (!strcmp(lhs->name, "iif") || !strcmp(lhs->name, "oif"))) {
+		c->test.field = lhs->name[0] == 'i' ? IRF_IIF : IRF_OIF;
+		c->test.op = IR_MASK;
+		c->test.lo = iface_bits(l, rhs, 0);
+		c->test.negate = negate;
+		l->ir->uses_ifaces = true;
+		return c;
+	}
+	if (lhs->kind == E_FIELD && lhs->lhs->kind == E_NAME) {
+		const struct binder *b = binder_named(l, lhs->lhs->name);
+		HeaderDef h = { 0 };
+		if (b) {
+			h.fam = b->fam;
+			h.fields = b->fields;
+			const FieldDef *fd = header_field(&h, lhs->name);
+			enum ir_field f = fd ? field_of(fd, b->fam)
+					     : (enum ir_field)-1;
+			if ((int)f >= 0 &&
+			    value_test(l, f, fd, b->fam, rhs, &c->test) == 0) {
+				c->test.negate = negate;
+				return c;
+			}
+			if ((int)f >= 0)
+				return NULL;
+		}
+	}
+	unsupported(l, e->span, "this comparison in a guard");
+	return NULL;
+}
+
+/* guard = guard && guard | guard || guard | not guard | comparison */
+static struct ir_cond *lower_guard(struct lower *l, const Expr *e)
+{
+	struct ir_cond *c;
+	switch (e->kind) {
+	case E_BINARY:
+		switch (e->op) {
+		case OP_AND:
+		case OP_OR:
+			c = cond_new(l, e->op == OP_AND ? IRC_AND : IRC_OR);
+			c->a = lower_guard(l, e->lhs);
+			c->b = lower_guard(l, e->rhs);
+			return c->a && c->b ? c : NULL;
+		case OP_EQ:
+		case OP_NE:
+		case OP_IN:
+		case OP_NOTIN:
+			return lower_compare(l, e);
+		default:
+			break;
+		}
+		break;
+	case E_NOT:
+		c = cond_new(l, IRC_NOT);
+		c->a = lower_guard(l, e->lhs);
+		return c->a ? c : NULL;
+	default:
+		break;
+	}
+	unsupported(l, e->span, "this guard");
+	return NULL;
+}
+
+/*
+ * Arms, rules, policies
+ */
+
+static int rule_index(struct lower *l, const Decl *rule);
+
+static int lower_action(struct lower *l, const Expr *body, struct ir_arm *ia)
 {
 	if (body->kind == E_NAME) {
 		if (!strcmp(body->name, "Allow"))
-			*out = IR_ALLOW;
+			ia->action = IR_ALLOW;
 		else if (!strcmp(body->name, "Drop"))
-			*out = IR_DROP;
+			ia->action = IR_DROP;
 		else if (!strcmp(body->name, "Continue"))
-			*out = IR_CONTINUE;
+			ia->action = IR_CONTINUE;
 		else
 			goto bad;
 		return 0;
 	}
+	/* A call of a rule with the frame: its Continue falls through. */
+	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
+	    body->nargs == 1) {
+		const Decl *d = check_decl_of(l->c, body->fn);
+		if (d && d->kind == D_RULE) {
+			ia->action = IR_CALL;
+			ia->call = rule_index(l, d);
+			return ia->call < 0 ? -1 : 0;
+		}
+	}
 bad:
 	unsupported(l, body->span, "this action");
-	return -1;
-}
-
-static int lower_hook(struct lower *l, const Decl *d, enum ir_hook *out)
-{
-	for (int i = 0; i < d->nattrs; i++) {
-		const Attr *at = d->attrs[i];
-		if (strcmp(at->name, "hook"))
-			continue;
-		if (!at->value || at->value->kind != E_NAME)
-			break;
-		for (int h = 0; h < IR_HOOK_COUNT; h++) {
-			if (!strcmp(at->value->name, ir_hook_name(h))) {
-				*out = h;
-				if (h == IR_HOOK_OUTPUT ||
-				    h == IR_HOOK_POSTROUTING) {
-					unsupported(l, at->span,
-						    "an egress hook");
-					return -1;
-				}
-				return 0;
-			}
-		}
-		diag_error(l->d, at->value->span, E_BAD_HOOK,
-			   "unknown hook '%s'", at->value->name);
-		l->failed = 1;
-		return -1;
-	}
-	diag_error(l->d, d->name_span, E_BAD_HOOK,
-		   "policy '%s' has no 'on hook = ...'", d->name);
-	l->failed = 1;
 	return -1;
 }
 
@@ -355,18 +732,136 @@ static const char *arm_text(Arena *a, const Arm *arm)
 	return out;
 }
 
-int lower_program(const Program *prog, Arena *a, Diags *d,
+static void lower_arm(struct lower *l, const Arm *arm, int index,
+		      struct ir_arm *ia)
+{
+	l->ntests = 0;
+	l->nbinders = 0;
+	memset(ia, 0, sizeof(*ia));
+	lower_frame(l, arm->pat);
+	if (arm->guard)
+		ia->guard = lower_guard(l, arm->guard);
+	lower_action(l, arm->body, ia);
+	ia->ntests = l->ntests;
+	ia->tests = arena_memdup(l->a, l->tests,
+				 sizeof(*l->tests) * (l->ntests ? l->ntests : 1));
+	ia->index = index;
+	ia->line = arm->span.line;
+	ia->col = arm->span.col;
+	ia->text = arm_text(l->a, arm);
+}
+
+/* A rule `\frame -> case frame of | arms` as an arm list. */
+static int rule_index(struct lower *l, const Decl *rule)
+{
+	struct ir_prog *ir = l->ir;
+	for (int i = 0; i < ir->nrules; i++)
+		if (!strcmp(ir->rules[i].name, rule->name))
+			return i;
+	const Expr *v = rule->value;
+	if (!v || v->kind != E_LAMBDA || v->nparams != 1 || !v->body ||
+	    v->body->kind != E_CASE) {
+		unsupported(l, rule->name_span, "a rule that is not "
+						"\\frame -> case frame of ...");
+		return -1;
+	}
+	int idx = ir->nrules++;
+	struct ir_policy *r = &ir->rules[idx];
+	const Expr *cs = v->body;
+	r->name = rule->name;
+	r->is_rule = true;
+	r->arms = arena_alloc(l->a, sizeof(*r->arms) * (cs->narms + 1));
+	/* Save the caller's arm state: rules are lowered from inside arms. */
+	struct ir_test saved[MAX_TESTS];
+	struct binder sbind[MAX_BINDERS];
+	int snt = l->ntests, snb = l->nbinders;
+	memcpy(saved, l->tests, sizeof(saved));
+	memcpy(sbind, l->binders, sizeof(sbind));
+	for (int j = 0; j < cs->narms; j++)
+		lower_arm(l, cs->arms[j], j + 1, &r->arms[r->narms++]);
+	memcpy(l->tests, saved, sizeof(saved));
+	memcpy(l->binders, sbind, sizeof(sbind));
+	l->ntests = snt;
+	l->nbinders = snb;
+	return idx;
+}
+
+static int lower_hook(struct lower *l, const Decl *d, enum ir_hook *out)
+{
+	const CheckPolicy *cp = check_policy(l->c, d);
+	static const enum ir_hook map[HOOK_COUNT] = {
+		[HOOK_PREROUTING] = IR_HOOK_PREROUTING,
+		[HOOK_INPUT] = IR_HOOK_INPUT,
+		[HOOK_FORWARD] = IR_HOOK_FORWARD,
+		[HOOK_OUTPUT] = IR_HOOK_OUTPUT,
+		[HOOK_POSTROUTING] = IR_HOOK_POSTROUTING,
+	};
+	if (!cp) {
+		diag_error(l->d, d->name_span, E_BAD_HOOK,
+			   "policy '%s' has no hook", d->name);
+		l->failed = 1;
+		return -1;
+	}
+	*out = map[cp->hook];
+	if (*out == IR_HOOK_OUTPUT || *out == IR_HOOK_POSTROUTING) {
+		for (int i = 0; i < d->nattrs; i++)
+			if (!strcmp(d->attrs[i]->name, "hook"))
+				unsupported(l, d->attrs[i]->span,
+					    "an egress hook");
+		return -1;
+	}
+	return 0;
+}
+
+static void lower_ifaces(struct lower *l, const Program *prog)
+{
+	struct ir_prog *ir = l->ir;
+	ir->ifaces = arena_alloc(l->a, sizeof(*ir->ifaces) *
+					       (prog->ndecls + 2));
+	for (int i = 0; i < prog->ndecls; i++) {
+		const Decl *d = prog->decls[i];
+		if (d->kind != D_INTERFACE)
+			continue;
+		int bit = check_iface_index(l->c, d->name);
+		if (bit < 0)
+			continue;
+		if (bit >= 64) {
+			diag_error(l->d, d->name_span, E_LIMIT, "more than 63 "
+				   "interfaces");
+			l->failed = 1;
+			continue;
+		}
+		struct ir_iface *f = &ir->ifaces[ir->nifaces++];
+		f->name = d->name;
+		f->bit = bit;
+		for (int j = 0; j < d->nattrs; j++)
+			if (!strcmp(d->attrs[j]->name, "dynamic"))
+				f->dynamic = true;
+	}
+	int lo = check_iface_index(l->c, "lo");
+	if (lo >= 0 && lo < 64) {
+		struct ir_iface *f = &ir->ifaces[ir->nifaces++];
+		f->name = "lo";
+		f->bit = lo;
+	}
+}
+
+int lower_program(const Program *prog, const Check *chk, Arena *a, Diags *d,
 		  struct ir_prog *ir)
 {
-	struct lower l = { .a = a, .d = d };
-	int n = 0;
+	struct lower l = { .a = a, .d = d, .c = chk, .ir = ir };
+	int n = 0, nrules = 0;
 
 	memset(ir, 0, sizeof(*ir));
 	ir->source = prog->src->path;
 	ir->hash = ir_fnv1a64(prog->src->text, prog->src->len);
-	for (int i = 0; i < prog->ndecls; i++)
+	for (int i = 0; i < prog->ndecls; i++) {
 		n += prog->decls[i]->kind == D_POLICY;
-	ir->policies = arena_alloc(a, sizeof(*ir->policies) * (n ? n : 1));
+		nrules += prog->decls[i]->kind == D_RULE;
+	}
+	ir->policies = arena_alloc(a, sizeof(*ir->policies) * (n + 1));
+	ir->rules = arena_alloc(a, sizeof(*ir->rules) * (nrules + 1));
+	lower_ifaces(&l, prog);
 	for (int i = 0; i < prog->ndecls; i++) {
 		const Decl *dc = prog->decls[i];
 		if (dc->kind != D_POLICY)
@@ -374,25 +869,10 @@ int lower_program(const Program *prog, Arena *a, Diags *d,
 		struct ir_policy *pol = &ir->policies[ir->npolicies++];
 		pol->name = dc->name;
 		lower_hook(&l, dc, &pol->hook);
-		pol->arms = arena_alloc(a, sizeof(*pol->arms) *
-					       (dc->narms ? dc->narms : 1));
-		for (int j = 0; j < dc->narms; j++) {
-			const Arm *arm = dc->arms[j];
-			struct ir_arm *ia = &pol->arms[pol->narms++];
-			l.ntests = 0;
-			lower_frame(&l, arm->pat);
-			if (arm->guard)
-				unsupported(&l, arm->guard->span, "a guard");
-			lower_action(&l, arm->body, &ia->action);
-			ia->ntests = l.ntests;
-			ia->tests = arena_memdup(a, l.tests,
-						 sizeof(*l.tests) *
-							 (l.ntests ? l.ntests : 1));
-			ia->index = j + 1;
-			ia->line = arm->span.line;
-			ia->col = arm->span.col;
-			ia->text = arm_text(a, arm);
-		}
+		pol->arms = arena_alloc(a, sizeof(*pol->arms) * (dc->narms + 1));
+		for (int j = 0; j < dc->narms; j++)
+			lower_arm(&l, dc->arms[j], j + 1,
+				  &pol->arms[pol->narms++]);
 	}
 	if (!l.failed)
 		ir_assign_rule_ids(ir);

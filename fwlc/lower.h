@@ -10,12 +10,14 @@
 #define FWL_FWLC_LOWER_H
 
 #include "fwlc/ast.h"
+#include "fwlc/check.h"
 #include "fwlc/diag.h"
 #include "fwlc/ir.h"
 
-/* Lower every policy of prog into ir (memory from a).  Returns 0, or -1
- * when diagnostics were reported. */
-int lower_program(const Program *prog, Arena *a, Diags *d,
+/* Lower every policy of the checked prog into ir (memory from a), with
+ * the names and types chk found.  Returns 0, or -1 when diagnostics were
+ * reported. */
+int lower_program(const Program *prog, const Check *chk, Arena *a, Diags *d,
 		  struct ir_prog *ir);
 
 #endif

@@ -30,6 +30,9 @@ static const struct command {
 			     "types, effects, hooks and pattern coverage"},
 	{"build", cmd_build, "FILE -o DIR  compile to a bundle: BPF object, "
 			     "generated C, manifest.json"},
+	{"test", cmd_test, "FILE.fwlt...  run scenarios on the interpreter"},
+	{"explain", cmd_explain, "POLICY --packet 'IFACE LAYERS'  path taken"},
+	{"replay", cmd_replay, "POLICY CAP.pcap --on IFACE  verdict/packet"},
 	{"help", cmd_help, "  this list"},
 };
 

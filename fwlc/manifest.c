@@ -89,7 +89,25 @@ int manifest_write(FILE *f, const struct manifest *m)
 		fprintf(f, ", \"class\": \"%s\", \"layout\": %d}",
 			m->maps[i].class, m->maps[i].layout);
 	}
-	fputs("\n  ],\n  \"interfaces\": [],\n  \"effects\": [],\n", f);
+	fputs("\n  ],\n  \"interfaces\": [", f);
+	for (int i = 0; i < ir->nifaces; i++) {
+		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+		json_put_str(f, ir->ifaces[i].name);
+		fprintf(f, ", \"bit\": %d, \"dynamic\": %s}", ir->ifaces[i].bit,
+			ir->ifaces[i].dynamic ? "true" : "false");
+	}
+	fputs("\n  ],\n  \"sets\": [", f);
+	for (int i = 0; i < ir->nsets; i++) {
+		static const char *const map[] = { "fwl_cidr4", "fwl_cidr6",
+						   "fwl_portset" };
+		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+		json_put_str(f, ir->sets[i].name);
+		fprintf(f, ", \"map\": \"%s\", \"id\": %u, \"entries\": %d}",
+			map[ir->sets[i].kind], ir->sets[i].id,
+			ir->sets[i].nentries);
+	}
+	fputs("\n  ],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n",
+	      f);
 	write_rules(f, ir);
 	fputs("\n}\n", f);
 	return ferror(f) ? -EIO : 0;

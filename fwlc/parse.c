@@ -170,6 +170,12 @@ static void expect_close(Parser *P, TokKind k, Span open, const char *what)
 			     "found %s", tok_kind_str(k), what, open.line,
 			     tok_desc(P, t, b, sizeof b));
 	diag_note(P->d, g, &open, "the %s was opened here", what);
+	if (!t->bol && (k == TK_RBRACE || k == TK_RPAREN || k == TK_RBRACKET) &&
+	    (t->kind == TK_LIT || t->kind == TK_IDENT || t->kind == TK_UIDENT ||
+	     t->kind == TK_LPAREN || t->kind == TK_LBRACE ||
+	     t->kind == TK_UNDERSCORE))
+		diag_help(P->d, g, "is a ',' missing before %s?",
+			  tok_desc(P, t, b, sizeof b));
 	bail(P);
 }
 
@@ -188,6 +194,16 @@ static void enter(Parser *P)
 static void leave(Parser *P)
 {
 	P->depth--;
+}
+
+/*
+ * Operator chains (a && b && ..., a.b.c, f(x)(y)) are parsed by loops but
+ * make trees as deep as they are long, and every later pass walks them
+ * recursively: each link counts as a level of nesting.
+ */
+static void leave_n(Parser *P, int n)
+{
+	P->depth -= n;
 }
 
 static bool is_word(Parser *P, const char *w)
@@ -675,7 +691,10 @@ static Arm **parse_arms(Parser *P, int *narms, Span opener, const char *what)
 			expected(P, ERR_EXPECTED,
 				 a->guard ? "'->' after the guard"
 					  : "'->' or 'if' after the pattern",
-				 NULL);
+				 at(P, TK_ASSIGN) && peek(P, 1)->kind == TK_GT
+					 ? "arms are written | pattern -> result "
+					   "(or →), not =>"
+					 : NULL);
 		next(P);
 		a->body = parse_expr(P);
 		a->span = from(P, start);
@@ -922,8 +941,12 @@ static Expr *parse_call_args(Parser *P, Expr *fn)
 static Expr *parse_postfix(Parser *P)
 {
 	Expr *e = parse_primary(P);
+	int links = 0;
 
-	for (;;) {
+	for (;; links++) {
+		if (at(P, TK_DOT) || (at(P, TK_LPAREN) &&
+				      CUR(P)->span.off == P->prev_end))
+			enter(P);
 		if (at(P, TK_DOT)) {
 			next(P);
 			Token f = *CUR(P);
@@ -941,6 +964,7 @@ static Expr *parse_postfix(Parser *P)
 			   CUR(P)->span.off == P->prev_end) {
 			e = parse_call_args(P, e);
 		} else {
+			leave_n(P, links);
 			return e;
 		}
 	}
@@ -1033,9 +1057,12 @@ static Expr *parse_concat(Parser *P)
 		return e;
 	int m = mark(P), n;
 	push(P, e);
-	while (accept(P, TK_CONCAT))
+	while (accept(P, TK_CONCAT)) {
+		enter(P);
 		push(P, parse_unary(P));
+	}
 	Expr **v = pop(P, m, &n);
+	leave_n(P, n - 1);
 	Expr *r = v[n - 1];
 	for (int i = n - 2; i >= 0; i--) {
 		Expr *b = new_expr(P, E_BINARY, span_join(v[i]->span, r->span));
@@ -1121,9 +1148,13 @@ static Expr *parse_cmp(Parser *P)
 static Expr *parse_and(Parser *P)
 {
 	Expr *e = parse_cmp(P);
+	int links = 0;
 
-	while (accept(P, TK_AND))
+	for (; accept(P, TK_AND); links++) {
+		enter(P);
 		e = binary(P, OP_AND, e, parse_cmp(P));
+	}
+	leave_n(P, links);
 	return e;
 }
 
@@ -1131,9 +1162,13 @@ static Expr *parse_and(Parser *P)
 static Expr *parse_or(Parser *P)
 {
 	Expr *e = parse_and(P);
+	int links = 0;
 
-	while (accept(P, TK_OR))
+	for (; accept(P, TK_OR); links++) {
+		enter(P);
 		e = binary(P, OP_OR, e, parse_and(P));
+	}
+	leave_n(P, links);
 	return e;
 }
 
@@ -1170,13 +1205,18 @@ static Expr *parse_expr(Parser *P)
 		break;
 	default:
 		e = parse_or(P);
-		for (;;) {
-			if (accept(P, TK_BIND))
-				e = binary(P, OP_BIND, e, parse_seq_operand(P));
-			else if (accept(P, TK_THEN_OP))
-				e = binary(P, OP_THEN, e, parse_seq_operand(P));
-			else
+		for (int links = 0;; links++) {
+			BinOp op;
+			if (accept(P, TK_BIND)) {
+				op = OP_BIND;
+			} else if (accept(P, TK_THEN_OP)) {
+				op = OP_THEN;
+			} else {
+				leave_n(P, links);
 				break;
+			}
+			enter(P);
+			e = binary(P, op, e, parse_seq_operand(P));
 		}
 	}
 	leave(P);
@@ -1413,11 +1453,59 @@ static Decl *parse_decl(Parser *P)
 	return d;
 }
 
+/* Edit distance (insertions, deletions, substitutions), capped at 9. */
+static int edit_distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b);
+	int row[16] = {0};
+
+	if (la > 15 || lb > 15)
+		return 9;
+	for (int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (int i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* A declaration keyword close to a misspelt word, or NULL. */
+static const char *decl_kw_like(const char *w)
+{
+	static const char *const kws[] = {
+		"interface", "zone", "import", "let", "pattern", "flow",
+		"rule", "policy",
+	};
+	for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
+		if (edit_distance(w, kws[i]) <= (strlen(kws[i]) > 4 ? 2 : 1))
+			return kws[i];
+	return NULL;
+}
+
 /* Skip to the next declaration keyword at the start of a line. */
 static void recover(Parser *P)
 {
-	while (!at(P, TK_EOF) && !(CUR(P)->bol && is_decl_kw(CUR(P)->kind)))
+	for (;;) {
+		Token *t = CUR(P);
+		if (t->kind == TK_EOF || (t->bol && is_decl_kw(t->kind)))
+			return;
+		/* a misspelt keyword starting a line: report it too */
+		if (t->bol && t->span.col == 1 && t->kind == TK_IDENT &&
+		    decl_kw_like(t->name))
+			return;
 		next(P);
+	}
 }
 
 /* program = { decl } EOF */
@@ -1453,9 +1541,15 @@ Program *parse_program(const Source *src, Arena *a, Diags *d)
 			Diag *g = diag_error(d, t->span, ERR_EXPECTED_DECL,
 					     "expected a declaration, found %s",
 					     tok_desc(P, t, b, sizeof b));
-			diag_help(d, g, "declarations start with interface, "
-				  "zone, import, let, pattern, flow, rule or "
-				  "policy");
+			const char *like = t->kind == TK_IDENT
+						   ? decl_kw_like(t->name)
+						   : NULL;
+			if (like)
+				diag_help(d, g, "did you mean '%s'?", like);
+			else
+				diag_help(d, g, "declarations start with "
+					  "interface, zone, import, let, "
+					  "pattern, flow, rule or policy");
 			bail(P);
 		}
 		Decl *dc = parse_decl(P);
@@ -1472,8 +1566,13 @@ Program *parse_program(const Source *src, Arena *a, Diags *d)
 					     tok_desc(P, t, b, sizeof b));
 			diag_note(d, g, &dc->span, "the %s starts here",
 				  decl_kind_name(dc->kind));
-			diag_help(d, g, "each declaration starts on a new "
-				  "line with its keyword");
+			if (t->kind == TK_BAR)
+				diag_help(d, g, "this '|' is left of the first "
+					  "arm's; the arms of one policy or case "
+					  "start in the same column");
+			else
+				diag_help(d, g, "each declaration starts on a "
+					  "new line with its keyword");
 			bail(P);
 		}
 		vec_push(&P->decls, dc);

@@ -13,9 +13,11 @@
  * A recursive-descent parser, one function per grammar rule with the rule
  * above it (docs/language.md has the whole grammar).  On a syntax error it
  * reports, skips to the next declaration keyword at the start of a line
- * and goes on, so one run reports the errors of every declaration; the
- * declarations that failed are left out of the Program.  Nesting deeper
- * than FWL_MAX_DEPTH is an error (E0107), not a stack overflow.
+ * (or a misspelling of one in column 1) and goes on, so one run reports
+ * the errors of every declaration; the declarations that failed are left
+ * out of the Program.  Nesting deeper than FWL_MAX_DEPTH (brackets, and
+ * operator chains, which make trees as deep) is an error (E0107), not a
+ * stack overflow.
  */
 #ifndef FWLC_PARSE_H
 #define FWLC_PARSE_H

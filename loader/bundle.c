@@ -160,9 +160,17 @@ int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
 
 	a = json_get(root, "interfaces");
 	b->nifaces = json_len(a);
-	b->ifaces = calloc(b->nifaces ? b->nifaces : 1, sizeof(char *));
-	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++)
-		b->ifaces[i] = dup_or_null(json_str(e, "name", "?"));
+	b->ifaces = calloc(b->nifaces ? b->nifaces : 1, sizeof(*b->ifaces));
+	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++) {
+		const struct json *dyn = json_get(e, "dynamic");
+		b->ifaces[i].name = dup_or_null(json_str(e, "name", NULL));
+		b->ifaces[i].bit = json_int(e, "bit", -1);
+		b->ifaces[i].dynamic = dyn && dyn->kind == JSON_BOOL && dyn->b;
+		if (!b->ifaces[i].name || b->ifaces[i].bit < 0 ||
+		    b->ifaces[i].bit > 63)
+			BAD("%s/manifest.json: interface %d needs a name and a "
+			    "bit 0..63", dir, i);
+	}
 
 	json_free(root);
 	return 0;
@@ -187,8 +195,8 @@ void bundle_free(struct bundle *b)
 		free(b->rules[i].action);
 		free(b->rules[i].text);
 	}
-	for (i = 0; i < b->nifaces; i++)
-		free(b->ifaces[i]);
+	for (i = 0; i < b->nifaces && b->ifaces; i++)
+		free(b->ifaces[i].name);
 	free(b->progs);
 	free(b->maps);
 	free(b->rules);

@@ -42,6 +42,12 @@ struct bundle_rule {
 	int line, col;		/* where the arm starts in the source */
 };
 
+struct bundle_iface {
+	char *name;		/* as declared (and `lo`) */
+	int bit;		/* bit in the interface masks (maps/sets.h) */
+	int dynamic;		/* may come and go: resolved when it appears */
+};
+
 struct bundle {
 	char *dir;		/* the bundle directory */
 	char *hash;		/* policy hash (hex), identifies the policy */
@@ -54,7 +60,7 @@ struct bundle {
 	int nmaps;
 	struct bundle_rule *rules;
 	int nrules;
-	char **ifaces;		/* interfaces the policy names */
+	struct bundle_iface *ifaces;	/* interfaces the policy names */
 	int nifaces;
 };
 

@@ -33,6 +33,7 @@
 #include "loader/ctl.h"
 #include "loader/dataplane.h"
 #include "loader/log.h"
+#include "loader/mapdata.h"
 #include "loader/strbuf.h"
 #include "maps/counters.h"
 
@@ -47,6 +48,7 @@ struct fwld {
 	const char *group;
 	enum xdp_mode mode;
 	bool replace, foreground, cleanup;
+	bool attach_given;	/* --attach given: else the policy's own */
 	struct dp_iface ifaces[MAX_IFACES];
 	int nifaces;
 	gid_t gid;
@@ -70,7 +72,8 @@ static const struct option_row {
 } option_rows[] = {
 	{ "policy", 1, 'p', "FILE", "compile FILE with fwlc and load it" },
 	{ "bundle", 1, 'b', "DIR", "load a bundle built by 'fwlc build'" },
-	{ "attach", 1, 'i', "IFACE", "attach XDP ingress to IFACE (repeat)" },
+	{ "attach", 1, 'i', "IFACE", "attach XDP ingress to IFACE (repeat; "
+				    "default: the policy's interfaces)" },
 	{ "pin-dir", 1, 'P', "DIR", "bpffs directory (/sys/fs/bpf/fwl)" },
 	{ "run-dir", 1, 'r', "DIR", "socket and active bundle (/run/fwl)" },
 	{ "mode", 1, 'm', "MODE", "XDP mode: auto, native or generic" },
@@ -86,7 +89,7 @@ static const struct option_row {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: fwld (--policy FILE | --bundle DIR) --attach IFACE "
+	fprintf(f, "usage: fwld (--policy FILE | --bundle DIR) [--attach IFACE] "
 		   "[options]\n       fwld --cleanup [--pin-dir DIR]\n\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[40];
@@ -135,6 +138,7 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 				return -1;
 			}
 			strcpy(d->ifaces[d->nifaces++].name, optarg);
+			d->attach_given = true;
 			break;
 		case 'm':
 			if (!strcmp(optarg, "auto"))
@@ -162,10 +166,6 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 		return 0;
 	if (!!d->policy == !!d->bundle_dir) {
 		log_err("give exactly one of --policy FILE or --bundle DIR");
-		return -1;
-	}
-	if (d->nifaces == 0) {
-		log_err("no interface to attach to: give --attach IFACE");
 		return -1;
 	}
 	return 0;
@@ -236,7 +236,7 @@ static int compile_policy(struct fwld *d, const char *policy, const char *out,
 static void remove_bundle_dir(const char *dir)
 {
 	static const char *const files[] = { "policy.bpf.c", "policy.bpf.o",
-					     "manifest.json" };
+					     "maps.bin", "manifest.json" };
 	char path[PATH_MAX + 32];
 	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
@@ -284,6 +284,12 @@ static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 	}
 }
 
+static void warn_missing_iface(const char *name)
+{
+	log_warn("the policy's interface '%s' does not exist (yet); packets "
+		 "on it will match it once it does", name);
+}
+
 /* Compile (if needed), load, pin and attach: the whole commit.  policy is
  * the file to compile, or NULL to load d->bundle_dir.  On failure nothing
  * that was enforcing before has changed, and why says what went wrong. */
@@ -319,6 +325,26 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 		sb_printf(why, "%s\n", err);
 		return r;
 	}
+	/* No --attach: every interface the policy declares that exists. */
+	for (i = 0; !d->attach_given && i < b.nifaces; i++) {
+		if (!strcmp(b.ifaces[i].name, "lo") ||
+		    !if_nametoindex(b.ifaces[i].name) ||
+		    d->nifaces == MAX_IFACES)
+			continue;
+		int dup = 0;
+		for (int j = 0; j < d->nifaces; j++)
+			dup |= !strcmp(d->ifaces[j].name, b.ifaces[i].name);
+		if (!dup)
+			snprintf(d->ifaces[d->nifaces++].name,
+				 sizeof(d->ifaces[0].name), "%s",
+				 b.ifaces[i].name);
+	}
+	if (d->nifaces == 0) {
+		sb_printf(why, "nothing to attach to: the policy declares no "
+			  "interface that exists here; give --attach IFACE\n");
+		bundle_free(&b);
+		return -ENODEV;
+	}
 	for (i = 0; i < b.nmaps && i < 64; i++) {
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s/maps/%s", d->pin_dir,
@@ -327,8 +353,12 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 			had_pin |= 1ull << i;
 	}
 	i = 0;
+	int missing;
 	if ((r = dp_prepare_pin_dir(d->pin_dir, err, sizeof(err))) ||
-	    (r = dp_load(&b, d->pin_dir, &obj, err, sizeof(err))))
+	    (r = dp_load(&b, d->pin_dir, &obj, err, sizeof(err))) ||
+	    (r = mapdata_fill(&b, obj, err, sizeof(err))) ||
+	    (r = mapdata_fill_ifaces(&b, obj, warn_missing_iface, &missing,
+				     err, sizeof(err))))
 		goto fail;
 	/* The switch: each pinned link is updated in place, atomically. */
 	for (i = 0; i < d->nifaces; i++) {

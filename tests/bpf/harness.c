@@ -19,7 +19,66 @@ static int h_libbpf_print(enum libbpf_print_level lvl, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * Verifier statistics: each program is loaded with BPF_LOG_STATS and the
+ * kernel's summary is printed as
+ *   VERIFIER obj/prog: processed N insns ... stack depth A+B
+ * so every suite run reports instruction counts and stack use.
+ */
+#define H_LOG_SZ 65536
+static char *h_logs[16];
+
+static void h_stats_begin(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+	int i = 0;
+
+	bpf_object__for_each_program(p, obj) {
+		if (i >= 16)
+			break;
+		h_logs[i] = calloc(1, H_LOG_SZ);
+		if (!h_logs[i])
+			break;
+		bpf_program__set_log_buf(p, h_logs[i], H_LOG_SZ);
+		bpf_program__set_log_level(p, 4);	/* BPF_LOG_STATS */
+		i++;
+	}
+}
+
+static void h_stats_end(struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *p;
+	int i = 0;
+
+	bpf_object__for_each_program(p, obj) {
+		char *l, *nl;
+
+		if (i >= 16 || !h_logs[i])
+			break;
+		for (l = h_logs[i]; l && *l; l = nl ? nl + 1 : NULL) {
+			nl = strchr(l, '\n');
+			if (nl)
+				*nl = 0;
+			if (strstr(l, "processed") || strstr(l, "stack depth") ||
+			    strstr(l, "verification time"))
+				fprintf(stderr, "VERIFIER %s/%s: %s\n", name,
+					bpf_program__name(p), l);
+		}
+		fprintf(stderr, "VERIFIER %s/%s: %zu BPF instructions\n", name,
+			bpf_program__name(p), bpf_program__insn_cnt(p));
+		free(h_logs[i]);
+		h_logs[i] = NULL;
+		i++;
+	}
+}
+
 struct bpf_object *h_open(const char *name)
+{
+	return h_open_prep(name, NULL);
+}
+
+struct bpf_object *h_open_prep(const char *name,
+			       void (*prep)(struct bpf_object *obj))
 {
 	char path[512];
 	struct bpf_object *obj;
@@ -33,7 +92,11 @@ struct bpf_object *h_open(const char *name)
 		       path, strerror(errno));
 		exit(1);
 	}
+	if (prep)
+		prep(obj);
+	h_stats_begin(obj);
 	err = bpf_object__load(obj);
+	h_stats_end(obj, name);
 	if (err) {
 		printf("FAIL load_%s: the kernel refused %s: %s (%d)\n", name,
 		       path, strerror(-err), err);

@@ -28,6 +28,9 @@ struct h_run {
 };
 
 struct bpf_object *h_open(const char *name);
+/* Open, let prep() adjust maps (sizes...) before load, then load. */
+struct bpf_object *h_open_prep(const char *name,
+			       void (*prep)(struct bpf_object *obj));
 int h_prog(struct bpf_object *obj, const char *prog);
 int h_map(struct bpf_object *obj, const char *map);
 /* XDP run on ifindex 1 (lo) so ingress_ifindex is meaningful. */

@@ -1,3 +1,4 @@
 # tests/e2e/build.mk - end-to-end suites: real traffic in the netns lab.
 TEST_SCRIPTS += tests/e2e/slice.sh
 TEST_SCRIPTS += tests/e2e/reload.sh
+TEST_SCRIPTS += tests/e2e/sets.sh

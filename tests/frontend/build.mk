@@ -4,7 +4,7 @@
 # other passes), so it does not depend on the rest of fwlc.
 
 FRONTEND_OBJS := $(addprefix $(BUILD)/obj/fwlc/, \
-	arena.o diag.o lex.o ast.o parse.o fmt.o cmd.o)
+	arena.o diag.o lex.o ast.o parse.o fmt.o cmd.o builtin.o)
 
 $(BUILD)/tests/frontend-unit: $(BUILD)/obj/tests/frontend/unit.o $(FRONTEND_OBJS)
 	$(call msg,LINK,$@)

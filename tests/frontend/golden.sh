@@ -144,8 +144,9 @@ assert_eq bad-option-exit "$?" 2
 "$FWLC" nosuchcommand 2>/dev/null
 assert_eq unknown-command-exit "$?" 2
 
-# Every error code in docs/language.md has its failing case here.
-for code in $(grep -o 'E0[0-9][0-9][0-9]' "$FWL_SRC/docs/language.md" | sort -u); do
+# Every front-end error code (E00xx lexical, E01xx syntax) in
+# docs/language.md has its failing case and near miss here.
+for code in $(grep -o 'E0[01][0-9][0-9]' "$FWL_SRC/docs/language.md" | sort -u); do
 	c=$(echo "$code" | tr E e)
 	case $c in
 	e0900|e0901) continue ;;	# tested above through the CLI
@@ -154,6 +155,16 @@ for code in $(grep -o 'E0[0-9][0-9][0-9]' "$FWL_SRC/docs/language.md" | sort -u)
 		pass "documented-$code-tested"
 	else
 		fail "documented-$code-tested" "no errors/$c.fwl and errors/$c-ok.fwl"
+	fi
+done
+
+# ... and every code the front end defines is documented.
+for n in $(grep -oE 'ERR_[A-Z0-9_]+ = [0-9]+' "$FWL_SRC/fwlc/diag.h" | grep -oE '[0-9]+$'); do
+	code=$(printf 'E%04d' "$n")
+	if grep -q "| $code |" "$FWL_SRC/docs/language.md"; then
+		pass "defined-$code-documented"
+	else
+		fail "defined-$code-documented" "$code is not in the tables of docs/language.md"
 	fi
 done
 

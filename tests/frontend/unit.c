@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwlc/builtin.h"
 #include "fwlc/fmt.h"
 #include "fwlc/lex.h"
 #include "fwlc/parse.h"
@@ -258,6 +259,13 @@ static void test_depth_limit(void)
 	deep("if a then ", "b", " else c", 50000, "ifs");
 	deep("f(", "1", ")", 100000, "calls");
 	deep("case x of | A -> ", "1", "", 50000, "cases");
+	/* operator chains are as deep as they are long */
+	deep("", "x", " && x", 100000, "&& chain");
+	deep("", "x", " || x", 100000, "|| chain");
+	deep("", "x", " ++ x", 100000, "++ chain");
+	deep("", "x", " >> x", 100000, ">> chain");
+	deep("", "x", ".f", 100000, "field chain");
+	deep("", "f", "(x)", 100000, "call chain");
 	/* patterns and types */
 	Arena a = {0};
 	Diags d;
@@ -372,8 +380,38 @@ static void test_recovery(void)
 	arena_free(&a);
 }
 
+/* Every built-in set entry is a valid CIDR of its family. */
+static void test_builtin_sets(void)
+{
+	int n;
+	const BuiltinSet *v = builtin_sets(&n);
+
+	CHECK(n >= 11, "%d sets", n);
+	static const char *const want[] = {
+		"rfc1918", "loopback4", "loopback6", "linklocal4", "linklocal6",
+		"multicast4", "multicast6", "bogons4", "bogons6",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		CHECK(builtin_set(want[i]) != NULL, "no builtin:%s", want[i]);
+	CHECK(builtin_set("builtin:rfc1918") == builtin_set("rfc1918"),
+	      "prefix");
+	CHECK(builtin_set("rfc1919") == NULL, "unknown set");
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < v[i].n; j++) {
+			IPAddr ip;
+			bool ok = ip_parse(v[i].cidrs[j], &ip);
+			CHECK(ok && ip.family == v[i].family, "%s: %s", v[i].name,
+			      v[i].cidrs[j]);
+		}
+	}
+	IPAddr ip;
+	CHECK(!ip_parse("10.0.0.1/8", &ip), "host bits refused");
+	CHECK(ip_parse("10.0.0.1", &ip) && ip.prefix == 32, "plain address");
+}
+
 int main(void)
 {
+	RUN(test_builtin_sets);
 	RUN(test_ipv6_forms);
 	RUN(test_ipv6_bad);
 	RUN(test_ipv4_and_cidr);

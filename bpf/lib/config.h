@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf/lib/config.h - the fwl_config map (maps/config.h) and its readers.
+ *
+ *	fwl_cfg_flags()            FWL_CFG_* bits (0 when the map is empty)
+ *	fwl_cfg_timeout_ns(idx)    conntrack timeout idx in ns, default if 0
+ */
+#ifndef FWL_BPF_CONFIG_H
+#define FWL_BPF_CONFIG_H
+
+#include "ctx.h"
+#include "maps/config.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwl_config);
+} fwl_config SEC(".maps");
+
+static __always_inline struct fwl_config *fwl_cfg(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&fwl_config, &k);
+}
+
+static __always_inline __u32 fwl_cfg_flags(void)
+{
+	struct fwl_config *c = fwl_cfg();
+
+	return c ? c->flags : 0;
+}
+
+static __always_inline __u32 fwl_ct_timeout_default(__u32 idx)
+{
+	switch (idx) {
+	case FWL_CT_TO_TCP_SYN_SENT:	return 120;
+	case FWL_CT_TO_TCP_SYN_RECV:	return 60;
+	case FWL_CT_TO_TCP_ESTABLISHED:	return 432000;
+	case FWL_CT_TO_TCP_FIN_WAIT:	return 120;
+	case FWL_CT_TO_TCP_CLOSE_WAIT:	return 60;
+	case FWL_CT_TO_TCP_LAST_ACK:	return 30;
+	case FWL_CT_TO_TCP_TIME_WAIT:	return 120;
+	case FWL_CT_TO_TCP_CLOSE:	return 10;
+	case FWL_CT_TO_TCP_SYN_SENT2:	return 120;
+	case FWL_CT_TO_UDP:		return 30;
+	case FWL_CT_TO_UDP_STREAM:	return 120;
+	case FWL_CT_TO_ICMP:		return 30;
+	case FWL_CT_TO_FRAG:		return 30;
+	default:			return 600;
+	}
+}
+
+static __always_inline __u64 fwl_cfg_timeout_ns(__u32 idx)
+{
+	struct fwl_config *c = fwl_cfg();
+	__u32 s = 0;
+
+	if (c && idx < FWL_CT_TO_MAX)
+		s = c->ct_timeout[idx & (FWL_CT_TO_MAX - 1)];
+	if (!s)
+		s = fwl_ct_timeout_default(idx);
+	return (__u64)s * 1000000000ULL;
+}
+
+#endif

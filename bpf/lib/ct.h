@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf/lib/ct.h - connection tracking.
+ *
+ * API (generated code):
+ *
+ *	struct fwl_ct ct;
+ *	fwl_ct_track(ctx, &pkt, zone, &ct);    // classify + update the flow
+ *	... policy on ct.state / ct.status / ct.dir ...
+ *	if (allowed)
+ *		fwl_ct_confirm(ctx, &pkt, &ct, rule_id); // create if ct.pending
+ *
+ * fwl_ct_track() finds the flow of the packet (one lookup per tier, both
+ * directions share the canonical key of maps/ct.h), checks the packet
+ * against the flow's state and, if it fits, updates the flow in place
+ * (TCP state and windows, timeout, counters).  It fills ct.state with
+ * NEW / ESTABLISHED / RELATED / INVALID / UNTRACKED, ct.dir, ct.status
+ * and, for INVALID, ct.reason (FWL_DROP_*).  A packet that would open a
+ * flow is NEW with ct.pending = 1; the flow exists only once
+ * fwl_ct_confirm() is called (so a dropped SYN leaves no entry).
+ *
+ * TCP follows Linux's nf_conntrack_proto_tcp: the same state table, the
+ * same window checks (Rooij's "Real stateful TCP packet filtering"), with
+ * these choices:
+ *  - an invalid packet changes nothing (a stale SYN/ACK cannot poison the
+ *    reply side's window); a SYN/ACK answering SYN_SENT must acknowledge
+ *    the SYN exactly (RFC 793), otherwise INVALID;
+ *  - a SYN (without ACK) on a TIME_WAIT or CLOSE flow starts a new flow,
+ *    the sender becoming the originator;
+ *  - a retransmitted SYN in SYN_SENT passes but does not extend the entry;
+ *  - window scaling is used only if both SYN and SYN/ACK carry the option;
+ *  - mid-stream packets (ACK, no entry) are picked up as ESTABLISHED with
+ *    liberal window checks ("loose", Linux's default) unless fwl_config
+ *    has FWL_CFG_TCP_STRICT, then they are INVALID (FWL_DROP_CT_NO_ENTRY).
+ * UDP, ICMP echo/timestamp/info and other IP protocols are pseudo-flows:
+ * NEW until a reply, then ESTABLISHED, with their own timeouts.  An ICMP or
+ * ICMPv6 error is RELATED when the packet it quotes belongs to a flow, and
+ * INVALID otherwise.  Non-first fragments get their ports from the first
+ * (bpf/lib/frag.h) and are classified, not tracked.
+ *
+ * The entry points are global BPF functions (verified once); they take
+ * the hook's ctx, so there is an _xdp and an _skb variant behind each
+ * macro.
+ */
+#ifndef FWL_BPF_CT_H
+#define FWL_BPF_CT_H
+
+#include "ct_types.h"
+#include "parse.h"
+#include "config.h"
+#include "frag.h"
+#include "ct_maps.h"
+
+#define FWL_TCP_S_IV	0xfe	/* table: invalid */
+#define FWL_TCP_S_IG	0xff	/* table: ignore, passes, changes nothing */
+
+/* TCP flag classes (Linux's tcp_bit_set index). */
+enum { FWL_TI_SYN, FWL_TI_SYNACK, FWL_TI_FIN, FWL_TI_ACK, FWL_TI_RST,
+       FWL_TI_NONE, FWL_TI_MAX };
+
+#define sNO FWL_TCP_NONE
+#define sSS FWL_TCP_SYN_SENT
+#define sSR FWL_TCP_SYN_RECV
+#define sES FWL_TCP_ESTABLISHED
+#define sFW FWL_TCP_FIN_WAIT
+#define sCW FWL_TCP_CLOSE_WAIT
+#define sLA FWL_TCP_LAST_ACK
+#define sTW FWL_TCP_TIME_WAIT
+#define sCL FWL_TCP_CLOSE
+#define sS2 FWL_TCP_SYN_SENT2
+#define sIV FWL_TCP_S_IV
+#define sIG FWL_TCP_S_IG
+
+/* Linux's tcp_conntracks[dir][flag class][state]. */
+static const __u8 fwl_tcp_table[2][FWL_TI_MAX][FWL_TCP_STATE_MAX] = {
+	{ /* ORIGINAL */
+/*	     sNO, sSS, sSR, sES, sFW, sCW, sLA, sTW, sCL, sS2 */
+/*syn*/	   { sSS, sSS, sIG, sIG, sIG, sIG, sIG, sSS, sSS, sS2 },
+/*synack*/ { sIV, sIV, sSR, sIV, sIV, sIV, sIV, sIV, sIV, sSR },
+/*fin*/	   { sIV, sIV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, sIV },
+/*ack*/	   { sES, sIV, sES, sES, sCW, sCW, sTW, sTW, sCL, sIV },
+/*rst*/	   { sIV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL },
+/*none*/   { sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV },
+	},
+	{ /* REPLY */
+/*	     sNO, sSS, sSR, sES, sFW, sCW, sLA, sTW, sCL, sS2 */
+/*syn*/	   { sIV, sS2, sIV, sIV, sIV, sIV, sIV, sSS, sIV, sS2 },
+/*synack*/ { sIV, sSR, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sSR },
+/*fin*/	   { sIV, sIV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, sIV },
+/*ack*/	   { sIV, sIG, sSR, sES, sCW, sCW, sTW, sTW, sCL, sIG },
+/*rst*/	   { sIV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL },
+/*none*/   { sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV },
+	},
+};
+
+static __always_inline int fwl_seq_before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+#define fwl_seq_after(a, b) fwl_seq_before(b, a)
+
+/* Linux's tcp_valid_flags, over the flags without ECE, CWR and PSH. */
+static __always_inline int fwl_tcp_flags_valid(__u8 f)
+{
+	f &= ~(FWL_TCP_ECE | FWL_TCP_CWR | FWL_TCP_PSH);
+	switch (f) {
+	case FWL_TCP_SYN:
+	case FWL_TCP_SYN | FWL_TCP_URG:
+	case FWL_TCP_SYN | FWL_TCP_ACK:
+	case FWL_TCP_RST:
+	case FWL_TCP_RST | FWL_TCP_ACK:
+	case FWL_TCP_FIN | FWL_TCP_ACK:
+	case FWL_TCP_FIN | FWL_TCP_ACK | FWL_TCP_URG:
+	case FWL_TCP_ACK:
+	case FWL_TCP_ACK | FWL_TCP_URG:
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline __u32 fwl_tcp_index(__u8 f)
+{
+	if (f & FWL_TCP_RST)
+		return FWL_TI_RST;
+	if (f & FWL_TCP_SYN)
+		return (f & FWL_TCP_ACK) ? FWL_TI_SYNACK : FWL_TI_SYN;
+	if (f & FWL_TCP_FIN)
+		return FWL_TI_FIN;
+	if (f & FWL_TCP_ACK)
+		return FWL_TI_ACK;
+	return FWL_TI_NONE;
+}
+
+static __always_inline __u32 fwl_tcp_timeout_idx(__u8 state)
+{
+	switch (state) {
+	case FWL_TCP_SYN_SENT:		return FWL_CT_TO_TCP_SYN_SENT;
+	case FWL_TCP_SYN_RECV:		return FWL_CT_TO_TCP_SYN_RECV;
+	case FWL_TCP_ESTABLISHED:	return FWL_CT_TO_TCP_ESTABLISHED;
+	case FWL_TCP_FIN_WAIT:		return FWL_CT_TO_TCP_FIN_WAIT;
+	case FWL_TCP_CLOSE_WAIT:	return FWL_CT_TO_TCP_CLOSE_WAIT;
+	case FWL_TCP_LAST_ACK:		return FWL_CT_TO_TCP_LAST_ACK;
+	case FWL_TCP_TIME_WAIT:		return FWL_CT_TO_TCP_TIME_WAIT;
+	case FWL_TCP_SYN_SENT2:		return FWL_CT_TO_TCP_SYN_SENT2;
+	default:			return FWL_CT_TO_TCP_CLOSE;
+	}
+}
+
+/* The sequence space a segment occupies: data plus SYN and FIN. */
+static __always_inline __u32 fwl_tcp_end(const struct fwl_pkt *pkt)
+{
+	return pkt->tcp_seq + pkt->payload_len +
+	       !!(pkt->tcp_flags & FWL_TCP_SYN) +
+	       !!(pkt->tcp_flags & FWL_TCP_FIN);
+}
+
+/* The first packet of a side that sends a SYN: its window starts here. */
+static __always_inline void fwl_tcp_init_side(struct fwl_ct_tcp_side *s,
+					      const struct fwl_pkt *pkt)
+{
+	s->td_end = s->td_maxend = fwl_tcp_end(pkt);
+	s->td_maxwin = pkt->tcp_win ? pkt->tcp_win : 1;
+	s->flags &= ~FWL_CT_TCP_F_WSCALE;
+	s->td_scale = 0;
+	if (pkt->tcp_wscale != FWL_WSCALE_NONE) {
+		s->flags |= FWL_CT_TCP_F_WSCALE;
+		s->td_scale = pkt->tcp_wscale;
+	}
+}
+
+/*
+ * Linux's tcp_in_window() on copies of the two sides; the caller writes
+ * them back only when this returns 1.
+ */
+static __always_inline int fwl_tcp_in_window(struct fwl_ct_tcp_side *snd,
+					     struct fwl_ct_tcp_side *rcv,
+					     const struct fwl_pkt *pkt,
+					     __u8 state)
+{
+	__u8 f = pkt->tcp_flags;
+	__u32 seq = pkt->tcp_seq, ack = pkt->tcp_ack;
+	__u32 end = fwl_tcp_end(pkt), win = pkt->tcp_win, maxack;
+
+	if (snd->td_maxwin == 0) {
+		if (f & FWL_TCP_SYN) {
+			/* SYN/ACK, or the reply SYN of a simultaneous open */
+			fwl_tcp_init_side(snd, pkt);
+			if (!((snd->flags & FWL_CT_TCP_F_WSCALE) &&
+			      (rcv->flags & FWL_CT_TCP_F_WSCALE)))
+				snd->td_scale = rcv->td_scale = 0;
+			if (!(f & FWL_TCP_ACK))
+				return 1;
+		} else {
+			/* first packet of a side picked up mid-stream */
+			__u32 swin = win << (snd->td_scale & 15);
+
+			snd->td_end = end;
+			snd->td_maxwin = swin ? swin : 1;
+			snd->td_maxend = end + snd->td_maxwin;
+			if (rcv->td_maxwin == 0)
+				rcv->td_end = rcv->td_maxend = ack;
+			else if (ack == rcv->td_end + 1)
+				rcv->td_end++;	/* keepalive reply */
+		}
+	} else if ((f & FWL_TCP_SYN) && fwl_seq_after(end, snd->td_end) &&
+		   (state == FWL_TCP_SYN_SENT || state == FWL_TCP_SYN_RECV)) {
+		/* RFC 793: a reinitialised TCP uses higher sequence numbers */
+		fwl_tcp_init_side(snd, pkt);
+	}
+
+	if (!(f & FWL_TCP_ACK))
+		ack = rcv->td_end;
+	else if ((f & (FWL_TCP_ACK | FWL_TCP_RST)) ==
+		 (FWL_TCP_ACK | FWL_TCP_RST) && ack == 0)
+		ack = rcv->td_end;	/* broken stacks */
+	if ((f & FWL_TCP_RST) && seq == 0 && state == FWL_TCP_SYN_SENT)
+		seq = end = snd->td_end;	/* RST answering a SYN */
+
+	if (!((snd->flags | rcv->flags) & FWL_CT_TCP_F_LIBERAL)) {
+		maxack = snd->td_maxwin ? snd->td_maxwin : 66000;
+		if (!fwl_seq_before(seq, snd->td_maxend + 1))
+			return 0;	/* beyond the receiver's window */
+		if (!fwl_seq_after(end, snd->td_end - rcv->td_maxwin - 1))
+			return 0;	/* older than a whole window */
+		if (!fwl_seq_before(ack, rcv->td_end + 1))
+			return 0;	/* acknowledges data never sent */
+		if (!fwl_seq_after(ack, rcv->td_end - maxack - 1))
+			return 0;	/* ACK far too old */
+	}
+
+	if (!(f & FWL_TCP_SYN))
+		win <<= snd->td_scale & 15;
+	if (snd->td_maxwin < win)
+		snd->td_maxwin = win;
+	if (fwl_seq_after(end, snd->td_end))
+		snd->td_end = end;
+	if (rcv->td_maxwin != 0 && fwl_seq_after(end, snd->td_maxend))
+		rcv->td_maxwin += end - snd->td_maxend;
+	if (fwl_seq_after(ack + win, rcv->td_maxend - 1)) {
+		rcv->td_maxend = ack + win;
+		if (win == 0)
+			rcv->td_maxend++;
+	}
+	return 1;
+}
+
+/* Canonical key: is (a, ap) below (b, bp)?  Ties count as below. */
+static __always_inline int fwl_ct_le(const __be32 *a, __u16 ap,
+				     const __be32 *b, __u16 bp)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i];
+	return ap <= bp;
+}
+
+static __always_inline void fwl_ct_key_make(struct fwl_ct_key *k,
+					    const __be32 *sa, __u16 sp,
+					    const __be32 *da, __u16 dp,
+					    __u8 proto, __u8 family, __u16 zone,
+					    __u8 *src_is_lo)
+{
+	int lo = fwl_ct_le(sa, sp, da, dp);
+
+	__builtin_memcpy(k->addr_lo, lo ? sa : da, 16);
+	__builtin_memcpy(k->addr_hi, lo ? da : sa, 16);
+	k->port_lo = lo ? sp : dp;
+	k->port_hi = lo ? dp : sp;
+	k->proto = proto;
+	k->family = family;
+	k->zone = zone;
+	*src_is_lo = lo;
+}
+
+/* ICMP types by role. */
+static __always_inline int fwl_icmp_is_error(__u8 l4, __u8 type)
+{
+	if (l4 == IPPROTO_ICMP)
+		return type == 3 || type == 4 || type == 5 || type == 11 ||
+		       type == 12;
+	return type >= 1 && type <= 4;
+}
+
+/* Echo, timestamp, info, mask: 1 for a request, 2 for a reply, 0 other */
+static __always_inline int fwl_icmp_query(__u8 l4, __u8 type)
+{
+	if (l4 == IPPROTO_ICMP) {
+		if (type == 8 || type == 13 || type == 15 || type == 17)
+			return 1;
+		if (type == 0 || type == 14 || type == 16 || type == 18)
+			return 2;
+		return 0;
+	}
+	if (type == 128)
+		return 1;
+	if (type == 129)
+		return 2;
+	return 0;
+}
+
+static __always_inline __u32 fwl_ct_proto_timeout(__u8 proto, __u32 status)
+{
+	if (proto == IPPROTO_UDP)
+		return (status & FWL_CT_S_SEEN_REPLY) ? FWL_CT_TO_UDP_STREAM :
+							FWL_CT_TO_UDP;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		return FWL_CT_TO_ICMP;
+	return FWL_CT_TO_GENERIC;
+}
+
+/* Find the key in fwl_ct then fwl_ct_new; drop it if expired. */
+static __always_inline struct fwl_ct_entry *
+fwl_ct_find(const struct fwl_ct_key *k, __u64 now, __u8 *tier)
+{
+	struct fwl_ct_entry *e;
+
+	*tier = FWL_CT_TIER_EST;
+	e = bpf_map_lookup_elem(&fwl_ct, k);
+	if (!e) {
+		*tier = FWL_CT_TIER_NEW;
+		e = bpf_map_lookup_elem(&fwl_ct_new, k);
+	}
+	if (!e) {
+		*tier = FWL_CT_TIER_NONE;
+		return NULL;
+	}
+	if (e->expires < now) {
+		bpf_map_delete_elem(*tier == FWL_CT_TIER_EST ? (void *)&fwl_ct :
+							     (void *)&fwl_ct_new,
+				    k);
+		fwl_ct_stat_inc(FWL_CT_STAT_EXPIRED);
+		*tier = FWL_CT_TIER_NONE;
+		return NULL;
+	}
+	return e;
+}
+
+static __always_inline void fwl_ct_delete(const struct fwl_ct_key *k,
+					  __u8 tier)
+{
+	if (tier == FWL_CT_TIER_EST)
+		bpf_map_delete_elem(&fwl_ct, k);
+	else if (tier == FWL_CT_TIER_NEW)
+		bpf_map_delete_elem(&fwl_ct_new, k);
+}
+
+/* Move an assured flow from fwl_ct_new to fwl_ct (fails if full). */
+static __always_inline void fwl_ct_promote(struct fwl_ct *ct,
+					   struct fwl_ct_entry *e)
+{
+	if (ct->tier != FWL_CT_TIER_NEW)
+		return;
+	e->status |= FWL_CT_S_PROMOTED;
+	if (bpf_map_update_elem(&fwl_ct, &ct->key, e, BPF_NOEXIST)) {
+		e->status &= ~FWL_CT_S_PROMOTED;
+		fwl_ct_stat_inc(FWL_CT_STAT_INSERT_FAIL);
+		return;
+	}
+	bpf_map_delete_elem(&fwl_ct_new, &ct->key);
+	ct->tier = FWL_CT_TIER_EST;
+	fwl_ct_stat_inc(FWL_CT_STAT_PROMOTE);
+}
+
+static __always_inline void fwl_ct_invalid(struct fwl_ct *ct, __u8 reason)
+{
+	ct->state = FWL_CT_INVALID;
+	ct->reason = reason;
+	fwl_ct_stat_inc(FWL_CT_STAT_INVALID);
+}
+
+/* State of a packet of an existing flow. */
+static __always_inline void fwl_ct_classify(struct fwl_ct *ct,
+					    const struct fwl_ct_entry *e)
+{
+	ct->status = e->status;
+	ct->tcp_state = e->tcp_state;
+	ct->rule_id = e->rule_id;
+	if (ct->dir == FWL_CT_DIR_REPLY || (e->status & FWL_CT_S_SEEN_REPLY))
+		ct->state = FWL_CT_ESTABLISHED;
+	else
+		ct->state = FWL_CT_NEW;
+}
+
+/* The TCP state machine for a packet of an existing flow. */
+static __attribute__((noinline)) void fwl_ct_tcp(struct fwl_ct *ct,
+				       struct fwl_ct_entry *e,
+				       const struct fwl_pkt *pkt, __u64 now)
+{
+	struct fwl_ct_tcp_side snd, rcv;
+	__u8 dir = ct->dir & 1, old = e->tcp_state, new;
+	__u32 idx = fwl_tcp_index(pkt->tcp_flags);
+	__u64 to;
+
+	if (old >= FWL_TCP_STATE_MAX || idx >= FWL_TI_MAX) {
+		fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
+		return;
+	}
+	new = fwl_tcp_table[dir][idx][old];
+	if (new == sIV) {
+		fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
+		return;
+	}
+	if (new == sIG) {
+		fwl_ct_classify(ct, e);
+		return;
+	}
+	/* A SYN/ACK must acknowledge the SYN it answers (RFC 793). */
+	if (idx == FWL_TI_SYNACK &&
+	    (old == FWL_TCP_SYN_SENT || old == FWL_TCP_SYN_SENT2) &&
+	    pkt->tcp_ack != e->tcp[dir ^ 1].td_end) {
+		fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
+		return;
+	}
+	snd = e->tcp[dir];
+	rcv = e->tcp[dir ^ 1];
+	if (!fwl_tcp_in_window(&snd, &rcv, pkt, old)) {
+		fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
+		return;
+	}
+	e->tcp[dir] = snd;
+	e->tcp[dir ^ 1] = rcv;
+	e->tcp_state = new;
+	e->last_dir = dir;
+	e->last_flags = pkt->tcp_flags;
+	if (dir == FWL_CT_DIR_REPLY)
+		e->status |= FWL_CT_S_SEEN_REPLY;
+	if (new == FWL_TCP_ESTABLISHED && (e->status & FWL_CT_S_SEEN_REPLY))
+		e->status |= FWL_CT_S_ASSURED;
+	/* A retransmitted SYN does not extend the entry. */
+	if (!(idx == FWL_TI_SYN && old == FWL_TCP_SYN_SENT &&
+	      new == FWL_TCP_SYN_SENT)) {
+		to = fwl_cfg_timeout_ns(fwl_tcp_timeout_idx(new));
+		e->expires = now + to;
+	}
+	fwl_ct_classify(ct, e);
+}
+
+/*
+ * An ICMP/ICMPv6 error: RELATED if the packet it quotes belongs to a flow.
+ * The quoted packet went from its source to its destination, so its key
+ * is made as for a packet; the error itself travels the other way.
+ */
+static __attribute__((noinline)) void fwl_ct_icmp_error(struct fwl_ct *ct,
+					      void *data, void *data_end,
+					      const struct fwl_pkt *pkt,
+					      __u32 zone)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 off = pkt->payload_off;
+	__be32 sa[4] = {}, da[4] = {};
+	__u16 sp = 0, dp = 0;
+	__u8 proto, lo, tier;
+	struct fwl_ct_entry *e;
+	__u8 *l4;
+
+	if (pkt->l4 == IPPROTO_ICMP) {
+		struct iphdr *ip = fwl_hdr_at(data, data_end, off, sizeof(*ip));
+
+		if (!ip || ip->version != 4 || ip->ihl < 5)
+			goto unrelated;
+		sa[0] = ip->saddr;
+		da[0] = ip->daddr;
+		proto = ip->protocol;
+		off += ip->ihl * 4;
+	} else {
+		struct ipv6hdr *ip6 = fwl_hdr_at(data, data_end, off,
+						 sizeof(*ip6));
+
+		if (!ip6 || ip6->version != 6)
+			goto unrelated;
+		__builtin_memcpy(sa, &ip6->saddr, 16);
+		__builtin_memcpy(da, &ip6->daddr, 16);
+		proto = ip6->nexthdr;	/* quoted extension headers: gap */
+		off += sizeof(*ip6);
+	}
+	/* RFC 792 quotes at least 8 bytes of the transport header. */
+	l4 = fwl_hdr_at(data, data_end, off, 8);
+	if (!l4)
+		goto unrelated;
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		sp = ((__u16)l4[0] << 8) | l4[1];
+		dp = ((__u16)l4[2] << 8) | l4[3];
+	} else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		if (fwl_icmp_query(proto, l4[0]) == 0)
+			goto unrelated;
+		sp = dp = ((__u16)l4[4] << 8) | l4[5];
+	}
+	fwl_ct_key_make(&ct->key, sa, sp, da, dp, proto,
+			pkt->l3 == ETH_P_IPV6 ? 6 : 4, zone, &lo);
+	e = fwl_ct_find(&ct->key, now, &tier);
+	if (!e)
+		goto unrelated;
+	ct->tier = tier;
+	ct->src_is_lo = !lo;
+	/* The quoted packet went ORIG iff its source is the originator. */
+	ct->dir = (lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
+		  FWL_CT_DIR_REPLY : FWL_CT_DIR_ORIG;
+	ct->status = e->status;
+	ct->tcp_state = e->tcp_state;
+	ct->rule_id = e->rule_id;
+	ct->state = FWL_CT_RELATED;
+	return;
+unrelated:
+	fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
+}
+
+static __always_inline int fwl_ct_track_data(void *data, void *data_end,
+					     struct fwl_pkt *pkt, __u16 zone,
+					     struct fwl_ct *ct)
+{
+	struct fwl_ct_entry *e;
+	__u64 now = bpf_ktime_get_ns();
+	__u16 sp = pkt->sport, dp = pkt->dport;
+	__u8 family, q = 0, r;
+
+	__builtin_memset(ct, 0, sizeof(*ct));
+	if (pkt->l3 != ETH_P_IP && pkt->l3 != ETH_P_IPV6) {
+		ct->state = FWL_CT_UNTRACKED;
+		return ct->state;
+	}
+	if (pkt->invalid) {
+		fwl_ct_invalid(ct, pkt->invalid);
+		return ct->state;
+	}
+	r = fwl_frag_resolve(pkt);
+	if (r) {
+		fwl_ct_invalid(ct, r);
+		return ct->state;
+	}
+	sp = pkt->sport;
+	dp = pkt->dport;
+	family = pkt->l3 == ETH_P_IPV6 ? 6 : 4;
+	fwl_ct_stat_inc(FWL_CT_STAT_LOOKUP);
+
+	if (pkt->l4 == IPPROTO_ICMP || pkt->l4 == IPPROTO_ICMPV6) {
+		if (fwl_icmp_is_error(pkt->l4, pkt->icmp_type)) {
+			if (pkt->frag & FWL_FRAG_LATER)
+				fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
+			else
+				fwl_ct_icmp_error(ct, data, data_end, pkt,
+						  zone);
+			return ct->state;
+		}
+		q = fwl_icmp_query(pkt->l4, pkt->icmp_type);
+		if (!q) {
+			ct->state = FWL_CT_UNTRACKED;	/* ND, MLD, ... */
+			return ct->state;
+		}
+		sp = dp = pkt->icmp_id;
+	} else if (pkt->l4 != IPPROTO_TCP && pkt->l4 != IPPROTO_UDP) {
+		sp = dp = 0;	/* generic: addresses and protocol */
+	}
+
+	fwl_ct_key_make(&ct->key, pkt->saddr, sp, pkt->daddr, dp, pkt->l4,
+			family, zone, &ct->src_is_lo);
+	e = fwl_ct_find(&ct->key, now, &ct->tier);
+
+	if (e) {
+		fwl_ct_stat_inc(FWL_CT_STAT_HIT);
+		ct->dir = (ct->src_is_lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
+			  FWL_CT_DIR_ORIG : FWL_CT_DIR_REPLY;
+		if (pkt->frag & FWL_FRAG_LATER) {
+			fwl_ct_classify(ct, e);	/* no header to track */
+			goto count;
+		}
+		if (pkt->l4 == IPPROTO_TCP) {
+			__u32 idx = fwl_tcp_index(pkt->tcp_flags);
+
+			if (!fwl_tcp_flags_valid(pkt->tcp_flags)) {
+				fwl_ct_invalid(ct, FWL_DROP_CT_TCP_FLAGS);
+				return ct->state;
+			}
+			/* A SYN on a closed flow opens a new incarnation. */
+			if (idx == FWL_TI_SYN &&
+			    (e->tcp_state == FWL_TCP_TIME_WAIT ||
+			     e->tcp_state == FWL_TCP_CLOSE)) {
+				fwl_ct_delete(&ct->key, ct->tier);
+				fwl_ct_stat_inc(FWL_CT_STAT_DELETE);
+				ct->tier = FWL_CT_TIER_NONE;
+				goto new_flow;
+			}
+			fwl_ct_tcp(ct, e, pkt, now);
+			if (ct->state == FWL_CT_INVALID)
+				return ct->state;
+		} else {
+			if (ct->dir == FWL_CT_DIR_REPLY) {
+				if (q == 1 && (pkt->l4 == IPPROTO_ICMP ||
+					       pkt->l4 == IPPROTO_ICMPV6)) {
+					/* a request in the reply direction */
+					fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
+					return ct->state;
+				}
+				e->status |= FWL_CT_S_SEEN_REPLY |
+					     FWL_CT_S_ASSURED;
+			}
+			e->last_dir = ct->dir;
+			e->expires = now + fwl_cfg_timeout_ns(
+				fwl_ct_proto_timeout(pkt->l4, e->status));
+			fwl_ct_classify(ct, e);
+		}
+count:
+		e->packets[ct->dir & 1]++;
+		e->bytes[ct->dir & 1] += pkt->len;
+		if (e->status & FWL_CT_S_ASSURED)
+			fwl_ct_promote(ct, e);
+		return ct->state;
+	}
+
+new_flow:
+	ct->dir = FWL_CT_DIR_ORIG;
+	if (pkt->frag & FWL_FRAG_LATER) {
+		fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
+		return ct->state;
+	}
+	if (pkt->l4 == IPPROTO_TCP) {
+		__u32 idx = fwl_tcp_index(pkt->tcp_flags);
+
+		if (!fwl_tcp_flags_valid(pkt->tcp_flags)) {
+			fwl_ct_invalid(ct, FWL_DROP_CT_TCP_FLAGS);
+			return ct->state;
+		}
+		if (idx == FWL_TI_SYN) {
+			ct->tcp_state = FWL_TCP_SYN_SENT;
+		} else if (idx == FWL_TI_ACK &&
+			   !(fwl_cfg_flags() & FWL_CFG_TCP_STRICT)) {
+			ct->tcp_state = FWL_TCP_ESTABLISHED;	/* pick up */
+		} else {
+			fwl_ct_stat_inc(FWL_CT_STAT_LOST_NEW);
+			fwl_ct_invalid(ct, FWL_DROP_CT_NO_ENTRY);
+			return ct->state;
+		}
+	} else if ((pkt->l4 == IPPROTO_ICMP || pkt->l4 == IPPROTO_ICMPV6) &&
+		   q != 1) {
+		fwl_ct_stat_inc(FWL_CT_STAT_LOST_NEW);
+		fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);	/* reply, no flow */
+		return ct->state;
+	}
+	ct->state = FWL_CT_NEW;
+	ct->pending = 1;
+	ct->status = ct->src_is_lo ? FWL_CT_S_ORIG_LO : 0;
+	return ct->state;
+}
+
+/* Create the flow of a NEW packet that the policy accepted. */
+static __always_inline int fwl_ct_confirm_pkt(const struct fwl_pkt *pkt,
+					      struct fwl_ct *ct, __u32 rule_id)
+{
+	struct fwl_ct_entry e;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 to;
+
+	if (!ct->pending)
+		return 0;
+	__builtin_memset(&e, 0, sizeof(e));
+	e.created = now;
+	e.status = ct->status;
+	e.rule_id = rule_id;
+	e.packets[FWL_CT_DIR_ORIG] = 1;
+	e.bytes[FWL_CT_DIR_ORIG] = pkt->len;
+	if (pkt->l4 == IPPROTO_TCP) {
+		e.tcp_state = ct->tcp_state;
+		e.last_flags = pkt->tcp_flags;
+		if (ct->tcp_state == FWL_TCP_SYN_SENT) {
+			fwl_tcp_init_side(&e.tcp[FWL_CT_DIR_ORIG], pkt);
+		} else {
+			/* picked up: liberal, like Linux */
+			e.tcp[0].td_end = fwl_tcp_end(pkt);
+			e.tcp[0].td_maxwin = pkt->tcp_win ? pkt->tcp_win : 1;
+			e.tcp[0].td_maxend = e.tcp[0].td_end +
+					     e.tcp[0].td_maxwin;
+			e.tcp[0].flags = FWL_CT_TCP_F_LIBERAL;
+			e.tcp[1].flags = FWL_CT_TCP_F_LIBERAL;
+		}
+		to = fwl_tcp_timeout_idx(ct->tcp_state);
+	} else {
+		to = fwl_ct_proto_timeout(pkt->l4, 0);
+	}
+	e.expires = now + fwl_cfg_timeout_ns(to);
+	if (bpf_map_update_elem(&fwl_ct_new, &ct->key, &e, BPF_ANY)) {
+		fwl_ct_stat_inc(FWL_CT_STAT_NEW_FAIL);
+		return -1;
+	}
+	fwl_ct_stat_inc(FWL_CT_STAT_NEW);
+	ct->pending = 0;
+	ct->tier = FWL_CT_TIER_NEW;
+	ct->rule_id = rule_id;
+	return 0;
+}
+
+__attribute__((noinline)) int fwl_ct_track_xdp(struct xdp_md *ctx,
+					       struct fwl_pkt *pkt, __u32 zone,
+					       struct fwl_ct *ct)
+{
+	if (!pkt || !ct)
+		return FWL_CT_INVALID;
+	return fwl_ct_track_data(xdp_data(ctx), xdp_data_end(ctx), pkt,
+				 (__u16)zone, ct);
+}
+
+__attribute__((noinline)) int fwl_ct_track_skb(struct __sk_buff *ctx,
+					       struct fwl_pkt *pkt, __u32 zone,
+					       struct fwl_ct *ct)
+{
+	if (!pkt || !ct)
+		return FWL_CT_INVALID;
+	return fwl_ct_track_data(skb_data(ctx), skb_data_end(ctx), pkt,
+				 (__u16)zone, ct);
+}
+
+__attribute__((noinline)) int fwl_ct_confirm_g(struct fwl_pkt *pkt,
+					       struct fwl_ct *ct,
+					       __u32 rule_id)
+{
+	if (!pkt || !ct)
+		return -1;
+	return fwl_ct_confirm_pkt(pkt, ct, rule_id);
+}
+
+#define fwl_ct_track(ctx, pkt, zone, ct) \
+	FWL_CTX_DISPATCH_(ctx, fwl_ct_track_xdp, fwl_ct_track_skb)(ctx, pkt, \
+								    zone, ct)
+#define fwl_ct_confirm(ctx, pkt, ct, rule_id) \
+	fwl_ct_confirm_g(pkt, ct, rule_id)
+
+#undef sNO
+#undef sSS
+#undef sSR
+#undef sES
+#undef sFW
+#undef sCW
+#undef sLA
+#undef sTW
+#undef sCL
+#undef sS2
+#undef sIV
+#undef sIG
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * interp.h - the FWL interpreter: runs a parsed policy on packets.
+ *
+ * An independent oracle for the BPF backend: it evaluates the AST directly
+ * (its own name lookup, no code shared with lower.c / gen_bpf.c) and
+ * WRITES the state a data plane would: conntrack with TCP tracking, NAT
+ * bindings, sequence-pattern state, rate-limit buckets and per-arm
+ * counters.  External effects (FIB, ThreatFeed, DNS, Log) go through an
+ * FwlEffects (effects.h); an effect the handler does not answer is an
+ * error naming it.
+ *
+ *	Interp in;
+ *	interp_init(&in, prog, &fx);	// fx: mock_effects(&mock)
+ *	Result r;
+ *	interp_packet(&in, &pkt, "lan", &r);	// r.verdict, r.out, r.trace
+ *	in.now_ms += 5000;			// the clock is the caller's
+ *	interp_free(&in);
+ *
+ * The path of a packet arriving on interface iif (docs/testing-scenarios.md
+ * has the details): parse check -> conntrack lookup (reverse NAT of
+ * replies) -> prerouting policies (NAT-table policies only for new flows)
+ * -> routing (FIB.daddrLocal / FIB route, or the caller's oif) -> input or
+ * forward policies -> postrouting (forwarded packets) -> conntrack
+ * create/update, sequence-state update, counters.  A packet with iif
+ * "local" is locally generated: output -> routing -> postrouting.
+ */
+#ifndef FWLC_INTERP_H
+#define FWLC_INTERP_H
+
+#include <setjmp.h>
+
+#include "fwlc/ast.h"
+#include "fwlc/effects.h"
+#include "fwlc/pkt.h"
+
+enum Hook { H_PREROUTING, H_INPUT, H_FORWARD, H_OUTPUT, H_POSTROUTING,
+	    H_COUNT };
+const char *interp_hook_name(int h);
+
+/* conntrack */
+enum CtState { CT_NEW, CT_ESTABLISHED, CT_RELATED, CT_INVALID,
+	       CT_UNTRACKED };
+enum TcpState { TCP_NONE, TCP_SYN_SENT, TCP_SYN_SENT2, TCP_SYN_RECV,
+		TCP_ESTABLISHED, TCP_FIN_WAIT, TCP_CLOSE_WAIT, TCP_LAST_ACK,
+		TCP_TIME_WAIT, TCP_CLOSE, TCP_NSTATES };
+enum { CTS_SEEN_REPLY = 1, CTS_ASSURED = 2, CTS_DNAT = 4, CTS_SNAT = 8 };
+const char *ct_state_name(int s);
+const char *tcp_state_name(int s);
+
+typedef struct Tuple {
+	uint8_t proto;
+	PktAddr src, dst;
+	uint16_t sport, dport;
+} Tuple;
+
+typedef struct TcpDir {
+	uint32_t end, maxend, maxwin;
+	uint8_t wscale;
+	bool known, fin, wscale_opt;
+} TcpDir;
+
+typedef struct CtEntry {
+	int id;
+	Tuple orig, reply;	/* reply: as the reply is seen on the wire */
+	int tcp;		/* TcpState */
+	unsigned status;	/* CTS_* */
+	uint64_t expires, created;
+	TcpDir td[2];
+	uint64_t packets[2], bytes[2];
+} CtEntry;
+
+/* sequence-pattern state, per (flow pattern, flow key) */
+typedef struct SeqEntry {
+	const Decl *flow;
+	Tuple key;		/* normalised: lower endpoint first */
+	int step;
+	bool matched;
+	uint64_t deadline, last;
+} SeqEntry;
+
+typedef struct Counter {
+	const Decl *policy;
+	int arm;		/* 1-based */
+	uint64_t packets, bytes;
+} Counter;
+
+typedef struct Bucket {
+	char key[128];
+	double tokens;
+	uint64_t last;
+} Bucket;
+
+/* One step of the path taken, for explain and expectations. */
+typedef struct TraceStep {
+	int hook;
+	const Decl *policy;
+	int arm;		/* 1-based, 0 = fell off the end */
+	int line;
+	char action[96];	/* Allow, Drop, DNAT 10.0.0.1:80, ... */
+	char effects[256];	/* effects performed, "; "-separated */
+} TraceStep;
+
+#define MAX_TRACE 32
+
+enum Verdict { VERDICT_ALLOW, VERDICT_DROP, VERDICT_ERROR };
+
+typedef struct Result {
+	int verdict;
+	char reason[128];	/* why dropped: "forward#7", "invalid: ..." */
+	int ct_state;		/* CtState seen by the policies */
+	CtEntry *ct;		/* the entry after the packet, or NULL; valid
+				   until the next interp_packet() */
+	int ct_id;		/* its id (0 = none): interp_ct_by_id() */
+	bool local_in;		/* delivered to this box (input) */
+	char iif[32], oif[32];
+	Pkt out;		/* the packet after NAT */
+	TraceStep trace[MAX_TRACE];
+	int ntrace;
+	char after[256];	/* state written after the hooks: ct, flows */
+	char err[512];		/* VERDICT_ERROR: message */
+	Span err_span;
+} Result;
+
+typedef struct Env Env;
+
+typedef struct Interp {
+	const Program *prog;
+	FwlEffects fx;
+	uint64_t now_ms;
+	const Decl *hooks[H_COUNT][32];
+	int nhooks[H_COUNT];
+	int nlayers_err;
+
+	CtEntry *ct;
+	int nct, capct, ct_max, ct_next_id;
+	bool ct_loose;		/* pick up mid-stream TCP (default on) */
+	uint64_t tcp_timeout[TCP_NSTATES];
+	uint64_t udp_timeout, udp_stream_timeout, icmp_timeout,
+		 other_timeout, seq_timeout;
+	uint64_t ct_inserts, ct_insert_failed;
+
+	SeqEntry *seq;
+	int nseq, capseq;
+	Counter *counters;
+	int ncounters;
+	Bucket *buckets;
+	int nbuckets;
+
+	/* per packet */
+	Arena scratch;
+	Pkt *pkt;
+	const char *iif, *oif;
+	int hook;
+	int ct_state;
+	CtEntry *cur_ct;
+	int cur_dir;
+	unsigned pending_status;	/* NAT decided for a new flow */
+	Result *res;
+	TraceStep *step;
+	jmp_buf fail;
+	int depth;
+} Interp;
+
+/* Collects the policies per hook; reports problems (unknown hook) in err. */
+int interp_init(Interp *in, const Program *p, const FwlEffects *fx,
+		char *err, size_t errsz);
+void interp_free(Interp *in);
+/* Run one packet.  iif "local" = generated by this box.  oif NULL: ask
+   FIB.  Returns r->verdict. */
+int interp_packet(Interp *in, const Pkt *pkt, const char *iif,
+		  const char *oif, Result *r);
+/* Lookups for expectations. */
+Counter *interp_counter(Interp *in, const char *policy, int arm);
+SeqEntry *interp_seq_find(Interp *in, const char *flow, const Tuple *key);
+CtEntry *interp_ct_find(Interp *in, const Tuple *t, int *dir);
+int interp_ct_count(Interp *in);	/* live entries */
+CtEntry *interp_ct_by_id(Interp *in, int id);
+/* "forward#4" */
+void interp_arm_name(const TraceStep *s, char *buf, size_t size);
+/* the tuple of a packet (proto, addresses, ports / icmp id) */
+void tuple_of(const Pkt *p, Tuple *t);
+
+#endif

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/* mapdata.c - write maps.bin, see mapdata.h and maps/sets.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwlc/mapdata.h"
+#include "maps/sets.h"
+
+static void put_header(FILE *f, const char *name, uint32_t ksz,
+		       uint32_t vsz, uint32_t count)
+{
+	char n[32] = { 0 };
+	strncpy(n, name, sizeof(n) - 1);
+	fwrite(n, 1, sizeof(n), f);
+	fwrite(&ksz, 4, 1, f);
+	fwrite(&vsz, 4, 1, f);
+	fwrite(&count, 4, 1, f);
+}
+
+static uint32_t count_entries(const struct ir_prog *ir, enum ir_set_kind k)
+{
+	uint32_t n = 0;
+	for (int i = 0; i < ir->nsets; i++)
+		if (ir->sets[i].kind == k)
+			n += ir->sets[i].nentries;
+	return n;
+}
+
+static void write_cidr4(FILE *f, const struct ir_prog *ir)
+{
+	const uint8_t one = 1;
+	put_header(f, "fwl_cidr4", sizeof(struct fwl_cidr4_key), 1,
+		   count_entries(ir, IR_SET_CIDR4));
+	for (int i = 0; i < ir->nsets; i++) {
+		const struct ir_set *s = &ir->sets[i];
+		if (s->kind != IR_SET_CIDR4)
+			continue;
+		for (int j = 0; j < s->nentries; j++) {
+			struct fwl_cidr4_key k = {
+				.prefixlen = 32 + s->entries[j].plen,
+				.set = htonl(s->id),
+			};
+			memcpy(&k.addr, s->entries[j].addr, 4);
+			fwrite(&k, sizeof(k), 1, f);
+			fwrite(&one, 1, 1, f);
+		}
+	}
+}
+
+static void write_cidr6(FILE *f, const struct ir_prog *ir)
+{
+	const uint8_t one = 1;
+	put_header(f, "fwl_cidr6", sizeof(struct fwl_cidr6_key), 1,
+		   count_entries(ir, IR_SET_CIDR6));
+	for (int i = 0; i < ir->nsets; i++) {
+		const struct ir_set *s = &ir->sets[i];
+		if (s->kind != IR_SET_CIDR6)
+			continue;
+		for (int j = 0; j < s->nentries; j++) {
+			struct fwl_cidr6_key k = {
+				.prefixlen = 32 + s->entries[j].plen,
+				.set = htonl(s->id),
+			};
+			memcpy(k.addr, s->entries[j].addr, 16);
+			fwrite(&k, sizeof(k), 1, f);
+			fwrite(&one, 1, 1, f);
+		}
+	}
+}
+
+/* Port sets as bitmaps: only the non-zero 64-port words are written. */
+static int write_ports(FILE *f, const struct ir_prog *ir)
+{
+	uint64_t *bits = calloc(FWL_PORTSET_WORDS, sizeof(*bits));
+	uint32_t words = 0;
+	if (!bits)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			put_header(f, "fwl_portset", 4, 8, words);
+		for (int i = 0; i < ir->nsets; i++) {
+			const struct ir_set *s = &ir->sets[i];
+			if (s->kind != IR_SET_PORT)
+				continue;
+			memset(bits, 0, FWL_PORTSET_WORDS * sizeof(*bits));
+			for (int j = 0; j < s->nentries; j++)
+				for (uint32_t p = s->entries[j].lo;
+				     p <= s->entries[j].hi; p++)
+					bits[p >> 6] |= 1ull << (p & 63);
+			for (uint32_t w = 0; w < FWL_PORTSET_WORDS; w++) {
+				if (!bits[w])
+					continue;
+				if (pass == 0) {
+					words++;
+					continue;
+				}
+				uint32_t k = s->id * FWL_PORTSET_WORDS + w;
+				fwrite(&k, 4, 1, f);
+				fwrite(&bits[w], 8, 1, f);
+			}
+		}
+	}
+	free(bits);
+	return 0;
+}
+
+int mapdata_write(FILE *f, const struct ir_prog *ir)
+{
+	uint32_t version = FWL_MAPDATA_VERSION, records = 0;
+	int has[3] = { 0 };
+	for (int i = 0; i < ir->nsets; i++)
+		has[ir->sets[i].kind] = 1;
+	records = has[0] + has[1] + has[2];
+	fwrite("FWLMAPS", 1, 8, f);
+	fwrite(&version, 4, 1, f);
+	fwrite(&records, 4, 1, f);
+	if (has[IR_SET_CIDR4])
+		write_cidr4(f, ir);
+	if (has[IR_SET_CIDR6])
+		write_cidr6(f, ir);
+	if (has[IR_SET_PORT] && write_ports(f, ir))
+		return -ENOMEM;
+	return ferror(f) ? -EIO : 0;
+}

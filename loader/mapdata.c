@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/* mapdata.c - maps.bin and interfaces into POLICY maps, see mapdata.h. */
+#include "loader/mapdata.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maps/sets.h"
+
+#define MAPDATA_VERSION 1
+#define MAX_KV 256	/* largest key or value a record may have */
+
+int mapdata_fill(const struct bundle *b, struct bpf_object *obj, char *err,
+		 size_t errlen)
+{
+	char path[4096], magic[8], name[33] = { 0 };
+	unsigned char kv[2 * MAX_KV];
+	uint32_t version, records, ksz, vsz, count;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/maps.bin", b->dir);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "FWLMAPS", 8) ||
+	    fread(&version, 4, 1, f) != 1 || fread(&records, 4, 1, f) != 1) {
+		snprintf(err, errlen, "%s: not a maps.bin file", path);
+		r = -EINVAL;
+		goto out;
+	}
+	if (version != MAPDATA_VERSION) {
+		snprintf(err, errlen, "%s: version %u, this fwld reads %d",
+			 path, version, MAPDATA_VERSION);
+		r = -EINVAL;
+		goto out;
+	}
+	for (uint32_t rec = 0; rec < records; rec++) {
+		if (fread(name, 1, 32, f) != 32 || fread(&ksz, 4, 1, f) != 1 ||
+		    fread(&vsz, 4, 1, f) != 1 || fread(&count, 4, 1, f) != 1) {
+			snprintf(err, errlen, "%s: record %u truncated at byte "
+				 "%ld", path, rec, ftell(f));
+			r = -EINVAL;
+			goto out;
+		}
+		name[32] = 0;
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+		if (!m || bpf_map__key_size(m) != ksz ||
+		    bpf_map__value_size(m) != vsz || ksz > MAX_KV ||
+		    vsz > MAX_KV) {
+			snprintf(err, errlen, "%s: record %u is for map '%s' "
+				 "(key %u, value %u bytes), which the object "
+				 "%s", path, rec, name, ksz, vsz,
+				 m ? "has with other sizes" : "does not have");
+			r = -EINVAL;
+			goto out;
+		}
+		int fd = bpf_map__fd(m);
+		for (uint32_t i = 0; i < count; i++) {
+			if (fread(kv, 1, ksz + vsz, f) != ksz + vsz) {
+				snprintf(err, errlen, "%s: map '%s' entry %u "
+					 "truncated", path, name, i);
+				r = -EINVAL;
+				goto out;
+			}
+			if (bpf_map_update_elem(fd, kv, kv + ksz, BPF_ANY)) {
+				r = -errno;
+				snprintf(err, errlen, "map '%s' refused entry "
+					 "%u of %u: %s", name, i, count,
+					 strerror(-r));
+				goto out;
+			}
+		}
+	}
+out:
+	fclose(f);
+	return r;
+}
+
+int mapdata_fill_ifaces(const struct bundle *b, struct bpf_object *obj,
+			void (*warn)(const char *name), int *missing,
+			char *err, size_t errlen)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fwl_ifaces");
+	*missing = 0;
+	if (!m)
+		return 0;	/* the policy names no interface */
+	int fd = bpf_map__fd(m);
+	for (int i = 0; i < b->nifaces; i++) {
+		__u32 ifindex = if_nametoindex(b->ifaces[i].name);
+		struct fwl_iface v = { 0 };
+		if (!ifindex) {
+			(*missing)++;
+			if (warn)
+				warn(b->ifaces[i].name);
+			continue;
+		}
+		/* Several names may be one interface (never in practice, but
+		 * then it is all of them). */
+		bpf_map_lookup_elem(fd, &ifindex, &v);
+		v.mask |= 1ull << b->ifaces[i].bit;
+		if (bpf_map_update_elem(fd, &ifindex, &v, BPF_ANY)) {
+			int r = -errno;
+			snprintf(err, errlen, "cannot record interface '%s' "
+				 "(ifindex %u) in fwl_ifaces: %s",
+				 b->ifaces[i].name, ifindex, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}

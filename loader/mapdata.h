@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mapdata.h - fill a freshly loaded policy's POLICY maps before the switch:
+ * the bundle's maps.bin (sets; format in docs/bundle.md, written by
+ * fwlc/mapdata.c) and the interface map from the manifest's interfaces.
+ */
+#ifndef FWL_LOADER_MAPDATA_H
+#define FWL_LOADER_MAPDATA_H
+
+#include <stddef.h>
+
+#include "loader/bundle.h"
+
+struct bpf_object;
+
+/* Load DIR/maps.bin into obj's maps.  A malformed file or an entry the
+ * kernel refuses fails the load (err names the map and the record).  A
+ * bundle without maps.bin has nothing to fill. */
+int mapdata_fill(const struct bundle *b, struct bpf_object *obj, char *err,
+		 size_t errlen);
+
+/* Resolve b's interfaces to ifindex in this namespace and fill fwl_ifaces.
+ * A missing interface is not an error (it may appear later; packets on it
+ * meanwhile match only `_`): *missing counts them, names go to warn(). */
+int mapdata_fill_ifaces(const struct bundle *b, struct bpf_object *obj,
+			void (*warn)(const char *name), int *missing,
+			char *err, size_t errlen);
+
+#endif
