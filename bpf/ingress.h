@@ -17,25 +17,54 @@
 SEC("xdp")
 int fwl_ingress(struct xdp_md *ctx)
 {
-	struct fwl_pkt pkt;
+	struct fwl_scratch *s = fwl_scratch();
 	struct fwl_md md = {};
 	int route __attribute__((unused));
+	int v __attribute__((unused)), r __attribute__((unused));
 
-	if (fwl_parse(ctx, &pkt) != FWL_DROP_NONE) {
-		fwl_count_drop(pkt.invalid, pkt.len);
+	if (!s)
+		return XDP_ABORTED;	/* cannot happen: a 1-entry array */
+	struct fwl_pkt *pkt = &s->pkt;
+	md.ct = &s->ct;
+	if (fwl_parse(ctx, pkt) != FWL_DROP_NONE) {
+		fwl_count_drop(pkt->invalid, pkt->len);
 		return XDP_DROP;
 	}
-	if (pkt.l3 != 0x0800 && pkt.l3 != 0x86dd)
+	if (pkt->l3 != 0x0800 && pkt->l3 != 0x86dd)
 		return XDP_PASS;
 #ifdef FWL_USES_IFACES
-	md.iif_mask = fwl_iface_mask(pkt.ifindex);
+	md.iif_mask = fwl_iface_mask(pkt->ifindex);
+#endif
+#ifdef FWL_USES_NAT
+	/* Replies to translated flows: back to the original tuple first. */
+	if ((r = fwl_nat_rev(ctx, pkt, 0)) > 0)
+		goto drop_reason;
+#endif
+#ifdef FWL_USES_CT
+	fwl_ct_track(ctx, pkt, 0, md.ct);
+#endif
+#ifdef FWL_USES_NAT
+	/* Later packets of a DNAT'd flow keep their translation. */
+	if ((r = fwl_nat_dnat_apply(ctx, pkt, md.ct)) > 0)
+		goto drop_reason;
 #endif
 #ifdef FWL_HOOK_PREROUTING
-	if (fwl_hook_prerouting(&pkt, &md) == FWL_VERDICT_DROP)
+	v = fwl_hook_prerouting(pkt, &md);
+	if (v == FWL_VERDICT_DROP)
 		return XDP_DROP;
+#ifdef FWL_USES_NAT
+	if (v == FWL_VERDICT_DNAT_MAP) {
+		/* The flow must exist to hold its translation. */
+		if (md.ct->pending)
+			fwl_ct_confirm(ctx, pkt, md.ct, md.rule_id);
+		r = fwl_nat_dnat_map(ctx, pkt, md.ct);
+		if (r > 0)
+			goto drop_reason;	/* fails closed, this flow */
+	}
+#endif
 #endif
 #if defined(FWL_HOOK_INPUT) || defined(FWL_HOOK_FORWARD)
-	route = fwl_fib_route(ctx, &pkt, &md.oif);
+	route = fwl_fib_route(ctx, pkt, &md.oif);
 #ifdef FWL_USES_IFACES
 	if (md.oif)
 		md.oif_mask = fwl_iface_mask(md.oif);
@@ -43,15 +72,26 @@ int fwl_ingress(struct xdp_md *ctx)
 #endif
 #ifdef FWL_HOOK_INPUT
 	if (route == FWL_ROUTE_LOCAL &&
-	    fwl_hook_input(&pkt, &md) == FWL_VERDICT_DROP)
+	    fwl_hook_input(pkt, &md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
 #ifdef FWL_HOOK_FORWARD
 	if (route == FWL_ROUTE_FORWARD &&
-	    fwl_hook_forward(&pkt, &md) == FWL_VERDICT_DROP)
+	    fwl_hook_forward(pkt, &md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
+#ifdef FWL_USES_CT
+	/* Allowed: a packet that opens a flow creates it now (a dropped one
+	 * never does). */
+	if (md.ct->pending)
+		fwl_ct_confirm(ctx, pkt, md.ct, md.rule_id);
+#endif
 	return XDP_PASS;
+#ifdef FWL_USES_NAT
+drop_reason:
+	fwl_count_drop(r, pkt->len);
+	return XDP_DROP;
+#endif
 }
 
 char _license[] SEC("license") = "GPL";

@@ -4,6 +4,7 @@
 # new files); main.c holds the command table.
 
 FWLC_OBJS := $(call objs,fwlc)
+FWLC_LIBS += $(LIBBPF_LIBS)	# build --load-check
 
 $(BUILD)/fwlc: $(FWLC_OBJS)
 	$(call msg,LINK,$@)

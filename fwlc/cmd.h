@@ -18,6 +18,7 @@
 int cmd_parse(int argc, char **argv);	/* parse.c's front end: main.c */
 int cmd_fmt(int argc, char **argv);	/* fmt.c */
 int cmd_build(int argc, char **argv);	/* cmd_build.c: compile a bundle */
+int cmd_dot(int argc, char **argv);	/* dot.c: decision structure as DOT */
 int cmd_check(int argc, char **argv);	/* check.c: the semantic checks */
 int cmd_test(int argc, char **argv);	/* interp_cmd.c: run scenarios */
 int cmd_explain(int argc, char **argv);	/* interp_cmd.c: path of a packet */

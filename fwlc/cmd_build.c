@@ -21,11 +21,15 @@
 #include "fwlc/check.h"
 #include "fwlc/cmd.h"
 #include "fwlc/gen_bpf.h"
+#include "fwlc/loadcheck.h"
 #include "fwlc/lower.h"
 #include "fwlc/manifest.h"
 #include "fwlc/mapdata.h"
 #include "fwlc/parse.h"
+#include "maps/config.h"
 #include "maps/counters.h"
+#include "maps/ct.h"
+#include "maps/nat.h"
 #include "maps/sets.h"
 
 #ifndef FWL_SRCDIR
@@ -37,7 +41,7 @@ struct build_opts {
 	const char *out;
 	const char *include;	/* dir holding bpf/ and maps/ */
 	const char *clang;
-	int keep_going;
+	int load_check;		/* --load-check: run the verifier now */
 };
 
 /* Where bpf/lib, bpf/ and maps/ are: --include-dir, $FWL_INCLUDE_DIR, or
@@ -64,7 +68,8 @@ static int run_clang(const struct build_opts *o, const char *c_path,
 	snprintf(inc_root, sizeof(inc_root), "-I%s", root);
 	const char *argv[] = {
 		clang, "-O2", "-g", "-target", "bpf", "-Wall",
-		"-Werror", "-Wno-unused-function", inc_lib, inc_bpf, inc_root,
+		"-Werror", "-Wno-unused-function",
+		"-Wno-parentheses-equality", inc_lib, inc_bpf, inc_root,
 		"-I/usr/include/" FWL_MULTIARCH, "-c", c_path, "-o",
 		o_path, NULL,
 	};
@@ -128,8 +133,9 @@ static int build(const struct build_opts *o)
 {
 	static const struct manifest_prog progs[] = {
 		{ "fwl_ingress", "xdp" },
+		{ "fwl_egress", "tc-egress" },
 	};
-	struct manifest_map maps[16] = {
+	struct manifest_map maps[32] = {
 		{ "fwl_rule_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_drop_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_named_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
@@ -183,14 +189,45 @@ static int build(const struct build_opts *o)
 	if (ir.uses_ifaces)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_ifaces", "POLICY", FWL_SETS_LAYOUT_VERSION };
+	maps[nmaps++] = (struct manifest_map){
+		"fwl_scratch_map", "POLICY", 1 };
+	if (ir.uses_ct) {
+		/* Live connections: reused across reloads. */
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ct", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ct_new", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ct_stat", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_frag", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_config", "POLICY", FWL_CONFIG_LAYOUT_VERSION };
+	}
+	if (ir.uses_nat) {
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_nat_rev", "FLOW", FWL_NAT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_nat_stat", "FLOW", FWL_NAT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_dnat_map", "POLICY", FWL_NAT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_nat_sets", "POLICY", FWL_NAT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ifaddr", "EXTERNAL", FWL_NAT_LAYOUT_VERSION };
+	}
 	struct manifest m = {
 		.ir = &ir, .object = "policy.bpf.o",
 		.counters_map = "fwl_rule_cnt",
-		.progs = progs, .nprogs = 1, .maps = maps, .nmaps = nmaps,
+		.progs = progs, .maps = maps, .nmaps = nmaps,
+		/* The egress program is needed to see what the host sends:
+		 * its own flows (conntrack) and the egress hooks. */
+		.nprogs = ir.uses_ct || ir.has_egress ? 2 : 1,
 	};
 	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
 	    write_file(d_path, emit_mapdata, &ir) ||
-	    write_file(m_path, emit_manifest, &m)) {
+	    write_file(m_path, emit_manifest, &m) ||
+	    (o->load_check && load_check(o_path, c_path))) {
 		unlink(m_path);
 		unlink(d_path);
 		unlink(o_path);
@@ -212,6 +249,7 @@ int cmd_build(int argc, char **argv)
 		{ "output", 1, NULL, 'o' },
 		{ "include-dir", 1, NULL, 'I' },
 		{ "clang", 1, NULL, 'c' },
+		{ "load-check", 0, NULL, 'L' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -223,9 +261,11 @@ int cmd_build(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 'I': o.include = optarg; break;
 		case 'c': o.clang = optarg; break;
+		case 'L': o.load_check = 1; break;
 		case 'h':
 			printf("usage: fwlc build POLICY.fwl -o DIR "
-			       "[--include-dir DIR] [--clang PATH]\n");
+			       "[--include-dir DIR] [--clang PATH] "
+			       "[--load-check]\n");
 			return 0;
 		default:
 			return 2;

@@ -20,9 +20,12 @@ static const char *const field_expr[] = {
 	[IRF_ICMP_CODE] = "p->icmp_code",
 	[IRF_IIF] = "m->iif_mask",
 	[IRF_OIF] = "m->oif_mask",
+	[IRF_CT_STATE] = "m->ct->state",
+	[IRF_CT_STATUS] = "m->ct->status",
+	[IRF_CT_DIR] = "m->ct->dir",
 };
 
-static const char *const hook_fn[] = {
+static const char *const hook_fn[IR_HOOK_COUNT] = {
 	[IR_HOOK_PREROUTING] = "prerouting",
 	[IR_HOOK_INPUT] = "input",
 	[IR_HOOK_FORWARD] = "forward",
@@ -176,8 +179,9 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 	} else if (!a->ntests) {
 		fputc('1', f);
 	}
-	fprintf(f, ") {\n\t\tfwl_count_rule(0x%08" PRIx32 "u, p->len);\n",
-		a->rule_id);
+	fprintf(f, ") {\n\t\tfwl_count_rule(0x%08" PRIx32 "u, p->len);\n"
+		   "\t\tm->rule_id = 0x%08" PRIx32 "u;\n",
+		a->rule_id, a->rule_id);
 	switch (a->action) {
 	case IR_ALLOW:
 		fputs("\t\treturn FWL_VERDICT_PASS;\n", f);
@@ -187,6 +191,12 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 		break;
 	case IR_CONTINUE:
 		fputs("\t\treturn FWL_VERDICT_CONTINUE;\n", f);
+		break;
+	case IR_DNAT_MAP:
+		fputs("\t\treturn FWL_VERDICT_DNAT_MAP;\n", f);
+		break;
+	case IR_MASQ:
+		fputs("\t\treturn FWL_VERDICT_MASQ;\n", f);
 		break;
 	case IR_CALL:
 		/* The rule's Continue goes on with the next arm. */
@@ -231,6 +241,10 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		fputs("#include \"sets.h\"\n", f);
 	if (ir->uses_ifaces)
 		fputs("#define FWL_USES_IFACES 1\n#include \"ifaces.h\"\n", f);
+	if (ir->uses_ct)
+		fputs("#define FWL_USES_CT 1\n#include \"ct.h\"\n", f);
+	if (ir->uses_nat)
+		fputs("#define FWL_USES_NAT 1\n#include \"nat.h\"\n", f);
 	fputc('\n', f);
 	/* Rules first: policies call them.  A rule called from a rule is
 	 * lowered after its caller, so emit in reverse. */
@@ -254,18 +268,22 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		up[k] = 0;
 		fprintf(f, "#define FWL_HOOK_%s 1\n"
 			   "static __always_inline int fwl_hook_%s(struct "
-			   "fwl_pkt *p, struct fwl_md *m)\n{\n",
+			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v;\n\n",
 			up, hook_fn[h]);
 		for (int i = 0; i < ir->npolicies; i++) {
 			if (ir->policies[i].hook != (enum ir_hook)h)
 				continue;
-			fprintf(f, "\tif (fwl_policy_%s(p, m) == "
-				   "FWL_VERDICT_DROP)\n"
-				   "\t\treturn FWL_VERDICT_DROP;\n",
+			/* NAT verdicts go to the entry program, which
+			 * rewrites the packet; Drop is final. */
+			fprintf(f, "\tv = fwl_policy_%s(p, m);\n"
+				   "\tif (v == FWL_VERDICT_DROP || v >= "
+				   "FWL_VERDICT_DNAT_MAP)\n\t\treturn v;\n",
 				ir->policies[i].name);
 		}
 		fputs("\treturn FWL_VERDICT_PASS;\n}\n\n", f);
 	}
 	fputs("#include \"ingress.h\"\n", f);
+	if (ir->uses_ct || ir->has_egress)
+		fputs("#include \"egress.h\"\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -26,6 +26,8 @@ const char *ir_action_name(enum ir_action a)
 	case IR_DROP: return "Drop";
 	case IR_CONTINUE: return "Continue";
 	case IR_CALL: return "call";
+	case IR_DNAT_MAP: return "DNATMap";
+	case IR_MASQ: return "Masquerade";
 	}
 	return "?";
 }

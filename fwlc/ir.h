@@ -36,6 +36,9 @@ enum ir_field {
 	IRF_ICMP_CODE,	/* ICMP / ICMPv6 code */
 	IRF_IIF,	/* ingress interface: mask of the policy's interfaces */
 	IRF_OIF,	/* egress interface (FIB): mask, as IRF_IIF */
+	IRF_CT_STATE,	/* conntrack state (maps/ct.h enum fwl_ct_state) */
+	IRF_CT_STATUS,	/* conntrack status bits (FWL_CT_S_*) */
+	IRF_CT_DIR,	/* conntrack direction (FWL_CT_DIR_*) */
 };
 
 enum ir_op {
@@ -108,6 +111,17 @@ enum ir_action {
 	IR_CONTINUE,	/* no verdict here: the next arm/policy decides */
 	IR_CALL,	/* run rule `call`; its Continue goes on to the
 			   next arm */
+	IR_DNAT_MAP,	/* DNATMap(m): destination from ir_prog.dnat, by
+			   (protocol, port); no entry: Allow */
+	IR_MASQ,	/* Masquerade: source := the egress interface's */
+};
+
+/* One entry of the DNATMap map: (proto, port) -> (addr, port). */
+struct ir_dnat {
+	uint8_t proto, family;
+	uint16_t port;
+	uint8_t addr[16];
+	uint16_t to_port;
 };
 
 struct ir_arm {
@@ -144,6 +158,12 @@ struct ir_prog {
 	struct ir_iface *ifaces;
 	int nifaces;
 	bool uses_ifaces;	/* some test reads IRF_IIF or IRF_OIF */
+	bool uses_ct;		/* some test reads conntrack */
+	bool has_egress;	/* a policy at Output or Postrouting */
+	bool uses_nat;		/* DNAT/SNAT/Masquerade somewhere */
+	struct ir_dnat *dnat;	/* the DNATMap map's entries */
+	int ndnat;
+	const void *dnat_key;	/* the `let` they came from */
 };
 
 const char *ir_hook_name(enum ir_hook h);

@@ -18,6 +18,7 @@
 
 #include "fwlc/check_int.h"
 #include "fwlc/lower.h"
+#include "maps/ct.h"
 #include "maps/sets.h"
 
 enum {
@@ -203,7 +204,7 @@ static int fill_set(struct lower *l, struct ir_set *s, const Expr *v,
 		const Decl *d = v->lhs ? check_decl_of(l->c, v->lhs) : NULL;
 		if (d && d->kind == D_INTERFACE) {
 			for (int i = 0; i < d->nattrs; i++)
-				if (!strcmp(d->attrs[i]->name, v->name) &&
+				if (!strcmp(d->attrs[i]->name, v->field) &&
 				    d->attrs[i]->value)
 					return fill_set(l, s, d->attrs[i]->value,
 							fam, cap, depth + 1);
@@ -305,7 +306,7 @@ static int value_test(struct lower *l, enum ir_field f, const FieldDef *fd,
 		struct ir_set *s = set_for(l, v, fam == 4 ? IR_SET_CIDR4
 							  : IR_SET_CIDR6,
 					   v->kind == E_NAME ? v->name
-					   : v->kind == E_FIELD ? v->name
+					   : v->kind == E_FIELD ? v->field
 								: "literal",
 					   v->span);
 		int cap = s ? s->nentries : 0;
@@ -605,6 +606,63 @@ static const struct binder *binder_named(struct lower *l, const char *name)
 
 static struct ir_cond *lower_guard(struct lower *l, const Expr *e);
 
+/* Conntrack: ct.state / ct.status / ct.direction against enum values. */
+static const struct {
+	const char *field, *value;
+	enum ir_field f;
+	uint64_t v;
+} ct_values[] = {
+	{ "state", "New", IRF_CT_STATE, FWL_CT_NEW },
+	{ "state", "Established", IRF_CT_STATE, FWL_CT_ESTABLISHED },
+	{ "state", "Related", IRF_CT_STATE, FWL_CT_RELATED },
+	{ "state", "Invalid", IRF_CT_STATE, FWL_CT_INVALID },
+	{ "state", "Untracked", IRF_CT_STATE, FWL_CT_UNTRACKED },
+	{ "status", "DNAT", IRF_CT_STATUS, FWL_CT_S_DNAT },
+	{ "status", "SNAT", IRF_CT_STATUS, FWL_CT_S_SNAT },
+	{ "status", "Expected", IRF_CT_STATUS, FWL_CT_S_EXPECTED },
+	{ "status", "Assured", IRF_CT_STATUS, FWL_CT_S_ASSURED },
+	{ "status", "SeenReply", IRF_CT_STATUS, FWL_CT_S_SEEN_REPLY },
+	{ "direction", "Original", IRF_CT_DIR, FWL_CT_DIR_ORIG },
+	{ "direction", "Reply", IRF_CT_DIR, FWL_CT_DIR_REPLY },
+};
+
+/* One value (or a set of them) of a ct field as a test. */
+static int ct_value(struct lower *l, const char *field, const Expr *v,
+		    struct ir_test *t)
+{
+	if (v->kind == E_SET) {
+		t->op = IR_ANY;
+		t->alts = arena_alloc(l->a, sizeof(*t->alts) * (v->nitems + 1));
+		for (int i = 0; i < v->nitems; i++) {
+			if (ct_value(l, field, v->items[i], &t->alts[t->nalts]))
+				return -1;
+			t->nalts++;
+		}
+		/* All status bits at once: one mask test. */
+		if (!strcmp(field, "status")) {
+			uint64_t m = 0;
+			for (int i = 0; i < t->nalts; i++)
+				m |= t->alts[i].lo;
+			t->op = IR_MASK;
+			t->lo = m;
+		}
+		t->field = t->nalts ? t->alts[0].field : IRF_CT_STATE;
+		return 0;
+	}
+	for (size_t i = 0; v->kind == E_NAME &&
+			   i < sizeof(ct_values) / sizeof(*ct_values); i++) {
+		if (strcmp(ct_values[i].field, field) ||
+		    strcmp(ct_values[i].value, v->name))
+			continue;
+		t->field = ct_values[i].f;
+		t->op = t->field == IRF_CT_STATUS ? IR_MASK : IR_EQ;
+		t->lo = t->hi = ct_values[i].v;
+		return 0;
+	}
+	unsupported(l, v->span, "this conntrack value");
+	return -1;
+}
+
 /* lhs op rhs where lhs is iif/oif or a bound header's field. */
 static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
 {
@@ -621,13 +679,21 @@ static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
 		l->ir->uses_ifaces = true;
 		return c;
 	}
+	if (lhs->kind == E_FIELD && lhs->lhs->kind == E_NAME &&
+	    !strcmp(lhs->lhs->name, "ct")) {
+		if (ct_value(l, lhs->field, rhs, &c->test))
+			return NULL;
+		c->test.negate = negate;
+		l->ir->uses_ct = true;
+		return c;
+	}
 	if (lhs->kind == E_FIELD && lhs->lhs->kind == E_NAME) {
 		const struct binder *b = binder_named(l, lhs->lhs->name);
 		HeaderDef h = { 0 };
 		if (b) {
 			h.fam = b->fam;
 			h.fields = b->fields;
-			const FieldDef *fd = header_field(&h, lhs->name);
+			const FieldDef *fd = header_field(&h, lhs->field);
 			enum ir_field f = fd ? field_of(fd, b->fam)
 					     : (enum ir_field)-1;
 			if ((int)f >= 0 &&
@@ -682,6 +748,55 @@ static struct ir_cond *lower_guard(struct lower *l, const Expr *e)
 
 static int rule_index(struct lower *l, const Decl *rule);
 
+/* DNATMap(m): m is a `let` map {(proto, :port) -> (addr, :port), ...}. */
+static int lower_dnat_map(struct lower *l, const Expr *arg)
+{
+	const Decl *d = arg->kind == E_NAME ? check_decl_of(l->c, arg) : NULL;
+	const Expr *m = d && d->kind == D_LET ? d->value : NULL;
+	struct ir_prog *ir = l->ir;
+
+	if (!m || m->kind != E_MAP) {
+		unsupported(l, arg->span, "DNATMap of anything but a named "
+					  "map literal");
+		return -1;
+	}
+	if (ir->dnat_key && ir->dnat_key != d) {
+		unsupported(l, arg->span, "a second DNATMap map");
+		return -1;
+	}
+	if (ir->dnat_key)
+		return 0;
+	ir->dnat_key = d;
+	ir->dnat = arena_alloc(l->a, sizeof(*ir->dnat) * (m->nitems + 1));
+	for (int i = 0; i < m->nitems; i++) {
+		const Expr *k = m->keys[i], *v = m->items[i];
+		struct ir_dnat *e = &ir->dnat[ir->ndnat];
+		if (k->kind != E_TUPLE || k->nitems != 2 ||
+		    v->kind != E_TUPLE || v->nitems != 2 ||
+		    k->items[0]->kind != E_NAME || k->items[1]->kind != E_LIT ||
+		    v->items[0]->kind != E_LIT || v->items[1]->kind != E_LIT) {
+			unsupported(l, k->span, "this DNATMap entry");
+			return -1;
+		}
+		int proto = proto_number(k->items[0]->name);
+		const Lit *port = &k->items[1]->lit, *addr = &v->items[0]->lit,
+			  *to = &v->items[1]->lit;
+		if ((proto != 6 && proto != 17) || port->kind != LIT_PORT ||
+		    addr->kind != LIT_IP || to->kind != LIT_PORT) {
+			unsupported(l, k->span, "this DNATMap entry (tcp or "
+					        "udp, a port, an address)");
+			return -1;
+		}
+		e->proto = proto;
+		e->port = port->port.lo;
+		e->family = addr->ip.family;
+		memcpy(e->addr, addr->ip.addr, 16);
+		e->to_port = to->port.lo;
+		ir->ndnat++;
+	}
+	return 0;
+}
+
 static int lower_action(struct lower *l, const Expr *body, struct ir_arm *ia)
 {
 	if (body->kind == E_NAME) {
@@ -691,9 +806,18 @@ static int lower_action(struct lower *l, const Expr *body, struct ir_arm *ia)
 			ia->action = IR_DROP;
 		else if (!strcmp(body->name, "Continue"))
 			ia->action = IR_CONTINUE;
-		else
+		else if (!strcmp(body->name, "Masquerade")) {
+			ia->action = IR_MASQ;
+			l->ir->uses_nat = l->ir->uses_ct = true;
+		} else
 			goto bad;
 		return 0;
+	}
+	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
+	    !strcmp(body->fn->name, "DNATMap") && body->nargs == 1) {
+		ia->action = IR_DNAT_MAP;
+		l->ir->uses_nat = l->ir->uses_ct = true;
+		return lower_dnat_map(l, body->args[0]);
 	}
 	/* A call of a rule with the frame: its Continue falls through. */
 	if (body->kind == E_CALL && body->fn->kind == E_NAME &&
@@ -803,13 +927,8 @@ static int lower_hook(struct lower *l, const Decl *d, enum ir_hook *out)
 		return -1;
 	}
 	*out = map[cp->hook];
-	if (*out == IR_HOOK_OUTPUT || *out == IR_HOOK_POSTROUTING) {
-		for (int i = 0; i < d->nattrs; i++)
-			if (!strcmp(d->attrs[i]->name, "hook"))
-				unsupported(l, d->attrs[i]->span,
-					    "an egress hook");
-		return -1;
-	}
+	if (*out == IR_HOOK_OUTPUT || *out == IR_HOOK_POSTROUTING)
+		l->ir->has_egress = true;
 	return 0;
 }
 

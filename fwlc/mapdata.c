@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fwlc/mapdata.h"
+#include "maps/nat.h"
 #include "maps/sets.h"
 
 static void put_header(FILE *f, const char *name, uint32_t ksz,
@@ -107,13 +108,29 @@ static int write_ports(FILE *f, const struct ir_prog *ir)
 	return 0;
 }
 
+/* DNATMap entries: (proto, port, family) -> (addr, port). */
+static void write_dnat(FILE *f, const struct ir_prog *ir)
+{
+	put_header(f, "fwl_dnat_map", sizeof(struct fwl_dnat_key),
+		   sizeof(struct fwl_nat_target), ir->ndnat);
+	for (int i = 0; i < ir->ndnat; i++) {
+		struct fwl_dnat_key k = { .port = ir->dnat[i].port,
+					  .proto = ir->dnat[i].proto,
+					  .family = ir->dnat[i].family };
+		struct fwl_nat_target t = { .port = ir->dnat[i].to_port };
+		memcpy(t.addr, ir->dnat[i].addr, 16);
+		fwrite(&k, sizeof(k), 1, f);
+		fwrite(&t, sizeof(t), 1, f);
+	}
+}
+
 int mapdata_write(FILE *f, const struct ir_prog *ir)
 {
 	uint32_t version = FWL_MAPDATA_VERSION, records = 0;
 	int has[3] = { 0 };
 	for (int i = 0; i < ir->nsets; i++)
 		has[ir->sets[i].kind] = 1;
-	records = has[0] + has[1] + has[2];
+	records = has[0] + has[1] + has[2] + (ir->ndnat > 0);
 	fwrite("FWLMAPS", 1, 8, f);
 	fwrite(&version, 4, 1, f);
 	fwrite(&records, 4, 1, f);
@@ -123,5 +140,7 @@ int mapdata_write(FILE *f, const struct ir_prog *ir)
 		write_cidr6(f, ir);
 	if (has[IR_SET_PORT] && write_ports(f, ir))
 		return -ENOMEM;
+	if (ir->ndnat)
+		write_dnat(f, ir);
 	return ferror(f) ? -EIO : 0;
 }

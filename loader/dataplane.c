@@ -240,6 +240,70 @@ int dp_attach_xdp(struct bpf_object *obj, const char *prog_name,
 	return 0;
 }
 
+/* The tcx attach type: from linux/bpf.h 6.6+, newer than the build
+ * headers may be (the kernel is what counts). */
+#ifndef BPF_TCX_EGRESS
+#define FWL_BPF_TCX_EGRESS 47
+#else
+#define FWL_BPF_TCX_EGRESS BPF_TCX_EGRESS
+#endif
+
+int dp_attach_tc_egress(struct bpf_object *obj, const char *prog_name,
+			struct dp_iface *ifc, const char *pin_dir,
+			char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	char path[4096];
+	int prog_fd, link_fd, r;
+
+	prog = bpf_object__find_program_by_name(obj, prog_name);
+	if (!prog) {
+		snprintf(err, errlen, "object has no program '%s'", prog_name);
+		return -ENOENT;
+	}
+	prog_fd = bpf_program__fd(prog);
+	ifc->ifindex = if_nametoindex(ifc->name);
+	if (!ifc->ifindex) {
+		snprintf(err, errlen, "no interface '%s' in this network "
+			 "namespace", ifc->name);
+		return -ENODEV;
+	}
+	snprintf(path, sizeof(path), "%s/links/tcx-egress-%s", pin_dir,
+		 ifc->name);
+	link_fd = bpf_obj_get(path);
+	if (link_fd >= 0) {
+		r = bpf_link_update(link_fd, prog_fd, NULL) ? -errno : 0;
+		close(link_fd);
+		if (r == 0) {
+			ifc->tc_attached = true;
+			ifc->tc_created = false;
+			return 0;
+		}
+		log_warn("removing stale link pin %s (%s)", path,
+			 strerror(-r));
+		unlink(path);
+	}
+	link_fd = bpf_link_create(prog_fd, ifc->ifindex, FWL_BPF_TCX_EGRESS,
+				  NULL);
+	if (link_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "couldn't attach the TC egress program on "
+			 "iface '%s': %s (%d); the kernel needs tcx (6.6+)",
+			 ifc->name, strerror(-r), r);
+		return r;
+	}
+	if (bpf_obj_pin(link_fd, path)) {
+		r = -errno;
+		snprintf(err, errlen, "cannot pin the TC link of '%s' at %s: %s",
+			 ifc->name, path, strerror(-r));
+		close(link_fd);
+		return r;
+	}
+	close(link_fd);
+	ifc->tc_attached = ifc->tc_created = true;
+	return 0;
+}
+
 void dp_remove_empty_pin_dir(const char *pin_dir)
 {
 	char path[4096];

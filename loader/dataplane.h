@@ -33,6 +33,8 @@ struct dp_iface {
 	int ifindex;		/* resolved at attach time */
 	bool attached;		/* a link of ours is on it */
 	bool created;		/* the last attach created (not updated) it */
+	bool tc_attached;	/* our TC egress link (tcx) is on it */
+	bool tc_created;	/* ... and the last attach created it */
 	const char *mode;	/* "native" or "generic" once attached */
 };
 
@@ -55,6 +57,13 @@ int dp_pin_policy_maps(const struct bundle *b, struct bpf_object *obj,
 int dp_attach_xdp(struct bpf_object *obj, const char *prog,
 		  struct dp_iface *iface, const char *pin_dir,
 		  enum xdp_mode mode, bool replace, char *err, size_t errlen);
+
+/* Attach (or switch) the TC egress program prog on iface with a tcx link
+ * pinned at PIN_DIR/links/tcx-egress-IFNAME.  tcx links coexist with other
+ * TC programs, so nothing is displaced. */
+int dp_attach_tc_egress(struct bpf_object *obj, const char *prog,
+			struct dp_iface *iface, const char *pin_dir,
+			char *err, size_t errlen);
 
 /* Remove pin_dir and its subdirectories if they are empty. */
 void dp_remove_empty_pin_dir(const char *pin_dir);

@@ -266,6 +266,22 @@ static int mkdir_p(const char *path, mode_t mode)
 static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 {
 	char path[PATH_MAX];
+	if (ifc->tc_created) {
+		snprintf(path, sizeof(path), "%s/links/tcx-egress-%s",
+			 d->pin_dir, ifc->name);
+		unlink(path);
+		ifc->tc_attached = ifc->tc_created = false;
+	} else if (ifc->tc_attached && d->obj && d->bundle.nprogs > 1) {
+		struct bpf_program *old = bpf_object__find_program_by_name(
+			d->obj, d->bundle.progs[1].name);
+		snprintf(path, sizeof(path), "%s/links/tcx-egress-%s",
+			 d->pin_dir, ifc->name);
+		int fd = bpf_obj_get(path);
+		if (fd >= 0 && old)
+			bpf_link_update(fd, bpf_program__fd(old), NULL);
+		if (fd >= 0)
+			close(fd);
+	}
 	if (ifc->created) {
 		snprintf(path, sizeof(path), "%s/links/xdp-%s", d->pin_dir,
 			 ifc->name);
@@ -282,6 +298,30 @@ static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 		if (fd >= 0)
 			close(fd);
 	}
+}
+
+/* DNAT replies are translated back at XDP ingress, before routing: their
+ * source becomes one of this host's addresses, which the kernel drops as a
+ * martian unless the interface has accept_local (docs/fwld.md). */
+static void allow_local_source(const struct bundle *b, struct dp_iface *ifc)
+{
+	char path[256];
+	if (!bundle_find_map(b, "fwl_dnat_map"))
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local",
+		 ifc->name);
+	FILE *f = fopen(path, "w");
+	int bad = !f || fputs("1\n", f) < 0;
+	if (f && fclose(f))
+		bad = 1;
+	if (bad) {
+		log_warn("cannot set %s (%s): replies of port-forwarded "
+			 "flows may be dropped as martians", path,
+			 strerror(errno));
+		return;
+	}
+	log_info("set accept_local on '%s' for the policy's DNAT replies",
+		 ifc->name);
 }
 
 static void warn_missing_iface(const char *name)
@@ -358,18 +398,39 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	    (r = dp_load(&b, d->pin_dir, &obj, err, sizeof(err))) ||
 	    (r = mapdata_fill(&b, obj, err, sizeof(err))) ||
 	    (r = mapdata_fill_ifaces(&b, obj, warn_missing_iface, &missing,
-				     err, sizeof(err))))
+				     err, sizeof(err))) ||
+	    (r = mapdata_fill_ifaddrs(obj, err, sizeof(err))))
 		goto fail;
 	/* The switch: each pinned link is updated in place, atomically. */
+	const char *tc_prog = NULL;
+	for (int k = 1; k < b.nprogs; k++)
+		if (!strcmp(b.progs[k].attach, "tc-egress"))
+			tc_prog = b.progs[k].name;
 	for (i = 0; i < d->nifaces; i++) {
 		r = dp_attach_xdp(obj, b.progs[0].name, &d->ifaces[i],
 				  d->pin_dir, d->mode, d->replace, err,
 				  sizeof(err));
-		if (r)
+		if (!r && tc_prog)
+			r = dp_attach_tc_egress(obj, tc_prog, &d->ifaces[i],
+						d->pin_dir, err, sizeof(err));
+		if (r) {
+			i++;	/* undo this interface's XDP switch too */
 			goto fail;
-		log_info("policy %.12s enforcing on '%s' (ifindex %d, %s XDP)",
+		}
+		allow_local_source(&b, &d->ifaces[i]);
+		log_info("policy %.12s enforcing on '%s' (ifindex %d, %s XDP%s)",
 			 b.hash, d->ifaces[i].name, d->ifaces[i].ifindex,
-			 d->ifaces[i].mode);
+			 d->ifaces[i].mode, tc_prog ? ", TC egress" : "");
+	}
+	/* A policy without an egress program: drop the old one's links. */
+	for (i = 0; !tc_prog && i < d->nifaces; i++) {
+		if (!d->ifaces[i].tc_attached)
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/links/tcx-egress-%s",
+			 d->pin_dir, d->ifaces[i].name);
+		unlink(path);
+		d->ifaces[i].tc_attached = false;
 	}
 	if ((r = dp_pin_policy_maps(&b, obj, d->pin_dir, err, sizeof(err))))
 		log_warn("%s", err);	/* inspection only; still enforcing */

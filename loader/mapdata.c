@@ -11,7 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maps/nat.h"
 #include "maps/sets.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 
 #define MAPDATA_VERSION 1
 #define MAX_KV 256	/* largest key or value a record may have */
@@ -112,5 +117,44 @@ int mapdata_fill_ifaces(const struct bundle *b, struct bpf_object *obj,
 			return r;
 		}
 	}
+	return 0;
+}
+
+int mapdata_fill_ifaddrs(struct bpf_object *obj, char *err, size_t errlen)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fwl_ifaddr");
+	struct ifaddrs *ifa, *i;
+	if (!m)
+		return 0;	/* the policy does no masquerade */
+	if (getifaddrs(&ifa)) {
+		int r = -errno;
+		snprintf(err, errlen, "cannot list interface addresses: %s",
+			 strerror(-r));
+		return r;
+	}
+	int fd = bpf_map__fd(m);
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		__u32 ifindex = if_nametoindex(i->ifa_name);
+		struct fwl_ifaddr v = { 0 };
+		if (!ifindex)
+			continue;
+		bpf_map_lookup_elem(fd, &ifindex, &v);
+		if (i->ifa_addr->sa_family == AF_INET && !v.v4) {
+			v.v4 = ((struct sockaddr_in *)i->ifa_addr)
+				       ->sin_addr.s_addr;
+		} else if (i->ifa_addr->sa_family == AF_INET6 && !v.v6[0]) {
+			const struct in6_addr *a6 =
+				&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+			if (IN6_IS_ADDR_LINKLOCAL(a6))
+				continue;	/* masquerade needs a global one */
+			memcpy(v.v6, a6, 16);
+		} else {
+			continue;
+		}
+		bpf_map_update_elem(fd, &ifindex, &v, BPF_ANY);
+	}
+	freeifaddrs(ifa);
 	return 0;
 }

@@ -26,4 +26,9 @@ int mapdata_fill_ifaces(const struct bundle *b, struct bpf_object *obj,
 			void (*warn)(const char *name), int *missing,
 			char *err, size_t errlen);
 
+/* The first IPv4 and global IPv6 address of every interface, for
+ * Masquerade (fwl_ifaddr).  Addresses that change later are picked up on
+ * the next load or reload. */
+int mapdata_fill_ifaddrs(struct bpf_object *obj, char *err, size_t errlen);
+
 #endif

@@ -74,7 +74,10 @@ _Static_assert(sizeof(struct fwl_count) == 16, "fwl_count layout");
 	X(FWL_DROP_NAT_NO_BACKEND,	28, "NAT: no backend")			\
 	X(FWL_DROP_RATELIMIT,		29, "rate limit exceeded")		\
 	X(FWL_DROP_FRAG_NO_FLOW,	30, "non-first fragment without flow")	\
-	X(FWL_DROP_UNSUPPORTED,		31, "unsupported packet")
+	X(FWL_DROP_UNSUPPORTED,		31, "unsupported packet")		\
+	X(FWL_DROP_NAT_COLLISION,	32, "NAT: reply tuple already bound") \
+	X(FWL_DROP_NAT_NO_ADDR,		33, "NAT: no address on the interface") \
+	X(FWL_DROP_NAT_NO_FLOW,		34, "NAT: flow not confirmed first")
 
 enum fwl_drop_reason {
 #define FWL_DROP_ENUM_(name, num, text) name = num,

@@ -31,7 +31,8 @@
  * find the same entry with one lookup; FWL_CT_S_ORIG_LO tells which side
  * opened the flow.  Addresses are network byte order (IPv4 in word 0, words
  * 1..3 zero); ports are host byte order; for ICMP echo both ports are the
- * echo identifier.  Timestamps are CLOCK_MONOTONIC ns (bpf_ktime_get_ns).
+ * echo identifier.  Timestamps are CLOCK_MONOTONIC ns read coarsely
+ * (bpf_ktime_get_coarse_ns: up to one tick behind).
  * Lifetime class FLOW: kept across reloads, layout checked by version.
  * Do not reorder fields; append only; retired fields become reserved.
  * Files that change with this one: bpf/lib/ct.h, bpf/lib/ct_maps.h,
@@ -140,7 +141,7 @@ enum fwl_ct_tcp_state {
 /* fwl_ct_stat indexes: per-CPU __u64 counters of table pressure. */
 enum fwl_ct_stat {
 	FWL_CT_STAT_LOOKUP,	/* packets looked up */
-	FWL_CT_STAT_HIT,	/* found an entry */
+	FWL_CT_STAT_MISS,	/* found no entry (hits = LOOKUP - MISS) */
 	FWL_CT_STAT_NEW,	/* entries created in fwl_ct_new */
 	FWL_CT_STAT_NEW_FAIL,	/* creation failed */
 	FWL_CT_STAT_PROMOTE,	/* moved to fwl_ct (inserts into fwl_ct) */

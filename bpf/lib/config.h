@@ -18,6 +18,17 @@ struct {
 	__type(value, struct fwl_config);
 } fwl_config SEC(".maps");
 
+/*
+ * The clock of flow state (conntrack, fragments, sequences): CLOCK_MONOTONIC
+ * read coarsely (one tick, 1-4 ms, behind at most) - reading the clock
+ * source costs tens of ns under kvm-clock, the coarse clock a few.
+ * Userspace comparing with it (GC) uses CLOCK_MONOTONIC(_COARSE).
+ */
+static __always_inline __u64 fwl_now(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
 static __always_inline struct fwl_config *fwl_cfg(void)
 {
 	__u32 k = 0;

@@ -312,6 +312,83 @@ static __always_inline __u32 fwl_ct_proto_timeout(__u8 proto, __u32 status)
 	return FWL_CT_TO_GENERIC;
 }
 
+/* The originator's end of a flow: the key's lo or hi side. */
+static __always_inline const __be32 *fwl_ct_orig_saddr(const struct fwl_ct_key *k,
+						     __u32 status)
+{
+	return (status & FWL_CT_S_ORIG_LO) ? k->addr_lo : k->addr_hi;
+}
+
+static __always_inline const __be32 *fwl_ct_orig_daddr(const struct fwl_ct_key *k,
+						     __u32 status)
+{
+	return (status & FWL_CT_S_ORIG_LO) ? k->addr_hi : k->addr_lo;
+}
+
+static __always_inline __u16 fwl_ct_orig_sport(const struct fwl_ct_key *k,
+					       __u32 status)
+{
+	return (status & FWL_CT_S_ORIG_LO) ? k->port_lo : k->port_hi;
+}
+
+static __always_inline __u16 fwl_ct_orig_dport(const struct fwl_ct_key *k,
+					       __u32 status)
+{
+	return (status & FWL_CT_S_ORIG_LO) ? k->port_hi : k->port_lo;
+}
+
+/*
+ * The reply of a flow as it appears on the wire: from the (DNAT'd)
+ * destination to the (SNAT'd) source.  This is the flow's binding key in
+ * fwl_nat_rev.  For ICMP echo both ports are the (SNAT'd) identifier.
+ */
+static __always_inline void fwl_ct_reply_key(const struct fwl_ct_key *k,
+					     const struct fwl_ct_entry *e,
+					     struct fwl_nat_rkey *r)
+{
+	__u32 st = e->status;
+	int echo = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
+
+	__builtin_memset(r, 0, sizeof(*r));
+	if (st & FWL_CT_S_DNAT) {
+		__builtin_memcpy(r->saddr, e->dnat.addr, 16);
+		r->sport = e->dnat.port ? e->dnat.port :
+					  fwl_ct_orig_dport(k, st);
+	} else {
+		__builtin_memcpy(r->saddr, fwl_ct_orig_daddr(k, st), 16);
+		r->sport = fwl_ct_orig_dport(k, st);
+	}
+	if (st & FWL_CT_S_SNAT) {
+		__builtin_memcpy(r->daddr, e->snat.addr, 16);
+		r->dport = e->snat.port ? e->snat.port :
+					  fwl_ct_orig_sport(k, st);
+	} else {
+		__builtin_memcpy(r->daddr, fwl_ct_orig_saddr(k, st), 16);
+		r->dport = fwl_ct_orig_sport(k, st);
+	}
+	if (echo) {
+		if (st & FWL_CT_S_SNAT)
+			r->sport = r->dport;
+		else
+			r->dport = r->sport;
+	}
+	r->proto = k->proto;
+	r->family = k->family;
+	r->zone = k->zone;
+}
+
+/* A flow is going away: its NAT binding goes with it. */
+static __always_inline void fwl_ct_unbind(const struct fwl_ct_key *k,
+					  const struct fwl_ct_entry *e)
+{
+	struct fwl_nat_rkey r;
+
+	if (!(e->status & (FWL_CT_S_DNAT | FWL_CT_S_SNAT)))
+		return;
+	fwl_ct_reply_key(k, e, &r);
+	bpf_map_delete_elem(&fwl_nat_rev, &r);
+}
+
 /* Find the key in fwl_ct then fwl_ct_new; drop it if expired. */
 static __always_inline struct fwl_ct_entry *
 fwl_ct_find(const struct fwl_ct_key *k, __u64 now, __u8 *tier)
@@ -329,6 +406,7 @@ fwl_ct_find(const struct fwl_ct_key *k, __u64 now, __u8 *tier)
 		return NULL;
 	}
 	if (e->expires < now) {
+		fwl_ct_unbind(k, e);
 		bpf_map_delete_elem(*tier == FWL_CT_TIER_EST ? (void *)&fwl_ct :
 							     (void *)&fwl_ct_new,
 				    k);
@@ -379,6 +457,8 @@ static __always_inline void fwl_ct_classify(struct fwl_ct *ct,
 	ct->status = e->status;
 	ct->tcp_state = e->tcp_state;
 	ct->rule_id = e->rule_id;
+	ct->dnat = e->dnat;
+	ct->snat = e->snat;
 	if (ct->dir == FWL_CT_DIR_REPLY || (e->status & FWL_CT_S_SEEN_REPLY))
 		ct->state = FWL_CT_ESTABLISHED;
 	else
@@ -386,7 +466,7 @@ static __always_inline void fwl_ct_classify(struct fwl_ct *ct,
 }
 
 /* The TCP state machine for a packet of an existing flow. */
-static __attribute__((noinline)) void fwl_ct_tcp(struct fwl_ct *ct,
+static __always_inline void fwl_ct_tcp(struct fwl_ct *ct,
 				       struct fwl_ct_entry *e,
 				       const struct fwl_pkt *pkt, __u64 now)
 {
@@ -449,7 +529,7 @@ static __attribute__((noinline)) void fwl_ct_icmp_error(struct fwl_ct *ct,
 					      const struct fwl_pkt *pkt,
 					      __u32 zone)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = fwl_now();
 	__u32 off = pkt->payload_off;
 	__be32 sa[4] = {}, da[4] = {};
 	__u16 sp = 0, dp = 0;
@@ -508,12 +588,42 @@ unrelated:
 	fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
 }
 
+/*
+ * A packet of a translated flow seen after its translation (at egress,
+ * after DNAT at ingress): its tuple is the reverse of the flow's reply
+ * binding.  Fills ct->key and returns the entry, ORIG direction.
+ */
+static __always_inline struct fwl_ct_entry *
+fwl_ct_find_translated(struct fwl_ct *ct, const struct fwl_pkt *pkt,
+		       __u16 sp, __u16 dp, __u8 family, __u16 zone, __u64 now)
+{
+	struct fwl_nat_rkey r;
+	struct fwl_nat_rval *v;
+	struct fwl_ct_entry *e;
+
+	__builtin_memcpy(r.saddr, pkt->daddr, 16);
+	__builtin_memcpy(r.daddr, pkt->saddr, 16);
+	r.sport = dp;
+	r.dport = sp;
+	r.proto = pkt->l4;
+	r.family = family;
+	r.zone = zone;
+	v = bpf_map_lookup_elem(&fwl_nat_rev, &r);
+	if (!v)
+		return NULL;
+	ct->key = v->ct;
+	e = fwl_ct_find(&ct->key, now, &ct->tier);
+	if (e)
+		ct->src_is_lo = !!(e->status & FWL_CT_S_ORIG_LO);
+	return e;
+}
+
 static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					     struct fwl_pkt *pkt, __u16 zone,
-					     struct fwl_ct *ct)
+					     struct fwl_ct *ct, int egress)
 {
 	struct fwl_ct_entry *e;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = fwl_now();
 	__u16 sp = pkt->sport, dp = pkt->dport;
 	__u8 family, q = 0, r;
 
@@ -558,9 +668,11 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	fwl_ct_key_make(&ct->key, pkt->saddr, sp, pkt->daddr, dp, pkt->l4,
 			family, zone, &ct->src_is_lo);
 	e = fwl_ct_find(&ct->key, now, &ct->tier);
+	/* Only TC (egress) sees packets after their DNAT. */
+	if (!e && egress)
+		e = fwl_ct_find_translated(ct, pkt, sp, dp, family, zone, now);
 
 	if (e) {
-		fwl_ct_stat_inc(FWL_CT_STAT_HIT);
 		ct->dir = (ct->src_is_lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
 			  FWL_CT_DIR_ORIG : FWL_CT_DIR_REPLY;
 		if (pkt->frag & FWL_FRAG_LATER) {
@@ -578,6 +690,7 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 			if (idx == FWL_TI_SYN &&
 			    (e->tcp_state == FWL_TCP_TIME_WAIT ||
 			     e->tcp_state == FWL_TCP_CLOSE)) {
+				fwl_ct_unbind(&ct->key, e);
 				fwl_ct_delete(&ct->key, ct->tier);
 				fwl_ct_stat_inc(FWL_CT_STAT_DELETE);
 				ct->tier = FWL_CT_TIER_NONE;
@@ -611,6 +724,7 @@ count:
 	}
 
 new_flow:
+	fwl_ct_stat_inc(FWL_CT_STAT_MISS);
 	ct->dir = FWL_CT_DIR_ORIG;
 	if (pkt->frag & FWL_FRAG_LATER) {
 		fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
@@ -650,7 +764,7 @@ static __always_inline int fwl_ct_confirm_pkt(const struct fwl_pkt *pkt,
 					      struct fwl_ct *ct, __u32 rule_id)
 {
 	struct fwl_ct_entry e;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = fwl_now();
 	__u32 to;
 
 	if (!ct->pending)
@@ -698,7 +812,7 @@ __attribute__((noinline)) int fwl_ct_track_xdp(struct xdp_md *ctx,
 	if (!pkt || !ct)
 		return FWL_CT_INVALID;
 	return fwl_ct_track_data(xdp_data(ctx), xdp_data_end(ctx), pkt,
-				 (__u16)zone, ct);
+				 (__u16)zone, ct, 0);
 }
 
 __attribute__((noinline)) int fwl_ct_track_skb(struct __sk_buff *ctx,
@@ -708,7 +822,7 @@ __attribute__((noinline)) int fwl_ct_track_skb(struct __sk_buff *ctx,
 	if (!pkt || !ct)
 		return FWL_CT_INVALID;
 	return fwl_ct_track_data(skb_data(ctx), skb_data_end(ctx), pkt,
-				 (__u16)zone, ct);
+				 (__u16)zone, ct, 1);
 }
 
 __attribute__((noinline)) int fwl_ct_confirm_g(struct fwl_pkt *pkt,

@@ -7,6 +7,7 @@
 
 #include "ctx.h"
 #include "maps/ct.h"
+#include "maps/nat.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -28,6 +29,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } fwl_ct_stat SEC(".maps");
+
+/* NAT reverse bindings (maps/nat.h): they live and die with ct entries,
+ * so conntrack owns the map and removes a flow's binding with the flow. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWL_NAT_REV_MAX);
+	__type(key, struct fwl_nat_rkey);
+	__type(value, struct fwl_nat_rval);
+} fwl_nat_rev SEC(".maps");
 
 static __always_inline void fwl_ct_stat_inc(__u32 idx)
 {

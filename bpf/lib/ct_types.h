@@ -22,6 +22,8 @@ struct fwl_ct {
 	__u8 src_is_lo;		/* the packet's source is the key's lo side */
 	__u8 reserved;
 	__u32 rule_id;		/* rule that created the flow */
+	struct fwl_ct_nat dnat;	/* the flow's translations (status bits */
+	struct fwl_ct_nat snat;	/* FWL_CT_S_DNAT / _SNAT say if valid) */
 };
 
 #define FWL_CT_TIER_NONE	0

@@ -47,7 +47,7 @@ static __always_inline int fwl_frag_resolve(struct fwl_pkt *pkt)
 	if (!(pkt->frag & FWL_FRAG_IS) || pkt->invalid)
 		return 0;
 	fwl_frag_key_of(pkt, &k);
-	now = bpf_ktime_get_ns();
+	now = fwl_now();
 	if (pkt->frag & FWL_FRAG_FIRST) {
 		v.expires = now + fwl_cfg_timeout_ns(FWL_CT_TO_FRAG);
 		v.sport = pkt->sport;

@@ -508,6 +508,29 @@ __attribute__((noinline)) int fwl_parse_skb(struct __sk_buff *ctx,
 	return pkt->invalid;
 }
 
+/*
+ * Byte i of the payload (after the transport header), or -1 when the
+ * payload is shorter or i is beyond the FWL_PAYLOAD_WINDOW bytes that
+ * byte patterns may look at.  Usable at XDP and TC.
+ */
+#define FWL_PAYLOAD_WINDOW	64
+
+static __always_inline int fwl_payload_byte_(void *data, void *data_end,
+					     const struct fwl_pkt *pkt,
+					     __u32 i)
+{
+	__u8 *b;
+
+	if (i >= FWL_PAYLOAD_WINDOW || i >= pkt->payload_len ||
+	    (pkt->frag & FWL_FRAG_LATER))
+		return -1;
+	b = fwl_hdr_at(data, data_end, pkt->payload_off + i, 1);
+	return b ? *b : -1;
+}
+
+#define fwl_payload_byte(ctx, pkt, i) \
+	fwl_payload_byte_(ctx_data(ctx), ctx_data_end(ctx), pkt, i)
+
 #define fwl_parse(ctx, pkt) \
 	FWL_CTX_DISPATCH_(ctx, fwl_parse_xdp, fwl_parse_skb)(ctx, pkt)
 

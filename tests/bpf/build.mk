@@ -32,3 +32,12 @@ DEPS += $(TBPF_OBJS:.o=.d) $(TBPF_BINS:$(TBPF_DIR)/%=$(BUILD)/obj/tests/bpf/%.d)
 TBPF_TOBJS := $(TBPF_BINS:$(TBPF_DIR)/%=$(BUILD)/obj/tests/bpf/%.o)
 $(TBPF_BINS): $(TBPF_LIB) | $(TBPF_OBJS)
 .SECONDARY: $(TBPF_TOBJS) $(TBPF_OBJS)
+
+# The data-plane benchmark driver (tools/bench.d/dataplane, make bench).
+$(BUILD)/bench-dataplane: $(BUILD)/obj/tools/bench-dataplane.o $(TBPF_LIB) \
+		| $(TBPF_DIR)/bench.bpf.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)
+
+PROGRAMS += $(BUILD)/bench-dataplane
+DEPS += $(BUILD)/obj/tools/bench-dataplane.d

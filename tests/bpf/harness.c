@@ -45,7 +45,7 @@ static void h_stats_begin(struct bpf_object *obj)
 	}
 }
 
-static void h_stats_end(struct bpf_object *obj, const char *name)
+static void h_stats_end(struct bpf_object *obj, const char *name, int failed)
 {
 	struct bpf_program *p;
 	int i = 0;
@@ -59,8 +59,8 @@ static void h_stats_end(struct bpf_object *obj, const char *name)
 			nl = strchr(l, '\n');
 			if (nl)
 				*nl = 0;
-			if (strstr(l, "processed") || strstr(l, "stack depth") ||
-			    strstr(l, "verification time"))
+			if (failed || strstr(l, "processed") ||
+			    strstr(l, "stack depth"))
 				fprintf(stderr, "VERIFIER %s/%s: %s\n", name,
 					bpf_program__name(p), l);
 		}
@@ -96,7 +96,29 @@ struct bpf_object *h_open_prep(const char *name,
 		prep(obj);
 	h_stats_begin(obj);
 	err = bpf_object__load(obj);
-	h_stats_end(obj, name);
+	h_stats_end(obj, name, err != 0);
+	if (err && getenv("FWL_VERIFIER_LOG")) {
+		/* the full trace of the first failing program, tail only */
+		struct bpf_object *o2 = bpf_object__open_file(path, NULL);
+		struct bpf_program *p;
+		size_t sz = 64 << 20;
+		char *log = malloc(sz);
+
+		if (o2 && log) {
+			if (prep)
+				prep(o2);
+			bpf_object__for_each_program(p, o2) {
+				bpf_program__set_log_buf(p, log, sz);
+				bpf_program__set_log_level(p, 1);
+			}
+			log[0] = 0;
+			bpf_object__load(o2);
+			fprintf(stderr, "%s\n", strlen(log) > 6000 ?
+				log + strlen(log) - 6000 : log);
+		}
+		free(log);
+		bpf_object__close(o2);
+	}
 	if (err) {
 		printf("FAIL load_%s: the kernel refused %s: %s (%d)\n", name,
 		       path, strerror(-err), err);

@@ -255,14 +255,6 @@ static uint32_t pk_pseudo(const uint8_t *ip, int v, int proto, size_t len)
 	return sum;
 }
 
-static size_t pk_ip_end(const uint8_t *b, size_t l3, int v, size_t len)
-{
-	size_t end = v == 4 ? l3 + pk_get16(b + l3 + 2) :
-			      l3 + 40 + pk_get16(b + l3 + 4);
-
-	return end > len ? len : end;
-}
-
 /* Fill lengths and checksums of one IP layer ending at `end`. */
 static void pk_fix_layer(uint8_t *b, size_t l3, int v, size_t l4, int proto,
 			 size_t end)
@@ -320,7 +312,7 @@ static int pk_check_l4(const uint8_t *b, size_t len, size_t l3, int v,
 		       int depth)
 {
 	const uint8_t *th = b + l4;
-	size_t ulen = end - l4;
+	size_t ulen = (end > len ? len : end) - l4;
 	uint32_t sum;
 	uint8_t type;
 
@@ -330,8 +322,8 @@ static int pk_check_l4(const uint8_t *b, size_t len, size_t l3, int v,
 	if (proto == IPPROTO_UDP && ulen >= 8 && pk_get16(th + 6) == 0 && v == 4)
 		return 1;	/* no checksum */
 	sum = proto == IPPROTO_ICMP ? 0 : pk_pseudo(b + l3, v, proto, ulen);
-	/* An inner (quoted) transport header is usually cut short. */
-	if (depth > 0)
+	/* A quoted datagram cut short cannot be checked. */
+	if (depth > 0 && end > len)
 		return 1;
 	if (pk_fold(pk_sum(th, ulen, sum)) != 0) {
 		*why = "bad L4 checksum";
@@ -376,7 +368,7 @@ static int pk_check_layer(const uint8_t *b, size_t len, size_t l3,
 		*why = "not IP";
 		return 0;
 	}
-	end = pk_ip_end(b, l3, v, len);
+	end = v == 4 ? l3 + pk_get16(b + l3 + 2) : l3 + 40 + pk_get16(b + l3 + 4);
 	return pk_check_l4(b, len, l3, v, l4, proto, end, why, depth);
 }
 

@@ -2,3 +2,5 @@
 TEST_SCRIPTS += tests/e2e/slice.sh
 TEST_SCRIPTS += tests/e2e/reload.sh
 TEST_SCRIPTS += tests/e2e/sets.sh
+TEST_SCRIPTS += tests/e2e/conntrack.sh
+TEST_SCRIPTS += tests/e2e/nat.sh

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * bpf/egress.h - the TC egress entry program (tcx link per interface),
+ * included after ingress.h when the policy tracks connections or has an
+ * egress hook (Output, Postrouting).
+ *
+ * XDP sees only what arrives; what the host itself sends is seen here.
+ * Locally generated packets (skb->ingress_ifindex == 0) are tracked, so
+ * that the replies to the host's own connections are ESTABLISHED at XDP
+ * ingress, and go through the Output hook; every packet leaving goes
+ * through Postrouting.  Forwarded packets were tracked at ingress already.
+ */
+#ifndef FWL_BPF_EGRESS_H
+#define FWL_BPF_EGRESS_H
+
+SEC("tc")
+int fwl_egress(struct __sk_buff *skb)
+{
+	struct fwl_scratch *s = fwl_scratch();
+	struct fwl_md md = {};
+	int local = skb->ingress_ifindex == 0;
+	int v __attribute__((unused)), r __attribute__((unused));
+
+	if (!s)
+		return TC_ACT_OK;	/* cannot happen: a 1-entry array */
+	struct fwl_pkt *pkt = &s->pkt;
+	md.ct = &s->ct;
+	if (fwl_parse(skb, pkt) != FWL_DROP_NONE) {
+		/* What the host sends is its own business: count, pass. */
+		fwl_count_drop(pkt->invalid, pkt->len);
+		return TC_ACT_OK;
+	}
+	if (pkt->l3 != 0x0800 && pkt->l3 != 0x86dd)
+		return TC_ACT_OK;
+#ifdef FWL_USES_IFACES
+	md.oif_mask = fwl_iface_mask(skb->ifindex);
+#endif
+#ifdef FWL_USES_CT
+	if (local)
+		fwl_ct_track(skb, pkt, 0, md.ct);
+#endif
+#ifdef FWL_HOOK_OUTPUT
+	if (local && fwl_hook_output(pkt, &md) == FWL_VERDICT_DROP)
+		return TC_ACT_SHOT;
+#endif
+#ifdef FWL_HOOK_POSTROUTING
+	v = fwl_hook_postrouting(pkt, &md);
+	if (v == FWL_VERDICT_DROP)
+		return TC_ACT_SHOT;
+#endif
+#ifdef FWL_USES_CT
+	if (md.ct->pending)
+		fwl_ct_confirm(skb, pkt, md.ct, md.rule_id);
+#endif
+#if defined(FWL_HOOK_POSTROUTING) && defined(FWL_USES_NAT)
+	if (v == FWL_VERDICT_MASQ &&
+	    (r = fwl_nat_masq(skb, pkt, md.ct, 1024, 65535)) > 0) {
+		fwl_count_drop(r, pkt->len);	/* fails closed, this flow */
+		return TC_ACT_SHOT;
+	}
+#endif
+	return TC_ACT_OK;
+}
+
+#endif

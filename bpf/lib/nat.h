@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf/lib/nat.h - DNAT, SNAT and masquerade on top of conntrack.
+ *
+ * Generated XDP ingress (prerouting):
+ *
+ *	fwl_parse(ctx, pkt);
+ *	fwl_nat_rev(ctx, pkt, zone);            // replies: undo NAT first
+ *	fwl_ct_track(ctx, pkt, zone, ct);
+ *	fwl_nat_dnat_apply(ctx, pkt, ct);       // later packets of a flow
+ *	... policy; for an accepted NEW flow:
+ *	fwl_ct_confirm(ctx, pkt, ct, rule);     // the flow must exist first
+ *	r = fwl_nat_dnat(ctx, pkt, ct, &target);       // or:
+ *	r = fwl_nat_dnat_map(ctx, pkt, ct);            // DNATMap
+ *	r = fwl_nat_dnat_backend(ctx, pkt, ct, set);   // backend set
+ *
+ * Generated TC egress (postrouting):
+ *
+ *	fwl_parse(ctx, pkt);
+ *	fwl_ct_track(ctx, pkt, zone, ct);       // finds DNAT'd flows too
+ *	r = fwl_nat_snat(ctx, pkt, ct, addr, port_min, port_max);
+ *	r = fwl_nat_masq(ctx, pkt, ct, port_min, port_max);
+ *
+ * Each returns 0 when the packet may go on (translated or not applicable)
+ * or a FWL_DROP_* reason when it must be dropped (fails closed for that
+ * flow only); fwl_nat_dnat_map() returns -1 when the map has no entry.
+ *
+ * The forward translation is stored in the flow's ct entry (dnat/snat
+ * slots), so a flow keeps its address, port and backend for its life; the
+ * reverse binding (fwl_nat_rev, keyed by the reply tuple on the wire) is
+ * inserted before the forward one and dies with the entry (bpf/lib/ct.h
+ * removes it; a binding found without its entry is stale and dropped).
+ * SNAT keeps the original source port when it is free and inside
+ * [port_min, port_max], else tries FWL_NAT_PROBES random ports of that
+ * range; if all are taken the flow is dropped and counted
+ * (FWL_NAT_STAT_NO_PORT).  Checksums are updated incrementally (csum.h)
+ * for IPv4, TCP, UDP, ICMP and ICMPv6, and for the quoted packet inside
+ * ICMP errors.  Non-first fragments have their addresses rewritten only
+ * (their ports and L4 checksum are in the first fragment).
+ *
+ * Known gaps: ICMP errors are translated only on the way to the flow's
+ * originator (errors about replies are passed untranslated); IPv6
+ * extension headers inside quoted packets are not walked; protocols other
+ * than TCP/UDP/ICMP echo are translated by address only, so two inside
+ * hosts cannot share a masquerade address towards the same peer with such
+ * a protocol (the second gets FWL_DROP_NAT_NO_PORT).
+ */
+#ifndef FWL_BPF_NAT_H
+#define FWL_BPF_NAT_H
+
+#include "ct.h"
+#include "csum.h"
+#include "maps/nat.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWL_DNAT_MAP_MAX);
+	__type(key, struct fwl_dnat_key);
+	__type(value, struct fwl_nat_target);
+} fwl_dnat_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FWL_NAT_SETS_MAX);
+	__type(key, __u32);
+	__type(value, struct fwl_nat_set);
+} fwl_nat_sets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWL_IFADDR_MAX);
+	__type(key, __u32);
+	__type(value, struct fwl_ifaddr);
+} fwl_ifaddr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWL_NAT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} fwl_nat_stat SEC(".maps");
+
+static __always_inline void fwl_nat_stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&fwl_nat_stat, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline int fwl_nat_is_echo(const struct fwl_pkt *pkt)
+{
+	return (pkt->l4 == IPPROTO_ICMP || pkt->l4 == IPPROTO_ICMPV6) &&
+	       fwl_icmp_query(pkt->l4, pkt->icmp_type);
+}
+
+static __always_inline int fwl_addr_eq(const __be32 *a, const __be32 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+/* Checksum specs of the packet's transport: for a pseudo-header field
+ * (address) and for a header field (port). */
+static __always_inline __u32 fwl_nat_l4_spec(const struct fwl_pkt *pkt,
+					     int pseudo)
+{
+	__u32 off = pkt->l4_off, fl = pseudo ? FWL_CS_PSEUDO : FWL_CS_L4;
+
+	if (pkt->frag & FWL_FRAG_LATER)
+		return FWL_CS_NONE;
+	switch (pkt->l4) {
+	case IPPROTO_TCP:
+		return FWL_CS(off + 16, fl);
+	case IPPROTO_UDP:
+		return FWL_CS(off + 6, fl | FWL_CS_UDP);
+	case IPPROTO_ICMPV6:
+		return FWL_CS(off + 2, fl);
+	case IPPROTO_ICMP:
+		return pseudo ? FWL_CS_NONE : FWL_CS(off + 2, fl);
+	}
+	return FWL_CS_NONE;
+}
+
+/*
+ * Set the source (dst = 0) or destination (dst = 1) address and port of
+ * the packet, checksums included, and update pkt.  port 0 keeps the port;
+ * for ICMP echo the port is the identifier.
+ */
+static __always_inline int fwl_nat_set_end(void *ctx_, struct fwl_pkt *pkt,
+					   int dst, const __be32 *addr,
+					   __u16 port, int is_xdp)
+{
+	__be32 *cur = dst ? pkt->daddr : pkt->saddr;
+	__u32 l3 = pkt->l3_off, off;
+	__u16 oldp, nport;
+	int r;
+
+	if (!fwl_addr_eq(cur, addr)) {
+		if (pkt->l3 == ETH_P_IP) {
+			off = l3 + (dst ? 16 : 12);
+			r = is_xdp ?
+			    fwl_rewrite_xdp(ctx_, off, addr, 4,
+					    FWL_CS(l3 + 10, FWL_CS_L3),
+					    fwl_nat_l4_spec(pkt, 1), 0xffff) :
+			    fwl_rewrite_skb(ctx_, off, addr, 4,
+					    FWL_CS(l3 + 10, FWL_CS_L3),
+					    fwl_nat_l4_spec(pkt, 1), 0xffff);
+		} else {
+			off = l3 + (dst ? 24 : 8);
+			r = is_xdp ?
+			    fwl_rewrite_xdp(ctx_, off, addr, 16,
+					    fwl_nat_l4_spec(pkt, 1),
+					    FWL_CS_NONE, 0xffff) :
+			    fwl_rewrite_skb(ctx_, off, addr, 16,
+					    fwl_nat_l4_spec(pkt, 1),
+					    FWL_CS_NONE, 0xffff);
+		}
+		if (r < 0)
+			return FWL_DROP_UNSUPPORTED;
+		__builtin_memcpy(cur, addr, 16);
+	}
+	if (!port || (pkt->frag & FWL_FRAG_LATER))
+		return 0;
+	if (pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP) {
+		oldp = dst ? pkt->dport : pkt->sport;
+		off = pkt->l4_off + (dst ? 2 : 0);
+	} else if (fwl_nat_is_echo(pkt)) {
+		oldp = pkt->icmp_id;
+		off = pkt->l4_off + 4;
+	} else {
+		return 0;
+	}
+	if (oldp == port)
+		return 0;
+	nport = bpf_htons(port);
+	r = is_xdp ? fwl_rewrite_xdp(ctx_, off, &nport, 2,
+				     fwl_nat_l4_spec(pkt, 0), FWL_CS_NONE,
+				     0xffff) :
+		     fwl_rewrite_skb(ctx_, off, &nport, 2,
+				     fwl_nat_l4_spec(pkt, 0), FWL_CS_NONE,
+				     0xffff);
+	if (r < 0)
+		return FWL_DROP_UNSUPPORTED;
+	if (pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP) {
+		if (dst)
+			pkt->dport = port;
+		else
+			pkt->sport = port;
+	} else {
+		pkt->icmp_id = port;
+	}
+	return 0;
+}
+
+#define fwl_nat_set_end_(ctx, pkt, dst, addr, port)			\
+	fwl_nat_set_end(ctx, pkt, dst, addr, port,			\
+			_Generic((ctx), struct xdp_md *: 1, default: 0))
+
+/* The current tuple of the packet as a reverse-binding key. */
+static __always_inline void fwl_nat_pkt_rkey(const struct fwl_pkt *pkt,
+					     __u16 zone,
+					     struct fwl_nat_rkey *r)
+{
+	__builtin_memcpy(r->saddr, pkt->saddr, 16);
+	__builtin_memcpy(r->daddr, pkt->daddr, 16);
+	if (pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP) {
+		r->sport = pkt->sport;
+		r->dport = pkt->dport;
+	} else if (fwl_nat_is_echo(pkt)) {
+		r->sport = r->dport = pkt->icmp_id;
+	} else {
+		r->sport = r->dport = 0;
+	}
+	r->proto = pkt->l4;
+	r->family = pkt->l3 == ETH_P_IPV6 ? 6 : 4;
+	r->zone = zone;
+}
+
+/* The live entry of a binding, or NULL (the stale binding is removed). */
+static __always_inline struct fwl_ct_entry *
+fwl_nat_binding_entry(const struct fwl_nat_rkey *r,
+		      const struct fwl_nat_rval *v)
+{
+	struct fwl_ct_entry *e;
+	__u8 tier;
+
+	e = fwl_ct_find(&v->ct, fwl_now(), &tier);
+	if (!e || !(e->status & (FWL_CT_S_DNAT | FWL_CT_S_SNAT))) {
+		bpf_map_delete_elem(&fwl_nat_rev, r);
+		fwl_nat_stat_inc(FWL_NAT_STAT_STALE);
+		return NULL;
+	}
+	return e;
+}
+
+/*
+ * Insert the reverse binding r -> ct; an existing binding whose flow is
+ * gone is taken over.  Returns 0 or -1 (taken by a live flow).
+ */
+static __always_inline int fwl_nat_bind(const struct fwl_nat_rkey *r,
+					const struct fwl_ct_key *ct)
+{
+	struct fwl_nat_rval v, *old;
+
+	v.ct = *ct;
+	if (!bpf_map_update_elem(&fwl_nat_rev, r, &v, BPF_NOEXIST))
+		return 0;
+	old = bpf_map_lookup_elem(&fwl_nat_rev, r);
+	if (!old)
+		return bpf_map_update_elem(&fwl_nat_rev, r, &v, BPF_NOEXIST) ?
+		       -1 : 0;
+	if (fwl_nat_binding_entry(r, old))
+		return -1;
+	return bpf_map_update_elem(&fwl_nat_rev, r, &v, BPF_NOEXIST) ? -1 : 0;
+}
+
+static __always_inline struct fwl_ct_entry *
+fwl_nat_entry(const struct fwl_ct *ct)
+{
+	if (ct->tier == FWL_CT_TIER_EST)
+		return bpf_map_lookup_elem(&fwl_ct, &ct->key);
+	if (ct->tier == FWL_CT_TIER_NEW)
+		return bpf_map_lookup_elem(&fwl_ct_new, &ct->key);
+	return NULL;
+}
+
+/* ---- reverse translation (ingress, before fwl_ct_track) ---- */
+
+/* An ICMP error quoting a translated packet on its way to the flow's
+ * originator: restore the quoted packet and the outer destination. */
+static __always_inline int fwl_nat_rev_icmp_err(void *ctx_,
+						struct fwl_pkt *pkt,
+						__u16 zone, int is_xdp)
+{
+	void *data = is_xdp ? xdp_data(ctx_) : skb_data(ctx_);
+	void *data_end = is_xdp ? xdp_data_end(ctx_) : skb_data_end(ctx_);
+	__u32 il3 = pkt->payload_off, il4, icsum = FWL_CS(pkt->l4_off + 2,
+							   FWL_CS_L4);
+	__u32 l4cs_ps = 0, l4cs = 0, diff = 0, region = pkt->l4_off;
+	struct fwl_nat_rkey r = {};
+	struct fwl_nat_rval *v;
+	struct fwl_ct_entry *e;
+	const __be32 *os, *od;
+	__u16 osp, odp, np;
+	__u8 proto, *l4;
+	int v6 = pkt->l3 == ETH_P_IPV6, d, off_s, off_d;
+	__u32 st;
+
+	if (!v6) {
+		struct iphdr *ip = fwl_hdr_at(data, data_end, il3, sizeof(*ip));
+
+		if (!ip || ip->version != 4 || ip->ihl < 5)
+			return 0;
+		r.daddr[0] = ip->saddr;
+		r.saddr[0] = ip->daddr;
+		proto = ip->protocol;
+		il4 = il3 + ip->ihl * 4;
+		off_s = il3 + 12;
+		off_d = il3 + 16;
+	} else {
+		struct ipv6hdr *ip6 = fwl_hdr_at(data, data_end, il3,
+						 sizeof(*ip6));
+
+		if (!ip6 || ip6->version != 6)
+			return 0;
+		__builtin_memcpy(r.daddr, &ip6->saddr, 16);
+		__builtin_memcpy(r.saddr, &ip6->daddr, 16);
+		proto = ip6->nexthdr;
+		il4 = il3 + 40;
+		off_s = il3 + 8;
+		off_d = il3 + 24;
+	}
+	l4 = fwl_hdr_at(data, data_end, il4, 8);
+	if (!l4)
+		return 0;
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		r.dport = ((__u16)l4[0] << 8) | l4[1];
+		r.sport = ((__u16)l4[2] << 8) | l4[3];
+		/* the quoted checksum, if quoted */
+		if (proto == IPPROTO_UDP) {
+			l4cs_ps = FWL_CS(il4 + 6, FWL_CS_PSEUDO | FWL_CS_UDP);
+			l4cs = FWL_CS(il4 + 6, FWL_CS_L4 | FWL_CS_UDP);
+		} else if (il4 + 18 <= pkt->ip_end) {
+			l4cs_ps = FWL_CS(il4 + 16, FWL_CS_PSEUDO);
+			l4cs = FWL_CS(il4 + 16, FWL_CS_L4);
+		}
+	} else if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) &&
+		   fwl_icmp_query(proto, l4[0])) {
+		r.sport = r.dport = ((__u16)l4[4] << 8) | l4[5];
+		l4cs = FWL_CS(il4 + 2, FWL_CS_L4);
+		if (proto == IPPROTO_ICMPV6)
+			l4cs_ps = FWL_CS(il4 + 2, FWL_CS_PSEUDO);
+	}
+	r.proto = proto;
+	r.family = v6 ? 6 : 4;
+	r.zone = zone;
+	v = bpf_map_lookup_elem(&fwl_nat_rev, &r);
+	if (!v)
+		return 0;
+	e = fwl_nat_binding_entry(&r, v);
+	if (!e)
+		return 0;
+	st = e->status;
+	os = fwl_ct_orig_saddr(&v->ct, st);
+	od = fwl_ct_orig_daddr(&v->ct, st);
+	osp = fwl_ct_orig_sport(&v->ct, st);
+	odp = fwl_ct_orig_dport(&v->ct, st);
+
+	if (st & FWL_CT_S_SNAT) {
+		/* quoted source: back to the originator */
+		d = is_xdp ? fwl_rewrite_xdp(ctx_, off_s, os, v6 ? 16 : 4,
+					     v6 ? FWL_CS_NONE :
+						  FWL_CS(il3 + 10, FWL_CS_L3),
+					     l4cs_ps, region) :
+			     fwl_rewrite_skb(ctx_, off_s, os, v6 ? 16 : 4,
+					     v6 ? FWL_CS_NONE :
+						  FWL_CS(il3 + 10, FWL_CS_L3),
+					     l4cs_ps, region);
+		if (d < 0)
+			return FWL_DROP_UNSUPPORTED;
+		diff += d;
+		if (r.dport && osp) {
+			np = bpf_htons(osp);
+			d = is_xdp ?
+			    fwl_rewrite_xdp(ctx_, il4 + (r.sport == r.dport &&
+					    proto != IPPROTO_TCP &&
+					    proto != IPPROTO_UDP ? 4 : 0),
+					    &np, 2, l4cs, FWL_CS_NONE, region) :
+			    fwl_rewrite_skb(ctx_, il4 + (r.sport == r.dport &&
+					    proto != IPPROTO_TCP &&
+					    proto != IPPROTO_UDP ? 4 : 0),
+					    &np, 2, l4cs, FWL_CS_NONE, region);
+			if (d < 0)
+				return FWL_DROP_UNSUPPORTED;
+			diff += d;
+		}
+	}
+	if (st & FWL_CT_S_DNAT) {
+		/* quoted destination: back to what the originator asked */
+		d = is_xdp ? fwl_rewrite_xdp(ctx_, off_d, od, v6 ? 16 : 4,
+					     v6 ? FWL_CS_NONE :
+						  FWL_CS(il3 + 10, FWL_CS_L3),
+					     l4cs_ps, region) :
+			     fwl_rewrite_skb(ctx_, off_d, od, v6 ? 16 : 4,
+					     v6 ? FWL_CS_NONE :
+						  FWL_CS(il3 + 10, FWL_CS_L3),
+					     l4cs_ps, region);
+		if (d < 0)
+			return FWL_DROP_UNSUPPORTED;
+		diff += d;
+		if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) && odp) {
+			np = bpf_htons(odp);
+			d = is_xdp ? fwl_rewrite_xdp(ctx_, il4 + 2, &np, 2, l4cs,
+						     FWL_CS_NONE, region) :
+				     fwl_rewrite_skb(ctx_, il4 + 2, &np, 2, l4cs,
+						     FWL_CS_NONE, region);
+			if (d < 0)
+				return FWL_DROP_UNSUPPORTED;
+			diff += d;
+		}
+	}
+	/* the outer ICMP checksum covers the quoted packet */
+	if (is_xdp)
+		fwl_csum_fix_xdp(ctx_, icsum, diff);
+	else
+		fwl_csum_fix_skb(ctx_, icsum, diff);
+	/* the error goes to the originator */
+	if (st & FWL_CT_S_SNAT) {
+		d = fwl_nat_set_end(ctx_, pkt, 1, os, 0, is_xdp);
+		if (d)
+			return d;
+	}
+	fwl_nat_stat_inc(FWL_NAT_STAT_REV);
+	return 0;
+}
+
+static __always_inline int fwl_nat_rev_data(void *ctx_, struct fwl_pkt *pkt,
+					    __u32 zone, int is_xdp)
+{
+	struct fwl_nat_rkey r;
+	struct fwl_nat_rval *v;
+	struct fwl_ct_entry *e;
+	struct fwl_ct_key k;
+	__u32 st;
+	int d;
+
+	if ((pkt->l3 != ETH_P_IP && pkt->l3 != ETH_P_IPV6) || pkt->invalid)
+		return 0;
+	if ((pkt->l4 == IPPROTO_ICMP || pkt->l4 == IPPROTO_ICMPV6) &&
+	    fwl_icmp_is_error(pkt->l4, pkt->icmp_type)) {
+		if (pkt->frag & FWL_FRAG_LATER)
+			return 0;
+		return fwl_nat_rev_icmp_err(ctx_, pkt, zone, is_xdp);
+	}
+	if (fwl_frag_resolve(pkt))
+		return 0;
+	fwl_nat_pkt_rkey(pkt, zone, &r);
+	v = bpf_map_lookup_elem(&fwl_nat_rev, &r);
+	if (!v)
+		return 0;
+	e = fwl_nat_binding_entry(&r, v);
+	if (!e)
+		return 0;
+	st = e->status;
+	k = v->ct;
+	if (st & FWL_CT_S_DNAT) {
+		d = fwl_nat_set_end(ctx_, pkt, 0, fwl_ct_orig_daddr(&k, st),
+				    fwl_ct_orig_dport(&k, st), is_xdp);
+		if (d)
+			return d;
+	}
+	if (st & FWL_CT_S_SNAT) {
+		d = fwl_nat_set_end(ctx_, pkt, 1, fwl_ct_orig_saddr(&k, st),
+				    fwl_ct_orig_sport(&k, st), is_xdp);
+		if (d)
+			return d;
+	}
+	fwl_nat_stat_inc(FWL_NAT_STAT_REV);
+	return 0;
+}
+
+__attribute__((noinline)) int fwl_nat_rev_xdp(struct xdp_md *ctx,
+					      struct fwl_pkt *pkt, __u32 zone)
+{
+	if (!pkt)
+		return FWL_DROP_UNSUPPORTED;
+	return fwl_nat_rev_data(ctx, pkt, zone, 1);
+}
+
+__attribute__((noinline)) int fwl_nat_rev_skb(struct __sk_buff *ctx,
+					      struct fwl_pkt *pkt, __u32 zone)
+{
+	if (!pkt)
+		return FWL_DROP_UNSUPPORTED;
+	return fwl_nat_rev_data(ctx, pkt, zone, 0);
+}
+
+#define fwl_nat_rev(ctx, pkt, zone) \
+	FWL_CTX_DISPATCH_(ctx, fwl_nat_rev_xdp, fwl_nat_rev_skb)(ctx, pkt, zone)
+
+/* ---- DNAT (ingress) ---- */
+
+/* Later packets of a DNAT'd flow, original direction. */
+__attribute__((noinline)) int fwl_nat_dnat_apply_xdp(struct xdp_md *ctx,
+						     struct fwl_pkt *pkt,
+						     struct fwl_ct *ct)
+{
+	if (!pkt || !ct || ct->state == FWL_CT_INVALID || !ct->tier ||
+	    ct->dir != FWL_CT_DIR_ORIG || !(ct->status & FWL_CT_S_DNAT))
+		return 0;
+	return fwl_nat_set_end(ctx, pkt, 1, ct->dnat.addr, ct->dnat.port, 1);
+}
+
+__attribute__((noinline)) int fwl_nat_dnat_apply_skb(struct __sk_buff *ctx,
+						     struct fwl_pkt *pkt,
+						     struct fwl_ct *ct)
+{
+	if (!pkt || !ct || ct->state == FWL_CT_INVALID || !ct->tier ||
+	    ct->dir != FWL_CT_DIR_ORIG || !(ct->status & FWL_CT_S_DNAT))
+		return 0;
+	return fwl_nat_set_end(ctx, pkt, 1, ct->dnat.addr, ct->dnat.port, 0);
+}
+
+#define fwl_nat_dnat_apply(ctx, pkt, ct)				\
+	FWL_CTX_DISPATCH_(ctx, fwl_nat_dnat_apply_xdp,			\
+			  fwl_nat_dnat_apply_skb)(ctx, pkt, ct)
+
+static __always_inline int fwl_nat_dnat_data(void *ctx_, struct fwl_pkt *pkt,
+					     struct fwl_ct *ct,
+					     const struct fwl_nat_target *t,
+					     int is_xdp)
+{
+	struct fwl_nat_rkey r;
+	struct fwl_ct_entry *e;
+
+	if (ct->state == FWL_CT_INVALID || ct->dir != FWL_CT_DIR_ORIG)
+		return 0;
+	if (ct->status & FWL_CT_S_DNAT)
+		return fwl_nat_set_end(ctx_, pkt, 1, ct->dnat.addr,
+				       ct->dnat.port, is_xdp);
+	e = fwl_nat_entry(ct);
+	if (!e)
+		return FWL_DROP_NAT_NO_FLOW;
+	/* reply: from the target to the (not yet SNAT'd) source */
+	fwl_nat_pkt_rkey(pkt, ct->key.zone, &r);
+	__builtin_memcpy(r.daddr, pkt->saddr, 16);
+	__builtin_memcpy(r.saddr, t->addr, 16);
+	if (pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP) {
+		r.dport = pkt->sport;
+		r.sport = t->port ? t->port : pkt->dport;
+	}
+	if (fwl_nat_bind(&r, &ct->key)) {
+		fwl_nat_stat_inc(FWL_NAT_STAT_COLLISION);
+		return FWL_DROP_NAT_COLLISION;
+	}
+	__builtin_memcpy(e->dnat.addr, t->addr, 16);
+	e->dnat.port = (pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP) ?
+		       t->port : 0;
+	e->status |= FWL_CT_S_DNAT;
+	ct->dnat = e->dnat;
+	ct->status |= FWL_CT_S_DNAT;
+	fwl_nat_stat_inc(FWL_NAT_STAT_DNAT);
+	return fwl_nat_set_end(ctx_, pkt, 1, t->addr, e->dnat.port, is_xdp);
+}
+
+__attribute__((noinline)) int fwl_nat_dnat_xdp(struct xdp_md *ctx,
+					       struct fwl_pkt *pkt,
+					       struct fwl_ct *ct,
+					       struct fwl_nat_target *t)
+{
+	if (!pkt || !ct || !t)
+		return FWL_DROP_UNSUPPORTED;
+	return fwl_nat_dnat_data(ctx, pkt, ct, t, 1);
+}
+
+__attribute__((noinline)) int fwl_nat_dnat_skb(struct __sk_buff *ctx,
+					       struct fwl_pkt *pkt,
+					       struct fwl_ct *ct,
+					       struct fwl_nat_target *t)
+{
+	if (!pkt || !ct || !t)
+		return FWL_DROP_UNSUPPORTED;
+	return fwl_nat_dnat_data(ctx, pkt, ct, t, 0);
+}
+
+/* DNAT to one target (t: pointer to a struct fwl_nat_target). */
+#define fwl_nat_dnat(ctx, pkt, ct, t) \
+	FWL_CTX_DISPATCH_(ctx, fwl_nat_dnat_xdp, fwl_nat_dnat_skb)(ctx, pkt, \
+								    ct, t)
+
+/* DNATMap: -1 when (proto, dport) has no entry, else as fwl_nat_dnat. */
+#define fwl_nat_dnat_map(ctx, pkt, ct) ({				\
+	struct fwl_dnat_key k_ = {					\
+		.port = (pkt)->dport, .proto = (pkt)->l4,		\
+		.family = (pkt)->l3 == ETH_P_IPV6 ? 6 : 4 };		\
+	struct fwl_nat_target *t_ =					\
+		bpf_map_lookup_elem(&fwl_dnat_map, &k_);		\
+	t_ ? fwl_nat_dnat(ctx, pkt, ct, t_) : -1; })
+
+static __always_inline __u32 fwl_ct_key_hash(const struct fwl_ct_key *k)
+{
+	__u32 h = k->addr_lo[0] ^ k->addr_lo[1] ^ k->addr_lo[2] ^
+		  k->addr_lo[3];
+
+	h = h * 0x9e3779b1 ^ k->addr_hi[0] ^ k->addr_hi[1] ^ k->addr_hi[2] ^
+	    k->addr_hi[3];
+	h = h * 0x9e3779b1 ^ ((__u32)k->port_lo << 16 | k->port_hi);
+	h = h * 0x9e3779b1 ^ k->proto;
+	return h ^ (h >> 15);
+}
+
+/* DNAT to a backend of set `set`, chosen by flow hash for a new flow. */
+#define fwl_nat_dnat_backend(ctx, pkt, ct, set) ({			\
+	__u32 s_ = (set);						\
+	struct fwl_nat_set *ns_ = bpf_map_lookup_elem(&fwl_nat_sets, &s_); \
+	int r_;								\
+	if ((ct)->status & FWL_CT_S_DNAT)				\
+		r_ = fwl_nat_dnat_apply(ctx, pkt, ct);			\
+	else if (!ns_ || !ns_->count || ns_->count > FWL_NAT_SET_SIZE) { \
+		fwl_nat_stat_inc(FWL_NAT_STAT_NO_BACKEND);		\
+		r_ = FWL_DROP_NAT_NO_BACKEND;				\
+	} else {							\
+		__u32 i_ = fwl_ct_key_hash(&(ct)->key) % ns_->count;	\
+		asm volatile("" : "+r"(i_)); /* keep the mask */	\
+		r_ = fwl_nat_dnat(ctx, pkt, ct,				\
+				  &ns_->be[i_ & (FWL_NAT_SET_SIZE - 1)]); \
+	}								\
+	r_; })
+
+/* ---- SNAT / masquerade (egress) ---- */
+
+static __always_inline int fwl_nat_snat_data(void *ctx_, struct fwl_pkt *pkt,
+					     struct fwl_ct *ct,
+					     const __be32 *addr, __u32 range,
+					     int is_xdp)
+{
+	__u16 pmin = range & 0xffff, pmax = range >> 16, orig, cand;
+	__u32 span, rnd;
+	struct fwl_nat_rkey r, old;
+	struct fwl_ct_entry *e;
+	int i, got = 0, ported;
+
+	if (ct->state == FWL_CT_INVALID || ct->state == FWL_CT_UNTRACKED ||
+	    !ct->tier || ct->dir != FWL_CT_DIR_ORIG)
+		return 0;
+	if (ct->status & FWL_CT_S_SNAT)
+		return fwl_nat_set_end(ctx_, pkt, 0, ct->snat.addr,
+				       ct->snat.port, is_xdp);
+	if (pkt->frag & FWL_FRAG_LATER)
+		return FWL_DROP_NAT_NO_FLOW;	/* needs the first fragment */
+	e = fwl_nat_entry(ct);
+	if (!e)
+		return FWL_DROP_NAT_NO_FLOW;
+	ported = pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP ||
+		 fwl_nat_is_echo(pkt);
+	/* the reply as it will come back: from the (DNAT'd) destination */
+	fwl_nat_pkt_rkey(pkt, ct->key.zone, &r);
+	__builtin_memcpy(r.saddr, pkt->daddr, 16);
+	__builtin_memcpy(r.daddr, addr, 16);
+	r.sport = ported ? (fwl_nat_is_echo(pkt) ? 0 : pkt->dport) : 0;
+	orig = pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP ?
+	       pkt->sport : pkt->icmp_id;
+	if (!ported) {
+		r.dport = 0;
+		got = !fwl_nat_bind(&r, &ct->key);
+		cand = 0;
+	} else {
+		if (pmin == 0 && pmax == 0) {
+			pmin = 1;
+			pmax = 65535;
+		}
+		if (pmax < pmin)
+			pmax = pmin;
+		span = (__u32)pmax - pmin + 1;
+		rnd = bpf_get_prandom_u32();
+		cand = orig;
+		for (i = 0; i <= FWL_NAT_PROBES; i++) {
+			if (i > 0)
+				cand = pmin + (rnd + i) % span;
+			else if (orig < pmin || orig > pmax)
+				continue;
+			r.dport = cand;
+			if (fwl_nat_is_echo(pkt))
+				r.sport = cand;
+			if (!fwl_nat_bind(&r, &ct->key)) {
+				got = 1;
+				fwl_nat_stat_inc(i ? FWL_NAT_STAT_PROBED :
+						     FWL_NAT_STAT_KEPT_PORT);
+				break;
+			}
+		}
+	}
+	if (!got) {
+		fwl_nat_stat_inc(FWL_NAT_STAT_NO_PORT);
+		return FWL_DROP_NAT_NO_PORT;
+	}
+	/* a DNAT'd flow had a binding for the un-SNAT'd reply: replace it */
+	if (e->status & FWL_CT_S_DNAT) {
+		fwl_ct_reply_key(&ct->key, e, &old);
+		bpf_map_delete_elem(&fwl_nat_rev, &old);
+	}
+	__builtin_memcpy(e->snat.addr, addr, 16);
+	e->snat.port = cand;
+	e->status |= FWL_CT_S_SNAT;
+	ct->snat = e->snat;
+	ct->status |= FWL_CT_S_SNAT;
+	fwl_nat_stat_inc(FWL_NAT_STAT_SNAT);
+	return fwl_nat_set_end(ctx_, pkt, 0, addr, cand, is_xdp);
+}
+
+__attribute__((noinline)) int fwl_nat_snat_xdp(struct xdp_md *ctx,
+					       struct fwl_pkt *pkt,
+					       struct fwl_ct *ct,
+					       struct fwl_nat_target *a,
+					       __u32 range)
+{
+	if (!pkt || !ct || !a)
+		return FWL_DROP_UNSUPPORTED;
+	return fwl_nat_snat_data(ctx, pkt, ct, a->addr, range, 1);
+}
+
+__attribute__((noinline)) int fwl_nat_snat_skb(struct __sk_buff *ctx,
+					       struct fwl_pkt *pkt,
+					       struct fwl_ct *ct,
+					       struct fwl_nat_target *a,
+					       __u32 range)
+{
+	if (!pkt || !ct || !a)
+		return FWL_DROP_UNSUPPORTED;
+	return fwl_nat_snat_data(ctx, pkt, ct, a->addr, range, 0);
+}
+
+#define FWL_PORT_RANGE(min, max) ((__u32)(min) | (__u32)(max) << 16)
+
+/* SNAT to a->addr (a: struct fwl_nat_target *, port ignored). */
+#define fwl_nat_snat(ctx, pkt, ct, a, pmin, pmax)			\
+	FWL_CTX_DISPATCH_(ctx, fwl_nat_snat_xdp, fwl_nat_snat_skb)(ctx, pkt, \
+		ct, a, FWL_PORT_RANGE(pmin, pmax))
+
+/* Masquerade: SNAT to the egress interface's address (fwl_ifaddr). */
+#define fwl_nat_masq(ctx, pkt, ct, pmin, pmax) ({			\
+	__u32 if_ = ctx_ifindex(ctx);					\
+	struct fwl_ifaddr *ia_ = bpf_map_lookup_elem(&fwl_ifaddr, &if_); \
+	struct fwl_nat_target *mt_ = fwl_nat_masq_target_(ia_, pkt);	\
+	mt_ ? fwl_nat_snat(ctx, pkt, ct, mt_, pmin, pmax) :		\
+	      FWL_DROP_NAT_NO_ADDR; })
+
+/* The address of ia for the packet's family, in a per-CPU slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwl_nat_target);
+} fwl_nat_tmp SEC(".maps");
+
+static __always_inline struct fwl_nat_target *
+fwl_nat_masq_target_(const struct fwl_ifaddr *ia, const struct fwl_pkt *pkt)
+{
+	struct fwl_nat_target *t;
+	__u32 z = 0;
+
+	if (!ia)
+		return NULL;
+	t = bpf_map_lookup_elem(&fwl_nat_tmp, &z);
+	if (!t)
+		return NULL;
+	__builtin_memset(t, 0, sizeof(*t));
+	if (pkt->l3 == ETH_P_IPV6) {
+		if (!(ia->v6[0] | ia->v6[1] | ia->v6[2] | ia->v6[3]))
+			return NULL;
+		__builtin_memcpy(t->addr, ia->v6, 16);
+	} else {
+		if (!ia->v4)
+			return NULL;
+		t->addr[0] = ia->v4;
+	}
+	return t;
+}
+
+#endif

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * loadcheck.c - `fwlc build --load-check`: load the bundle's object into
+ * the kernel (the verifier runs), report what it processed, unload.
+ *
+ * A verifier rejection of generated code is a compiler bug; the report
+ * shows the verifier's last lines and, from the BTF line info the log
+ * carries ("@ policy.bpf.c:LINE"), the policy arm whose generated code
+ * failed, with its source line.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwlc/loadcheck.h"
+
+static char *vlog;	/* the verifier log of the failing program */
+static size_t vlog_len, vlog_cap;
+
+static int collect(enum libbpf_print_level level, const char *fmt,
+		   va_list ap)
+{
+	char buf[4096];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (level == LIBBPF_DEBUG || n <= 0)
+		return 0;
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (vlog_len + n + 1 > vlog_cap) {
+		size_t cap = (vlog_cap + n + 1) * 2;
+		char *p = realloc(vlog, cap);
+		if (!p)
+			return 0;
+		vlog = p;
+		vlog_cap = cap;
+	}
+	memcpy(vlog + vlog_len, buf, n);
+	vlog_len += n;
+	vlog[vlog_len] = 0;
+	return 0;
+}
+
+/* The arm comment ("/ * policy/N, line L: text * /") at or before line
+ * cline of the generated C, copied into out. */
+static int arm_of_line(const char *c_path, int cline, char *out, size_t len)
+{
+	FILE *f = fopen(c_path, "r");
+	char line[4096];
+	int n = 0, found = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && ++n <= cline) {
+		const char *s = strstr(line, "/* ");
+		if (s && strstr(s, ", line ") && strchr(s, '/') &&
+		    strstr(line, ": ")) {
+			snprintf(out, len, "%s", s + 3);
+			char *end = strstr(out, " */");
+			if (end)
+				*end = 0;
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int load_check(const char *o_path, const char *c_path)
+{
+	struct bpf_object *obj;
+	int r;
+
+	vlog_len = 0;
+	libbpf_set_print(collect);
+	obj = bpf_object__open_file(o_path, NULL);
+	if (!obj) {
+		r = -errno;
+		fprintf(stderr, "fwlc: error: cannot open %s: %s\n", o_path,
+			strerror(-r));
+		return r;
+	}
+	r = bpf_object__load(obj);
+	if (r) {
+		fprintf(stderr, "fwlc: error: the kernel's verifier rejected the "
+			"generated program (%s).\nThis is a bug in fwlc: please "
+			"report it with the policy.\n", strerror(-r));
+		/* Where: the last source line annotation in the log. */
+		const char *at = NULL, *p = vlog;
+		while (p && (p = strstr(p, ".bpf.c:"))) {
+			at = p;
+			p += 7;
+		}
+		char arm[512];
+		if (at && arm_of_line(c_path, atoi(at + 7), arm, sizeof(arm)))
+			fprintf(stderr, "fwlc: note: the failing code was "
+				"generated for arm %s\n", arm);
+		/* The verifier's last lines say why. */
+		const char *tail = vlog ? vlog + vlog_len : NULL;
+		for (int k = 0; tail && tail > vlog && k < 12; k++)
+			for (tail--; tail > vlog && tail[-1] != '\n'; tail--)
+				;
+		if (tail)
+			fprintf(stderr, "fwlc: verifier log (end):\n%s", tail);
+		goto out;
+	}
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);
+		fprintf(stderr, "fwlc: load check: %s passed the verifier "
+			"(%u instructions translated, %u JITed bytes)\n",
+			bpf_program__name(prog), info.xlated_prog_len / 8,
+			info.jited_prog_len);
+	}
+out:
+	bpf_object__close(obj);	/* unload: nothing stays in the kernel */
+	libbpf_set_print(NULL);
+	return r;
+}

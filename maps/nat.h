@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * maps/nat.h - kernel/userspace ABI of NAT.
+ *
+ *   fwl_dnat_map  HASH   key struct fwl_dnat_key  value struct fwl_nat_target
+ *                 the proposal's DNATMap: (proto, port) -> (ip, port).
+ *                 Lifetime POLICY (filled by the loader from the bundle).
+ *   fwl_nat_sets  ARRAY  key __u32 set id  value struct fwl_nat_set
+ *                 backend sets; a new flow picks be[hash(flow) % count]
+ *                 and keeps it for its life (stored in its ct entry).
+ *                 Lifetime POLICY.
+ *   fwl_ifaddr    HASH   key __u32 ifindex  value struct fwl_ifaddr
+ *                 the address masquerade uses on an egress interface;
+ *                 kept current by the loader.  Lifetime EXTERNAL.
+ *   fwl_nat_rev   HASH   key struct fwl_nat_rkey  value struct fwl_nat_rval
+ *                 reverse bindings: the reply tuple as it appears on the
+ *                 wire -> the conntrack entry holding the translation.
+ *                 Inserted before the forward binding (the ct entry's
+ *                 dnat/snat slot); valid only while that ct entry lives:
+ *                 a binding whose entry is gone is deleted when found and
+ *                 its port is free again.  Lifetime FLOW.
+ *   fwl_nat_stat  PERCPU_ARRAY key enum fwl_nat_stat, value __u64
+ *
+ * Addresses network byte order (IPv4 in word 0), ports host byte order.
+ * Do not reorder fields; append only; retired fields become reserved.
+ * Files that change with this one: bpf/lib/nat.h, bpf/lib/ct.h (binding
+ * cleanup), loader/, tests/bpf/test_nat.c.
+ */
+#ifndef FWL_MAPS_NAT_H
+#define FWL_MAPS_NAT_H
+
+#include <linux/types.h>
+#include "maps/ct.h"
+
+#define FWL_NAT_LAYOUT_VERSION 1
+
+#define FWL_NAT_REV_MAX		262144	/* default max_entries of fwl_nat_rev */
+#define FWL_DNAT_MAP_MAX	4096
+#define FWL_NAT_SETS_MAX	256
+#define FWL_NAT_SET_SIZE	16	/* backends per set */
+#define FWL_IFADDR_MAX		256
+#define FWL_NAT_PROBES		16	/* ports tried after the original */
+
+struct fwl_dnat_key {
+	__u16 port;		/* destination port, host order */
+	__u8 proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 family;		/* 4 or 6 */
+};
+_Static_assert(sizeof(struct fwl_dnat_key) == 4, "fwl_dnat_key layout");
+
+struct fwl_nat_target {
+	__be32 addr[4];		/* network order; IPv4 in [0] */
+	__u16 port;		/* host order; 0 = keep the port */
+	__u16 reserved;
+};
+_Static_assert(sizeof(struct fwl_nat_target) == 20, "fwl_nat_target layout");
+
+struct fwl_nat_set {
+	__u32 count;		/* backends in use, <= FWL_NAT_SET_SIZE */
+	__u32 reserved;
+	struct fwl_nat_target be[FWL_NAT_SET_SIZE];
+};
+_Static_assert(sizeof(struct fwl_nat_set) == 328, "fwl_nat_set layout");
+
+struct fwl_ifaddr {
+	__be32 v4;		/* 0 = none */
+	__be32 v6[4];		/* all zero = none */
+};
+_Static_assert(sizeof(struct fwl_ifaddr) == 20, "fwl_ifaddr layout");
+
+/* A directional tuple as on the wire. */
+struct fwl_nat_rkey {
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__u16 sport;		/* host order; ICMP echo: identifier */
+	__u16 dport;
+	__u8 proto;
+	__u8 family;
+	__u16 zone;
+};
+_Static_assert(sizeof(struct fwl_nat_rkey) == 40, "fwl_nat_rkey layout");
+
+struct fwl_nat_rval {
+	struct fwl_ct_key ct;	/* the flow whose entry holds the NAT */
+};
+_Static_assert(sizeof(struct fwl_nat_rval) == 40, "fwl_nat_rval layout");
+
+enum fwl_nat_stat {
+	FWL_NAT_STAT_DNAT,	/* flows given a DNAT */
+	FWL_NAT_STAT_SNAT,	/* flows given a SNAT */
+	FWL_NAT_STAT_KEPT_PORT,	/* SNAT kept the original port */
+	FWL_NAT_STAT_PROBED,	/* SNAT needed another port */
+	FWL_NAT_STAT_NO_PORT,	/* exhaustion: flow dropped */
+	FWL_NAT_STAT_NO_BACKEND,/* empty backend set: flow dropped */
+	FWL_NAT_STAT_COLLISION,	/* DNAT reply tuple already bound */
+	FWL_NAT_STAT_REV,	/* replies translated back */
+	FWL_NAT_STAT_STALE,	/* bindings found without their flow */
+	FWL_NAT_STAT_MAX = 16
+};
+
+#endif

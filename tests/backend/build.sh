@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# tests/backend/build.sh - fwlc build: bundles that pass the kernel's
+# verifier, specialization (features a policy does not use are not in the
+# object), sets as map contents (code does not grow with a set), the DOT
+# picture, and failures that leave nothing behind.
+set -u
+. "$(dirname "$0")/../lib/lib.sh"
+need_root backend_needs_root
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+build() { # build NAME POLICY [--load-check]
+	local name=$1 pol=$2; shift 2
+	rm -rf "$TMP/$name"
+	"$FWLC" build "$pol" -o "$TMP/$name" "$@" >"$TMP/$name.out" 2>&1
+}
+
+# Every policy the backend compiles passes the verifier.
+for p in examples/ssh-icmp.fwl tests/e2e/policies/ifaces-sets.fwl \
+	 tests/e2e/policies/stateful-input.fwl; do
+	n=$(basename "$p" .fwl)
+	if build "$n" "$FWL_SRC/$p" --load-check; then
+		pass "verifier_$n"
+	else
+		fail "verifier_$n" "$(tail -n 15 "$TMP/$n.out")"
+	fi
+	assert_contains "load_check_reports_$n" "$(cat "$TMP/$n.out")" "passed the verifier"
+done
+
+# Specialization: a stateless policy has no conntrack, no egress program.
+syms() { llvm-objdump -t "$TMP/$1/policy.bpf.o" 2>/dev/null; }
+assert_not_contains stateless_has_no_ct "$(syms ssh-icmp)" "fwl_ct"
+assert_not_contains stateless_has_no_egress "$(syms ssh-icmp)" "fwl_egress"
+assert_not_contains stateless_has_no_sets "$(syms ssh-icmp)" "fwl_cidr4"
+assert_contains stateful_has_ct "$(syms stateful-input)" "fwl_ct"
+assert_contains stateful_has_egress "$(syms stateful-input)" "fwl_egress"
+assert_contains sets_policy_has_lpm "$(syms ifaces-sets)" "fwl_cidr4"
+
+# Large data are map contents: a 20,000-prefix set compiles to the same
+# decision code as a 6-prefix one (only maps.bin grows).
+gen_set() { # gen_set N FILE
+	{
+		printf 'let big : CIDRSet = {'
+		for i in $(seq 0 $(($1 - 1))); do
+			[ "$i" -gt 0 ] && printf ', '
+			printf '10.%d.%d.0/24' $((i / 256)) $((i % 256))
+		done
+		printf ' }\n\n'
+		printf 'policy input : Frame<{}>\n  on hook = Input, table = Filter, priority = Filter\n  where\n'
+		printf '  | Frame(_, Ether(_, IPv4(ip { src ∈ big }, _))) -> Drop\n'
+		printf '  | _                                            -> Allow\n'
+	} >"$2"
+}
+gen_set 6 "$TMP/small.fwl"
+gen_set 20000 "$TMP/large.fwl"
+build small "$TMP/small.fwl" && build large "$TMP/large.fwl"
+assert_eq set_size_builds "$?" 0
+code() { grep -v '^/\*\|^ \*' "$TMP/$1/policy.bpf.c"; }
+assert_eq code_independent_of_set_size "$(code small | md5sum)" "$(code large | md5sum)"
+sz_small=$(stat -c %s "$TMP/small/maps.bin" 2>/dev/null || echo 0)
+sz_large=$(stat -c %s "$TMP/large/maps.bin" 2>/dev/null || echo 0)
+[ "$sz_large" -gt $((sz_small * 1000)) ] && pass set_entries_in_maps_bin ||
+	fail set_entries_in_maps_bin "maps.bin $sz_small -> $sz_large bytes"
+assert_contains manifest_counts_entries "$(cat "$TMP/large/manifest.json")" '"entries": 20000'
+
+# DOT: one node per arm, with its tests, interfaces by name.
+dot=$("$FWLC" dot "$FWL_SRC/tests/e2e/policies/ifaces-sets.fwl")
+assert_contains dot_is_digraph "$dot" "digraph fwl"
+assert_contains dot_names_iface "$dot" "iif ∈ {lan}"
+assert_contains dot_names_set "$dot" "src ∈ blocked (map)"
+assert_eq dot_one_box_per_arm "$(echo "$dot" | grep -c 'shape=box')" 5
+
+# Failures leave nothing behind.
+printf 'policy p : Frame<{}>\n  on hook = Input, table = Filter, priority = Filter\n  where\n  | _ if ct.status == Confirmed -> Allow\n  | _ -> Drop\n' >"$TMP/unsup.fwl"
+build unsup "$TMP/unsup.fwl"
+[ $? -ne 0 ] && pass unsupported_refused || fail unsupported_refused "built"
+assert_contains unsupported_names_construct "$(cat "$TMP/unsup.out")" "unsup.fwl:4:"
+[ ! -e "$TMP/unsup" ] && pass failed_build_leaves_nothing || fail failed_build_leaves_nothing "$(ls "$TMP/unsup")"
+finish

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# tests/e2e/conntrack.sh - a stateful policy on the lab router
+# (tests/e2e/policies/stateful-input.fwl): the router's own TCP and UDP
+# connections to the WAN host get their replies (tracked at TC egress,
+# ESTABLISHED at XDP ingress), while the same ports opened from outside
+# stay closed; live connections survive a reload (FLOW maps reused).
+set -u
+. "$(dirname "$0")/../lib/lib.sh"
+. "$FWL_SRC/tools/lab.sh"
+need_root conntrack_needs_root
+
+POLICY=$FWL_SRC/tests/e2e/policies/stateful-input.fwl
+lab_up || { fail lab_up "cannot build the lab"; exit 1; }
+PIN=/sys/fs/bpf/fwl-ct-$LAB_ID
+RUN=/run/fwl-ct-$LAB_ID
+TMP=$(mktemp -d)
+cleanup() {
+	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
+	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
+	rm -rf "$RUN" "$TMP"
+	lab_down
+}
+trap cleanup EXIT
+lab_bg wan nc -lk 8080
+lab_bg router nc -lk 8080
+lab_bg wan sh -c 'while :; do nc -u -l -W 1 5353 </dev/null >/dev/null; done'
+sleep 0.3
+
+out=$(lab_exec router "$FWLD" --policy "$POLICY" --attach wan --pin-dir "$PIN" --run-dir "$RUN" 2>&1)
+assert_eq fwld_starts "$?" 0
+assert_contains tc_egress_attached "$out" "TC egress"
+[ -e "$PIN/links/tcx-egress-wan" ] && pass tcx_link_pinned || fail tcx_link_pinned "no tcx link pin"
+[ -e "$PIN/maps/fwl_ct" ] && pass ct_map_pinned || fail ct_map_pinned "no fwl_ct pin"
+
+# Outbound from the router: the SYN/ACK is ESTABLISHED, so it passes.
+expect router_outbound_tcp lab_tcp router 203.0.113.2 8080
+# Inbound to the same port: a new connection, not allowed.
+expect_fail inbound_tcp_8080_dropped lab_tcp wan 203.0.113.1 8080
+
+# Conntrack entries exist for the router's flow.
+dump=$(bpftool map dump pinned "$PIN/maps/fwl_ct" 2>&1)
+assert_contains ct_entry_recorded "$dump" "\"key\""
+
+# A long-lived connection survives a reload of the same policy: the
+# conntrack map is reused (same map id, same entries), so its packets stay
+# ESTABLISHED and it goes on.
+ct_id() { bpftool map show pinned "$PIN/maps/fwl_ct" | grep -o '^[0-9]*'; }
+ct_entries() { bpftool map dump pinned "$PIN/maps/fwl_ct" | grep -c '"key"'; }
+id_before=$(ct_id)
+mkfifo "$TMP/in"
+lab_exec router nc 203.0.113.2 8080 <"$TMP/in" >/dev/null 2>&1 &
+ncpid=$!
+exec 7>"$TMP/in"
+echo hello >&7
+sleep 0.3
+n_before=$(ct_entries)
+lab_exec router "$FWLCTL" --run-dir "$RUN" reload "$POLICY" >/dev/null 2>&1
+assert_eq reload_ok "$?" 0
+assert_eq ct_map_reused "$(ct_id)" "$id_before"
+n_after=$(ct_entries)
+[ "$n_after" -ge "$n_before" ] && [ "$n_before" -ge 1 ] && pass ct_entries_kept ||
+	fail ct_entries_kept "before $n_before, after $n_after"
+echo again >&7
+sleep 0.3
+kill -0 $ncpid 2>/dev/null && pass connection_alive_after_reload || fail connection_alive_after_reload "nc exited"
+exec 7>&-
+kill $ncpid 2>/dev/null
+wait $ncpid 2>/dev/null
+stats=$(lab_exec router "$FWLCTL" --run-dir "$RUN" --json stats)
+est=$(echo "$stats" | grep '"name": "input/1"' | grep -o '"packets": [0-9]*' | grep -o '[0-9]*$')
+[ "${est:-0}" -ge 3 ] && pass established_rule_counted || fail established_rule_counted "input/1 packets=$est"
+finish

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# tests/e2e/nat.sh - port forwarding (DNATMap) and masquerade on the lab
+# router (tests/e2e/policies/nat.fwl), real TCP through both.
+set -u
+. "$(dirname "$0")/../lib/lib.sh"
+. "$FWL_SRC/tools/lab.sh"
+need_root nat_needs_root
+
+POLICY=$FWL_SRC/tests/e2e/policies/nat.fwl
+lab_up || { fail lab_up "cannot build the lab"; exit 1; }
+PIN=/sys/fs/bpf/fwl-nat-$LAB_ID
+RUN=/run/fwl-nat-$LAB_ID
+TMP=$(mktemp -d)
+cleanup() {
+	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
+	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
+	rm -rf "$RUN" "$TMP"
+	lab_down
+}
+trap cleanup EXIT
+lab_bg lan nc -lk 80
+lab_bg wan nc -lk 9000
+sleep 0.3
+# Before: nothing listens on the router's 8080.
+expect_fail no_forward_before lab_tcp wan 203.0.113.1 8080
+
+out=$(lab_exec router "$FWLD" --policy "$POLICY" --pin-dir "$PIN" --run-dir "$RUN" 2>&1)
+assert_eq fwld_starts "$?" 0
+[ "$?" -eq 0 ] || echo "$out"
+
+# Port forward: the WAN host's connection to 203.0.113.1:8080 is the LAN
+# host's :80.
+expect port_forward_8080 lab_tcp wan 203.0.113.1 8080
+expect_fail no_forward_other_port lab_tcp wan 203.0.113.1 8081
+
+# Masquerade: the WAN host sees the router's address, not 10.17.1.10.
+mkfifo "$TMP/in"
+lab_exec lan nc 203.0.113.2 9000 <"$TMP/in" >/dev/null 2>&1 &
+ncpid=$!
+exec 7>"$TMP/in"
+echo hi >&7
+peer=""
+for i in $(seq 1 20); do
+	peer=$(lab_exec wan ss -Htn state established '( sport = :9000 )' | awk '{print $4}')
+	[ -n "$peer" ] && break
+	sleep 0.1
+done
+assert_contains masquerade_source "$peer" "203.0.113.1:"
+assert_not_contains masquerade_hides_lan "$peer" "10.17.1.10"
+exec 7>&-
+kill $ncpid 2>/dev/null
+wait $ncpid 2>/dev/null
+
+stat=$(bpftool map dump pinned "$PIN/maps/fwl_nat_stat" 2>&1)
+assert_contains nat_stats_pinned "$stat" "\"key\""
+finish
