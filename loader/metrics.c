@@ -238,6 +238,7 @@ struct client {
 struct metrics_server {
 	int epfd, lfd, tfd, port;
 	int timeout_ms;
+	size_t max_body;
 	metrics_collect_fn collect;
 	void *arg;
 	struct metrics_server_stats stats;
@@ -346,6 +347,7 @@ struct metrics_server *metrics_server_new(const char *addr, bool allow_public,
 	m->collect = collect;
 	m->arg = arg;
 	m->timeout_ms = METRICS_TIMEOUT_MS;
+	m->max_body = METRICS_MAX_BODY;
 	for (int i = 0; i < METRICS_MAX_CLIENTS; i++)
 		m->cl[i].fd = -1;
 	m->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -405,6 +407,11 @@ int metrics_server_fd(const struct metrics_server *m)
 void metrics_server_set_timeout(struct metrics_server *m, int ms)
 {
 	m->timeout_ms = ms > 0 ? ms : METRICS_TIMEOUT_MS;
+}
+
+void metrics_server_set_max_body(struct metrics_server *m, size_t bytes)
+{
+	m->max_body = bytes ? bytes : METRICS_MAX_BODY;
 }
 
 int metrics_server_port(const struct metrics_server *m)
@@ -516,7 +523,10 @@ static void handle_request(struct metrics_server *m, struct client *c)
 	if (out.errors)
 		log_warn("metrics: %d invalid metric calls dropped; the "
 			 "first: %s", out.errors, out.first_error);
-	if (body.oom) {
+	if (body.oom || body.len > m->max_body) {
+		log_warn("metrics: the exposition is %s (%zu bytes, limit %zu)",
+			 body.oom ? "out of memory" : "too large", body.len,
+			 m->max_body);
 		sb_free(&body);
 		respond_error(m, c, 500, "Internal Server Error", NULL);
 		return;

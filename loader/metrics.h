@@ -14,6 +14,7 @@
  *	another method on /metrics    405 (Allow: GET, HEAD)
  *	another path                  404
  *	malformed request line        400;  too large 431;  too slow 408
+ *	more clients than the bound   503;  body over the bound 500
  *
  * The body comes from the caller's collect callback, which writes families
  * with the helpers below; it runs once per scrape, on fwld's thread.
@@ -31,6 +32,7 @@
 #define METRICS_MAX_REQUEST 8192
 #define METRICS_TIMEOUT_MS 5000
 #define METRICS_MAX_CLIENTS 16
+#define METRICS_MAX_BODY (64u << 20)	/* a bigger exposition is a 500 */
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 enum metrics_type {
@@ -85,6 +87,9 @@ int metrics_server_fd(const struct metrics_server *m);
 void metrics_server_dispatch(struct metrics_server *m);
 /* Time a client has to send its request (default METRICS_TIMEOUT_MS). */
 void metrics_server_set_timeout(struct metrics_server *m, int ms);
+/* Largest body served (default METRICS_MAX_BODY): with at most
+ * METRICS_MAX_CLIENTS bodies in flight, the server's memory is bounded. */
+void metrics_server_set_max_body(struct metrics_server *m, size_t bytes);
 /* The bound port (useful with port 0). */
 int metrics_server_port(const struct metrics_server *m);
 /* Requests answered so far, by class (for fwld's own metrics and tests). */

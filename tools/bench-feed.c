@@ -5,12 +5,12 @@
  *	bench-feed [PREFIXES]	(default 1000000; needs root for the maps)
  *
  * Writes a feed of PREFIXES random prefixes (90 % IPv4 /24../32, 10 % IPv6
- * /32../128, like real block lists) to a temporary directory, plain and gzip'd, then times in one
- * run: reading the file (the I/O floor), parsing it (validate, sort,
- * deduplicate: the baseline), and applying it to real LPM tries: the first
- * fill, a re-apply of the same set, a 10 % churn, and a full replacement by
- * a disjoint set.  Reports milliseconds and ratios to the parse baseline;
- * no timing is asserted.
+ * /32../128, like real block lists) to a temporary directory, plain and
+ * gzip'd, then times in one run: reading the file (the I/O floor), parsing
+ * it (validate, sort, deduplicate: the baseline), and applying it to real
+ * LPM tries: the first fill, a re-apply of the same set, a 10 % churn, and
+ * a full replacement by a disjoint set.  Reports milliseconds and ratios
+ * to the parse baseline; no timing is asserted.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -2,6 +2,7 @@
 /* feed_test.c - threat-feed files, their swap into real LPM tries, and the
  * watcher.  Needs root (creates BPF maps). */
 #include "loader/feed.h"
+#include "loader/json.h"
 #include "loader/log.h"
 #include "loader/metrics.h"
 #include "loader/strbuf.h"
@@ -598,7 +599,7 @@ static void test_feed_swap_under_concurrent_lookups(void)
 	sb_free(&b);
 }
 
-/* --- Watching -------------------------------------------------------------- */
+/* --- Watching --------------------------------------------------------------*/
 
 static bool wait_readable(int fd, int ms)
 {
@@ -695,6 +696,71 @@ static void test_feed_watch_events(void)
 	feed_watch_free(w);
 }
 
+/* A reload that brings new feed maps: they are filled from the live ones
+ * before the caller switches, then the watcher writes to them. */
+static void test_feed_watch_moves_to_new_maps(void)
+{
+	char path[512], err[512], a[4096], b[4096];
+	struct feed_watch *w = feed_watch_new(err, sizeof(err));
+	struct feed_set s;
+	CHECK(w != NULL, "feed_watch_new: %s", err);
+	if (!w)
+		return;
+	new_maps(64);
+	snprintf(path, sizeof(path), "%s/moving.txt", tmpdir);
+	write_file(path, "10.0.0.0/8\n2001:db8::/32\n192.0.2.0/24\n");
+	struct feed_config cfg = {
+		.name = "moving", .path = path, .fd4 = map4, .fd6 = map6,
+		.tag = 5, .interval = 3600,
+	};
+	CHECK_INT(feed_watch_add(w, &cfg, err, sizeof(err)), 0);
+	CHECK_INT(feed_read_maps(map4, map6, &s, err, sizeof(err)), 0);
+	CHECK(s.n == 3 && s.n4 == 2, "read back %zu/%zu", s.n, s.n4);
+	feed_set_free(&s);
+	dump_maps(a, sizeof(a));
+	int old4 = map4, old6 = map6;
+	map4 = map6 = -1;
+	new_maps(64);		/* the reload's maps, empty */
+	CHECK_INT(feed_watch_set_maps(w, "moving", map4, map6, err,
+				      sizeof(err)), 0);
+	CHECK_STR(dump_maps(b, sizeof(b)), a);
+	replace_file(path, "10.0.0.0/8\n");
+	CHECK(wait_readable(feed_watch_fd(w), 2000), "no event");
+	feed_watch_dispatch(w);
+	CHECK_STR(dump_maps(b, sizeof(b)), "10.0.0.0/8=5");
+	/* The old maps were left as they were. */
+	int n4 = map4, n6 = map6;
+	map4 = old4;
+	map6 = old6;
+	CHECK_STR(dump_maps(b, sizeof(b)), a);
+	map4 = n4;
+	map6 = n6;
+	close(old4);
+	close(old6);
+	CHECK_INT(feed_watch_set_maps(w, "other", map4, map6, err,
+				      sizeof(err)), -ENOENT);
+
+	/* Status as JSON for fwlctl. */
+	struct strbuf sb;
+	sb_init(&sb);
+	feed_watch_json(w, &sb);
+	struct json *j = json_parse(sb.s, sb.len, err, sizeof(err));
+	CHECK(j && j->kind == JSON_ARR && json_len(j) == 1, "json %s: %s",
+	      sb.s, err);
+	if (j && j->child) {
+		CHECK_STR(json_str(j->child, "name", NULL), "moving");
+		CHECK_INT(json_int(j->child, "entries", -1), 1);
+		CHECK_INT(json_int(j->child, "ipv6", -1), 0);
+		CHECK_INT(json_int(j->child, "updates", -1), 2);
+		CHECK_STR(json_str(j->child, "last_error", NULL), "");
+		const char *when = json_str(j->child, "last_update", "");
+		CHECK(strlen(when) == 20 && when[19] == 'Z', "when %s", when);
+	}
+	json_free(j);
+	sb_free(&sb);
+	feed_watch_free(w);
+}
+
 /* The interval catches a change inotify cannot see: a write through a hard
  * link in another directory. */
 static void test_feed_watch_interval(void)
@@ -733,6 +799,47 @@ static void test_feed_watch_interval(void)
 	CHECK(wait_readable(feed_watch_fd(w), 2000), "interval stopped");
 	feed_watch_dispatch(w);
 	CHECK_INT(feed_watch_status(w, 0)->updates, 2);
+	feed_watch_free(w);
+}
+
+/* The directory itself is removed and made again: the interval watches
+ * it anew, and events work again afterwards. */
+static void test_feed_watch_directory_comes_back(void)
+{
+	char dir[540], path[600], err[512], buf[4096], cmd[700];
+	struct feed_watch *w = feed_watch_new(err, sizeof(err));
+	CHECK(w != NULL, "feed_watch_new: %s", err);
+	if (!w)
+		return;
+	new_maps(64);
+	snprintf(dir, sizeof(dir), "%s/vanishing", tmpdir);
+	snprintf(path, sizeof(path), "%s/feed.txt", dir);
+	mkdir(dir, 0700);
+	write_file(path, "10.0.0.0/8\n");
+	struct feed_config cfg = {
+		.name = "vanishing", .path = path, .fd4 = map4, .fd6 = map6,
+		.interval = 1,
+	};
+	CHECK_INT(feed_watch_add(w, &cfg, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_INT(system(cmd), 0);
+	if (wait_readable(feed_watch_fd(w), 500))
+		feed_watch_dispatch(w);
+	/* Gone: the maps keep the last good set. */
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=0");
+	mkdir(dir, 0700);
+	write_file(path, "192.0.2.0/24\n");
+	for (int i = 0; i < 3 && strcmp(dump_maps(buf, sizeof(buf)),
+					 "192.0.2.0/24=0"); i++)
+		if (wait_readable(feed_watch_fd(w), 1500))
+			feed_watch_dispatch(w);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "192.0.2.0/24=0");
+	/* Watched again: a rename is seen at once (before the interval). */
+	replace_file(path, "198.51.100.0/24\n");
+	CHECK(wait_readable(feed_watch_fd(w), 300), "no event after the "
+	      "directory came back");
+	feed_watch_dispatch(w);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "198.51.100.0/24=0");
 	feed_watch_free(w);
 }
 
@@ -790,7 +897,9 @@ int main(void)
 	RUN(test_feed_kernel_failure_mid_batch_rolls_back);
 	RUN(test_feed_swap_under_concurrent_lookups);
 	RUN(test_feed_watch_events);
+	RUN(test_feed_watch_moves_to_new_maps);
 	RUN(test_feed_watch_interval);
+	RUN(test_feed_watch_directory_comes_back);
 	RUN(test_feed_watch_first_load_fails);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

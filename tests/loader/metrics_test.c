@@ -118,7 +118,7 @@ static void test_metrics_rejects_invalid(void)
 	sb_free(&sb);
 }
 
-/* --- HTTP ------------------------------------------------------------------ */
+/* --- HTTP ------------------------------------------------------------------*/
 
 struct exchange {
 	int port;
@@ -337,13 +337,19 @@ static void test_metrics_http_errors(void)
 	http(m, "GET /metrics\0 HTTP/1.1\r\n\r\n", 26, &x, &r);
 	CHECK_INT(r.status, 400);
 	sb_free(&x.resp);
-	/* And the server still serves. */
+	/* An exposition over the body bound is a 500, not a huge reply. */
 	const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
+	metrics_server_set_max_body(m, 100);
+	http(m, req, strlen(req), &x, &r);
+	CHECK_INT(r.status, 500);
+	sb_free(&x.resp);
+	metrics_server_set_max_body(m, 0);
+	/* And the server still serves. */
 	http(m, req, strlen(req), &x, &r);
 	CHECK_INT(r.status, 200);
 	sb_free(&x.resp);
 	CHECK_INT(metrics_server_stats(m)->client_errors,
-		  sizeof(cases) / sizeof(*cases) + 2);
+		  sizeof(cases) / sizeof(*cases) + 3);
 	metrics_server_free(m);
 }
 
