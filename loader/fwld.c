@@ -34,6 +34,8 @@
 #include "loader/dataplane.h"
 #include "loader/log.h"
 #include "loader/mapdata.h"
+#include "loader/metrics.h"
+#include "loader/stats.h"
 #include "loader/strbuf.h"
 #include "maps/counters.h"
 
@@ -46,6 +48,9 @@ struct fwld {
 	const char *run_dir;
 	const char *fwlc;
 	const char *group;
+	const char *metrics_addr;	/* NULL: the default; "off" */
+	struct metrics_server *metrics;
+	struct reload_stats reloads;
 	enum xdp_mode mode;
 	bool replace, foreground, cleanup;
 	bool attach_given;	/* --attach given: else the policy's own */
@@ -80,6 +85,8 @@ static const struct option_row {
 	{ "replace", 0, 'R', NULL, "replace another XDP program on IFACE" },
 	{ "group", 1, 'g', "GROUP", "also let GROUP use the control socket" },
 	{ "fwlc", 1, 'c', "PATH", "the fwlc compiler to run" },
+	{ "metrics", 1, 'M', "ADDR", "Prometheus /metrics on ADDR (loopback; "
+				     "'off' to disable; 127.0.0.1:9464)" },
 	{ "foreground", 0, 'f', NULL, "do not detach (for systemd)" },
 	{ "cleanup", 0, 'C', NULL, "detach and unpin everything, then exit" },
 	{ "verbose", 0, 'v', NULL, "debug output, including libbpf's" },
@@ -125,6 +132,7 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 		case 'r': d->run_dir = optarg; break;
 		case 'c': d->fwlc = optarg; break;
 		case 'g': d->group = optarg; break;
+		case 'M': d->metrics_addr = optarg; break;
 		case 'R': d->replace = true; break;
 		case 'f': d->foreground = true; break;
 		case 'C': d->cleanup = true; break;
@@ -484,8 +492,15 @@ static int commit_policy(struct fwld *d, const char *policy,
 			 struct strbuf *reply)
 {
 	struct strbuf why;
+	struct timespec t0, t1;
 	sb_init(&why);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = load_policy(d, policy, &why);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	reload_stats_add(&d->reloads, r == 0 ? RELOAD_OK :
+			 r == -EINVAL && policy ? RELOAD_COMPILE :
+			 r == -ENODEV ? RELOAD_INTERFACE : RELOAD_LOAD, secs);
 	if (r) {
 		d->reloads_failed++;
 		/* fwlc's diagnostics are multi-line: log them as they are. */
@@ -508,35 +523,34 @@ static int commit_policy(struct fwld *d, const char *policy,
 	return r;
 }
 
-/* Sum a per-CPU counter of rule id. */
-static void rule_counter(int fd, __u32 id, __u64 *packets, __u64 *bytes)
+static int map_fd(struct fwld *d, const char *name)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct fwl_count vals[ncpu > 0 ? ncpu : 1];
-	*packets = *bytes = 0;
-	if (fd < 0 || ncpu <= 0 || bpf_map_lookup_elem(fd, &id, vals))
-		return;
-	for (int c = 0; c < ncpu; c++) {
-		*packets += vals[c].packets;
-		*bytes += vals[c].bytes;
-	}
+	struct bpf_map *m = name && d->obj ?
+		bpf_object__find_map_by_name(d->obj, name) : NULL;
+	return m ? bpf_map__fd(m) : -1;
+}
+
+/* Prometheus: what the active policy and its maps say now. */
+static void collect_metrics(struct metrics_out *out, void *arg)
+{
+	struct fwld *d = arg;
+	stats_metrics_policy(out, &d->bundle, d->loaded_at);
+	stats_metrics_rules(out, &d->bundle,
+			    map_fd(d, d->bundle.counters_map));
+	stats_metrics_drops(out, map_fd(d, "fwl_drop_cnt"));
+	stats_metrics_reloads(out, &d->reloads);
 }
 
 static void reply_stats(struct fwld *d, struct strbuf *out)
 {
-	int fd = -1;
-	if (d->bundle.counters_map) {
-		struct bpf_map *m = bpf_object__find_map_by_name(
-			d->obj, d->bundle.counters_map);
-		fd = m ? bpf_map__fd(m) : -1;
-	}
+	int fd = map_fd(d, d->bundle.counters_map);
 	sb_printf(out, "{\"ok\": true, \"policy_hash\": ");
 	sb_json_str(out, d->bundle.hash);
 	sb_printf(out, ", \"rules\": [");
 	for (int i = 0; i < d->bundle.nrules; i++) {
 		const struct bundle_rule *r = &d->bundle.rules[i];
-		__u64 p, b;
-		rule_counter(fd, r->id, &p, &b);
+		uint64_t p = 0, b = 0;
+		stats_rule_counter(fd, r->id, &p, &b);
 		sb_printf(out, "%s\n  {\"id\": %u, \"name\": ", i ? "," : "",
 			  r->id);
 		sb_json_str(out, r->name);
@@ -682,6 +696,17 @@ static int serve(struct fwld *d, int *lfdp, int *sfdp)
 		return -1;
 	}
 	log_info("control socket %s", d->sock_path);
+	if (!d->metrics_addr || strcmp(d->metrics_addr, "off")) {
+		d->metrics = metrics_server_new(d->metrics_addr, false,
+						collect_metrics, d, err,
+						sizeof(err));
+		if (!d->metrics)	/* an observer's problem: carry on */
+			log_warn("no /metrics: %s", err);
+		else
+			log_info("metrics on http://%s/metrics",
+				 d->metrics_addr ? d->metrics_addr
+						 : METRICS_DEFAULT_ADDR);
+	}
 	*lfdp = lfd;
 	*sfdp = sfd;
 	return 0;
@@ -747,9 +772,14 @@ int main(int argc, char **argv)
 	}
 	signal_ready(&ready_fd, 1, d.run_dir);
 	while (!stopping) {
-		struct pollfd pfd[2] = { { lfd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		struct pollfd pfd[3] = {
+			{ lfd, POLLIN, 0 }, { sfd, POLLIN, 0 },
+			{ d.metrics ? metrics_server_fd(d.metrics) : -1, POLLIN, 0 },
+		};
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			break;
+		if (pfd[2].revents & POLLIN)
+			metrics_server_dispatch(d.metrics);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -770,6 +800,8 @@ int main(int argc, char **argv)
 			ctl_serve_one(lfd, d.gid, handle_request, &d);
 	}
 	unlink(d.sock_path);
+	if (d.metrics)
+		metrics_server_free(d.metrics);
 	close(lfd);
 	close(sfd);
 	bpf_object__close(d.obj);

@@ -70,4 +70,12 @@ sum=$(bpftool -j map lookup pinned "$PIN/maps/fwl_rule_cnt" key $(printf '0x%02x
 est=$(echo "$stats" | grep '"name": "input/1"' | grep -o '"packets": [0-9]*' | grep -o '[0-9]*$')
 [ "${est:-0}" -ge 2 ] && pass established_rule_counted || fail established_rule_counted "input/1 packets=$est"
 assert_eq fwlctl_and_bpftool_agree "$pk" "$sum"
+# ... and Prometheus (fwld serves /metrics on the router's loopback).
+metrics=$(lab_exec router bash -c 'exec 3<>/dev/tcp/127.0.0.1/9464 &&
+	printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3')
+assert_contains metrics_http_ok "$metrics" "200 OK"
+mp=$(echo "$metrics" | grep '^fwl_rule_packets_total{' | grep 'rule="input/4"' | awk '{print $NF}')
+assert_eq metrics_agree_with_fwlctl "$mp" "$pk"
+assert_contains metrics_reloads "$metrics" 'fwl_reloads_total{result="ok"} 1'
+assert_contains metrics_drops "$metrics" 'fwl_drops_total{'
 finish
