@@ -29,6 +29,7 @@
 #include "maps/config.h"
 #include "maps/counters.h"
 #include "maps/ct.h"
+#include "maps/feed.h"
 #include "maps/nat.h"
 #include "maps/seq.h"
 #include "maps/sets.h"
@@ -136,7 +137,7 @@ static int build(const struct build_opts *o)
 		{ "fwl_ingress", "xdp" },
 		{ "fwl_egress", "tc-egress" },
 	};
-	struct manifest_map maps[32] = {
+	struct manifest_map maps[48] = {
 		{ "fwl_rule_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_drop_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_named_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
@@ -206,6 +207,15 @@ static int build(const struct build_opts *o)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_config", "POLICY", FWL_CONFIG_LAYOUT_VERSION };
 	}
+	static char feed_names[8][2][32];
+	for (int i = 0; i < ir.nfeeds && i < 8; i++)
+		for (int v = 0; v < 2; v++) {
+			snprintf(feed_names[i][v], sizeof(feed_names[i][v]),
+				 "fwl_feed_%d_v%d", i, v ? 6 : 4);
+			maps[nmaps++] = (struct manifest_map){
+				feed_names[i][v], "EXTERNAL",
+				FWL_FEED_LAYOUT };
+		}
 	if (ir.nflows)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_seq", "FLOW", FWL_SEQ_LAYOUT_VERSION };

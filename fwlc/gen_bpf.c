@@ -28,6 +28,8 @@ static const char *const field_expr[] = {
 	[IRF_PAYLOAD] = "m->payload",
 	[IRF_PAYLOAD_LEN] = "p->payload_len",
 	[IRF_FLOW] = "m->flow",
+	[IRF_FEED_SRC] = "p->saddr",
+	[IRF_FEED_DST] = "p->daddr",
 };
 
 static const char *const hook_fn[IR_HOOK_COUNT] = {
@@ -103,6 +105,14 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 		/* One token bucket per rule (GCRA, bpf/lib/ratelimit.h). */
 		fprintf(f, "fwl_rl_allow(m->rule_id, %" PRIu64 ", %" PRIu64 ")",
 			t->lo, t->hi);
+		return;
+	}
+	if (t->field == IRF_FEED_SRC || t->field == IRF_FEED_DST) {
+		/* The packet's family picks the feed's trie. */
+		fprintf(f, "%s(p->l3 == 0x0800 ? fwl_feed_lookup4(&fwl_feed_%d_v4, "
+			   "%s[0]) != NULL : fwl_feed_lookup6(&fwl_feed_%d_v6, "
+			   "%s) != NULL)", t->negate ? "!" : "", t->idx,
+			field_expr[t->field], t->idx, field_expr[t->field]);
 		return;
 	}
 	if (t->field == IRF_PAYLOAD || t->field == IRF_FLOW) {
@@ -311,6 +321,11 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	fputc('\n', f);
 	if (ir->uses_payload)
 		fputs("#define FWL_USES_PAYLOAD 1\n", f);
+	if (ir->nfeeds)
+		fputs("#include \"feed.h\"\n", f);
+	for (int i = 0; i < ir->nfeeds; i++)
+		fprintf(f, "FWL_FEED_MAPS(fwl_feed_%d, FWL_FEED_MAX);\t/* %s */\n",
+			i, ir->feeds[i].name);
 	if (ir->nflows) {
 		/* Every packet advances the flow patterns' per-flow state
 		 * before the policies look at it (FlowMatch.check). */

@@ -45,6 +45,8 @@ enum ir_field {
 	IRF_PAYLOAD,	/* payload byte number idx (FWL_PAYLOAD_BYTES) */
 	IRF_PAYLOAD_LEN,	/* payload length in bytes */
 	IRF_FLOW,	/* state of flow pattern idx (FWL_SEQ_*) */
+	IRF_FEED_SRC,	/* source address in threat feed idx */
+	IRF_FEED_DST,	/* destination address in threat feed idx */
 };
 
 enum ir_op {
@@ -113,6 +115,14 @@ struct ir_flow {
 	int *nsteps_tests;
 	int nsteps;
 	uint64_t window_ms;
+};
+
+/* A threat feed (`import F : ThreatFeed from "file:PATH"`): two LPM maps
+ * fwl_feed_N_v4/_v6 (EXTERNAL) that fwld fills from PATH and keeps
+ * current. */
+struct ir_feed {
+	const char *name;	/* as imported */
+	const char *source;	/* "file:/path" */
 };
 
 /* An interface the policy names; fwld resolves it to an ifindex. */
@@ -207,6 +217,8 @@ struct ir_prog {
 	bool uses_log, uses_ratelimit, uses_dst_local, uses_payload;
 	struct ir_flow *flows;	/* the flow patterns FlowMatch checks */
 	int nflows;
+	struct ir_feed *feeds;	/* the threat feeds the policy performs */
+	int nfeeds;
 };
 
 const char *ir_hook_name(enum ir_hook h);

@@ -1020,6 +1020,40 @@ static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 			return 0;
 		}
 	}
+	if (!strcmp(eff, "ThreatFeed") && !strcmp(op, "lookup") &&
+	    pf->nargs == 2 && pf->args[0]->kind == E_NAME &&
+	    pf->args[1]->kind == E_FIELD &&
+	    (!strcmp(pf->args[1]->field, "src") ||
+	     !strcmp(pf->args[1]->field, "dst"))) {
+		const Decl *d = check_decl_of(l->c, pf->args[0]);
+		if (!d || d->kind != D_IMPORT || !d->from ||
+		    strncmp(d->from, "file:", 5)) {
+			unsupported(l, pf->args[0]->span, "a feed that is not "
+				    "imported from \"file:PATH\"");
+			return -1;
+		}
+		struct ir_prog *ir = l->ir;
+		int k;
+		for (k = 0; k < ir->nfeeds; k++)
+			if (ir->feeds[k].name == d->name)
+				break;
+		if (k == ir->nfeeds) {
+			struct ir_feed *n = arena_alloc(l->a, sizeof(*n) *
+							      (k + 1));
+			if (k)
+				memcpy(n, ir->feeds, sizeof(*n) * k);
+			n[k].name = d->name;
+			n[k].source = d->from;
+			ir->feeds = n;
+			ir->nfeeds++;
+		}
+		t->field = pf->args[1]->field[0] == 's' ? IRF_FEED_SRC
+							 : IRF_FEED_DST;
+		t->op = IR_EQ;
+		t->idx = k;
+		t->lo = t->hi = 1;
+		return 0;
+	}
 	if (!strcmp(eff, "FIB") && !strcmp(op, "daddrLocal") &&
 	    pf->nargs == 1 && pf->args[0]->kind == E_FIELD &&
 	    !strcmp(pf->args[0]->field, "dst")) {

@@ -110,6 +110,15 @@ int manifest_write(FILE *f, const struct manifest *m)
 			map[ir->sets[i].kind], ir->sets[i].id,
 			ir->sets[i].nentries);
 	}
+	fputs("\n  ],\n  \"feeds\": [", f);
+	for (int i = 0; i < ir->nfeeds; i++) {
+		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+		json_put_str(f, ir->feeds[i].name);
+		fputs(", \"source\": ", f);
+		json_put_str(f, ir->feeds[i].source);
+		fprintf(f, ", \"v4\": \"fwl_feed_%d_v4\", \"v6\": "
+			   "\"fwl_feed_%d_v6\"}", i, i);
+	}
 	fputs("\n  ],\n  \"log_prefixes\": [", f);
 	for (int i = 0; i < ir->nlog_prefixes; i++) {
 		fputs(i ? ", " : "", f);

@@ -172,6 +172,21 @@ int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
 			    "bit 0..63", dir, i);
 	}
 
+	a = json_get(root, "feeds");
+	b->nfeeds = json_len(a);
+	b->feeds = calloc(b->nfeeds ? b->nfeeds : 1, sizeof(*b->feeds));
+	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++) {
+		const char *src = json_str(e, "source", "");
+		struct bundle_feed *f = &b->feeds[i];
+		f->name = dup_or_null(json_str(e, "name", NULL));
+		f->map4 = dup_or_null(json_str(e, "v4", NULL));
+		f->map6 = dup_or_null(json_str(e, "v6", NULL));
+		f->path = strncmp(src, "file:", 5) ? NULL : strdup(src + 5);
+		if (!f->name || !f->map4 || !f->map6 || !f->path)
+			BAD("%s/manifest.json: feed %d needs a name, maps and "
+			    "a \"file:PATH\" source", dir, i);
+	}
+
 	json_free(root);
 	return 0;
 bad:
@@ -197,6 +212,13 @@ void bundle_free(struct bundle *b)
 	}
 	for (i = 0; i < b->nifaces && b->ifaces; i++)
 		free(b->ifaces[i].name);
+	for (i = 0; i < b->nfeeds && b->feeds; i++) {
+		free(b->feeds[i].name);
+		free(b->feeds[i].path);
+		free(b->feeds[i].map4);
+		free(b->feeds[i].map6);
+	}
+	free(b->feeds);
 	free(b->progs);
 	free(b->maps);
 	free(b->rules);

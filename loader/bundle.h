@@ -48,6 +48,12 @@ struct bundle_iface {
 	int dynamic;		/* may come and go: resolved when it appears */
 };
 
+struct bundle_feed {
+	char *name;		/* as imported in the policy */
+	char *path;		/* the file (source without "file:") */
+	char *map4, *map6;	/* its LPM tries (EXTERNAL maps) */
+};
+
 struct bundle {
 	char *dir;		/* the bundle directory */
 	char *hash;		/* policy hash (hex), identifies the policy */
@@ -62,6 +68,8 @@ struct bundle {
 	int nrules;
 	struct bundle_iface *ifaces;	/* interfaces the policy names */
 	int nifaces;
+	struct bundle_feed *feeds;	/* threat feeds fwld keeps filled */
+	int nfeeds;
 };
 
 /* Load BUNDLE/manifest.json.  Returns 0, or -errno with err filled. */

@@ -87,7 +87,9 @@ int dp_load(const struct bundle *b, const char *pin_dir,
 			r = -ENOENT;
 			goto fail;
 		}
-		if (m->class != MAP_FLOW)
+		/* FLOW maps keep live state, EXTERNAL ones what the effect
+		 * handlers filled: both are reused from their pins. */
+		if (m->class == MAP_POLICY)
 			continue;
 		snprintf(path, sizeof(path), "%s/maps/%s", pin_dir, m->name);
 		if ((r = bpf_map__set_pin_path(map, path))) {
@@ -117,7 +119,7 @@ int dp_pin_policy_maps(const struct bundle *b, struct bpf_object *obj,
 	for (int i = 0; i < b->nmaps; i++) {
 		const struct bundle_map *m = &b->maps[i];
 		struct bpf_map *map;
-		if (m->class == MAP_FLOW)
+		if (m->class != MAP_POLICY)
 			continue;
 		map = bpf_object__find_map_by_name(obj, m->name);
 		snprintf(path, sizeof(path), "%s/policy/%s", pin_dir, m->name);

@@ -33,6 +33,7 @@
 #include "loader/ctl.h"
 #include "loader/dataplane.h"
 #include "loader/log.h"
+#include "loader/feed.h"
 #include "loader/mapdata.h"
 #include "loader/metrics.h"
 #include "loader/stats.h"
@@ -50,6 +51,7 @@ struct fwld {
 	const char *group;
 	const char *metrics_addr;	/* NULL: the default; "off" */
 	struct metrics_server *metrics;
+	struct feed_watch *feeds;	/* ThreatFeed handlers */
 	struct reload_stats reloads;
 	enum xdp_mode mode;
 	bool replace, foreground, cleanup;
@@ -332,6 +334,39 @@ static void allow_local_source(const struct bundle *b, struct dp_iface *ifc)
 		 ifc->name);
 }
 
+/* Keep the policy's threat feeds filled: each file is read now and
+ * whenever it changes (loader/feed.h).  The feed maps are reused across
+ * reloads (EXTERNAL pins), so a reload never sees an empty feed. */
+static void watch_feeds(struct fwld *d)
+{
+	char err[512];
+	for (int i = 0; i < d->bundle.nfeeds; i++) {
+		const struct bundle_feed *f = &d->bundle.feeds[i];
+		struct bpf_map *m4 = bpf_object__find_map_by_name(d->obj, f->map4);
+		struct bpf_map *m6 = bpf_object__find_map_by_name(d->obj, f->map6);
+		if (!m4 || !m6) {
+			log_err("feed %s: the object has no maps %s/%s", f->name,
+				f->map4, f->map6);
+			continue;
+		}
+		if (!d->feeds && !(d->feeds = feed_watch_new(err, sizeof(err)))) {
+			log_err("cannot watch feeds: %s", err);
+			return;
+		}
+		feed_watch_remove(d->feeds, f->name);	/* a reload: re-add */
+		struct feed_config cfg = {
+			.name = f->name, .path = f->path,
+			.fd4 = bpf_map__fd(m4), .fd6 = bpf_map__fd(m6),
+			.tag = i + 1,
+		};
+		if (feed_watch_add(d->feeds, &cfg, err, sizeof(err)))
+			log_warn("feed %s: %s (watching %s for it)", f->name,
+				 err, f->path);
+		else
+			log_info("feed %s: watching %s", f->name, f->path);
+	}
+}
+
 static void warn_missing_iface(const char *name)
 {
 	log_warn("the policy's interface '%s' does not exist (yet); packets "
@@ -462,6 +497,7 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	d->obj = obj;
 	d->bundle = b;
 	d->loaded_at = time(NULL);
+	watch_feeds(d);
 	d->reloads_ok++;
 	return 0;
 fail:
@@ -471,7 +507,7 @@ fail:
 	for (int j = 0; j < i; j++)
 		undo_attach(d, &d->ifaces[j]);
 	for (int j = 0; j < b.nmaps && j < 64; j++) {
-		if (b.maps[j].class == MAP_FLOW && !(had_pin & (1ull << j))) {
+		if (b.maps[j].class != MAP_POLICY && !(had_pin & (1ull << j))) {
 			char path[PATH_MAX];
 			snprintf(path, sizeof(path), "%s/maps/%s", d->pin_dir,
 				 b.maps[j].name);
@@ -539,6 +575,8 @@ static void collect_metrics(struct metrics_out *out, void *arg)
 			    map_fd(d, d->bundle.counters_map));
 	stats_metrics_drops(out, map_fd(d, "fwl_drop_cnt"));
 	stats_metrics_reloads(out, &d->reloads);
+	if (d->feeds)
+		feed_watch_metrics(d->feeds, out);
 }
 
 static void reply_stats(struct fwld *d, struct strbuf *out)
@@ -598,7 +636,14 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		reply_stats(d, out);
 	else if (!strcmp(req, "status"))
 		reply_status(d, out);
-	else if (!strcmp(req, "reload") || !strncmp(req, "reload ", 7)) {
+	else if (!strcmp(req, "feeds")) {
+		sb_printf(out, "{\"ok\": true, \"feeds\": ");
+		if (d->feeds)
+			feed_watch_json(d->feeds, out);
+		else
+			sb_printf(out, "[]");
+		sb_printf(out, "}\n");
+	} else if (!strcmp(req, "reload") || !strncmp(req, "reload ", 7)) {
 		const char *file = req[6] ? req + 7 : NULL;
 		if (!file && d->bundle_dir && !d->policy_buf[0])
 			commit_policy(d, NULL, out);	/* re-read the bundle */
@@ -612,7 +657,7 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		struct strbuf msg;
 		sb_init(&msg);
 		sb_printf(&msg, "unknown request '%.64s' (known: status, "
-			  "stats, reload [FILE], stop)", req);
+			  "stats, feeds, reload [FILE], stop)", req);
 		sb_json_str(out, msg.s);
 		sb_free(&msg);
 		sb_printf(out, "}\n");
@@ -772,12 +817,15 @@ int main(int argc, char **argv)
 	}
 	signal_ready(&ready_fd, 1, d.run_dir);
 	while (!stopping) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{ lfd, POLLIN, 0 }, { sfd, POLLIN, 0 },
 			{ d.metrics ? metrics_server_fd(d.metrics) : -1, POLLIN, 0 },
+			{ d.feeds ? feed_watch_fd(d.feeds) : -1, POLLIN, 0 },
 		};
-		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
 			break;
+		if (pfd[3].revents & POLLIN)
+			feed_watch_dispatch(d.feeds);
 		if (pfd[2].revents & POLLIN)
 			metrics_server_dispatch(d.metrics);
 		if (pfd[1].revents & POLLIN) {
@@ -802,6 +850,8 @@ int main(int argc, char **argv)
 	unlink(d.sock_path);
 	if (d.metrics)
 		metrics_server_free(d.metrics);
+	if (d.feeds)
+		feed_watch_free(d.feeds);
 	close(lfd);
 	close(sfd);
 	bpf_object__close(d.obj);

@@ -60,6 +60,24 @@ static void print_stats(const struct json *j)
 	}
 }
 
+static void print_feeds(const struct json *j)
+{
+	const struct json *fs = json_get(j, "feeds");
+	if (!json_len(fs))
+		printf("no feeds\n");
+	for (const struct json *f = fs ? fs->child : NULL; f; f = f->next) {
+		printf("%-16s %s\n", json_str(f, "name", "?"),
+		       json_str(f, "path", "?"));
+		for (const struct json *m = f->child; m; m = m->next)
+			if (m->kind == JSON_NUM)
+				printf("  %-20s %lld\n", m->key,
+				       (long long)m->i64);
+			else if (m->kind == JSON_STR && m->key &&
+				 strcmp(m->key, "name") && strcmp(m->key, "path"))
+				printf("  %-20s %s\n", m->key, m->str);
+	}
+}
+
 static void print_ok(const struct json *j)
 {
 	(void)j;
@@ -77,6 +95,8 @@ static const struct command commands[] = {
 	{ "stats", print_stats, "per-rule packet and byte counters" },
 	{ "reload", print_reload, "[FILE]  compile and switch to FILE (or "
 				  "the current policy file)" },
+	{ "feeds", print_feeds, "the threat feeds: files, sizes, updates, "
+				"errors" },
 	{ "stop", print_ok, "stop fwld (the policy stays enforcing)" },
 };
 

@@ -15,6 +15,12 @@
 #include "ctx.h"
 #include "maps/feed.h"
 
+/* max_entries of each feed trie: room for a full replacement of a
+ * 1,000,000-prefix feed (old and new side by side during the swap). */
+#ifndef FWL_FEED_MAX
+#define FWL_FEED_MAX (1u << 21)
+#endif
+
 /* The two LPM tries of feed NAME, BTF-defined so that bpftool prints the
  * keys and values by field.  max_entries: room for old and new together
  * during a swap (twice the feed's size for a full replacement). */

@@ -17,6 +17,7 @@ build() { # build NAME POLICY [--load-check]
 
 # Every policy the backend compiles passes the verifier.
 for p in examples/ssh-icmp.fwl examples/server.fwl \
+	 examples/home-router.fwl examples/router-forwards.fwl \
 	 tests/e2e/policies/ifaces-sets.fwl tests/e2e/policies/nat.fwl \
 	 tests/e2e/policies/ratelimit.fwl \
 	 tests/e2e/policies/stateful-input.fwl; do
