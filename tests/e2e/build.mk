@@ -8,3 +8,4 @@ TEST_SCRIPTS += tests/e2e/ratelimit.sh
 TEST_SCRIPTS += tests/e2e/wireguard.sh
 TEST_SCRIPTS += tests/e2e/home-router.sh
 TEST_SCRIPTS += tests/e2e/feed.sh
+TEST_SCRIPTS += tests/e2e/reload-load.sh
