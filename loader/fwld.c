@@ -33,6 +33,7 @@
 #include "loader/ctl.h"
 #include "loader/dataplane.h"
 #include "loader/log.h"
+#include "loader/ctdump.h"
 #include "loader/feed.h"
 #include "loader/mapdata.h"
 #include "loader/metrics.h"
@@ -636,7 +637,26 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		reply_stats(d, out);
 	else if (!strcmp(req, "status"))
 		reply_status(d, out);
-	else if (!strcmp(req, "feeds")) {
+	else if (!strcmp(req, "ct") || !strcmp(req, "ct flush")) {
+		int fds[2] = { map_fd(d, "fwl_ct"), map_fd(d, "fwl_ct_new") };
+		if (fds[0] < 0 && fds[1] < 0) {
+			sb_printf(out, "{\"ok\": false, \"error\": \"the active "
+				  "policy tracks no connections\"}\n");
+		} else if (req[2]) {
+			int n = ctdump_flush(fds);
+			if (n < 0)
+				sb_printf(out, "{\"ok\": false, \"error\": "
+					  "\"flush failed: %s\"}\n",
+					  strerror(-n));
+			else
+				sb_printf(out, "{\"ok\": true, \"flushed\": "
+					  "%d}\n", n);
+		} else {
+			sb_printf(out, "{\"ok\": true, ");
+			ctdump_json(fds, &d->bundle, 100000, out);
+			sb_printf(out, "}\n");
+		}
+	} else if (!strcmp(req, "feeds")) {
 		sb_printf(out, "{\"ok\": true, \"feeds\": ");
 		if (d->feeds)
 			feed_watch_json(d->feeds, out);
@@ -657,7 +677,7 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		struct strbuf msg;
 		sb_init(&msg);
 		sb_printf(&msg, "unknown request '%.64s' (known: status, "
-			  "stats, feeds, reload [FILE], stop)", req);
+			  "stats, ct, ct flush, feeds, reload [FILE], stop)", req);
 		sb_json_str(out, msg.s);
 		sb_free(&msg);
 		sb_printf(out, "}\n");

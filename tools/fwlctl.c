@@ -78,6 +78,62 @@ static void print_feeds(const struct json *j)
 	}
 }
 
+/* Filters of `fwlctl ct`: --proto N, --addr A (either side), --port N. */
+static const char *ct_proto, *ct_addr, *ct_port;
+
+static int ct_match(const struct json *f)
+{
+	char buf[16];
+	if (ct_proto && json_int(f, "proto", -1) != atoi(ct_proto))
+		return 0;
+	if (ct_addr && strcmp(json_str(f, "src", ""), ct_addr) &&
+	    strcmp(json_str(f, "dst", ""), ct_addr))
+		return 0;
+	if (ct_port) {
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)json_int(f, "sport", -1));
+		if (strcmp(buf, ct_port) &&
+		    json_int(f, "dport", -1) != atoi(ct_port))
+			return 0;
+	}
+	return 1;
+}
+
+static void print_ct(const struct json *j)
+{
+	const struct json *fs = json_get(j, "flows");
+	int n = 0;
+	if (json_get(j, "flushed")) {
+		printf("flushed %lld flows\n", (long long)json_int(j, "flushed", 0));
+		return;
+	}
+	for (const struct json *f = fs ? fs->child : NULL; f; f = f->next) {
+		if (!ct_match(f))
+			continue;
+		const struct json *st = json_get(f, "status"), *p, *b;
+		p = json_get(f, "packets");
+		b = json_get(f, "bytes");
+		printf("%-4lld %-11s src=%s dst=%s sport=%lld dport=%lld "
+		       "packets=%lld/%lld bytes=%lld/%lld",
+		       (long long)json_int(f, "proto", 0),
+		       json_str(f, "tcp_state", ""), json_str(f, "src", "?"),
+		       json_str(f, "dst", "?"), (long long)json_int(f, "sport", 0),
+		       (long long)json_int(f, "dport", 0),
+		       p && p->child ? (long long)p->child->i64 : 0,
+		       p && p->child && p->child->next ? (long long)p->child->next->i64 : 0,
+		       b && b->child ? (long long)b->child->i64 : 0,
+		       b && b->child && b->child->next ? (long long)b->child->next->i64 : 0);
+		for (const struct json *s = st ? st->child : NULL; s; s = s->next)
+			printf(" [%s]", s->str);
+		printf(" expires=%llds rule=%s\n",
+		       (long long)json_int(f, "expires_in", 0),
+		       json_str(f, "rule", ""));
+		n++;
+	}
+	printf("%d flows%s\n", n, json_get(j, "truncated") &&
+	       json_get(j, "truncated")->b ? " (truncated)" : "");
+}
+
 static void print_ok(const struct json *j)
 {
 	(void)j;
@@ -95,6 +151,8 @@ static const struct command commands[] = {
 	{ "stats", print_stats, "per-rule packet and byte counters" },
 	{ "reload", print_reload, "[FILE]  compile and switch to FILE (or "
 				  "the current policy file)" },
+	{ "ct", print_ct, "[flush] [--proto N] [--addr A] [--port N]  "
+			  "the conntrack table (or empty it)" },
 	{ "feeds", print_feeds, "the threat feeds: files, sizes, updates, "
 				"errors" },
 	{ "stop", print_ok, "stop fwld (the policy stays enforcing)" },
@@ -115,6 +173,9 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "run-dir", 1, NULL, 'r' },
 		{ "json", 0, NULL, 'j' },
+		{ "proto", 1, NULL, 'P' },
+		{ "addr", 1, NULL, 'A' },
+		{ "port", 1, NULL, 'T' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -125,6 +186,9 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "r:jh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'P': ct_proto = optarg; break;
+		case 'A': ct_addr = optarg; break;
+		case 'T': ct_port = optarg; break;
 		case 'r': run_dir = optarg; break;
 		case 'j': as_json = true; break;
 		case 'h': usage(stdout); return 0;
@@ -153,6 +217,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(req, sizeof(req), "reload %s", file);
+	} else if (optind + 1 < argc && !strcmp(cmd->name, "ct") &&
+		   !strcmp(argv[optind + 1], "flush") && optind + 2 == argc) {
+		snprintf(req, sizeof(req), "ct flush");
 	} else if (optind + 1 < argc) {
 		fprintf(stderr, "fwlctl: %s takes no argument\n", cmd->name);
 		return 2;

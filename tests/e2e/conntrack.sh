@@ -63,6 +63,16 @@ n_after=$(ct_entries)
 echo again >&7
 sleep 0.3
 kill -0 $ncpid 2>/dev/null && pass connection_alive_after_reload || fail connection_alive_after_reload "nc exited"
+# fwlctl ct: the live connection, by filter; a filter that matches nothing.
+ct=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --port 8080)
+assert_contains ct_lists_flow "$ct" "dst=203.0.113.2"
+assert_contains ct_tcp_state "$ct" "ESTABLISHED"
+assert_contains ct_status_bits "$ct" "[Assured]"
+none=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --port 1)
+assert_contains ct_filter_excludes "$none" "0 flows"
+fl=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct flush)
+assert_contains ct_flush_reports "$fl" "flushed"
+[ "$(ct_entries)" -eq 0 ] && pass ct_flush_empties || fail ct_flush_empties "$(ct_entries) entries left"
 exec 7>&-
 kill $ncpid 2>/dev/null
 wait $ncpid 2>/dev/null
