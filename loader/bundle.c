@@ -187,6 +187,13 @@ int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
 			    "a \"file:PATH\" source", dir, i);
 	}
 
+	a = json_get(root, "log_prefixes");
+	b->nlog_prefixes = json_len(a);
+	b->log_prefixes = calloc(b->nlog_prefixes ? b->nlog_prefixes : 1,
+				 sizeof(char *));
+	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++)
+		b->log_prefixes[i] = strdup(e->kind == JSON_STR ? e->str : "");
+
 	json_free(root);
 	return 0;
 bad:
@@ -219,6 +226,9 @@ void bundle_free(struct bundle *b)
 		free(b->feeds[i].map6);
 	}
 	free(b->feeds);
+	for (i = 0; i < b->nlog_prefixes && b->log_prefixes; i++)
+		free(b->log_prefixes[i]);
+	free(b->log_prefixes);
 	free(b->progs);
 	free(b->maps);
 	free(b->rules);

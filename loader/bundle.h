@@ -70,6 +70,8 @@ struct bundle {
 	int nifaces;
 	struct bundle_feed *feeds;	/* threat feeds fwld keeps filled */
 	int nfeeds;
+	char **log_prefixes;	/* Log.emit prefixes by id */
+	int nlog_prefixes;
 };
 
 /* Load BUNDLE/manifest.json.  Returns 0, or -errno with err filled. */

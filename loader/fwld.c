@@ -34,6 +34,7 @@
 #include "loader/dataplane.h"
 #include "loader/log.h"
 #include "loader/ctdump.h"
+#include "loader/events.h"
 #include "loader/feed.h"
 #include "loader/mapdata.h"
 #include "loader/metrics.h"
@@ -53,6 +54,8 @@ struct fwld {
 	const char *metrics_addr;	/* NULL: the default; "off" */
 	struct metrics_server *metrics;
 	struct feed_watch *feeds;	/* ThreatFeed handlers */
+	struct events *events;		/* the Log handler */
+	const char *events_file;	/* --log-file */
 	struct reload_stats reloads;
 	enum xdp_mode mode;
 	bool replace, foreground, cleanup;
@@ -88,6 +91,7 @@ static const struct option_row {
 	{ "replace", 0, 'R', NULL, "replace another XDP program on IFACE" },
 	{ "group", 1, 'g', "GROUP", "also let GROUP use the control socket" },
 	{ "fwlc", 1, 'c', "PATH", "the fwlc compiler to run" },
+	{ "log-file", 1, 'L', "FILE", "append Log.emit records (JSON lines)" },
 	{ "metrics", 1, 'M', "ADDR", "Prometheus /metrics on ADDR (loopback; "
 				     "'off' to disable; 127.0.0.1:9464)" },
 	{ "foreground", 0, 'f', NULL, "do not detach (for systemd)" },
@@ -136,6 +140,7 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 		case 'c': d->fwlc = optarg; break;
 		case 'g': d->group = optarg; break;
 		case 'M': d->metrics_addr = optarg; break;
+		case 'L': d->events_file = optarg; break;
 		case 'R': d->replace = true; break;
 		case 'f': d->foreground = true; break;
 		case 'C': d->cleanup = true; break;
@@ -368,6 +373,8 @@ static void watch_feeds(struct fwld *d)
 	}
 }
 
+static int map_fd(struct fwld *d, const char *name);
+
 static void warn_missing_iface(const char *name)
 {
 	log_warn("the policy's interface '%s' does not exist (yet); packets "
@@ -499,6 +506,15 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	d->bundle = b;
 	d->loaded_at = time(NULL);
 	watch_feeds(d);
+	/* Log records: the ring buffer is a FLOW map, the same across
+	 * reloads, so one reader serves every policy. */
+	if (!d->events && map_fd(d, "fwl_events") >= 0) {
+		char e2[256];
+		d->events = events_new(map_fd(d, "fwl_events"), d->events_file,
+				       e2, sizeof(e2));
+		if (!d->events)
+			log_warn("no log records: %s", e2);
+	}
 	d->reloads_ok++;
 	return 0;
 fail:
@@ -656,6 +672,13 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 			ctdump_json(fds, &d->bundle, 100000, out);
 			sb_printf(out, "}\n");
 		}
+	} else if (!strncmp(req, "log", 3) && (!req[3] || req[3] == ' ')) {
+		sb_printf(out, "{\"ok\": true, ");
+		if (d->events)
+			events_json(d->events, strtoull(req + 3, NULL, 10), out);
+		else
+			sb_printf(out, "\"events\": [], \"last\": 0");
+		sb_printf(out, "}\n");
 	} else if (!strcmp(req, "feeds")) {
 		sb_printf(out, "{\"ok\": true, \"feeds\": ");
 		if (d->feeds)
@@ -677,7 +700,7 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		struct strbuf msg;
 		sb_init(&msg);
 		sb_printf(&msg, "unknown request '%.64s' (known: status, "
-			  "stats, ct, ct flush, feeds, reload [FILE], stop)", req);
+			  "stats, ct, ct flush, feeds, log [SEQ], reload [FILE], stop)", req);
 		sb_json_str(out, msg.s);
 		sb_free(&msg);
 		sb_printf(out, "}\n");
@@ -837,13 +860,16 @@ int main(int argc, char **argv)
 	}
 	signal_ready(&ready_fd, 1, d.run_dir);
 	while (!stopping) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[5] = {
 			{ lfd, POLLIN, 0 }, { sfd, POLLIN, 0 },
 			{ d.metrics ? metrics_server_fd(d.metrics) : -1, POLLIN, 0 },
 			{ d.feeds ? feed_watch_fd(d.feeds) : -1, POLLIN, 0 },
+			{ d.events ? events_fd(d.events) : -1, POLLIN, 0 },
 		};
-		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 5, -1) < 0 && errno != EINTR)
 			break;
+		if (pfd[4].revents & POLLIN)
+			events_dispatch(d.events, &d.bundle);
 		if (pfd[3].revents & POLLIN)
 			feed_watch_dispatch(d.feeds);
 		if (pfd[2].revents & POLLIN)
@@ -872,6 +898,7 @@ int main(int argc, char **argv)
 		metrics_server_free(d.metrics);
 	if (d.feeds)
 		feed_watch_free(d.feeds);
+	events_free(d.events);
 	close(lfd);
 	close(sfd);
 	bpf_object__close(d.obj);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "loader/ctl.h"
 #include "loader/json.h"
@@ -134,6 +135,22 @@ static void print_ct(const struct json *j)
 	       json_get(j, "truncated")->b ? " (truncated)" : "");
 }
 
+static unsigned long long log_last;	/* newest record seen */
+
+static void print_log(const struct json *j)
+{
+	const struct json *es = json_get(j, "events");
+	for (const struct json *e = es ? es->child : NULL; e; e = e->next)
+		printf("%s %-5s %-18s %s%s -> %s proto %lld dport %lld\n",
+		       json_str(e, "iif", "?"), json_str(e, "level", "?"),
+		       json_str(e, "rule", "?"), json_str(e, "prefix", ""),
+		       json_str(e, "src", "?"), json_str(e, "dst", "?"),
+		       (long long)json_int(e, "proto", 0),
+		       (long long)json_int(e, "dport", 0));
+	log_last = json_int(j, "last", 0);
+	fflush(stdout);
+}
+
 static void print_ok(const struct json *j)
 {
 	(void)j;
@@ -153,6 +170,7 @@ static const struct command commands[] = {
 				  "the current policy file)" },
 	{ "ct", print_ct, "[flush] [--proto N] [--addr A] [--port N]  "
 			  "the conntrack table (or empty it)" },
+	{ "log", print_log, "[--follow]  Log.emit records (JSON with --json)" },
 	{ "feeds", print_feeds, "the threat feeds: files, sizes, updates, "
 				"errors" },
 	{ "stop", print_ok, "stop fwld (the policy stays enforcing)" },
@@ -168,6 +186,43 @@ static void usage(FILE *f)
 		FWL_DEFAULT_RUN_DIR);
 }
 
+/* One request, its reply printed; the exit status. */
+static int request(const char *path, const char *req,
+		   const struct command *cmd, bool as_json)
+{
+	char err[512];
+	char *reply = ctl_request(path, req, err, sizeof(err));
+	if (!reply) {
+		fprintf(stderr, "fwlctl: %s\n", err);
+		return 1;
+	}
+	struct json *j = json_parse(reply, strlen(reply), err, sizeof(err));
+	if (!j) {
+		fprintf(stderr, "fwlctl: fwld sent a malformed reply (%s)\n",
+			err);
+		free(reply);
+		return 1;
+	}
+	const struct json *ok = json_get(j, "ok");
+	int rc = 0;
+	if (!ok || ok->kind != JSON_BOOL || !ok->b) {
+		const char *e = json_str(j, "error", "fwld reported a failure");
+		fprintf(stderr, "fwlctl: %s%s", e,
+			e[0] && e[strlen(e) - 1] == '\n' ? "" : "\n");
+		if (json_get(j, "active_policy_hash"))
+			fprintf(stderr, "fwlctl: still enforcing policy %s\n",
+				json_str(j, "active_policy_hash", "?"));
+		rc = 1;
+	} else if (as_json) {
+		fputs(reply, stdout);
+	} else {
+		cmd->print(j);
+	}
+	json_free(j);
+	free(reply);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -176,12 +231,13 @@ int main(int argc, char **argv)
 		{ "proto", 1, NULL, 'P' },
 		{ "addr", 1, NULL, 'A' },
 		{ "port", 1, NULL, 'T' },
+		{ "follow", 0, NULL, 'F' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
 	const char *run_dir = FWL_DEFAULT_RUN_DIR;
-	bool as_json = false;
-	char path[PATH_MAX], err[512];
+	bool as_json = false, follow = false;
+	char path[PATH_MAX];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "r:jh", opts, NULL)) != -1) {
@@ -189,6 +245,7 @@ int main(int argc, char **argv)
 		case 'P': ct_proto = optarg; break;
 		case 'A': ct_addr = optarg; break;
 		case 'T': ct_port = optarg; break;
+		case 'F': follow = true; break;
 		case 'r': run_dir = optarg; break;
 		case 'j': as_json = true; break;
 		case 'h': usage(stdout); return 0;
@@ -227,34 +284,13 @@ int main(int argc, char **argv)
 		snprintf(req, sizeof(req), "%s", cmd->name);
 	}
 	snprintf(path, sizeof(path), "%s/fwld.sock", run_dir);
-	char *reply = ctl_request(path, req, err, sizeof(err));
-	if (!reply) {
-		fprintf(stderr, "fwlctl: %s\n", err);
-		return 1;
-	}
-	struct json *j = json_parse(reply, strlen(reply), err, sizeof(err));
-	if (!j) {
-		fprintf(stderr, "fwlctl: fwld sent a malformed reply (%s)\n",
-			err);
-		free(reply);
-		return 1;
-	}
-	const struct json *ok = json_get(j, "ok");
-	int rc = 0;
-	if (!ok || ok->kind != JSON_BOOL || !ok->b) {
-		const char *e = json_str(j, "error", "fwld reported a failure");
-		fprintf(stderr, "fwlctl: %s%s", e,
-			e[0] && e[strlen(e) - 1] == '\n' ? "" : "\n");
-		if (json_get(j, "active_policy_hash"))
-			fprintf(stderr, "fwlctl: still enforcing policy %s\n",
-				json_str(j, "active_policy_hash", "?"));
-		rc = 1;
-	} else if (as_json) {
-		fputs(reply, stdout);
-	} else {
-		cmd->print(j);
-	}
-	json_free(j);
-	free(reply);
+	int rc;
+	do {
+		if (!strcmp(cmd->name, "log"))
+			snprintf(req, sizeof(req), "log %llu", log_last);
+		rc = request(path, req, cmd, as_json);
+		if (follow && !rc)
+			usleep(500000);
+	} while (follow && !rc && !strcmp(cmd->name, "log"));
 	return rc;
 }

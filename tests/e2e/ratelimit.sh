@@ -35,4 +35,10 @@ assert_contains slow_pings_pass "$out" "3 received"
 stats=$(lab_exec router "$FWLCTL" --run-dir "$RUN" --json stats)
 n=$(echo "$stats" | grep '"name": "input/1"' | grep -o '"packets": [0-9]*' | grep -o '[0-9]*$')
 assert_eq all_requests_counted "$n" 63
+# The refused ones were logged: records with the rule and the prefix.
+log=$(lab_exec router "$FWLCTL" --run-dir "$RUN" log)
+assert_contains log_names_rule "$log" "input/1"
+assert_contains log_has_prefix "$log" "ping flood: 203.0.113.2"
+jlog=$(lab_exec router "$FWLCTL" --run-dir "$RUN" --json log)
+assert_contains log_json_level "$jlog" '"level": "warn"'
 finish
