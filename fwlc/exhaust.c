@@ -1557,6 +1557,18 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 			Diag *g = diag_error(c->d, at, ERR_NONEXHAUSTIVE, "%s",
 					     whole);
 			witnesses(c, g, &r, print_frame_box);
+			/* an arm that would cover but may Continue: say so */
+			for (int i = narms - 1; i >= 0; i--)
+				if (arms[i].exact && arms[i].may_continue &&
+				    !arms[i].shadowed) {
+					diag_note(c->d, g, &arms[i].arm->body->span,
+						  "%s may return Continue, which "
+						  "passes the packet to the next "
+						  "arm; after the last arm no "
+						  "arm decides it",
+						  arm_label(c, arms, i));
+					break;
+				}
 			diag_help(c->d, g, "add arms for these, or end with "
 				  "_ -> ...");
 		}

@@ -102,6 +102,23 @@ for bin in "${bins[@]}"; do
 			fail "${tag}code-${n#errors/}" "no E$code in the output"
 	done
 
+	# E0622: a map literal larger than the data plane's maps (generated:
+	# the smallest one has 65,537 entries); 65,536 are accepted
+	if [ -z "$tag" ]; then
+		for n in 65536 65537; do
+			python3 -c "
+import sys
+n = int(sys.argv[1])
+print('let m : Map<Port, Port> = {')
+print(',\n'.join('  :%d -> :%d' % (i % 65536, i % 65536) for i in range(n)))
+print('}')" $n >"$tmp/big$n.fwl"
+		done
+		"$bin" check "$tmp/big65536.fwl" >/dev/null 2>&1
+		assert_eq "map-limit-ok" "$?" 0
+		out=$("$bin" check "$tmp/big65537.fwl" 2>&1)
+		assert_contains "map-limit-E0622" "$out" "error[E0622]: this map has 65537 entries, more than the data plane's maps hold (65536)"
+	fi
+
 	# warnings become errors under --Werror
 	"$bin" check --Werror errors/e0603.fwl >/dev/null 2>&1
 	assert_eq "${tag}werror-exit" "$?" 1
