@@ -125,3 +125,38 @@ int ctdump_flush(int fds[2])
 	}
 	return n;
 }
+
+int ctdump_sweep(int fds[2])
+{
+	struct timespec ts;
+	int n = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	__u64 now = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	for (int m = 0; m < 2; m++) {
+		struct fwl_ct_key k, next, dead[256];
+		struct fwl_ct_entry e;
+		void *prev = NULL;
+		int nd = 0;
+		if (fds[m] < 0)
+			continue;
+		/* Collect, then delete: deleting while walking would restart
+		 * the walk. */
+		while (bpf_map_get_next_key(fds[m], prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fds[m], &k, &e) == 0 &&
+			    e.expires && e.expires < now) {
+				dead[nd++] = k;
+				if (nd == 256) {
+					for (int i = 0; i < nd; i++)
+						n += !bpf_map_delete_elem(
+							fds[m], &dead[i]);
+					nd = 0;
+				}
+			}
+		}
+		for (int i = 0; i < nd; i++)
+			n += !bpf_map_delete_elem(fds[m], &dead[i]);
+	}
+	return n;
+}

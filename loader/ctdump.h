@@ -15,6 +15,9 @@
  * "truncated": true beyond. */
 void ctdump_json(int fds[2], const struct bundle *b, int limit,
 		 struct strbuf *out);
+/* Delete the flows whose timeout passed (the data path never reaps
+ * fwl_ct itself); returns how many. */
+int ctdump_sweep(int fds[2]);
 /* Delete every flow; returns how many, or -errno. */
 int ctdump_flush(int fds[2]);
 

@@ -859,6 +859,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal_ready(&ready_fd, 1, d.run_dir);
+	time_t last_sweep = time(NULL);
 	while (!stopping) {
 		struct pollfd pfd[5] = {
 			{ lfd, POLLIN, 0 }, { sfd, POLLIN, 0 },
@@ -866,8 +867,18 @@ int main(int argc, char **argv)
 			{ d.feeds ? feed_watch_fd(d.feeds) : -1, POLLIN, 0 },
 			{ d.events ? events_fd(d.events) : -1, POLLIN, 0 },
 		};
-		if (poll(pfd, 5, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 5, 5000) < 0 && errno != EINTR)
 			break;
+		/* Reap expired flows now and then (bpf/lib/ct.h leaves it to
+		 * the loader). */
+		if (time(NULL) - last_sweep >= 5) {
+			int fds[2] = { map_fd(&d, "fwl_ct"),
+				       map_fd(&d, "fwl_ct_new") };
+			int n = ctdump_sweep(fds);
+			if (n > 0)
+				log_debug("reaped %d expired flows", n);
+			last_sweep = time(NULL);
+		}
 		if (pfd[4].revents & POLLIN)
 			events_dispatch(d.events, &d.bundle);
 		if (pfd[3].revents & POLLIN)

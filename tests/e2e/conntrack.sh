@@ -73,6 +73,22 @@ assert_contains ct_filter_excludes "$none" "0 flows"
 fl=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct flush)
 assert_contains ct_flush_reports "$fl" "flushed"
 [ "$(ct_entries)" -eq 0 ] && pass ct_flush_empties || fail ct_flush_empties "$(ct_entries) entries left"
+# Expired flows are reaped by fwld (the data path never deletes from
+# fwl_ct): plant one that expired long ago and watch it go.
+key="0x0a 0x63 0x63 0x63 $(printf '0 %.0s' $(seq 1 12))0x0a 0x63 0x63 0x64 $(printf '0 %.0s' $(seq 1 12))0x01 0 0x02 0 17 4 0 0"
+val="1 0 0 0 0 0 0 0 $(printf '0 %.0s' $(seq 1 128))"
+bpftool map update pinned "$PIN/maps/fwl_ct" key $key value $val 2>&1
+planted=$(bpftool map lookup pinned "$PIN/maps/fwl_ct" key $key 2>&1)
+assert_contains planted_expired_flow "$planted" '"expires": 1'
+for i in $(seq 1 80); do
+	bpftool map lookup pinned "$PIN/maps/fwl_ct" key $key >/dev/null 2>&1 || break
+	sleep 0.1
+done
+if bpftool map lookup pinned "$PIN/maps/fwl_ct" key $key >/dev/null 2>&1; then
+	fail expired_flow_reaped "still there after 8 s"
+else
+	pass expired_flow_reaped
+fi
 exec 7>&-
 kill $ncpid 2>/dev/null
 wait $ncpid 2>/dev/null
