@@ -6,21 +6,11 @@
 # stay closed; live connections survive a reload (FLOW maps reused).
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root conntrack_needs_root
 
 POLICY=$FWL_SRC/tests/e2e/policies/stateful-input.fwl
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-ct-$LAB_ID
-RUN=/run/fwl-ct-$LAB_ID
-TMP=$(mktemp -d)
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN" "$TMP"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab ct
 lab_bg wan nc -lk 8080
 lab_bg router nc -lk 8080
 lab_bg wan sh -c 'while :; do nc -u -l -W 1 5353 </dev/null >/dev/null; done'

@@ -5,20 +5,10 @@
 # the previous contents keep working.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root feed_needs_root
 
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-feed-$LAB_ID
-RUN=/run/fwl-feed-$LAB_ID
-TMP=$(mktemp -d)
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN" "$TMP"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab feed
 FEED=$TMP/block.txt
 put() { printf "$1" >"$FEED.new" && mv "$FEED.new" "$FEED"; }
 put '# listed sources\n198.51.100.0/24\n203.0.113.2\n2001:db8:bad::/48\n'

@@ -6,20 +6,11 @@
 # of fwlctl and bpftool agree.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root home_router_needs_root
 
 POLICY=$FWL_SRC/examples/home-router.fwl
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-home-$LAB_ID
-RUN=/run/fwl-home-$LAB_ID
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab home
 # The second forward target, 10.17.1.11, is the LAN host too.
 lab_exec lan ip addr add 10.17.1.11/24 dev eth0
 for p in 22 80 81; do lab_bg lan nc -lk $p; done

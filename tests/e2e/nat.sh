@@ -3,21 +3,11 @@
 # router (tests/e2e/policies/nat.fwl), real TCP through both.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root nat_needs_root
 
 POLICY=$FWL_SRC/tests/e2e/policies/nat.fwl
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-nat-$LAB_ID
-RUN=/run/fwl-nat-$LAB_ID
-TMP=$(mktemp -d)
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN" "$TMP"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab nat
 lab_bg lan nc -lk 80
 lab_bg wan nc -lk 9000
 sleep 0.3

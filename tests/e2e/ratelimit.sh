@@ -4,20 +4,11 @@
 # 5 per second, the refused ones are dropped and logged to the ring buffer.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root ratelimit_needs_root
 
 POLICY=$FWL_SRC/tests/e2e/policies/ratelimit.fwl
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-rl-$LAB_ID
-RUN=/run/fwl-rl-$LAB_ID
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab rl
 
 lab_exec router "$FWLD" --policy "$POLICY" --attach wan --pin-dir "$PIN" \
 	--run-dir "$RUN" >/dev/null 2>&1

@@ -8,20 +8,10 @@
 # fwld adopts the pinned links and maps.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root reload_load_needs_root
 
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-rl2-$LAB_ID
-RUN=/run/fwl-rl2-$LAB_ID
-TMP=$(mktemp -d)
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN" "$TMP"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab rl2
 fwlctl() { lab_exec router "$FWLCTL" --run-dir "$RUN" "$@"; }
 
 # Two stateful forward policies that both allow the transfer; they differ

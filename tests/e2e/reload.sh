@@ -7,20 +7,10 @@
 # id), SIGHUP re-reads the policy file.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root reload_needs_root
 
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-reload-$LAB_ID
-RUN=/run/fwl-reload-$LAB_ID
-TMP=$(mktemp -d)
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN" "$TMP"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab reload
 fwlctl() { lab_exec router "$FWLCTL" --run-dir "$RUN" "$@"; }
 count() { # count RULE-NAME FIELD
 	fwlctl --json stats | grep "\"name\": \"$1\"" |

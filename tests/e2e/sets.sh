@@ -5,20 +5,11 @@
 # the policy declares (no --attach) and resolves them to ifindex itself.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root sets_needs_root
 
 POLICY=$FWL_SRC/tests/e2e/policies/ifaces-sets.fwl
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-sets-$LAB_ID
-RUN=/run/fwl-sets-$LAB_ID
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab sets
 # A second WAN address that is not in the blocked set.
 lab_exec wan ip addr add 203.0.113.3/24 dev eth0
 for p in 22 80 9000; do lab_bg router nc -lk $p; done

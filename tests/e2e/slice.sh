@@ -8,21 +8,11 @@
 # bad inputs: each a clear message, a non-zero exit and nothing left behind.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root slice_needs_root
 
 POLICY=$FWL_SRC/examples/ssh-icmp.fwl
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-test-$LAB_ID
-RUN=/run/fwl-test-$LAB_ID
-TMP=$(mktemp -d)
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN" "$TMP"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab test
 fwld() { lab_exec router "$FWLD" --pin-dir "$PIN" --run-dir "$RUN" "$@"; }
 fwlctl() { lab_exec router "$FWLCTL" --run-dir "$RUN" "$@"; }
 

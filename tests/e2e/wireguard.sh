@@ -6,22 +6,12 @@
 # next initiation is dropped; a near miss (wrong first byte) is not.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
-. "$FWL_SRC/tools/lab.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 need_root wireguard_needs_root
 
 POLICY=$FWL_SRC/tests/e2e/policies/wireguard.fwl
 UDP=$FWL_BUILD/fwl-udp
-lab_up || { fail lab_up "cannot build the lab"; exit 1; }
-PIN=/sys/fs/bpf/fwl-wg-$LAB_ID
-RUN=/run/fwl-wg-$LAB_ID
-TMP=$(mktemp -d)
-cleanup() {
-	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN" "$TMP"
-	lab_down
-}
-trap cleanup EXIT
+e2e_lab wg
 
 out=$(lab_exec router "$FWLD" --policy "$POLICY" --pin-dir "$PIN" --run-dir "$RUN" 2>&1)
 assert_eq fwld_starts "$?" 0
