@@ -45,6 +45,12 @@ struct binder {
 	int layer;		/* 3 IP, 4 transport */
 };
 
+/* A variable bound to an effect's result by >>=. */
+struct effect_var {
+	const char *name;
+	struct ir_test test;
+};
+
 struct lower {
 	Arena *a;
 	Diags *d;
@@ -58,6 +64,8 @@ struct lower {
 	/* sets, grown as arms name them */
 	int sets_cap;
 	uint32_t next_id[3];	/* per set kind */
+	struct effect_var evars[16];	/* bound by >>=, innermost last */
+	int nevars;
 };
 
 static void unsupported(struct lower *l, Span at, const char *what)
@@ -1137,20 +1145,13 @@ static int flow_check_test(struct lower *l, const Expr *pf,
 	return t->idx < 0 ? -1 : 0;
 }
 
-/* Variables bound to effect results by >>= (innermost last). */
-struct effect_var {
-	const char *name;
-	struct ir_test test;
-};
-static struct effect_var evars[16];
-static int nevars;
 
 static struct ir_cond *effect_var_cond(struct lower *l, const Expr *e)
 {
-	for (int i = nevars - 1; e->kind == E_NAME && i >= 0; i--) {
-		if (!strcmp(evars[i].name, e->name)) {
+	for (int i = l->nevars - 1; e->kind == E_NAME && i >= 0; i--) {
+		if (!strcmp(l->evars[i].name, e->name)) {
 			struct ir_cond *c = cond_new(l, IRC_TEST);
-			c->test = evars[i].test;
+			c->test = l->evars[i].test;
 			return c;
 		}
 	}
@@ -1266,14 +1267,14 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 		if (e->op == OP_BIND && e->lhs->kind == E_PERFORM &&
 		    e->rhs->kind == E_LAMBDA && e->rhs->nparams == 1 &&
 		    e->rhs->params[0]->kind == P_VAR &&
-		    nevars < (int)(sizeof(evars) / sizeof(*evars))) {
-			struct effect_var *v = &evars[nevars];
+		    l->nevars < (int)(sizeof(l->evars) / sizeof(*l->evars))) {
+			struct effect_var *v = &l->evars[l->nevars];
 			if (effect_test(l, e->lhs, &v->test))
 				return NULL;
 			v->name = e->rhs->params[0]->name;
-			nevars++;
+			l->nevars++;
 			a = lower_act(l, e->rhs->body, depth + 1);
-			nevars--;
+			l->nevars--;
 			return a;
 		}
 		break;
