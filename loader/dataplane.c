@@ -193,10 +193,12 @@ int dp_attach_xdp(struct bpf_object *obj, const char *prog_name,
 			ifc->mode = cur_id ? "generic" : "native";
 			return 0;
 		}
-		/* A stale pin (interface gone or renumbered): replace it. */
+		/* Not our XDP link for this ifindex: the interface was
+		 * removed or renumbered, or something else was pinned here. */
 		close(link_fd);
-		log_warn("removing stale link pin %s (its interface is gone)",
-			 path);
+		log_warn("replacing %s: it is not the XDP link of '%s' (ifindex "
+			 "%d); the interface was recreated or the pin is foreign",
+			 path, ifc->name, ifc->ifindex);
 		unlink(path);
 	}
 
