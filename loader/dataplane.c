@@ -2,6 +2,7 @@
 /* dataplane.c - load, pin and attach a bundle, see dataplane.h. */
 #include "loader/dataplane.h"
 #include "loader/log.h"
+#include "loader/xdpinfo.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -139,6 +140,20 @@ static const char *mode_name(__u32 flags)
 	return (flags & XDP_FLAGS_SKB_MODE) ? "generic" : "native";
 }
 
+void dp_detach_iface(const char *pin_dir, struct dp_iface *ifc)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/links/xdp-%s", pin_dir, ifc->name);
+	unlink(path);	/* the last reference: detaches, if still attached */
+	snprintf(path, sizeof(path), "%s/links/tcx-egress-%s", pin_dir,
+		 ifc->name);
+	unlink(path);
+	ifc->attached = ifc->created = false;
+	ifc->tc_attached = ifc->tc_created = false;
+	ifc->mode = NULL;
+	ifc->ifindex = 0;
+}
+
 static int link_create(int prog_fd, int ifindex, __u32 flags)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
@@ -203,16 +218,23 @@ int dp_attach_xdp(struct bpf_object *obj, const char *prog_name,
 	}
 
 	if (bpf_xdp_query_id(ifc->ifindex, 0, &cur_id) == 0 && cur_id) {
+		char holder[512];
+		unsigned link_id = 0;
+		xdpinfo_describe(ifc->ifindex, holder, sizeof(holder),
+				 &link_id);
 		if (!replace) {
-			snprintf(err, errlen, "interface '%s' already has XDP "
-				 "program id %u that fwld did not attach; "
-				 "refusing to replace it (use --replace)",
-				 ifc->name, cur_id);
+			snprintf(err, errlen, "interface '%s' already has %s "
+				 "that fwld did not attach; refusing to replace "
+				 "it (use --replace)", ifc->name, holder);
 			return -EBUSY;
 		}
-		log_warn("replacing XDP program id %u on '%s' (--replace)",
-			 cur_id, ifc->name);
-		bpf_xdp_detach(ifc->ifindex, 0, NULL);
+		log_warn("replacing %s on '%s' (--replace)", holder, ifc->name);
+		if ((r = xdpinfo_detach(ifc->ifindex, link_id))) {
+			snprintf(err, errlen, "cannot remove %s from '%s' "
+				 "(--replace): %s", holder, ifc->name,
+				 strerror(-r));
+			return r;
+		}
 	}
 
 	__u32 flags = mode == XDP_MODE_GENERIC ? XDP_FLAGS_SKB_MODE

@@ -36,6 +36,8 @@ struct dp_iface {
 	bool tc_attached;	/* our TC egress link (tcx) is on it */
 	bool tc_created;	/* ... and the last attach created it */
 	const char *mode;	/* "native" or "generic" once attached */
+	bool waiting;		/* absent: attached when it appears */
+	char why[256];		/* why its last attach failed, or "" */
 };
 
 /* Check that dir's parent is on bpffs and create dir/{maps,policy,links}. */
@@ -64,6 +66,11 @@ int dp_attach_xdp(struct bpf_object *obj, const char *prog,
 int dp_attach_tc_egress(struct bpf_object *obj, const char *prog,
 			struct dp_iface *iface, const char *pin_dir,
 			char *err, size_t errlen);
+
+/* Remove iface's link pins (XDP and TC egress), which detaches our
+ * programs from it if it still exists, and forget that it was attached.
+ * Used when the interface went away, was renamed or recreated. */
+void dp_detach_iface(const char *pin_dir, struct dp_iface *iface);
 
 /* Remove pin_dir and its subdirectories if they are empty. */
 void dp_remove_empty_pin_dir(const char *pin_dir);

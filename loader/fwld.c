@@ -36,8 +36,10 @@
 #include "loader/ctdump.h"
 #include "loader/events.h"
 #include "loader/feed.h"
+#include "loader/ifsync.h"
 #include "loader/mapdata.h"
 #include "loader/metrics.h"
+#include "loader/netlink.h"
 #include "loader/stats.h"
 #include "loader/strbuf.h"
 #include "maps/counters.h"
@@ -55,6 +57,7 @@ struct fwld {
 	struct metrics_server *metrics;
 	struct feed_watch *feeds;	/* ThreatFeed handlers */
 	struct events *events;		/* the Log handler */
+	struct nl_watch *nl;		/* interface and address changes */
 	const char *events_file;	/* --log-file */
 	struct reload_stats reloads;
 	enum xdp_mode mode;
@@ -316,30 +319,6 @@ static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 	}
 }
 
-/* DNAT replies are translated back at XDP ingress, before routing: their
- * source becomes one of this host's addresses, which the kernel drops as a
- * martian unless the interface has accept_local (docs/fwld.md). */
-static void allow_local_source(const struct bundle *b, struct dp_iface *ifc)
-{
-	char path[256];
-	if (!bundle_find_map(b, "fwl_dnat_map"))
-		return;
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local",
-		 ifc->name);
-	FILE *f = fopen(path, "w");
-	int bad = !f || fputs("1\n", f) < 0;
-	if (f && fclose(f))
-		bad = 1;
-	if (bad) {
-		log_warn("cannot set %s (%s): replies of port-forwarded "
-			 "flows may be dropped as martians", path,
-			 strerror(errno));
-		return;
-	}
-	log_info("set accept_local on '%s' for the policy's DNAT replies",
-		 ifc->name);
-}
-
 /* Keep the policy's threat feeds filled: each file is read now and
  * whenever it changes (loader/feed.h).  The feed maps are reused across
  * reloads (EXTERNAL pins), so a reload never sees an empty feed. */
@@ -375,10 +354,13 @@ static void watch_feeds(struct fwld *d)
 
 static int map_fd(struct fwld *d, const char *name);
 
-static void warn_missing_iface(const char *name)
+/* A declared interface that is missing is waited for (docs/fwld.md):
+ * expected for a `dynamic` one, worth a warning for the others. */
+static void warn_missing_iface(const struct bundle_iface *ifc)
 {
-	log_warn("the policy's interface '%s' does not exist (yet); packets "
-		 "on it will match it once it does", name);
+	log_msg(ifc->dynamic ? LOG_LVL_INFO : LOG_LVL_WARN,
+		"the policy's interface '%s' does not exist (yet); fwld "
+		"attaches to it when it appears", ifc->name);
 }
 
 /* Compile (if needed), load, pin and attach: the whole commit.  policy is
@@ -416,10 +398,10 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 		sb_printf(why, "%s\n", err);
 		return r;
 	}
-	/* No --attach: every interface the policy declares that exists. */
+	/* No --attach: every interface the policy declares; those missing
+	 * are attached when they appear (loader/ifsync.h). */
 	for (i = 0; !d->attach_given && i < b.nifaces; i++) {
 		if (!strcmp(b.ifaces[i].name, "lo") ||
-		    !if_nametoindex(b.ifaces[i].name) ||
 		    d->nifaces == MAX_IFACES)
 			continue;
 		int dup = 0;
@@ -432,7 +414,7 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	}
 	if (d->nifaces == 0) {
 		sb_printf(why, "nothing to attach to: the policy declares no "
-			  "interface that exists here; give --attach IFACE\n");
+			  "interface; give --attach IFACE\n");
 		bundle_free(&b);
 		return -ENODEV;
 	}
@@ -458,6 +440,13 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 		if (!strcmp(b.progs[k].attach, "tc-egress"))
 			tc_prog = b.progs[k].name;
 	for (i = 0; i < d->nifaces; i++) {
+		if (!if_nametoindex(d->ifaces[i].name)) {
+			/* Waiting for it: no stale links of a former one. */
+			dp_detach_iface(d->pin_dir, &d->ifaces[i]);
+			d->ifaces[i].waiting = true;
+			d->ifaces[i].why[0] = 0;
+			continue;
+		}
 		r = dp_attach_xdp(obj, b.progs[0].name, &d->ifaces[i],
 				  d->pin_dir, d->mode, d->replace, err,
 				  sizeof(err));
@@ -468,7 +457,9 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 			i++;	/* undo this interface's XDP switch too */
 			goto fail;
 		}
-		allow_local_source(&b, &d->ifaces[i]);
+		d->ifaces[i].waiting = false;
+		d->ifaces[i].why[0] = 0;
+		ifsync_accept_local(&b, &d->ifaces[i]);
 		log_info("policy %.12s enforcing on '%s' (ifindex %d, %s XDP%s)",
 			 b.hash, d->ifaces[i].name, d->ifaces[i].ifindex,
 			 d->ifaces[i].mode, tc_prog ? ", TC egress" : "");
@@ -637,9 +628,16 @@ static void reply_status(struct fwld *d, struct strbuf *out)
 	for (int i = 0; i < d->nifaces; i++) {
 		sb_printf(out, "%s{\"name\": ", i ? ", " : "");
 		sb_json_str(out, d->ifaces[i].name);
-		sb_printf(out, ", \"ifindex\": %d, \"mode\": \"%s\"}",
-			  d->ifaces[i].ifindex,
-			  d->ifaces[i].mode ? d->ifaces[i].mode : "none");
+		sb_printf(out, ", \"state\": \"%s\", \"ifindex\": %d, "
+			  "\"mode\": \"%s\", \"tc_egress\": %s",
+			  ifsync_state(&d->ifaces[i]), d->ifaces[i].ifindex,
+			  d->ifaces[i].mode ? d->ifaces[i].mode : "none",
+			  d->ifaces[i].tc_attached ? "true" : "false");
+		if (d->ifaces[i].why[0]) {
+			sb_printf(out, ", \"error\": ");
+			sb_json_str(out, d->ifaces[i].why);
+		}
+		sb_printf(out, "}");
 	}
 	sb_printf(out, "], \"rules\": %d}\n", d->bundle.nrules);
 }
@@ -800,6 +798,25 @@ static int serve(struct fwld *d, int *lfdp, int *sfdp)
 	return 0;
 }
 
+/* Interfaces or addresses changed (rtnetlink): attach to those that
+ * appeared, drop those gone, refresh the addresses masquerade uses. */
+static void follow_interfaces(struct fwld *d)
+{
+	char err[256];
+	int changed = nl_watch_read(d->nl);
+	if (changed & NL_CHANGED_LINKS) {
+		struct ifsync s = {
+			.obj = d->obj, .b = &d->bundle, .pin_dir = d->pin_dir,
+			.mode = d->mode, .replace = d->replace,
+			.ifaces = d->ifaces, .nifaces = d->nifaces,
+		};
+		ifsync_links(&s);
+	}
+	if (changed && d->obj &&
+	    mapdata_fill_ifaddrs(d->obj, err, sizeof(err)))
+		log_warn("interface addresses not updated: %s", err);
+}
+
 int main(int argc, char **argv)
 {
 	struct fwld d = {
@@ -849,6 +866,10 @@ int main(int argc, char **argv)
 		signal_ready(&ready_fd, 0, d.run_dir);
 		return 1;
 	}
+	/* Listen before the load, so that no change after it is missed. */
+	if (!(d.nl = nl_watch_new(err, sizeof(err))))
+		log_warn("%s; interfaces that appear or change later are not "
+			 "followed", err);
 	if (commit_policy(&d, d.policy ? d.policy_buf : NULL, NULL)) {
 		signal_ready(&ready_fd, 0, d.run_dir);
 		return 1;
@@ -861,13 +882,14 @@ int main(int argc, char **argv)
 	signal_ready(&ready_fd, 1, d.run_dir);
 	time_t last_sweep = time(NULL);
 	while (!stopping) {
-		struct pollfd pfd[5] = {
+		struct pollfd pfd[6] = {
 			{ lfd, POLLIN, 0 }, { sfd, POLLIN, 0 },
 			{ d.metrics ? metrics_server_fd(d.metrics) : -1, POLLIN, 0 },
 			{ d.feeds ? feed_watch_fd(d.feeds) : -1, POLLIN, 0 },
 			{ d.events ? events_fd(d.events) : -1, POLLIN, 0 },
+			{ nl_watch_fd(d.nl), POLLIN, 0 },
 		};
-		if (poll(pfd, 5, 5000) < 0 && errno != EINTR)
+		if (poll(pfd, 6, 5000) < 0 && errno != EINTR)
 			break;
 		/* Reap expired flows now and then (bpf/lib/ct.h leaves it to
 		 * the loader). */
@@ -879,6 +901,8 @@ int main(int argc, char **argv)
 				log_debug("reaped %d expired flows", n);
 			last_sweep = time(NULL);
 		}
+		if (pfd[5].revents & POLLIN)
+			follow_interfaces(&d);
 		if (pfd[4].revents & POLLIN)
 			events_dispatch(d.events, &d.bundle);
 		if (pfd[3].revents & POLLIN)
@@ -910,6 +934,7 @@ int main(int argc, char **argv)
 	if (d.feeds)
 		feed_watch_free(d.feeds);
 	events_free(d.events);
+	nl_watch_free(d.nl);
 	close(lfd);
 	close(sfd);
 	bpf_object__close(d.obj);

@@ -87,43 +87,85 @@ out:
 	return r;
 }
 
-int mapdata_fill_ifaces(const struct bundle *b, struct bpf_object *obj,
-			void (*warn)(const char *name), int *missing,
+/* fwl_ifaces as b's interfaces resolve now: entries of interfaces that
+ * are gone (or renamed) are deleted, new ones written.  At most
+ * FWL_IFACES_MAX entries, so the work is bounded. */
+int mapdata_sync_ifaces(const struct bundle *b, struct bpf_object *obj,
 			char *err, size_t errlen)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fwl_ifaces");
-	*missing = 0;
+	static __u32 keys[FWL_IFACES_MAX], want[FWL_IFACES_MAX];
+	static struct fwl_iface vals[FWL_IFACES_MAX];
+	int nkeys = 0, nwant = 0;
 	if (!m)
 		return 0;	/* the policy names no interface */
 	int fd = bpf_map__fd(m);
 	for (int i = 0; i < b->nifaces; i++) {
 		__u32 ifindex = if_nametoindex(b->ifaces[i].name);
-		struct fwl_iface v = { 0 };
-		if (!ifindex) {
-			(*missing)++;
-			if (warn)
-				warn(b->ifaces[i].name);
+		int j;
+		if (!ifindex)
 			continue;
-		}
 		/* Several names may be one interface (never in practice, but
 		 * then it is all of them). */
-		bpf_map_lookup_elem(fd, &ifindex, &v);
-		v.mask |= 1ull << b->ifaces[i].bit;
-		if (bpf_map_update_elem(fd, &ifindex, &v, BPF_ANY)) {
+		for (j = 0; j < nwant && want[j] != ifindex; j++)
+			;
+		if (j == nwant) {
+			if (nwant == FWL_IFACES_MAX)
+				continue;
+			want[nwant] = ifindex;
+			vals[nwant++] = (struct fwl_iface){ 0 };
+		}
+		vals[j].mask |= 1ull << b->ifaces[i].bit;
+	}
+	__u32 *prev = NULL, key;
+	while (nkeys < FWL_IFACES_MAX &&
+	       !bpf_map_get_next_key(fd, prev, &key)) {
+		keys[nkeys] = key;
+		prev = &keys[nkeys++];
+	}
+	for (int k = 0; k < nkeys; k++) {
+		int j;
+		for (j = 0; j < nwant && want[j] != keys[k]; j++)
+			;
+		if (j == nwant)
+			bpf_map_delete_elem(fd, &keys[k]);
+	}
+	for (int j = 0; j < nwant; j++) {
+		if (bpf_map_update_elem(fd, &want[j], &vals[j], BPF_ANY)) {
 			int r = -errno;
-			snprintf(err, errlen, "cannot record interface '%s' "
-				 "(ifindex %u) in fwl_ifaces: %s",
-				 b->ifaces[i].name, ifindex, strerror(-r));
+			snprintf(err, errlen, "cannot record ifindex %u in "
+				 "fwl_ifaces: %s", want[j], strerror(-r));
 			return r;
 		}
 	}
 	return 0;
 }
 
+int mapdata_fill_ifaces(const struct bundle *b, struct bpf_object *obj,
+			void (*warn)(const struct bundle_iface *iface),
+			int *missing, char *err, size_t errlen)
+{
+	*missing = 0;
+	for (int i = 0; i < b->nifaces; i++) {
+		if (if_nametoindex(b->ifaces[i].name))
+			continue;
+		(*missing)++;
+		if (warn)
+			warn(&b->ifaces[i]);
+	}
+	return mapdata_sync_ifaces(b, obj, err, errlen);
+}
+
+/* fwl_ifaddr as the kernel has it now: each interface's first IPv4 and
+ * first global IPv6 address, written over what was there; entries of
+ * interfaces without addresses (or gone) are deleted. */
 int mapdata_fill_ifaddrs(struct bpf_object *obj, char *err, size_t errlen)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fwl_ifaddr");
+	static __u32 idx[FWL_IFADDR_MAX], keys[FWL_IFADDR_MAX];
+	static struct fwl_ifaddr val[FWL_IFADDR_MAX];
 	struct ifaddrs *ifa, *i;
+	int n = 0, nkeys = 0;
 	if (!m)
 		return 0;	/* the policy does no masquerade */
 	if (getifaddrs(&ifa)) {
@@ -137,24 +179,49 @@ int mapdata_fill_ifaddrs(struct bpf_object *obj, char *err, size_t errlen)
 		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
 			continue;
 		__u32 ifindex = if_nametoindex(i->ifa_name);
-		struct fwl_ifaddr v = { 0 };
+		int j;
 		if (!ifindex)
 			continue;
-		bpf_map_lookup_elem(fd, &ifindex, &v);
-		if (i->ifa_addr->sa_family == AF_INET && !v.v4) {
-			v.v4 = ((struct sockaddr_in *)i->ifa_addr)
-				       ->sin_addr.s_addr;
-		} else if (i->ifa_addr->sa_family == AF_INET6 && !v.v6[0]) {
+		for (j = 0; j < n && idx[j] != ifindex; j++)
+			;
+		if (j == n) {
+			if (n == FWL_IFADDR_MAX)
+				continue;
+			idx[n] = ifindex;
+			val[n++] = (struct fwl_ifaddr){ 0 };
+		}
+		struct fwl_ifaddr *v = &val[j];
+		if (i->ifa_addr->sa_family == AF_INET && !v->v4) {
+			v->v4 = ((struct sockaddr_in *)i->ifa_addr)
+					->sin_addr.s_addr;
+		} else if (i->ifa_addr->sa_family == AF_INET6 && !v->v6[0] &&
+			   !v->v6[1] && !v->v6[2] && !v->v6[3]) {
 			const struct in6_addr *a6 =
 				&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-			if (IN6_IS_ADDR_LINKLOCAL(a6))
-				continue;	/* masquerade needs a global one */
-			memcpy(v.v6, a6, 16);
-		} else {
-			continue;
+			if (!IN6_IS_ADDR_LINKLOCAL(a6))	/* needs a global one */
+				memcpy(v->v6, a6, 16);
 		}
-		bpf_map_update_elem(fd, &ifindex, &v, BPF_ANY);
 	}
 	freeifaddrs(ifa);
+	__u32 *prev = NULL, key;
+	while (nkeys < FWL_IFADDR_MAX &&
+	       !bpf_map_get_next_key(fd, prev, &key)) {
+		keys[nkeys] = key;
+		prev = &keys[nkeys++];
+	}
+	for (int k = 0; k < nkeys; k++) {
+		int j;
+		for (j = 0; j < n && idx[j] != keys[k]; j++)
+			;
+		if (j == n || (!val[j].v4 && !val[j].v6[0] && !val[j].v6[1] &&
+			       !val[j].v6[2] && !val[j].v6[3]))
+			bpf_map_delete_elem(fd, &keys[k]);
+	}
+	for (int j = 0; j < n; j++) {
+		struct fwl_ifaddr *v = &val[j];
+		if (!v->v4 && !v->v6[0] && !v->v6[1] && !v->v6[2] && !v->v6[3])
+			continue;
+		bpf_map_update_elem(fd, &idx[j], v, BPF_ANY);
+	}
 	return 0;
 }

@@ -21,14 +21,20 @@ int mapdata_fill(const struct bundle *b, struct bpf_object *obj, char *err,
 
 /* Resolve b's interfaces to ifindex in this namespace and fill fwl_ifaces.
  * A missing interface is not an error (it may appear later; packets on it
- * meanwhile match only `_`): *missing counts them, names go to warn(). */
+ * meanwhile match only `_`): *missing counts them, each goes to warn(). */
 int mapdata_fill_ifaces(const struct bundle *b, struct bpf_object *obj,
-			void (*warn)(const char *name), int *missing,
+			void (*warn)(const struct bundle_iface *iface),
+			int *missing, char *err, size_t errlen);
+
+/* Rewrite fwl_ifaces as b's interface names resolve now: fwld calls it
+ * when interfaces appear, go or are renamed (loader/netlink.h). */
+int mapdata_sync_ifaces(const struct bundle *b, struct bpf_object *obj,
 			char *err, size_t errlen);
 
 /* The first IPv4 and global IPv6 address of every interface, for
- * Masquerade (fwl_ifaddr).  Addresses that change later are picked up on
- * the next load or reload. */
+ * Masquerade (fwl_ifaddr), written over what the map held; entries of
+ * interfaces without addresses are deleted.  fwld calls it at each load
+ * and whenever an address changes. */
 int mapdata_fill_ifaddrs(struct bpf_object *obj, char *err, size_t errlen);
 
 #endif
