@@ -250,7 +250,10 @@ int dp_attach_xdp(struct bpf_object *obj, const char *prog_name,
 		r = link_fd;
 		snprintf(err, errlen, "couldn't attach XDP program on iface "
 			 "'%s': %s (%d)%s", ifc->name, strerror(-r), r,
-			 r == -EBUSY ? "; another program holds it" : "");
+			 r == -EBUSY ? "; another program holds it" :
+			 mode == XDP_MODE_NATIVE && r == -EOPNOTSUPP ?
+			 "; its driver has no native XDP (--mode generic, or "
+			 "auto to fall back to it)" : "");
 		return r;
 	}
 	if (bpf_obj_pin(link_fd, path)) {
