@@ -447,12 +447,26 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 			d->ifaces[i].why[0] = 0;
 			continue;
 		}
+		bool was_attached = d->ifaces[i].attached;
 		r = dp_attach_xdp(obj, b.progs[0].name, &d->ifaces[i],
 				  d->pin_dir, d->mode, d->replace, err,
 				  sizeof(err));
 		if (!r && tc_prog)
 			r = dp_attach_tc_egress(obj, tc_prog, &d->ifaces[i],
 						d->pin_dir, err, sizeof(err));
+		if (r && d->obj && !was_attached) {
+			/* A reload, and the interface was refused before
+			 * (held by another program): not enforcing there
+			 * before either, so the reload goes on without it. */
+			dp_detach_iface(d->pin_dir, &d->ifaces[i]);
+			d->ifaces[i].ifindex = (int)if_nametoindex(
+				d->ifaces[i].name);
+			snprintf(d->ifaces[i].why, sizeof(d->ifaces[i].why),
+				 "%s", err);
+			log_warn("%s", err);
+			r = 0;
+			continue;
+		}
 		if (r) {
 			i++;	/* undo this interface's XDP switch too */
 			goto fail;

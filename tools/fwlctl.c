@@ -32,11 +32,23 @@ static void print_status(const struct json *j)
 	printf("pins     %s\n", json_str(j, "pin_dir", "?"));
 	printf("rules    %lld\n", (long long)json_int(j, "rules", 0));
 	const struct json *ifs = json_get(j, "interfaces");
-	for (const struct json *i = ifs ? ifs->child : NULL; i; i = i->next)
-		printf("iface    %s (ifindex %lld, %s XDP)\n",
-		       json_str(i, "name", "?"),
-		       (long long)json_int(i, "ifindex", 0),
-		       json_str(i, "mode", "?"));
+	for (const struct json *i = ifs ? ifs->child : NULL; i; i = i->next) {
+		const char *st = json_str(i, "state", "?");
+		if (!strcmp(st, "attached"))
+			printf("iface    %s attached (ifindex %lld, %s XDP)\n",
+			       json_str(i, "name", "?"),
+			       (long long)json_int(i, "ifindex", 0),
+			       json_str(i, "mode", "?"));
+		else if (!strcmp(st, "refused"))
+			printf("iface    %s refused (ifindex %lld): %s\n",
+			       json_str(i, "name", "?"),
+			       (long long)json_int(i, "ifindex", 0),
+			       json_str(i, "error", "?"));
+		else
+			printf("iface    %s %s (does not exist; attached "
+			       "when it appears)\n", json_str(i, "name", "?"),
+			       st);
+	}
 }
 
 static void print_stats(const struct json *j)

@@ -116,6 +116,12 @@ assert_contains appeared_held_error_names "$(iface error wan)" "'xdpfilt_alw_all
 assert_eq appeared_held_untouched "$(xdp_id wan)" "$fid"
 assert_contains appeared_held_logged "$(cat "$RUN/fwld.log")" "interface 'wan' appeared"
 assert_eq appeared_held_lan_still_attached "$(iface state lan)" attached
+assert_contains appeared_held_fwlctl_status "$(fwlctl status)" "iface    wan refused"
+# A reload goes on without it (it did not enforce there before either).
+out=$(fwlctl --json reload 2>&1)
+assert_contains reload_with_held_iface_ok "$out" '"ok": true'
+assert_eq reload_held_still_refused "$(iface state wan)" refused
+assert_eq reload_held_untouched "$(xdp_id wan)" "$fid"
 # Freed, the next link event attaches it.
 lab_exec router xdp-loader unload wan --all >/dev/null 2>&1
 ip -n "$R" link set wan down && ip -n "$R" link set wan up

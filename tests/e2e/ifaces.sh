@@ -77,6 +77,7 @@ assert_eq starts_without_wan "$rc" 0
 assert_contains missing_wan_named "$out" "'wan' does not exist (yet)"
 assert_eq wan_waiting "$(iface state wan)" waiting
 assert_eq lan_attached "$(iface state lan)" attached
+assert_contains fwlctl_status_waiting "$(fwlctl status)" "iface    wan waiting"
 loaded=$(fwlctl --json status | grep -o '"loaded_at": "[^"]*"')
 
 # --- it appears: attached, and filtering --------------------------------------
