@@ -1,5 +1,5 @@
 # tests/loader/build.mk - unit tests of the loader library.
-LOADER_TESTS := json_test feed_test metrics_test feed_bpf_test
+LOADER_TESTS := json_test feed_test metrics_test feed_bpf_test netlink_test
 LOADER_TEST_BINS := $(addprefix $(BUILD)/tests/,$(LOADER_TESTS))
 
 $(LOADER_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/loader/%.o \
