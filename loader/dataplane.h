@@ -7,6 +7,7 @@
  *	maps/NAME	FLOW maps: reused by every later load (live state)
  *	policy/NAME	POLICY and EXTERNAL maps of the active policy
  *	links/xdp-IFNAME  the XDP bpf_link of each attached interface
+ *	links/tcx-egress-IFNAME  its TC egress link (tcx), if the policy has one
  *
  * Links are pinned, so the last committed policy keeps enforcing when fwld
  * exits or dies; a new load updates the pinned links in place
