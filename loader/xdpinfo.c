@@ -28,7 +28,7 @@ static int libxdp_print(enum libxdp_print_level lvl, const char *fmt,
 	return 0;
 }
 
-/* A BPF object's name by id, or "?". */
+/* A BPF program's name by id, or "?". */
 static void prog_name(__u32 id, char *buf, size_t len)
 {
 	struct bpf_prog_info info = {};
