@@ -137,7 +137,16 @@ assert_contains masquerade_old_address "$peer" "$LAB_ROUTER_WAN4:"
 # As a DHCP client does: the old lease goes, the new one comes.
 ip -n "$R" addr del $LAB_ROUTER_WAN4/24 dev wan
 ip -n "$R" addr add 203.0.113.5/24 dev wan
-sleep 0.2	# fwld reads the event; the next connection must use .5
+# fwld rewrites wan's entry in the pinned fwl_ifaddr (raw value bytes:
+# the IPv4 address first, network order).
+ifaddr=""
+for i in $(seq 1 50); do
+	ifaddr=$(bpftool -j map dump pinned "$PIN/maps/fwl_ifaddr" 2>&1)
+	[[ "$ifaddr" == *'"0xcb","0x00","0x71","0x05"'* ]] && break
+	sleep 0.1
+done
+assert_contains ifaddr_has_new_address "$ifaddr" '"0xcb","0x00","0x71","0x05"'
+assert_not_contains ifaddr_lost_old_address "$ifaddr" '"0xcb","0x00","0x71","0x01"'
 peer=$(masq_peer)
 assert_contains masquerade_new_address "$peer" "203.0.113.5:"
 assert_not_contains masquerade_not_old_address "$peer" "$LAB_ROUTER_WAN4:"
