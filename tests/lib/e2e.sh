@@ -3,15 +3,20 @@
 #
 #   e2e_lab NAME   build the lab (tools/lab.sh); set PIN (bpffs pin dir),
 #                  RUN (fwld's run dir) and TMP, unique per run; on exit
-#                  stop fwld, remove its pins, the files and the lab
+#                  stop fwld, remove its pins, the files and the lab (also
+#                  PIN-N and RUN-N, N a digit, of a second daemon)
 #   rule_field STATS_JSON RULE FIELD   a rule's field in `fwlctl --json stats`
 
 . "$FWL_SRC/tools/lab.sh"
 
 e2e_cleanup() {
+	local d
 	lab_exec router "$FWLCTL" --run-dir "$RUN" stop >/dev/null 2>&1
-	"$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1
-	rm -rf "$RUN" "$TMP"
+	# Also the second daemons' dirs a suite may use ($PIN-2, $RUN-2, ...).
+	for d in "$PIN" "$PIN"-[0-9]; do
+		[ -e "$d" ] && "$FWLD" --cleanup --pin-dir "$d" >/dev/null 2>&1
+	done
+	rm -rf "$RUN" "$RUN"-[0-9] "$TMP"
 	lab_down
 }
 
