@@ -26,6 +26,11 @@ static const char *const field_name[] = {
 	[IRF_ICMP_TYPE] = "icmp type", [IRF_ICMP_CODE] = "icmp code",
 	[IRF_IIF] = "iif", [IRF_OIF] = "oif", [IRF_CT_STATE] = "ct.state",
 	[IRF_CT_STATUS] = "ct.status", [IRF_CT_DIR] = "ct.direction",
+	[IRF_DST_LOCAL] = "daddrLocal", [IRF_RATELIMIT] = "rate limit",
+	[IRF_PAYLOAD] = "payload", [IRF_PAYLOAD_LEN] = "payload length",
+	[IRF_FLOW] = "flow", [IRF_FEED_SRC] = "src in feed",
+	[IRF_FEED_DST] = "dst in feed", [IRF_TCP_FLAGS] = "tcp.flags",
+	[IRF_CT_HELPER] = "ct.helper",
 };
 
 /* A label-safe rendering of one test. */

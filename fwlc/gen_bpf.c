@@ -30,6 +30,8 @@ static const char *const field_expr[] = {
 	[IRF_FLOW] = "m->flow",
 	[IRF_FEED_SRC] = "p->saddr",
 	[IRF_FEED_DST] = "p->daddr",
+	[IRF_TCP_FLAGS] = "p->tcp_flags",
+	[IRF_CT_HELPER] = "m->ct.helper",
 };
 
 static const char *const hook_fn[IR_HOOK_COUNT] = {
@@ -216,6 +218,46 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 		fprintf(f, "fwl_log(p, m->rule_id, %d, %d, 0, 0, %s);\n",
 			a->prefix, a->level, ir->uses_ct ? "m->ct.state" : "0");
 		emit_act(f, ir, a->then_, in);
+		return;
+	case IRA_COUNT:
+		indent(f, in);
+		fprintf(f, "fwl_count_named(%d, p->len);	/* %s */\n",
+			a->counter, ir->counters[a->counter]);
+		emit_act(f, ir, a->then_, in);
+		return;
+	case IRA_CT_HELPER:
+		indent(f, in);
+		fprintf(f, "fwl_ct_set_helper(&m->ct, %d);\n", a->helper);
+		emit_act(f, ir, a->then_, in);
+		return;
+	case IRA_CT_OFFLOAD:
+		indent(f, in);
+		fputs("fwl_ct_set_offload(&m->ct);\n", f);
+		emit_act(f, ir, a->then_, in);
+		return;
+	case IRA_MATCH:
+		/* case frame of: the first arm that holds; none: Continue */
+		for (int i = 0; i < a->narms; i++) {
+			const struct ir_arm *arm = &a->arms[i];
+			indent(f, in);
+			fputs("if (", f);
+			for (int j = 0; j < arm->ntests; j++) {
+				fputs(j ? " && " : "", f);
+				emit_test(f, ir, &arm->tests[j]);
+			}
+			if (arm->guard) {
+				fputs(arm->ntests ? " && " : "", f);
+				emit_cond(f, ir, arm->guard);
+			} else if (!arm->ntests) {
+				fputc('1', f);
+			}
+			fputs(") {\n", f);
+			emit_act(f, ir, arm->act, in + 1);
+			indent(f, in);
+			fputs("}\n", f);
+		}
+		indent(f, in);
+		fputs("return FWL_VERDICT_CONTINUE;\n", f);
 		return;
 	case IRA_LEAF:
 		break;

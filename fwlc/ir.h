@@ -47,6 +47,9 @@ enum ir_field {
 	IRF_FLOW,	/* state of flow pattern idx (FWL_SEQ_*) */
 	IRF_FEED_SRC,	/* source address in threat feed idx */
 	IRF_FEED_DST,	/* destination address in threat feed idx */
+	IRF_TCP_FLAGS,	/* TCP flags byte (FWL_TCP_*): IR_MASK for `F ∈
+			   tcp.flags`, IR_EQ for `tcp.flags == {..}` */
+	IRF_CT_HELPER,	/* the connection's helper (FWL_CT_HELPER_*) */
 };
 
 enum ir_op {
@@ -158,6 +161,14 @@ enum ir_act_kind {
 	IRA_LEAF,	/* action (and call for IR_CALL) */
 	IRA_IF,		/* cond ? then_ : else_ */
 	IRA_LOG,	/* emit a log record (prefix, level), then then_ */
+	IRA_COUNT,	/* Counter.add: count in named counter `counter`,
+			   then then_ */
+	IRA_CT_HELPER,	/* Conntrack.setHelper: the connection gets helper
+			   `helper` (FWL_CT_HELPER_*), then then_ */
+	IRA_CT_OFFLOAD,	/* Conntrack.offload: the connection's later
+			   packets skip the policies, then then_ */
+	IRA_MATCH,	/* case frame of: the first of arms[] whose tests
+			   hold; none: Continue */
 };
 
 struct ir_act {
@@ -168,6 +179,10 @@ struct ir_act {
 	struct ir_act *then_, *else_;
 	int prefix;		/* IRA_LOG: index into ir_prog.log_prefixes */
 	int level;		/* IRA_LOG: FWL_LOG_* */
+	int counter;		/* IRA_COUNT: index into ir_prog.counters */
+	int helper;		/* IRA_CT_HELPER: FWL_CT_HELPER_* */
+	struct ir_arm *arms;	/* IRA_MATCH */
+	int narms;
 };
 
 struct ir_arm {
@@ -219,6 +234,11 @@ struct ir_prog {
 	int nflows;
 	struct ir_feed *feeds;	/* the threat feeds the policy performs */
 	int nfeeds;
+	const char **counters;	/* named counters (Counter.add), by index
+				   in fwl_named_cnt */
+	int ncounters;
+	bool uses_helper;	/* Conntrack.setHelper or ct.helper */
+	bool uses_offload;	/* Conntrack.offload */
 };
 
 const char *ir_hook_name(enum ir_hook h);

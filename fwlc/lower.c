@@ -767,8 +767,76 @@ static int ct_value(struct lower *l, const char *field, const Expr *v,
 		t->lo = t->hi = ct_values[i].v;
 		return 0;
 	}
+	if (!strcmp(field, "helper") && v->kind == E_LIT &&
+	    v->lit.kind == LIT_STR) {
+		if (strcmp(v->lit.str.s, "ftp")) {
+			unsupported(l, v->span, "a helper other than \"ftp\"");
+			return -1;
+		}
+		t->field = IRF_CT_HELPER;
+		t->op = IR_EQ;
+		t->lo = t->hi = FWL_CT_HELPER_FTP;
+		l->ir->uses_helper = true;
+		return 0;
+	}
 	unsupported(l, v->span, "this conntrack value");
 	return -1;
+}
+
+/* The bit of a TcpFlag value (Fin 0x01 ... Cwr 0x80, the header's order),
+ * or -1. */
+static int tcp_flag_bit(const Expr *v)
+{
+	const EnumDef *e = enum_by_name("TcpFlag");
+	int i = e && v->kind == E_NAME ? enum_index(e, v->name) : -1;
+	return i >= 0 && i < 8 ? 1 << i : -1;
+}
+
+/* A `flags` field of a TCP header binder. */
+static int is_tcp_flags(struct lower *l, const Expr *fe)
+{
+	const struct binder *b;
+	if (fe->kind != E_FIELD || fe->lhs->kind != E_NAME ||
+	    strcmp(fe->field, "flags"))
+		return 0;
+	b = binder_named(l, fe->lhs->name);
+	return b && b->layer == 4;
+}
+
+/* Syn ∈ tcp.flags (one bit set), tcp.flags == {Syn, Ack} (exactly those) */
+static struct ir_cond *lower_flags(struct lower *l, const Expr *e)
+{
+	struct ir_cond *c = cond_new(l, IRC_TEST);
+	uint64_t m = 0;
+	c->test.field = IRF_TCP_FLAGS;
+	c->test.negate = e->op == OP_NE || e->op == OP_NOTIN;
+	if (e->op == OP_IN || e->op == OP_NOTIN) {
+		int bit = tcp_flag_bit(e->lhs);
+		if (bit < 0) {
+			unsupported(l, e->lhs->span, "this TCP flag");
+			return NULL;
+		}
+		c->test.op = IR_MASK;
+		c->test.lo = (uint64_t)bit;
+		return c;
+	}
+	const Expr *v = is_tcp_flags(l, e->lhs) ? e->rhs : e->lhs;
+	if (v->kind != E_SET) {
+		unsupported(l, v->span, "a comparison of tcp.flags with "
+					"anything but a set of flags");
+		return NULL;
+	}
+	for (int i = 0; i < v->nitems; i++) {
+		int bit = tcp_flag_bit(v->items[i]);
+		if (bit < 0) {
+			unsupported(l, v->items[i]->span, "this TCP flag");
+			return NULL;
+		}
+		m |= (uint64_t)bit;
+	}
+	c->test.op = IR_EQ;
+	c->test.lo = c->test.hi = m;
+	return c;
 }
 
 static int field_test(struct lower *l, const Expr *fe, const Expr *v,
@@ -833,6 +901,11 @@ static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
 	    rhs->fn->kind == E_NAME && !strcmp(rhs->fn->name, "values") &&
 	    (e->op == OP_IN || e->op == OP_NOTIN))
 		return lower_tuple_in_values(l, e);
+
+	if (((e->op == OP_IN || e->op == OP_NOTIN) && is_tcp_flags(l, rhs)) ||
+	    ((e->op == OP_EQ || e->op == OP_NE) &&
+	     (is_tcp_flags(l, lhs) || is_tcp_flags(l, rhs))))
+		return lower_flags(l, e);
 
 	if (lhs->kind == E_NAME &&
 	    (!strcmp(lhs->name, "iif") || !strcmp(lhs->name, "oif"))) {

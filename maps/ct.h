@@ -94,7 +94,7 @@ struct fwl_ct_entry {
 	__u8 tcp_state;		/* enum fwl_ct_tcp_state */
 	__u8 last_dir;		/* direction of the last packet */
 	__u8 last_flags;	/* TCP flags of the last packet */
-	__u8 reserved0;
+	__u8 helper;		/* FWL_CT_HELPER_* (ct.helper) */
 	__u32 mark;		/* free for policies (ct mark) */
 	struct fwl_ct_nat dnat;	/* valid with FWL_CT_S_DNAT */
 	struct fwl_ct_nat snat;	/* valid with FWL_CT_S_SNAT */
@@ -109,6 +109,12 @@ _Static_assert(sizeof(struct fwl_ct_entry) == 136, "fwl_ct_entry layout");
 #define FWL_CT_S_SNAT		0x0010
 #define FWL_CT_S_EXPECTED	0x0020	/* created from an expectation */
 #define FWL_CT_S_PROMOTED	0x0040	/* lives in fwl_ct (not fwl_ct_new) */
+#define FWL_CT_S_OFFLOAD	0x0080	/* Conntrack.offload: established
+					 * packets skip the policies */
+
+/* Connection helpers (fwl_ct_entry.helper, ct.helper in FWL). */
+#define FWL_CT_HELPER_NONE	0
+#define FWL_CT_HELPER_FTP	1	/* "ftp": PORT/EPRT/227/229 */
 
 /* Directions (ct.direction) */
 #define FWL_CT_DIR_ORIG		0
@@ -153,6 +159,36 @@ enum fwl_ct_stat {
 				 * (e.g. its fwl_ct_new entry was evicted) */
 	FWL_CT_STAT_MAX = 16	/* max_entries; not a counter */
 };
+
+/*
+ * Expectations (fwl_ct_expect, HASH, FLOW class): a connection a helper
+ * saw announced on its control connection (FTP PORT/EPRT/227/229).  The
+ * first packet from saddr to daddr:dport (any source port) that finds one
+ * deletes it (single use) and opens a RELATED flow with FWL_CT_S_EXPECTED
+ * and the master's helper.  Expired ones are ignored by the data path and
+ * deleted by the loader's sweep.
+ */
+#define FWL_CT_EXPECT_MAX	4096	/* default max_entries of fwl_ct_expect */
+#define FWL_CT_EXPECT_TIMEOUT_S	300	/* Linux's FTP expectation timeout */
+
+struct fwl_ct_expect_key {
+	__be32 saddr[4];	/* network order: who will connect */
+	__be32 daddr[4];	/* ... to which address */
+	__u16 dport;		/* host order */
+	__u8 proto;		/* IPPROTO_TCP */
+	__u8 family;		/* 4 or 6 */
+	__u16 zone;
+	__u16 reserved;
+};
+_Static_assert(sizeof(struct fwl_ct_expect_key) == 40, "expect key layout");
+
+struct fwl_ct_expect {
+	__u64 expires;		/* CLOCK_MONOTONIC ns */
+	struct fwl_ct_key master;	/* the control connection */
+	__u8 helper;		/* FWL_CT_HELPER_* of the master */
+	__u8 reserved[7];
+};
+_Static_assert(sizeof(struct fwl_ct_expect) == 56, "expect layout");
 
 /* Fragments: the first fragment's ports, for the later ones. */
 struct fwl_frag_key {

@@ -20,7 +20,7 @@ struct fwl_ct {
 	__u8 tcp_state;		/* enum fwl_ct_tcp_state after this packet */
 	__u8 tier;		/* 0 none, 1 fwl_ct_new, 2 fwl_ct */
 	__u8 src_is_lo;		/* the packet's source is the key's lo side */
-	__u8 reserved;
+	__u8 helper;		/* FWL_CT_HELPER_* of the flow (or to set) */
 	__u32 rule_id;		/* rule that created the flow */
 	struct fwl_ct_nat dnat;	/* the flow's translations (status bits */
 	struct fwl_ct_nat snat;	/* FWL_CT_S_DNAT / _SNAT say if valid) */
