@@ -350,8 +350,14 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		fputs("#include \"sets.h\"\n", f);
 	if (ir->uses_ifaces)
 		fputs("#define FWL_USES_IFACES 1\n#include \"ifaces.h\"\n", f);
+	if (ir->uses_helper)
+		fputs("#define FWL_USES_HELPER 1\n", f);
+	if (ir->uses_offload)
+		fputs("#define FWL_USES_OFFLOAD 1\n", f);
 	if (ir->uses_ct)
 		fputs("#define FWL_USES_CT 1\n#include \"ct.h\"\n", f);
+	if (ir->uses_helper)
+		fputs("#include \"ct_helper.h\"\n", f);
 	if (ir->uses_nat)
 		fputs("#define FWL_USES_NAT 1\n#include \"nat.h\"\n", f);
 	if (ir->uses_ratelimit || ir->uses_log)

@@ -18,6 +18,7 @@
 
 #include "fwlc/check_int.h"
 #include "fwlc/lower.h"
+#include "maps/counters.h"
 #include "maps/ct.h"
 #include "maps/events.h"
 #include "maps/seq.h"
@@ -1262,6 +1263,148 @@ static struct ir_act *lower_log(struct lower *l, const Expr *pf,
 	return a->then_ ? a : NULL;
 }
 
+/* The `let` a name refers to, its value. */
+static const Expr *let_value(struct lower *l, const Expr *e, const Decl **dp)
+{
+	const Decl *d = e->kind == E_NAME ? check_decl_of(l->c, e) : NULL;
+	if (dp)
+		*dp = d;
+	return d && d->kind == D_LET ? d->value : NULL;
+}
+
+/* The index of named counter `d` in fwl_named_cnt (by first use). */
+static int counter_index(struct lower *l, const Decl *d)
+{
+	struct ir_prog *ir = l->ir;
+	for (int i = 0; i < ir->ncounters; i++)
+		if (!strcmp(ir->counters[i], d->name))
+			return i;
+	if (ir->ncounters == FWL_NAMED_CNT_MAX) {
+		diag_error(l->d, d->name_span, E_LIMIT, "more than %d named "
+			   "counters", FWL_NAMED_CNT_MAX);
+		l->failed = 1;
+		return -1;
+	}
+	const char **n = arena_alloc(l->a, sizeof(*n) * (ir->ncounters + 1));
+	if (ir->ncounters)
+		memcpy(n, ir->counters, sizeof(*n) * ir->ncounters);
+	n[ir->ncounters] = d->name;
+	ir->counters = n;
+	return ir->ncounters++;
+}
+
+/* The helper number of a CtHelper { name = "ftp", ... } value. */
+static int helper_of(struct lower *l, const Expr *arg)
+{
+	const Expr *v = let_value(l, arg, NULL);
+	if (v && v->kind == E_CALL && v->nargs == 1)
+		v = v->args[0];
+	for (int i = 0; v && v->kind == E_RECORD && i < v->nfields; i++) {
+		const Expr *x = v->fields[i]->value;
+		if (strcmp(v->fields[i]->name, "name") || x->kind != E_LIT ||
+		    x->lit.kind != LIT_STR)
+			continue;
+		if (!strcmp(x->lit.str.s, "ftp"))
+			return FWL_CT_HELPER_FTP;
+		unsupported(l, x->span, "a helper other than \"ftp\"");
+		return -1;
+	}
+	unsupported(l, arg->span, "this helper (a `let` of CtHelper { name = "
+				  "\"ftp\", ... })");
+	return -1;
+}
+
+/* `stmt >> rest` where stmt performs an effect for its own sake:
+ * Log.emit, Counter.add, Conntrack.setHelper, Conntrack.offload. */
+static struct ir_act *lower_stmt(struct lower *l, const Expr *pf,
+				 const Expr *rest, int depth)
+{
+	const char *eff, *op;
+	struct ir_act *a;
+	const Decl *d;
+	if ((pf->kind != E_PERFORM && pf->kind != E_CALL) ||
+	    pf->fn->kind != E_FIELD || pf->fn->lhs->kind != E_NAME) {
+		unsupported(l, pf->span, "this effect before `>>`");
+		return NULL;
+	}
+	eff = pf->fn->lhs->name;
+	op = pf->fn->field;
+	if (!strcmp(eff, "Log") && !strcmp(op, "emit"))
+		return lower_log(l, pf, rest, depth);
+	if (!strcmp(eff, "Counter") && !strcmp(op, "add") && pf->nargs == 1) {
+		let_value(l, pf->args[0], &d);
+		if (!d || d->kind != D_LET) {
+			unsupported(l, pf->args[0]->span, "a counter that is "
+				    "not a `let` of type Counter");
+			return NULL;
+		}
+		a = act_new(l, IRA_COUNT);
+		a->counter = counter_index(l, d);
+		if (a->counter < 0)
+			return NULL;
+	} else if (!strcmp(eff, "Conntrack") && !strcmp(op, "setHelper") &&
+		   pf->nargs == 1) {
+		a = act_new(l, IRA_CT_HELPER);
+		a->helper = helper_of(l, pf->args[0]);
+		if (a->helper < 0)
+			return NULL;
+		l->ir->uses_ct = l->ir->uses_helper = true;
+	} else if (!strcmp(eff, "Conntrack") && !strcmp(op, "offload") &&
+		   pf->nargs == 1) {
+		a = act_new(l, IRA_CT_OFFLOAD);
+		l->ir->uses_ct = l->ir->uses_offload = true;
+	} else {
+		unsupported(l, pf->span, "this effect before `>>`");
+		return NULL;
+	}
+	a->then_ = lower_act(l, rest, depth + 1);
+	return a->then_ ? a : NULL;
+}
+
+static void lower_frame(struct lower *l, const Pat *p);
+
+/* case frame of | arms, inside a rule's body: a nested first match. */
+static struct ir_act *lower_match(struct lower *l, const Expr *e, int depth)
+{
+	struct ir_act *a = act_new(l, IRA_MATCH);
+	struct ir_test saved[MAX_TESTS];
+	struct binder sbind[MAX_BINDERS];
+	int snt = l->ntests, snb = l->nbinders, ok = 1;
+	memcpy(saved, l->tests, sizeof(saved));
+	memcpy(sbind, l->binders, sizeof(sbind));
+	a->arms = arena_alloc(l->a, sizeof(*a->arms) * (e->narms + 1));
+	for (int j = 0; j < e->narms; j++) {
+		const Arm *arm = e->arms[j];
+		struct ir_arm *ia = &a->arms[a->narms++];
+		l->ntests = 0;
+		memset(ia, 0, sizeof(*ia));
+		lower_frame(l, arm->pat);
+		if (arm->guard)
+			ia->guard = lower_guard(l, arm->guard);
+		ia->act = lower_act(l, arm->body, depth + 1);
+		ok &= ia->act != NULL && (!arm->guard || ia->guard);
+		ia->ntests = l->ntests;
+		ia->tests = arena_memdup(l->a, l->tests, sizeof(*l->tests) *
+						(l->ntests ? l->ntests : 1));
+		ia->index = j + 1;
+		ia->line = arm->span.line;
+		ia->col = arm->span.col;
+		l->nbinders = snb;
+	}
+	memcpy(l->tests, saved, sizeof(saved));
+	memcpy(l->binders, sbind, sizeof(sbind));
+	l->ntests = snt;
+	l->nbinders = snb;
+	return ok ? a : NULL;
+}
+
+/* Is e the frame a rule or policy decides over (a Frame-typed name)? */
+static int is_frame(struct lower *l, const Expr *e)
+{
+	const Ty *t = e->kind == E_NAME ? check_type_of(l->c, e) : NULL;
+	return t && t->kind == TY_FRAME;
+}
+
 /* act = Allow | Drop | Continue | Masquerade | DNATMap(m) | rule(frame)
  *     | if cond then act else act
  *     | perform E.op(..) >>= \x -> act | perform Log.emit(..) >> act */
@@ -1304,6 +1447,8 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 			return a->call < 0 ? NULL : a;
 		}
 	case E_CASE:
+		if (is_frame(l, e->lhs))
+			return lower_match(l, e, depth);
 		/* case perform FlowMatch.check(..) of | Matched -> A | _ -> B */
 		if (e->lhs->kind == E_PERFORM && e->lhs->fn->kind == E_FIELD &&
 		    !strcmp(e->lhs->fn->lhs->name, "FlowMatch") &&
@@ -1329,14 +1474,19 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 		a->else_ = lower_act(l, e->else_, depth + 1);
 		return a->cond && a->then_ && a->else_ ? a : NULL;
 	case E_BINARY:
-		/* Log.emit(..) >> act, with or without `perform` */
-		if (e->op == OP_THEN && (e->lhs->kind == E_PERFORM ||
-					 e->lhs->kind == E_CALL) &&
-		    e->lhs->fn->kind == E_FIELD &&
-		    e->lhs->fn->lhs->kind == E_NAME &&
-		    !strcmp(e->lhs->fn->lhs->name, "Log") &&
-		    !strcmp(e->lhs->fn->field, "emit"))
-			return lower_log(l, e->lhs, e->rhs, depth);
+		/* (a >> b) >> rest is a >> (b >> rest) */
+		if (e->op == OP_THEN && e->lhs->kind == E_BINARY &&
+		    e->lhs->op == OP_THEN) {
+			Expr *r = arena_alloc(l->a, sizeof(*r));
+			*r = *e;
+			r->lhs = e->lhs->rhs;
+			r->span = e->lhs->rhs->span;
+			return lower_stmt(l, e->lhs->lhs, r, depth);
+		}
+		/* Log.emit(..) >> act, Counter.add(c) >> act, ... with or
+		 * without `perform` */
+		if (e->op == OP_THEN)
+			return lower_stmt(l, e->lhs, e->rhs, depth);
 		if (e->op == OP_BIND && e->lhs->kind == E_PERFORM &&
 		    e->rhs->kind == E_LAMBDA && e->rhs->nparams == 1 &&
 		    e->rhs->params[0]->kind == P_VAR &&
@@ -1362,7 +1512,8 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 static const struct ir_act *first_leaf(const struct ir_act *a)
 {
 	while (a && a->kind != IRA_LEAF)
-		a = a->then_;
+		a = a->kind == IRA_MATCH ? (a->narms ? a->arms[0].act : NULL)
+					 : a->then_;
 	return a;
 }
 
@@ -1412,6 +1563,35 @@ static void lower_arm(struct lower *l, const Arm *arm, int index,
 	ia->text = arm_text(l->a, arm);
 }
 
+/* A rule body that is not a top-level case: an arm with no tests. */
+static void lower_rule_body(struct lower *l, const Arm *whole,
+			    struct ir_arm *ia)
+{
+	struct ir_test saved[MAX_TESTS];
+	struct binder sbind[MAX_BINDERS];
+	int snt = l->ntests, snb = l->nbinders;
+	memcpy(saved, l->tests, sizeof(saved));
+	memcpy(sbind, l->binders, sizeof(sbind));
+	l->ntests = 0;
+	l->nbinders = 0;
+	memset(ia, 0, sizeof(*ia));
+	ia->act = lower_act(l, whole->body, 0);
+	const struct ir_act *first = first_leaf(ia->act);
+	if (first) {
+		ia->action = first->action;
+		ia->call = first->call;
+	}
+	ia->tests = arena_alloc(l->a, sizeof(*ia->tests));
+	ia->index = 1;
+	ia->line = whole->span.line;
+	ia->col = whole->span.col;
+	ia->text = arm_text(l->a, whole);
+	memcpy(l->tests, saved, sizeof(saved));
+	memcpy(l->binders, sbind, sizeof(sbind));
+	l->ntests = snt;
+	l->nbinders = snb;
+}
+
 /* A rule `\frame -> case frame of | arms` as an arm list. */
 static int rule_index(struct lower *l, const Decl *rule)
 {
@@ -1420,10 +1600,9 @@ static int rule_index(struct lower *l, const Decl *rule)
 		if (!strcmp(ir->rules[i].name, rule->name))
 			return i;
 	const Expr *v = rule->value;
-	if (!v || v->kind != E_LAMBDA || v->nparams != 1 || !v->body ||
-	    v->body->kind != E_CASE) {
+	if (!v || v->kind != E_LAMBDA || v->nparams != 1 || !v->body) {
 		unsupported(l, rule->name_span, "a rule that is not "
-						"\\frame -> case frame of ...");
+						"\\frame -> ...");
 		return -1;
 	}
 	int idx = ir->nrules++;
@@ -1431,6 +1610,16 @@ static int rule_index(struct lower *l, const Decl *rule)
 	const Expr *cs = v->body;
 	r->name = rule->name;
 	r->is_rule = true;
+	if (cs->kind != E_CASE || !is_frame(l, cs->lhs)) {
+		/* Any other body: one arm that always holds; its Continue
+		 * (or a nested case no arm of which holds) returns to the
+		 * caller. */
+		Arm whole = { .span = cs->span, .pat = NULL, .body =
+			      (Expr *)cs };
+		r->arms = arena_alloc(l->a, sizeof(*r->arms));
+		lower_rule_body(l, &whole, &r->arms[r->narms++]);
+		return idx;
+	}
 	r->arms = arena_alloc(l->a, sizeof(*r->arms) * (cs->narms + 1));
 	/* Save the caller's arm state: rules are lowered from inside arms. */
 	struct ir_test saved[MAX_TESTS];

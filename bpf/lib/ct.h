@@ -459,8 +459,11 @@ static __always_inline void fwl_ct_classify(struct fwl_ct *ct,
 	ct->rule_id = e->rule_id;
 	ct->dnat = e->dnat;
 	ct->snat = e->snat;
+	ct->helper = e->helper;
 	if (ct->dir == FWL_CT_DIR_REPLY || (e->status & FWL_CT_S_SEEN_REPLY))
 		ct->state = FWL_CT_ESTABLISHED;
+	else if (e->status & FWL_CT_S_EXPECTED)
+		ct->state = FWL_CT_RELATED;	/* expected, not answered yet */
 	else
 		ct->state = FWL_CT_NEW;
 }
@@ -582,6 +585,7 @@ static __attribute__((noinline)) void fwl_ct_icmp_error(struct fwl_ct *ct,
 	ct->status = e->status;
 	ct->tcp_state = e->tcp_state;
 	ct->rule_id = e->rule_id;
+	ct->helper = e->helper;
 	ct->state = FWL_CT_RELATED;
 	return;
 unrelated:
@@ -617,6 +621,38 @@ fwl_ct_find_translated(struct fwl_ct *ct, const struct fwl_pkt *pkt,
 		ct->src_is_lo = !!(e->status & FWL_CT_S_ORIG_LO);
 	return e;
 }
+
+#ifdef FWL_USES_HELPER
+/*
+ * A SYN that opens a flow a helper expected (fwl_ct_expect): the
+ * expectation is used up (whatever the policy then decides, as in Linux)
+ * and the flow is RELATED, FWL_CT_S_EXPECTED, with the master's helper.
+ */
+static __always_inline void fwl_ct_expected(struct fwl_ct *ct,
+					    const struct fwl_pkt *pkt,
+					    __u8 family, __u16 zone, __u64 now)
+{
+	struct fwl_ct_expect_key k;
+	struct fwl_ct_expect *x;
+
+	__builtin_memset(&k, 0, sizeof(k));
+	__builtin_memcpy(k.saddr, pkt->saddr, 16);
+	__builtin_memcpy(k.daddr, pkt->daddr, 16);
+	k.dport = pkt->dport;
+	k.proto = pkt->l4;
+	k.family = family;
+	k.zone = zone;
+	x = bpf_map_lookup_elem(&fwl_ct_expect, &k);
+	if (!x)
+		return;
+	if (x->expires >= now) {
+		ct->state = FWL_CT_RELATED;
+		ct->status |= FWL_CT_S_EXPECTED;
+		ct->helper = x->helper;
+	}
+	bpf_map_delete_elem(&fwl_ct_expect, &k);	/* single use */
+}
+#endif
 
 static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					     struct fwl_pkt *pkt, __u16 zone,
@@ -756,6 +792,10 @@ new_flow:
 	ct->state = FWL_CT_NEW;
 	ct->pending = 1;
 	ct->status = ct->src_is_lo ? FWL_CT_S_ORIG_LO : 0;
+#ifdef FWL_USES_HELPER
+	if (pkt->l4 == IPPROTO_TCP && ct->tcp_state == FWL_TCP_SYN_SENT)
+		fwl_ct_expected(ct, pkt, family, zone, now);
+#endif
 	return ct->state;
 }
 
@@ -772,6 +812,7 @@ static __always_inline int fwl_ct_confirm_pkt(const struct fwl_pkt *pkt,
 	__builtin_memset(&e, 0, sizeof(e));
 	e.created = now;
 	e.status = ct->status;
+	e.helper = ct->helper;
 	e.rule_id = rule_id;
 	e.packets[FWL_CT_DIR_ORIG] = 1;
 	e.bytes[FWL_CT_DIR_ORIG] = pkt->len;
@@ -832,6 +873,45 @@ __attribute__((noinline)) int fwl_ct_confirm_g(struct fwl_pkt *pkt,
 	if (!pkt || !ct)
 		return -1;
 	return fwl_ct_confirm_pkt(pkt, ct, rule_id);
+}
+
+/* The entry of a tracked (not pending, not invalid) flow, or NULL. */
+static __always_inline struct fwl_ct_entry *fwl_ct_entry_of(struct fwl_ct *ct)
+{
+	if (ct->pending || ct->state == FWL_CT_INVALID ||
+	    ct->state == FWL_CT_UNTRACKED)
+		return NULL;
+	if (ct->tier == FWL_CT_TIER_EST)
+		return bpf_map_lookup_elem(&fwl_ct, &ct->key);
+	if (ct->tier == FWL_CT_TIER_NEW)
+		return bpf_map_lookup_elem(&fwl_ct_new, &ct->key);
+	return NULL;
+}
+
+/* Conntrack.setHelper(h): the flow gets helper h now (a pending flow
+ * when fwl_ct_confirm() creates it). */
+static __always_inline void fwl_ct_set_helper(struct fwl_ct *ct, __u8 h)
+{
+	struct fwl_ct_entry *e = fwl_ct_entry_of(ct);
+
+	if (ct->state == FWL_CT_INVALID || ct->state == FWL_CT_UNTRACKED)
+		return;
+	ct->helper = h;
+	if (e)
+		e->helper = h;
+}
+
+/* Conntrack.offload(t): the flow's ESTABLISHED packets skip the policies
+ * from now on (bpf/ingress.h's fast path). */
+static __always_inline void fwl_ct_set_offload(struct fwl_ct *ct)
+{
+	struct fwl_ct_entry *e = fwl_ct_entry_of(ct);
+
+	if (ct->state == FWL_CT_INVALID || ct->state == FWL_CT_UNTRACKED)
+		return;
+	ct->status |= FWL_CT_S_OFFLOAD;
+	if (e)
+		e->status |= FWL_CT_S_OFFLOAD;
 }
 
 #define fwl_ct_track(ctx, pkt, zone, ct) \

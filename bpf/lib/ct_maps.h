@@ -39,6 +39,16 @@ struct {
 	__type(value, struct fwl_nat_rval);
 } fwl_nat_rev SEC(".maps");
 
+#ifdef FWL_USES_HELPER
+/* Expectations of the connection helpers (maps/ct.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWL_CT_EXPECT_MAX);
+	__type(key, struct fwl_ct_expect_key);
+	__type(value, struct fwl_ct_expect);
+} fwl_ct_expect SEC(".maps");
+#endif
+
 static __always_inline void fwl_ct_stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&fwl_ct_stat, &idx);

@@ -24,7 +24,7 @@ struct fwl_ct {
 	__u32 rule_id;		/* rule that created the flow */
 	struct fwl_ct_nat dnat;	/* the flow's translations (status bits */
 	struct fwl_ct_nat snat;	/* FWL_CT_S_DNAT / _SNAT say if valid) */
-};
+};	/* not ABI: a per-packet result, never stored in a map */
 
 #define FWL_CT_TIER_NONE	0
 #define FWL_CT_TIER_NEW		1
