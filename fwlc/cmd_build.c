@@ -207,6 +207,13 @@ static int build(const struct build_opts *o)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_config", "POLICY", FWL_CONFIG_LAYOUT_VERSION };
 	}
+	if (ir.uses_helper) {
+		/* Expected connections outlive a reload as flows do. */
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ct_expect", "FLOW", FWL_CT_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_ftp_scratch", "POLICY", 1 };
+	}
 	static char feed_names[8][2][32];
 	for (int i = 0; i < ir.nfeeds && i < 8; i++)
 		for (int v = 0; v < 2; v++) {

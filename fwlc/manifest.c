@@ -119,6 +119,12 @@ int manifest_write(FILE *f, const struct manifest *m)
 		fprintf(f, ", \"v4\": \"fwl_feed_%d_v4\", \"v6\": "
 			   "\"fwl_feed_%d_v6\"}", i, i);
 	}
+	fputs("\n  ],\n  \"counters\": [", f);
+	for (int i = 0; i < ir->ncounters; i++) {
+		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+		json_put_str(f, ir->counters[i]);
+		fprintf(f, ", \"map\": \"fwl_named_cnt\", \"id\": %d}", i);
+	}
 	fputs("\n  ],\n  \"log_prefixes\": [", f);
 	for (int i = 0; i < ir->nlog_prefixes; i++) {
 		fputs(i ? ", " : "", f);

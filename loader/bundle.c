@@ -194,6 +194,16 @@ int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
 	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++)
 		b->log_prefixes[i] = strdup(e->kind == JSON_STR ? e->str : "");
 
+	a = json_get(root, "counters");
+	b->ncounters = json_len(a);
+	b->counters = calloc(b->ncounters ? b->ncounters : 1, sizeof(char *));
+	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++) {
+		if (json_int(e, "id", -1) != i || !json_str(e, "name", NULL))
+			BAD("%s/manifest.json: counter %d needs a name and id "
+			    "%d", dir, i, i);
+		b->counters[i] = strdup(json_str(e, "name", ""));
+	}
+
 	json_free(root);
 	return 0;
 bad:
@@ -229,6 +239,9 @@ void bundle_free(struct bundle *b)
 	for (i = 0; i < b->nlog_prefixes && b->log_prefixes; i++)
 		free(b->log_prefixes[i]);
 	free(b->log_prefixes);
+	for (i = 0; i < b->ncounters && b->counters; i++)
+		free(b->counters[i]);
+	free(b->counters);
 	free(b->progs);
 	free(b->maps);
 	free(b->rules);

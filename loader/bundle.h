@@ -72,6 +72,9 @@ struct bundle {
 	int nfeeds;
 	char **log_prefixes;	/* Log.emit prefixes by id */
 	int nlog_prefixes;
+	char **counters;	/* named counters (Counter.add) by their index
+				   in fwl_named_cnt */
+	int ncounters;
 };
 
 /* Load BUNDLE/manifest.json.  Returns 0, or -errno with err filled. */

@@ -160,3 +160,32 @@ int ctdump_sweep(int fds[2])
 	}
 	return n;
 }
+
+int ctdump_sweep_expect(int fd)
+{
+	struct fwl_ct_expect_key k, next, dead[256];
+	struct fwl_ct_expect x;
+	struct timespec ts;
+	void *prev = NULL;
+	int n = 0, nd = 0;
+
+	if (fd < 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	__u64 now = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &x) == 0 && x.expires < now) {
+			dead[nd++] = k;
+			if (nd == 256) {
+				for (int i = 0; i < nd; i++)
+					n += !bpf_map_delete_elem(fd, &dead[i]);
+				nd = 0;
+			}
+		}
+	}
+	for (int i = 0; i < nd; i++)
+		n += !bpf_map_delete_elem(fd, &dead[i]);
+	return n;
+}

@@ -18,6 +18,9 @@ void ctdump_json(int fds[2], const struct bundle *b, int limit,
 /* Delete the flows whose timeout passed (the data path never reaps
  * fwl_ct itself); returns how many. */
 int ctdump_sweep(int fds[2]);
+/* Delete the expired expectations of fwl_ct_expect (fd < 0: none);
+ * returns how many. */
+int ctdump_sweep_expect(int fd);
 /* Delete every flow; returns how many, or -errno. */
 int ctdump_flush(int fds[2]);
 

@@ -596,6 +596,7 @@ static void collect_metrics(struct metrics_out *out, void *arg)
 	stats_metrics_rules(out, &d->bundle,
 			    map_fd(d, d->bundle.counters_map));
 	stats_metrics_drops(out, map_fd(d, "fwl_drop_cnt"));
+	stats_metrics_named(out, &d->bundle, map_fd(d, "fwl_named_cnt"));
 	stats_metrics_reloads(out, &d->reloads);
 	if (d->feeds)
 		feed_watch_metrics(d->feeds, out);
@@ -620,6 +621,16 @@ static void reply_stats(struct fwld *d, struct strbuf *out)
 		sb_json_str(out, r->action);
 		sb_printf(out, ", \"text\": ");
 		sb_json_str(out, r->text);
+		sb_printf(out, ", \"packets\": %llu, \"bytes\": %llu}",
+			  (unsigned long long)p, (unsigned long long)b);
+	}
+	sb_printf(out, "], \"counters\": [");
+	for (int i = 0; i < d->bundle.ncounters; i++) {
+		uint64_t p = 0, b = 0;
+		stats_rule_counter(map_fd(d, "fwl_named_cnt"), (uint32_t)i, &p,
+				   &b);
+		sb_printf(out, "%s\n  {\"name\": ", i ? "," : "");
+		sb_json_str(out, d->bundle.counters[i]);
 		sb_printf(out, ", \"packets\": %llu, \"bytes\": %llu}",
 			  (unsigned long long)p, (unsigned long long)b);
 	}
@@ -913,6 +924,9 @@ int main(int argc, char **argv)
 			int n = ctdump_sweep(fds);
 			if (n > 0)
 				log_debug("reaped %d expired flows", n);
+			n = ctdump_sweep_expect(map_fd(&d, "fwl_ct_expect"));
+			if (n > 0)
+				log_debug("reaped %d expired expectations", n);
 			last_sweep = time(NULL);
 		}
 		if (pfd[5].revents & POLLIN)

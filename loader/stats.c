@@ -69,6 +69,28 @@ void stats_metrics_rules(struct metrics_out *out, const struct bundle *b,
 	free(v);
 }
 
+void stats_metrics_named(struct metrics_out *out, const struct bundle *b,
+			 int named_fd)
+{
+	static const char *const fam[2] = { "fwl_counter_packets_total",
+					    "fwl_counter_bytes_total" };
+	static const char *const help[2] = {
+		"Packets counted by a named counter (Counter.add).",
+		"Bytes counted by a named counter (Counter.add).",
+	};
+	if (!b->ncounters)
+		return;
+	for (int k = 0; k < 2; k++) {
+		metrics_family(out, fam[k], METRICS_COUNTER, help[k]);
+		for (int i = 0; i < b->ncounters; i++) {
+			uint64_t v[2];
+			stats_rule_counter(named_fd, (uint32_t)i, &v[0], &v[1]);
+			metrics_sample_u(out, fam[k], v[k], "counter",
+					 b->counters[i], NULL);
+		}
+	}
+}
+
 /* "FWL_DROP_CT_FULL" → "ct_full": the label value of a drop reason. */
 static const char *reason_label(const char *enum_name, char *buf, size_t len)
 {

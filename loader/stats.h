@@ -27,6 +27,10 @@ const char *stats_drop_reason_name(unsigned reason, char *buf, size_t len);
 /* fwl_drops_total{reason} and fwl_drop_bytes_total{reason} from the per-CPU
  * array fwl_drop_cnt (every known reason, zeros included). */
 void stats_metrics_drops(struct metrics_out *out, int drop_fd);
+/* fwl_counter_{packets,bytes}_total{counter="NAME"}: the policy's named
+ * counters (Counter.add) from fwl_named_cnt. */
+void stats_metrics_named(struct metrics_out *out, const struct bundle *b,
+			 int named_fd);
 
 /* fwl_rule_packets_total and fwl_rule_bytes_total for every rule of the
  * active policy b, labelled rule, policy, action and id.  fd < 0: zeros. */

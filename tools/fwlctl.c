@@ -71,6 +71,14 @@ static void print_stats(const struct json *j)
 		       (long long)json_int(r, "bytes", 0),
 		       json_str(r, "text", ""));
 	}
+	const struct json *cs = json_get(j, "counters");
+	if (json_len(cs))
+		printf("\ncounters\n");
+	for (const struct json *c = cs ? cs->child : NULL; c; c = c->next)
+		printf("  %-24s packets %-10lld bytes %lld\n",
+		       json_str(c, "name", "?"),
+		       (long long)json_int(c, "packets", 0),
+		       (long long)json_int(c, "bytes", 0));
 }
 
 static void print_feeds(const struct json *j)
