@@ -456,8 +456,9 @@ static bool veq(Interp *in, Value *a, Value *b)
 		} bits[] = {{"SeenReply", CTS_SEEN_REPLY},
 			    {"Assured", CTS_ASSURED},
 			    {"DNAT", CTS_DNAT},
-			    {"SNAT", CTS_SNAT}};
-		for (size_t i = 0; i < 4; i++)
+			    {"SNAT", CTS_SNAT},
+			    {"Expected", CTS_EXPECTED}};
+		for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
 			if (is(b->con.name, bits[i].n))
 				return a->status & bits[i].bit;
 		return false;
@@ -1036,6 +1037,17 @@ static Value *do_effect(Interp *in, const char *eff, const char *op,
 			snprintf(in->cur_ct->helper, sizeof in->cur_ct->helper,
 				 "%s", nm);
 		effect_note(in, "Conntrack.setHelper(\"%s\")", nm);
+		return mk(in, V_UNIT);
+	}
+	if (is(eff, "Conntrack") && is(op, "offload") && n == 1) {
+		/* the flow's established packets skip the filter hooks */
+		if (in->ct_state != CT_INVALID && in->ct_state != CT_UNTRACKED) {
+			if (in->cur_ct)
+				in->cur_ct->status |= CTS_OFFLOAD;
+			else
+				in->pending_status |= CTS_OFFLOAD;
+		}
+		effect_note(in, "Conntrack.offload");
 		return mk(in, V_UNIT);
 	}
 	if (is(eff, "Conntrack") || is(eff, "Counter")) {
@@ -2191,6 +2203,7 @@ int interp_init(Interp *in, const Program *p, const FwlEffects *fx,
 void interp_free(Interp *in)
 {
 	free(in->ct);
+	free(in->expect);
 	free(in->frag);
 	free(in->hidx);
 	free(in->seq);
@@ -2511,6 +2524,133 @@ static void frag_resolve(Interp *in, Pkt *p)
 	p->icmp_id = f->icmp_id;
 }
 
+/*
+ * Connection helpers (docs/semantics.md, "Conntrack helpers").
+ */
+
+#define EXPECT_TIMEOUT_MS 300000	/* an expectation lives 300 s */
+#define FTP_SCAN 128			/* payload bytes the helper reads */
+
+static bool addr_eq(const PktAddr *a, const PktAddr *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, 16) == 0;
+}
+
+/* Take (and remove) the expectation a SYN from src to dst:dport meets;
+ * expired ones are removed on the way.  Returns whether one did. */
+static bool expect_take(Interp *in, const Pkt *p, char *helper, size_t hsz)
+{
+	bool hit = false;
+	for (int i = 0; i < in->nexpect;) {
+		CtExpect *x = &in->expect[i];
+		bool match = addr_eq(&x->src, &p->src) &&
+			     addr_eq(&x->dst, &p->dst) && x->dport == p->dport;
+		if (match || x->expires < in->now_ms) {
+			if (match && !hit && x->expires >= in->now_ms) {
+				hit = true;
+				snprintf(helper, hsz, "%s", x->helper);
+			}
+			in->expect[i] = in->expect[--in->nexpect];
+			continue;
+		}
+		i++;
+	}
+	return hit;
+}
+
+/* Up to six numbers after the 4-byte command word: from the first digit,
+ * numbers of 1..5 digits separated by one of , . | up to any other byte. */
+static int ftp_numbers(const uint8_t *b, int len, unsigned v[6])
+{
+	int n = 0, i = 4;
+	while (i < len && !(b[i] >= '0' && b[i] <= '9'))
+		i++;
+	while (i < len && n < 6) {
+		unsigned x = 0;
+		int d = 0;
+		while (i < len && b[i] >= '0' && b[i] <= '9') {
+			if (++d > 5)
+				return 0;
+			x = x * 10 + (unsigned)(b[i++] - '0');
+		}
+		v[n++] = x;
+		if (i >= len || (b[i] != ',' && b[i] != '.' && b[i] != '|'))
+			break;
+		while (i < len && (b[i] == ',' || b[i] == '.' || b[i] == '|'))
+			i++;
+		if (i >= len || !(b[i] >= '0' && b[i] <= '9'))
+			break;
+	}
+	return n;
+}
+
+/* The FTP helper on an allowed packet of flow e going direction dir:
+ * PORT/EPRT (from the originator) and 227/229 (from the responder)
+ * announce a data connection, which becomes an expectation. */
+static void ftp_helper(Interp *in, const Pkt *p, int dir)
+{
+	const uint8_t *b = p->payload;
+	int len = p->paylen < FTP_SCAN ? p->paylen : FTP_SCAN;
+	unsigned v[6] = {0};
+	PktAddr announced = {0};
+	int cmd = 0, n;
+	uint16_t port;
+
+	if (len < 6)
+		return;
+	if (dir == 0 && !memcmp(b, "PORT ", 5))
+		cmd = 'P';
+	else if (dir == 0 && !memcmp(b, "EPRT ", 5))
+		cmd = 'E';
+	else if (dir == 1 && !memcmp(b, "227 ", 4))
+		cmd = '7';
+	else if (dir == 1 && !memcmp(b, "229 ", 4))
+		cmd = '9';
+	if (!cmd)
+		return;
+	n = ftp_numbers(b, len, v);
+	unsigned *a = cmd == 'E' ? v + 1 : v;
+	if (cmd == '9') {
+		if (n < 1 || v[0] > 65535)
+			return;
+		port = (uint16_t)v[0];
+		announced = p->src;
+	} else {
+		if (n != 6 || p->src.family != 4 || a[0] > 255 || a[1] > 255 ||
+		    a[2] > 255 || a[3] > 255 || (cmd == 'E' && v[0] != 1))
+			return;
+		if (cmd == 'E' ? v[5] > 65535 : (v[4] > 255 || v[5] > 255))
+			return;
+		port = (uint16_t)(cmd == 'E' ? v[5] : v[4] << 8 | v[5]);
+		announced.family = 4;
+		for (int i = 0; i < 4; i++)
+			announced.a[i] = (uint8_t)a[i];
+	}
+	/* only the sender's own address (Linux's helper without "loose") */
+	if (!port || !addr_eq(&announced, &p->src))
+		return;
+	CtExpect *x = NULL;
+	for (int i = 0; i < in->nexpect; i++)
+		if (addr_eq(&in->expect[i].src, &p->dst) &&
+		    addr_eq(&in->expect[i].dst, &p->src) &&
+		    in->expect[i].dport == port)
+			x = &in->expect[i];
+	if (!x) {
+		in->expect = xrealloc(in->expect,
+				      (in->nexpect + 1) * sizeof *in->expect);
+		x = &in->expect[in->nexpect++];
+	}
+	memset(x, 0, sizeof *x);
+	x->src = p->dst;	/* the peer connects ... */
+	x->dst = p->src;	/* ... to the sender */
+	x->dport = port;
+	x->expires = in->now_ms + EXPECT_TIMEOUT_MS;
+	snprintf(x->helper, sizeof x->helper, "ftp");
+	effect_note(in, "ftp helper: expect %s port %u", cmd == 'P' ? "PORT"
+		    : cmd == 'E' ? "EPRT" : cmd == '7' ? "227" : "229",
+		    (unsigned)port);
+}
+
 int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		  const char *oif_given, Result *r)
 {
@@ -2640,10 +2780,26 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	} else if (p->l3) {
 		state = CT_UNTRACKED;	/* other protocols without ports */
 	}
+	/* a SYN a helper expected opens a RELATED flow; the expectation is
+	   used up whatever the policies decide (as in Linux) */
+	if (state == CT_NEW && !e && p->proto == PROTO_TCP && p->l4 &&
+	    (p->flags & (TCPF_SYN | TCPF_ACK | TCPF_FIN | TCPF_RST)) ==
+		    TCPF_SYN &&
+	    expect_take(in, p, in->pending_helper, sizeof in->pending_helper)) {
+		state = CT_RELATED;
+		in->pending_status |= CTS_EXPECTED;
+	}
+	/* an expected flow stays RELATED until its first reply */
+	if (state == CT_NEW && e && dir == 0 && (e->status & CTS_EXPECTED))
+		state = CT_RELATED;
 	in->ct_state = state;
 	in->cur_ct = state == CT_INVALID ? NULL : e;
 	in->cur_dir = dir;
 	r->ct_state = state;
+	/* Conntrack.offload: established packets skip the filter hooks (the
+	   XDP fast path); NAT and Postrouting still see them */
+	bool offloaded = e && !related && state == CT_ESTABLISHED &&
+			 (e->status & CTS_OFFLOAD) && !local_out;
 
 	/* NAT of packets of known flows, before routing */
 	if (e && !related && state != CT_INVALID) {
@@ -2659,7 +2815,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 
 	/* prerouting / output */
 	int first = local_out ? H_OUTPUT : H_PREROUTING;
-	if (run_hook(in, first, &nat) == A_DROP)
+	if (!offloaded && run_hook(in, first, &nat) == A_DROP)
 		goto drop;
 	if (nat.kind == A_DNAT) {
 		nat_set_dst(p, &nat.addr, nat.has_port ? nat.port : p->dport);
@@ -2693,7 +2849,8 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	snprintf(r->oif, sizeof r->oif, "%s", local ? "local" : oifbuf);
 	r->local_in = local;
 	if (!local_out) {
-		if (run_hook(in, local ? H_INPUT : H_FORWARD, &nat) == A_DROP)
+		if (!offloaded &&
+		    run_hook(in, local ? H_INPUT : H_FORWARD, &nat) == A_DROP)
 			goto drop;
 	}
 
@@ -2714,7 +2871,9 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	}
 
 	/* conntrack create / update */
-	if (state == CT_NEW && (!e || fresh) && p->l3 &&
+	if ((state == CT_NEW ||
+	     (state == CT_RELATED && (in->pending_status & CTS_EXPECTED))) &&
+	    (!e || fresh) && p->l3 &&
 	    !(p->proto == PROTO_TCP && !tcp_flags_valid(p->flags))) {
 		if (fresh) {
 			CtEntry *old = interp_ct_find(in, &t0, &dir);
@@ -2784,6 +2943,8 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 				nat_set_src(p, &sa, port);
 			}
 			tuple_rev(&cur, &e->reply);
+			e->status |= in->pending_status &
+				     (CTS_EXPECTED | CTS_OFFLOAD);
 			snprintf(e->helper, sizeof e->helper, "%s",
 				 in->pending_helper);
 			if (p->proto == PROTO_TCP && p->l4) {
@@ -2810,6 +2971,10 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			effect_note(in, "ct new #%d", e->id);
 		}
 	}
+	/* helpers read the packets the policies allowed */
+	if (e && !related && state != CT_INVALID && is(e->helper, "ftp") &&
+	    p->proto == PROTO_TCP && p->l4)
+		ftp_helper(in, &before_snat, e == in->cur_ct ? dir : 0);
 	{
 		/* sequence patterns: on the packet as the filter saw it */
 		Pkt *keep = in->pkt;

@@ -44,7 +44,10 @@ enum CtState { CT_NEW, CT_ESTABLISHED, CT_RELATED, CT_INVALID,
 enum TcpState { TCP_NONE, TCP_SYN_SENT, TCP_SYN_SENT2, TCP_SYN_RECV,
 		TCP_ESTABLISHED, TCP_FIN_WAIT, TCP_CLOSE_WAIT, TCP_LAST_ACK,
 		TCP_TIME_WAIT, TCP_CLOSE, TCP_NSTATES };
-enum { CTS_SEEN_REPLY = 1, CTS_ASSURED = 2, CTS_DNAT = 4, CTS_SNAT = 8 };
+enum { CTS_SEEN_REPLY = 1, CTS_ASSURED = 2, CTS_DNAT = 4, CTS_SNAT = 8,
+       CTS_EXPECTED = 16,	/* opened by a helper's expectation */
+       CTS_OFFLOAD = 32 };	/* Conntrack.offload: established packets
+				   skip the filter hooks */
 const char *ct_state_name(int s);
 const char *tcp_state_name(int s);
 
@@ -68,8 +71,18 @@ typedef struct CtEntry {
 	uint64_t expires, created;
 	TcpDir td[2];
 	uint64_t packets[2], bytes[2];
-	char helper[16];	/* Conntrack.setHelper (recorded, not run) */
+	char helper[16];	/* Conntrack.setHelper ("ftp" reads the
+				   payload for expectations) */
 } CtEntry;
+
+/* A connection a helper saw announced: the first TCP SYN from src to
+ * dst:dport (any source port) before `expires` is RELATED (once). */
+typedef struct CtExpect {
+	PktAddr src, dst;
+	uint16_t dport;
+	uint64_t expires;	/* ms */
+	char helper[16];
+} CtExpect;
 
 /* sequence-pattern state, per (flow pattern, flow key) */
 typedef struct SeqEntry {
@@ -155,6 +168,8 @@ typedef struct Interp {
 				   orig/reply tuple; dead entries skipped */
 	int hcap;
 	uint64_t last_sweep;
+	CtExpect *expect;	/* helpers' expectations */
+	int nexpect;
 
 	SeqEntry *seq;
 	int nseq, capseq;

@@ -990,8 +990,9 @@ static bool parse_status(const char *w, unsigned *bits)
 		const char *n;
 		unsigned b;
 	} t[] = {{"dnat", CTS_DNAT}, {"snat", CTS_SNAT},
-		 {"assured", CTS_ASSURED}, {"seen-reply", CTS_SEEN_REPLY}};
-	for (size_t i = 0; i < 4; i++)
+		 {"assured", CTS_ASSURED}, {"seen-reply", CTS_SEEN_REPLY},
+		 {"expected", CTS_EXPECTED}, {"offload", CTS_OFFLOAD}};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (strcmp(w, t[i].n) == 0) {
 			*bits |= t[i].b;
 			return true;
@@ -1160,7 +1161,8 @@ static bool parse_expect(Scn *s, Stmt *t)
 					return perr(s, l->tok.span,
 						    ERR_SCN_VALUE,
 						    "ct status: dnat, snat, "
-						    "assured, seen-reply");
+						    "assured, seen-reply, "
+						    "expected, offload");
 				next(l);
 			}
 			t->ival = (int)bits;
@@ -1854,11 +1856,13 @@ static void check(Run *r, Stmt *t, int exi)
 				 tcp_state_name(tcp));
 		if (t->ex == EX_CT_STATUS &&
 		    (status & (unsigned)t->ival) != (unsigned)t->ival) {
-			snprintf(got, sizeof got, "ct status %s%s%s%s",
+			snprintf(got, sizeof got, "ct status %s%s%s%s%s%s",
 				 status & CTS_DNAT ? "dnat " : "",
 				 status & CTS_SNAT ? "snat " : "",
 				 status & CTS_ASSURED ? "assured " : "",
-				 status & CTS_SEEN_REPLY ? "seen-reply" : "");
+				 status & CTS_SEEN_REPLY ? "seen-reply " : "",
+				 status & CTS_EXPECTED ? "expected " : "",
+				 status & CTS_OFFLOAD ? "offload" : "");
 			mismatch(r, t, t->text, got);
 		}
 		return;
