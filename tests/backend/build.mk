@@ -1,1 +1,16 @@
 TEST_SCRIPTS += tests/backend/build.sh
+
+# Policies compiled by fwlc, run under BPF_PROG_TEST_RUN (libbpf harness of
+# tests/bpf; tests/bpf/build.mk is read after this file, so name its
+# objects here).
+TBACK_LIB := $(BUILD)/obj/tests/bpf/harness.o $(BUILD)/obj/tests/bpf/pktgen.o
+
+$(BUILD)/tests/backend/test_ftfw: $(BUILD)/obj/tests/backend/test_ftfw.o \
+		$(TBACK_LIB) | $(BUILD)/fwlc
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBPF_LIBS)
+
+TEST_BINS += $(BUILD)/tests/backend/test_ftfw
+DEPS += $(BUILD)/obj/tests/backend/test_ftfw.d
+.SECONDARY: $(BUILD)/obj/tests/backend/test_ftfw.o
