@@ -20,7 +20,8 @@ for p in examples/ssh-icmp.fwl examples/server.fwl \
 	 examples/home-router.fwl examples/router-forwards.fwl \
 	 tests/e2e/policies/ifaces-sets.fwl tests/e2e/policies/nat.fwl \
 	 tests/e2e/policies/ratelimit.fwl \
-	 tests/e2e/policies/stateful-input.fwl; do
+	 tests/e2e/policies/stateful-input.fwl tests/e2e/policies/ftp.fwl \
+	 examples/ftfw.fwl; do
 	n=$(basename "$p" .fwl)
 	if build "$n" "$FWL_SRC/$p" --load-check; then
 		pass "verifier_$n"
