@@ -40,6 +40,23 @@ assert_contains stateful_has_ct "$(syms stateful-input)" "fwl_ct"
 assert_contains stateful_has_egress "$(syms stateful-input)" "fwl_egress"
 assert_contains sets_policy_has_lpm "$(syms ifaces-sets)" "fwl_cidr4"
 
+# The ftfw constructs in the generated C: flag tests on the flags byte,
+# the helper, counter and offload calls; only a policy using a helper has
+# the expectation map (specialization).
+gen=$(cat "$TMP/ftp/policy.bpf.c" 2>/dev/null)
+assert_contains gen_flag_test "$gen" "((p->tcp_flags & 0x2ull) != 0)"
+assert_contains gen_set_helper "$gen" "fwl_ct_set_helper(&m->ct, 1);"
+assert_contains gen_counter "$gen" "fwl_count_named(0, p->len);"
+assert_contains gen_offload "$gen" "fwl_ct_set_offload(&m->ct);"
+assert_contains gen_helper_test "$gen" "(m->ct.helper == 1)"
+assert_contains manifest_names_counter "$(cat "$TMP/ftp/manifest.json")" \
+	'{"name": "ftp_data", "map": "fwl_named_cnt", "id": 0}'
+assert_contains helper_has_expect_map "$(syms ftp)" "fwl_ct_expect"
+assert_not_contains no_helper_no_expect_map "$(syms stateful-input)" "fwl_ct_expect"
+printf 'policy p : Frame<{}>\n  on hook = Input, table = Filter, priority = Filter\n  where\n  | Frame(_, Ether(_, IPv4(_, TCP(tcp, _)))) if tcp.flags == {Syn, Ack} -> Drop\n  | _ -> Allow\n' >"$TMP/flags-eq.fwl"
+build flags-eq "$TMP/flags-eq.fwl"
+assert_contains gen_flags_exact "$(cat "$TMP/flags-eq/policy.bpf.c" 2>/dev/null)" "(p->tcp_flags == 18)"
+
 # Large data are map contents: a 20,000-prefix set compiles to the same
 # decision code as a 6-prefix one (only maps.bin grows).
 gen_set() { # gen_set N FILE

@@ -34,6 +34,13 @@ static int prog, m_ct, m_new, m_exp, m_named;
 #define C_ADDR IP4(10, 0, 0, 2)
 #define S_ADDR IP4(198, 51, 100, 10)
 
+static int map_or_none(struct bpf_object *o, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o, name);
+
+	return m ? bpf_map__fd(m) : -1;
+}
+
 /* Build POLICY (below FWL_SRC) with fwlc; load its object. */
 static void load(const char *policy)
 {
@@ -58,13 +65,10 @@ static void load(const char *policy)
 	}
 	obj = o;
 	prog = h_prog(o, "fwl_ingress");
-	m_ct = m_new = m_exp = m_named = -1;
-	if (bpf_object__find_map_by_name(o, "fwl_ct")) {
-		m_ct = h_map(o, "fwl_ct");
-		m_new = h_map(o, "fwl_ct_new");
-		m_exp = h_map(o, "fwl_ct_expect");
-		m_named = h_map(o, "fwl_named_cnt");
-	}
+	m_ct = map_or_none(o, "fwl_ct");
+	m_new = map_or_none(o, "fwl_ct_new");
+	m_exp = map_or_none(o, "fwl_ct_expect");
+	m_named = map_or_none(o, "fwl_named_cnt");
 }
 
 static uint32_t send_tcp(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp,
@@ -354,6 +358,32 @@ static void expired_expectation_ignored(void)
 			   NULL), XDP_PASS_);
 }
 
+/* A rule body that is `if .. then .. else case frame of ..`: the nested
+ * case decides, and its Continue goes on with the policy's next arm. */
+static void general_rule_body(void)
+{
+	struct h_run r;
+	struct pk p;
+
+	load("tests/backend/policies/rule-body.fwl");
+	CHECK_INT(send_tcp(C_ADDR, S_ADDR, 1000, 80, FWL_TCP_SYN, 1, 0, NULL),
+		  XDP_PASS_);
+	CHECK_INT(send_tcp(C_ADDR, S_ADDR, 1000, 81, FWL_TCP_SYN, 1, 0, NULL),
+		  XDP_DROP_);
+	/* a picked-up ACK: not a SYN, the rule continues to `_ -> Allow` */
+	CHECK_INT(send_tcp(C_ADDR, S_ADDR, 1001, 81, FWL_TCP_ACK, 1, 1, NULL),
+		  XDP_PASS_);
+	/* UDP: the rule continues, the policy's second arm drops */
+	pk_init(&p);
+	pk_eth(&p, ETH_P_IP);
+	pk_ip4(&p, C_ADDR, S_ADDR, IPPROTO_UDP);
+	pk_udp(&p, 1000, 53);
+	pk_zero(&p, 8);
+	pk_finish(&p);
+	h_xdp(prog, p.b, p.len, &r);
+	CHECK_INT(r.ret, XDP_DROP_);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -361,6 +391,7 @@ int main(void)
 		return 1;
 	}
 	RUN(flags_in_guards);
+	RUN(general_rule_body);
 	load("tests/backend/policies/ftp-pre.fwl");
 	RUN(helper_recorded_on_flow);
 	RUN(passive_227_expectation_used_once);
