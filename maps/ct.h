@@ -17,6 +17,9 @@
  *               loader must also sweep it (delete entries whose expires is
  *               below CLOCK_MONOTONIC now), see fwl_ct_entry.expires.
  *   fwl_ct_stat PERCPU_ARRAY key __u32 enum fwl_ct_stat, value __u64
+ *   fwl_ct_expect HASH    key struct fwl_ct_expect_key  value struct
+ *               fwl_ct_expect: connections a helper expects (below); only
+ *               in policies that use a helper (FWL_USES_HELPER).
  *   fwl_frag    LRU_HASH  key struct fwl_frag_key  value struct fwl_frag_val
  *               (defined in bpf/lib/frag.h)
  *               the ports of a fragmented datagram, from its first
@@ -36,7 +39,8 @@
  * Lifetime class FLOW: kept across reloads, layout checked by version.
  * Do not reorder fields; append only; retired fields become reserved.
  * Files that change with this one: bpf/lib/ct.h, bpf/lib/ct_maps.h,
- * bpf/lib/nat.h, loader/ (GC, fwlctl ct), tests/bpf/test_ct*.c.
+ * bpf/lib/ct_helper.h, bpf/lib/nat.h, loader/ (GC, fwlctl ct),
+ * tests/bpf/test_ct*.c, tests/backend/test_ftfw.c.
  */
 #ifndef FWL_MAPS_CT_H
 #define FWL_MAPS_CT_H
