@@ -196,9 +196,11 @@ static void indent(FILE *f, int n)
 		fputc('\t', f);
 }
 
-/* An arm's action tree: nested ifs whose leaves return a verdict. */
+/* An arm's action tree: nested ifs whose leaves return a verdict.  `cont`
+ * is what Continue does: in a rule, return it to the caller; in a policy,
+ * go to the policy's next arm. */
 static void emit_act(FILE *f, const struct ir_prog *ir,
-		     const struct ir_act *a, int in)
+		     const struct ir_act *a, int in, const char *cont)
 {
 	switch (a->kind) {
 	case IRA_IF:
@@ -206,10 +208,10 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 		fputs("if (", f);
 		emit_cond(f, ir, a->cond);
 		fputs(") {\n", f);
-		emit_act(f, ir, a->then_, in + 1);
+		emit_act(f, ir, a->then_, in + 1, cont);
 		indent(f, in);
 		fputs("} else {\n", f);
-		emit_act(f, ir, a->else_, in + 1);
+		emit_act(f, ir, a->else_, in + 1, cont);
 		indent(f, in);
 		fputs("}\n", f);
 		return;
@@ -217,23 +219,23 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 		indent(f, in);
 		fprintf(f, "fwl_log(p, m->rule_id, %d, %d, 0, 0, %s);\n",
 			a->prefix, a->level, ir->uses_ct ? "m->ct.state" : "0");
-		emit_act(f, ir, a->then_, in);
+		emit_act(f, ir, a->then_, in, cont);
 		return;
 	case IRA_COUNT:
 		indent(f, in);
 		fprintf(f, "fwl_count_named(%d, p->len);	/* %s */\n",
 			a->counter, ir->counters[a->counter]);
-		emit_act(f, ir, a->then_, in);
+		emit_act(f, ir, a->then_, in, cont);
 		return;
 	case IRA_CT_HELPER:
 		indent(f, in);
 		fprintf(f, "fwl_ct_set_helper(&m->ct, %d);\n", a->helper);
-		emit_act(f, ir, a->then_, in);
+		emit_act(f, ir, a->then_, in, cont);
 		return;
 	case IRA_CT_OFFLOAD:
 		indent(f, in);
 		fputs("fwl_ct_set_offload(&m->ct);\n", f);
-		emit_act(f, ir, a->then_, in);
+		emit_act(f, ir, a->then_, in, cont);
 		return;
 	case IRA_MATCH:
 		/* case frame of: the first arm that holds; none: Continue */
@@ -252,12 +254,12 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 				fputc('1', f);
 			}
 			fputs(") {\n", f);
-			emit_act(f, ir, arm->act, in + 1);
+			emit_act(f, ir, arm->act, in + 1, cont);
 			indent(f, in);
 			fputs("}\n", f);
 		}
 		indent(f, in);
-		fputs("return FWL_VERDICT_CONTINUE;\n", f);
+		fprintf(f, "%s\n", cont);
 		return;
 	case IRA_LEAF:
 		break;
@@ -271,7 +273,7 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 		fputs("return FWL_VERDICT_DROP;\n", f);
 		break;
 	case IR_CONTINUE:
-		fputs("return FWL_VERDICT_CONTINUE;\n", f);
+		fprintf(f, "%s\n", cont);
 		break;
 	case IR_DNAT_MAP:
 		fputs("return FWL_VERDICT_DNAT_MAP;\n", f);
@@ -290,6 +292,8 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 		fprintf(f, "return v;\n");
 		indent(f, in);
 		fprintf(f, "}\n");
+		indent(f, in);
+		fprintf(f, "%s\n", cont);
 		break;
 	}
 }
@@ -314,8 +318,15 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 	fprintf(f, ") {\n\t\tfwl_count_rule(0x%08" PRIx32 "u, p->len);\n"
 		   "\t\tm->rule_id = 0x%08" PRIx32 "u;\n",
 		a->rule_id, a->rule_id);
-	emit_act(f, ir, a->act, 2);
+	char cont[48];
+	if (pol->is_rule)
+		snprintf(cont, sizeof(cont), "return FWL_VERDICT_CONTINUE;");
+	else
+		snprintf(cont, sizeof(cont), "goto fwl_next_%d;", a->index);
+	emit_act(f, ir, a->act, 2, cont);
 	fputs("\t}\n", f);
+	if (!pol->is_rule)
+		fprintf(f, "fwl_next_%d: __attribute__((unused));\n", a->index);
 }
 
 static void emit_policy(FILE *f, const struct ir_prog *ir,

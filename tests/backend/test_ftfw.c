@@ -377,6 +377,16 @@ static void general_rule_body(void)
 	pk_init(&p);
 	pk_eth(&p, ETH_P_IP);
 	pk_ip4(&p, C_ADDR, S_ADDR, IPPROTO_UDP);
+	pk_udp(&p, 1000, 54);
+	pk_zero(&p, 8);
+	pk_finish(&p);
+	h_xdp(prog, p.b, p.len, &r);
+	CHECK_INT(r.ret, XDP_DROP_);
+	/* a policy arm's Continue: the next arm (Drop) decides, not the
+	 * next policy */
+	pk_init(&p);
+	pk_eth(&p, ETH_P_IP);
+	pk_ip4(&p, C_ADDR, S_ADDR, IPPROTO_UDP);
 	pk_udp(&p, 1000, 53);
 	pk_zero(&p, 8);
 	pk_finish(&p);
