@@ -47,17 +47,6 @@ int fwl_ingress(struct xdp_md *ctx)
 	if ((r = fwl_nat_dnat_apply(ctx, pkt, &md->ct)) > 0)
 		goto drop_reason;
 #endif
-#ifdef FWL_USES_OFFLOAD
-	/* Conntrack.offload: established packets of an offloaded flow skip
-	 * the policies (the XDP meaning of an nftables flowtable). */
-	if (md->ct.state == FWL_CT_ESTABLISHED &&
-	    (md->ct.status & FWL_CT_S_OFFLOAD)) {
-#ifdef FWL_USES_HELPER
-		fwl_ct_helper(ctx, pkt, &md->ct);
-#endif
-		return XDP_PASS;
-	}
-#endif
 #ifdef FWL_USES_PAYLOAD
 	for (int i = 0; i < FWL_PAYLOAD_BYTES; i++) {
 		int b = fwl_payload_byte(ctx, pkt, i);
@@ -66,6 +55,18 @@ int fwl_ingress(struct xdp_md *ctx)
 #endif
 #ifdef FWL_USES_FLOWS
 	fwl_flows_update(pkt, md);
+#endif
+#ifdef FWL_USES_OFFLOAD
+	/* Conntrack.offload: established packets of an offloaded flow skip
+	 * the policies (the XDP meaning of an nftables flowtable); the
+	 * flow patterns above still saw them. */
+	if (md->ct.state == FWL_CT_ESTABLISHED &&
+	    (md->ct.status & FWL_CT_S_OFFLOAD)) {
+#ifdef FWL_USES_HELPER
+		fwl_ct_helper(ctx, pkt, &md->ct);
+#endif
+		return XDP_PASS;
+	}
 #endif
 #ifdef FWL_USES_DST_LOCAL
 	/* FIB.daddrLocal, as the packet arrived (before any DNAT). */

@@ -46,6 +46,7 @@ static void one_flow(const struct fwl_ct_key *k, const struct fwl_ct_entry *e,
 		{ FWL_CT_S_DNAT, "DNAT" },
 		{ FWL_CT_S_SNAT, "SNAT" },
 		{ FWL_CT_S_EXPECTED, "Expected" },
+		{ FWL_CT_S_OFFLOAD, "Offload" },
 	};
 
 	addr_str(src, k->family, s, sizeof(s));
@@ -73,6 +74,8 @@ static void one_flow(const struct fwl_ct_key *k, const struct fwl_ct_entry *e,
 				   : 0LL,
 		  e->rule_id);
 	sb_json_str(out, rule_name(b, e->rule_id));
+	if (e->helper == FWL_CT_HELPER_FTP)
+		sb_printf(out, ", \"helper\": \"ftp\"");
 	sb_printf(out, "}");
 }
 

@@ -146,6 +146,8 @@ static void print_ct(const struct json *j)
 		       b && b->child && b->child->next ? (long long)b->child->next->i64 : 0);
 		for (const struct json *s = st ? st->child : NULL; s; s = s->next)
 			printf(" [%s]", s->str);
+		if (json_get(f, "helper"))
+			printf(" helper=%s", json_str(f, "helper", ""));
 		printf(" expires=%llds rule=%s\n",
 		       (long long)json_int(f, "expires_in", 0),
 		       json_str(f, "rule", ""));

@@ -39,6 +39,16 @@ assert_contains passive_without_helper_dropped "$r" "DATA-FAIL"
 # The control connection on 2121 itself was allowed (the 227 arrived).
 assert_not_contains control_2121_allowed "$r" "no passive reply"
 
+# fwlctl ct: the control flows carry the helper; the data flows were
+# expected and offloaded (they are gone when their TIME_WAIT is reaped,
+# which takes longer than this test).
+ct=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --port 21)
+assert_contains ct_control_has_helper "$ct" "helper=ftp"
+ct=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --addr 10.17.1.10)
+assert_contains ct_data_expected_offloaded "$ct" "[Expected] [Offload] helper=ftp"
+assert_not_contains ct_2121_no_helper \
+	"$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --port 2121)" "helper="
+
 # Expectations are single use: both were consumed.
 n=$(bpftool map dump pinned "$PIN/maps/fwl_ct_expect" 2>/dev/null | grep -c '"key"')
 assert_eq expectations_used_up "$n" 0
