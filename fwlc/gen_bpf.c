@@ -223,8 +223,8 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 		return;
 	case IRA_COUNT:
 		indent(f, in);
-		fprintf(f, "fwl_count_named(%d, p->len);	/* %s */\n",
-			a->counter, ir->counters[a->counter]);
+		fprintf(f, "fwl_count_named(%" PRIu32 ", p->len);\t/* %s */\n",
+			ir->counter_ids[a->counter], ir->counters[a->counter]);
 		emit_act(f, ir, a->then_, in, cont);
 		return;
 	case IRA_CT_HELPER:

@@ -234,8 +234,11 @@ struct ir_prog {
 	int nflows;
 	struct ir_feed *feeds;	/* the threat feeds the policy performs */
 	int nfeeds;
-	const char **counters;	/* named counters (Counter.add), by index
-				   in fwl_named_cnt */
+	const char **counters;	/* named counters (Counter.add) */
+	uint32_t *counter_ids;	/* ... their keys in fwl_named_cnt: FNV-1a
+				   of the name modulo its size, probed on a
+				   collision, so a counter keeps its count
+				   across reloads */
 	int ncounters;
 	bool uses_helper;	/* Conntrack.setHelper or ct.helper */
 	bool uses_offload;	/* Conntrack.offload */

@@ -1286,10 +1286,22 @@ static int counter_index(struct lower *l, const Decl *d)
 		return -1;
 	}
 	const char **n = arena_alloc(l->a, sizeof(*n) * (ir->ncounters + 1));
-	if (ir->ncounters)
+	uint32_t *ids = arena_alloc(l->a, sizeof(*ids) * (ir->ncounters + 1));
+	uint32_t id = (uint32_t)(ir_fnv1a64(d->name, strlen(d->name)) %
+				 FWL_NAMED_CNT_MAX);
+	for (int i = 0; i < ir->ncounters; i++)
+		if (ir->counter_ids[i] == id) {	/* taken: the next one */
+			id = (id + 1) % FWL_NAMED_CNT_MAX;
+			i = -1;
+		}
+	if (ir->ncounters) {
 		memcpy(n, ir->counters, sizeof(*n) * ir->ncounters);
+		memcpy(ids, ir->counter_ids, sizeof(*ids) * ir->ncounters);
+	}
 	n[ir->ncounters] = d->name;
+	ids[ir->ncounters] = id;
 	ir->counters = n;
+	ir->counter_ids = ids;
 	return ir->ncounters++;
 }
 

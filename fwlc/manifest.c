@@ -123,7 +123,8 @@ int manifest_write(FILE *f, const struct manifest *m)
 	for (int i = 0; i < ir->ncounters; i++) {
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		json_put_str(f, ir->counters[i]);
-		fprintf(f, ", \"map\": \"fwl_named_cnt\", \"id\": %d}", i);
+		fprintf(f, ", \"map\": \"fwl_named_cnt\", \"id\": %" PRIu32
+			   "}", ir->counter_ids[i]);
 	}
 	fputs("\n  ],\n  \"log_prefixes\": [", f);
 	for (int i = 0; i < ir->nlog_prefixes; i++) {

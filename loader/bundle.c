@@ -2,6 +2,7 @@
 /* bundle.c - read a bundle's manifest.json, see bundle.h. */
 #include "loader/bundle.h"
 #include "loader/json.h"
+#include "maps/counters.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -197,11 +198,16 @@ int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
 	a = json_get(root, "counters");
 	b->ncounters = json_len(a);
 	b->counters = calloc(b->ncounters ? b->ncounters : 1, sizeof(char *));
+	b->counter_ids = calloc(b->ncounters ? b->ncounters : 1,
+				sizeof(*b->counter_ids));
 	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++) {
-		if (json_int(e, "id", -1) != i || !json_str(e, "name", NULL))
-			BAD("%s/manifest.json: counter %d needs a name and id "
-			    "%d", dir, i, i);
+		long long id = json_int(e, "id", -1);
+		if (id < 0 || id >= FWL_NAMED_CNT_MAX ||
+		    !json_str(e, "name", NULL))
+			BAD("%s/manifest.json: counter %d needs a name and an "
+			    "id below %d", dir, i, FWL_NAMED_CNT_MAX);
 		b->counters[i] = strdup(json_str(e, "name", ""));
+		b->counter_ids[i] = (uint32_t)id;
 	}
 
 	json_free(root);
@@ -242,6 +248,7 @@ void bundle_free(struct bundle *b)
 	for (i = 0; i < b->ncounters && b->counters; i++)
 		free(b->counters[i]);
 	free(b->counters);
+	free(b->counter_ids);
 	free(b->progs);
 	free(b->maps);
 	free(b->rules);

@@ -72,8 +72,8 @@ struct bundle {
 	int nfeeds;
 	char **log_prefixes;	/* Log.emit prefixes by id */
 	int nlog_prefixes;
-	char **counters;	/* named counters (Counter.add) by their index
-				   in fwl_named_cnt */
+	char **counters;	/* named counters (Counter.add) ... */
+	uint32_t *counter_ids;	/* ... and their keys in fwl_named_cnt */
 	int ncounters;
 };
 

@@ -627,11 +627,12 @@ static void reply_stats(struct fwld *d, struct strbuf *out)
 	sb_printf(out, "], \"counters\": [");
 	for (int i = 0; i < d->bundle.ncounters; i++) {
 		uint64_t p = 0, b = 0;
-		stats_rule_counter(map_fd(d, "fwl_named_cnt"), (uint32_t)i, &p,
-				   &b);
+		stats_rule_counter(map_fd(d, "fwl_named_cnt"),
+				   d->bundle.counter_ids[i], &p, &b);
 		sb_printf(out, "%s\n  {\"name\": ", i ? "," : "");
 		sb_json_str(out, d->bundle.counters[i]);
-		sb_printf(out, ", \"packets\": %llu, \"bytes\": %llu}",
+		sb_printf(out, ", \"id\": %u, \"packets\": %llu, \"bytes\": "
+			  "%llu}", d->bundle.counter_ids[i],
 			  (unsigned long long)p, (unsigned long long)b);
 	}
 	sb_printf(out, "]}\n");

@@ -84,7 +84,8 @@ void stats_metrics_named(struct metrics_out *out, const struct bundle *b,
 		metrics_family(out, fam[k], METRICS_COUNTER, help[k]);
 		for (int i = 0; i < b->ncounters; i++) {
 			uint64_t v[2];
-			stats_rule_counter(named_fd, (uint32_t)i, &v[0], &v[1]);
+			stats_rule_counter(named_fd, b->counter_ids[i], &v[0],
+					   &v[1]);
 			metrics_sample_u(out, fam[k], v[k], "counter",
 					 b->counters[i], NULL);
 		}

@@ -139,10 +139,28 @@ static int nexpect(void)
 	return n;
 }
 
-static uint64_t named_packets(uint32_t idx)
+/* The packets of named counter NAME, its key from manifest.json. */
+static uint64_t named_packets(const char *name)
 {
+	char path[512], buf[8192], pat[128], *at;
+	uint32_t idx;
 	uint64_t v[2];
+	size_t n;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/b/manifest.json", tmpdir);
+	f = fopen(path, "r");
+	if (!f)
+		return ~0ull;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	snprintf(pat, sizeof(pat), "{\"name\": \"%s\", \"map\": "
+		 "\"fwl_named_cnt\", \"id\": ", name);
+	at = strstr(buf, pat);
+	if (!at)
+		return ~0ull;
+	idx = (uint32_t)strtoul(at + strlen(pat), NULL, 10);
 	if (h_percpu_sum(m_named, &idx, v, 2))
 		return ~0ull;
 	return v[0];
@@ -150,15 +168,10 @@ static uint64_t named_packets(uint32_t idx)
 
 static void reset(void)
 {
-	uint32_t z = 0;
-	struct fwl_count zero[512];
-
 	h_map_clear(m_ct);
 	h_map_clear(m_new);
 	h_map_clear(m_exp);
-	memset(zero, 0, sizeof(zero));
-	if (h_ncpus() <= 512)
-		bpf_map_update_elem(m_named, &z, zero, 0);
+	h_map_clear(m_named);
 }
 
 /* A control connection C:cport -> S:dport, handshake done; the next
@@ -269,12 +282,12 @@ static void counter_and_offload(void)
 		    "(198,51,100,10,195,149).\r\n");
 	CHECK_INT(send_tcp(C_ADDR, S_ADDR, 40001, 50069, FWL_TCP_SYN, 5000, 0,
 			   NULL), XDP_PASS_);
-	CHECK_INT(named_packets(0), 0);
+	CHECK_INT(named_packets("data_cnt"), 0);
 	/* the reply goes through `counted`: counted once, offloaded */
 	CHECK_INT(send_tcp(S_ADDR, C_ADDR, 50069, 40001,
 			   FWL_TCP_SYN | FWL_TCP_ACK, 7000, 5001, NULL),
 		  XDP_PASS_);
-	CHECK_INT(named_packets(0), 1);
+	CHECK_INT(named_packets("data_cnt"), 1);
 	CHECK(flow(40001, 50069, &e) && (e.status & FWL_CT_S_OFFLOAD),
 	      "data flow offloaded: %#x", e.status);
 	/* later packets take the fast path: the rule counts no more */
@@ -283,7 +296,7 @@ static void counter_and_offload(void)
 	CHECK_INT(send_tcp(S_ADDR, C_ADDR, 50069, 40001,
 			   FWL_TCP_ACK | FWL_TCP_PSH, 7001, 5001, "data"),
 		  XDP_PASS_);
-	CHECK_INT(named_packets(0), 1);
+	CHECK_INT(named_packets("data_cnt"), 1);
 	/* the control connection was not offloaded: its replies still go
 	 * through the policy (and are not counted: not Expected) */
 	CHECK(flow(40000, 21, &e) && !(e.status & FWL_CT_S_OFFLOAD),

@@ -61,7 +61,9 @@ pk=$(echo "$stats" | grep '"name": "ftp_data"' | grep -o '"packets": [0-9]*' | g
 	fail fwlctl_stats_counter "ftp_data packets '${pk:-}' in: $stats"
 assert_contains fwlctl_stats_names_counter \
 	"$(lab_exec router "$FWLCTL" --run-dir "$RUN" stats)" "ftp_data"
-dump=$(bpftool map lookup pinned "$PIN/maps/fwl_named_cnt" key 0 0 0 0 2>&1)
+id=$(echo "$stats" | grep '"name": "ftp_data"' | grep -o '"id": [0-9]*' | grep -o '[0-9]*$')
+dump=$(bpftool map lookup pinned "$PIN/maps/fwl_named_cnt" \
+	key $((${id:-0} & 255)) $((${id:-0} >> 8 & 255)) 0 0 2>&1)
 assert_contains bpftool_counter_btf "$dump" '"packets"'
 sum=$(echo "$dump" | grep -o '"packets": [0-9]*' | grep -o '[0-9]*$' | paste -sd+ | bc)
 assert_eq bpftool_agrees_with_fwlctl "${sum:-x}" "${pk:-y}"
