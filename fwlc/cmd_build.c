@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fwlc/check.h"
+#include "fwlc/classify.h"
 #include "fwlc/cmd.h"
 #include "fwlc/gen_bpf.h"
 #include "fwlc/loadcheck.h"
@@ -26,6 +27,7 @@
 #include "fwlc/manifest.h"
 #include "fwlc/mapdata.h"
 #include "fwlc/parse.h"
+#include "maps/cls.h"
 #include "maps/config.h"
 #include "maps/counters.h"
 #include "maps/ct.h"
@@ -44,6 +46,7 @@ struct build_opts {
 	const char *include;	/* dir holding bpf/ and maps/ */
 	const char *clang;
 	int load_check;		/* --load-check: run the verifier now */
+	enum cls_mode tables;	/* --tables: arms as classification tables */
 };
 
 /* Where bpf/lib, bpf/ and maps/ are: --include-dir, $FWL_INCLUDE_DIR, or
@@ -149,6 +152,7 @@ static int build(const struct build_opts *o)
 	Arena arena = { 0 };
 	Diags diags;
 	int made_dir = 0, r = 1;
+	struct load_stats ls = { 0 };
 
 	diag_init(&diags);
 	Source *src = source_read(&arena, o->input);
@@ -168,6 +172,7 @@ static int build(const struct build_opts *o)
 	}
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
+	classify_program(&ir, &arena, o->tables);
 	if (mkdir(o->out, 0755) == 0)
 		made_dir = 1;
 	else if (errno != EEXIST) {
@@ -188,6 +193,9 @@ static int build(const struct build_opts *o)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_portset", "POLICY", FWL_SETS_LAYOUT_VERSION };
 	}
+	if (ir.ncls)
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_cls", "POLICY", FWL_CLS_LAYOUT_VERSION };
 	if (ir.uses_ifaces)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_ifaces", "POLICY", FWL_SETS_LAYOUT_VERSION };
@@ -251,7 +259,7 @@ static int build(const struct build_opts *o)
 	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
 	    write_file(d_path, emit_mapdata, &ir) ||
 	    write_file(m_path, emit_manifest, &m) ||
-	    (o->load_check && load_check(o_path, c_path))) {
+	    (o->load_check && load_check(o_path, c_path, &ls))) {
 		unlink(m_path);
 		unlink(d_path);
 		unlink(o_path);
@@ -274,6 +282,7 @@ int cmd_build(int argc, char **argv)
 		{ "include-dir", 1, NULL, 'I' },
 		{ "clang", 1, NULL, 'c' },
 		{ "load-check", 0, NULL, 'L' },
+		{ "tables", 1, NULL, 'T' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -286,10 +295,24 @@ int cmd_build(int argc, char **argv)
 		case 'I': o.include = optarg; break;
 		case 'c': o.clang = optarg; break;
 		case 'L': o.load_check = 1; break;
+		case 'T':
+			if (!strcmp(optarg, "auto"))
+				o.tables = CLS_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o.tables = CLS_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o.tables = CLS_NEVER;
+			else {
+				fprintf(stderr, "fwlc: error: --tables %s: "
+					"expected auto, always or never\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			printf("usage: fwlc build POLICY.fwl -o DIR "
 			       "[--include-dir DIR] [--clang PATH] "
-			       "[--load-check]\n");
+			       "[--load-check] [--tables auto|always|never]\n");
 			return 0;
 		default:
 			return 2;

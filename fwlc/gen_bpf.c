@@ -276,9 +276,54 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 	fputs("\t}\n", f);
 }
 
+/* The packet's key for one shape: its fields under the shape's masks. */
+static void emit_shape_key(FILE *f, const struct ir_shape *sh)
+{
+	fprintf(f, "\t\tk = (struct fwl_cls_key){ .table = %" PRIu32 "u",
+		sh->table);
+	if (sh->fields & IR_SH_L3)
+		fputs(", .l3 = p->l3", f);
+	if (sh->fields & IR_SH_L4)
+		fputs(", .l4 = p->l4", f);
+	if (sh->fields & IR_SH_SRC4)
+		fprintf(f, ",\n\t\t\t.src = p->saddr[0] & bpf_htonl(0x%08"
+			   PRIx32 "u)", mask32(sh->src_plen));
+	if (sh->fields & IR_SH_DST4)
+		fprintf(f, ",\n\t\t\t.dst = p->daddr[0] & bpf_htonl(0x%08"
+			   PRIx32 "u)", mask32(sh->dst_plen));
+	if (sh->fields & IR_SH_SPORT)
+		fputs(", .sport = p->sport", f);
+	if (sh->fields & IR_SH_DPORT)
+		fputs(", .dport = p->dport", f);
+	fputs(" };\n\t\tbest = fwl_cls_best(&k, best);\n", f);
+}
+
+/* A run of table arms: one lookup per shape; the lowest arm found
+ * decides, exactly as the first of them whose tests hold would. */
+static void emit_run(FILE *f, const struct ir_policy *pol,
+		     const struct ir_run *run)
+{
+	const struct ir_arm *a = &pol->arms[run->first];
+	const struct ir_arm *z = &pol->arms[run->end - 1];
+	fprintf(f, "\t/* %s/%d..%d, lines %d..%d: %d arms in %d table "
+		   "shape%s (fwl_cls) */\n\t{\n"
+		   "\t\tconst struct fwl_cls_val *best = NULL;\n"
+		   "\t\tstruct fwl_cls_key k;\n\n",
+		pol->name, a->index, z->index, a->line, z->line,
+		run->end - run->first, run->nshapes,
+		run->nshapes == 1 ? "" : "s");
+	for (int i = 0; i < run->nshapes; i++)
+		emit_shape_key(f, &run->shapes[i]);
+	fputs("\t\tif (best) {\n"
+	      "\t\t\tfwl_count_rule(best->rule_id, p->len);\n"
+	      "\t\t\tm->rule_id = best->rule_id;\n"
+	      "\t\t\treturn best->verdict;\n\t\t}\n\t}\n", f);
+}
+
 static void emit_policy(FILE *f, const struct ir_prog *ir,
 			const struct ir_policy *pol)
 {
+	int r = 0;
 	if (pol->is_rule)
 		fprintf(f, "/* rule %s */\n"
 			   "static __always_inline int fwl_rule_%s(struct "
@@ -290,8 +335,14 @@ static void emit_policy(FILE *f, const struct ir_prog *ir,
 			   "fwl_pkt *p,\n\t\t\t\t\t      struct fwl_md *m)"
 			   "\n{\n", pol->name, ir_hook_name(pol->hook),
 			pol->name);
-	for (int i = 0; i < pol->narms; i++)
+	for (int i = 0; i < pol->narms; i++) {
+		if (r < pol->nruns && pol->runs[r].first == i) {
+			emit_run(f, pol, &pol->runs[r]);
+			i = pol->runs[r++].end - 1;
+			continue;
+		}
 		emit_arm(f, ir, pol, &pol->arms[i]);
+	}
 	/* Only reachable when no arm matches: a checked policy is
 	 * exhaustive, so this is the nftables-like default for the rest. */
 	fputs("\treturn FWL_VERDICT_CONTINUE;\n}\n\n", f);
@@ -306,6 +357,9 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	/* Only the libraries the policy uses. */
 	if (ir->nsets)
 		fputs("#include \"sets.h\"\n", f);
+	if (ir->ncls)
+		fprintf(f, "#define FWL_CLS_ENTRIES %d\n#include \"cls.h\"\n",
+			ir->ncls);
 	if (ir->uses_ifaces)
 		fputs("#define FWL_USES_IFACES 1\n#include \"ifaces.h\"\n", f);
 	if (ir->uses_ct)
