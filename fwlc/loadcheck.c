@@ -68,18 +68,81 @@ static int arm_of_line(const char *c_path, int cline, char *out, size_t len)
 	return found;
 }
 
-int load_check(const char *o_path, const char *c_path)
+/* The verifier's "processed N insns" from a stats log, or -1. */
+static long processed_of(const char *log)
 {
+	const char *p = strstr(log, "processed ");
+	return p ? strtol(p + 10, NULL, 10) : -1;
+}
+
+/* Load with the verifier's statistics (log level 4) into our own buffers;
+ * 0 when every program passed, the counts are in stats[]. */
+static int load_with_stats(const char *o_path, char (*logs)[4096], int max,
+			   struct load_stats *st)
+{
+	struct bpf_object *obj = bpf_object__open_file(o_path, NULL);
+	struct bpf_program *prog;
+	int n = 0, r;
+	if (!obj)
+		return -errno;
+	bpf_object__for_each_program(prog, obj) {
+		if (n == max)
+			break;
+		logs[n][0] = 0;
+		bpf_program__set_log_buf(prog, logs[n], 4096);
+		bpf_program__set_log_level(prog, 4);
+		n++;
+	}
+	r = bpf_object__load(obj);
+	st->nprogs = 0;
+	if (!r) {
+		int i = 0;
+		bpf_object__for_each_program(prog, obj) {
+			if (i == max)
+				break;
+			struct bpf_prog_info info = { 0 };
+			__u32 len = sizeof(info);
+			struct load_prog_stats *ps = &st->progs[st->nprogs++];
+			bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info,
+					       &len);
+			snprintf(ps->name, sizeof(ps->name), "%s",
+				 bpf_program__name(prog));
+			ps->insns = info.xlated_prog_len / 8;
+			ps->jited = info.jited_prog_len;
+			ps->processed = processed_of(logs[i++]);
+		}
+	}
+	bpf_object__close(obj);	/* unload: nothing stays in the kernel */
+	return r;
+}
+
+int load_check(const char *o_path, const char *c_path,
+	       struct load_stats *st)
+{
+	static char logs[LOAD_MAX_PROGS][4096];
 	struct bpf_object *obj;
 	int r;
 
 	vlog_len = 0;
 	libbpf_set_print(collect);
+	if (load_with_stats(o_path, logs, LOAD_MAX_PROGS, st) == 0) {
+		for (int i = 0; i < st->nprogs; i++)
+			fprintf(stderr, "fwlc: load check: %s passed the "
+				"verifier (%u instructions translated, %u JITed "
+				"bytes, %ld instructions processed)\n",
+				st->progs[i].name, st->progs[i].insns,
+				st->progs[i].jited, st->progs[i].processed);
+		libbpf_set_print(NULL);
+		return 0;
+	}
+	/* Rejected: load again the ordinary way, for the full log. */
+	vlog_len = 0;
 	obj = bpf_object__open_file(o_path, NULL);
 	if (!obj) {
 		r = -errno;
 		fprintf(stderr, "fwlc: error: cannot open %s: %s\n", o_path,
 			strerror(-r));
+		libbpf_set_print(NULL);
 		return r;
 	}
 	r = bpf_object__load(obj);
@@ -93,7 +156,7 @@ int load_check(const char *o_path, const char *c_path)
 			at = p;
 			p += 7;
 		}
-		char arm[512];
+		char arm[4096];
 		if (at && arm_of_line(c_path, atoi(at + 7), arm, sizeof(arm)))
 			fprintf(stderr, "fwlc: note: the failing code was "
 				"generated for arm %s\n", arm);
@@ -104,20 +167,12 @@ int load_check(const char *o_path, const char *c_path)
 				;
 		if (tail)
 			fprintf(stderr, "fwlc: verifier log (end):\n%s", tail);
-		goto out;
+	} else {
+		fprintf(stderr, "fwlc: error: the load with verifier "
+			"statistics failed, the plain load passed\n");
+		r = -EINVAL;
 	}
-	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, obj) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);
-		fprintf(stderr, "fwlc: load check: %s passed the verifier "
-			"(%u instructions translated, %u JITed bytes)\n",
-			bpf_program__name(prog), info.xlated_prog_len / 8,
-			info.jited_prog_len);
-	}
-out:
-	bpf_object__close(obj);	/* unload: nothing stays in the kernel */
+	bpf_object__close(obj);
 	libbpf_set_print(NULL);
 	return r;
 }
