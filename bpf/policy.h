@@ -53,6 +53,9 @@ static __always_inline struct fwl_md *fwl_md_get(void)
 /* A policy's verdicts: FWL_VERDICT_PASS (Allow) and FWL_VERDICT_DROP come
  * from ctx.h; a policy whose arms did not decide returns CONTINUE. */
 #define FWL_VERDICT_CONTINUE 2
+/* A part of a long policy (a noinline function): none of its arms
+ * matched, the next part goes on.  Never leaves the policy. */
+#define FWL_VERDICT_NONE 255
 /* NAT actions: the entry program rewrites the packet (bpf/lib/nat.h). */
 #define FWL_VERDICT_DNAT_MAP 3	/* DNATMap: by the fwl_dnat_map entry */
 #define FWL_VERDICT_MASQ 4	/* Masquerade: the egress address */

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fwlc/budget.h"
 #include "fwlc/check.h"
 #include "fwlc/classify.h"
 #include "fwlc/cmd.h"
@@ -153,6 +154,7 @@ static int build(const struct build_opts *o)
 	Diags diags;
 	int made_dir = 0, r = 1;
 	struct load_stats ls = { 0 };
+	struct budget budget;
 
 	diag_init(&diags);
 	Source *src = source_read(&arena, o->input);
@@ -173,6 +175,8 @@ static int build(const struct build_opts *o)
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
 	classify_program(&ir, &arena, o->tables);
+	budget_estimate(&ir, &budget);
+	budget_report(stderr, &budget);
 	if (mkdir(o->out, 0755) == 0)
 		made_dir = 1;
 	else if (errno != EEXIST) {
@@ -252,6 +256,7 @@ static int build(const struct build_opts *o)
 		.ir = &ir, .object = "policy.bpf.o",
 		.counters_map = "fwl_rule_cnt",
 		.progs = progs, .maps = maps, .nmaps = nmaps,
+		.budget = &budget,
 		/* The egress program is needed to see what the host sends:
 		 * its own flows (conntrack) and the egress hooks. */
 		.nprogs = ir.uses_ct || ir.has_egress ? 2 : 1,

@@ -32,6 +32,12 @@ static const char *const field_expr[] = {
 	[IRF_FEED_DST] = "p->daddr",
 };
 
+/* Long policies are cut into noinline parts of GEN_PART_ITEMS arms (or
+ * table runs).  Within a function the verifier walks every combination
+ * of the arms' branch outcomes it cannot prune -- 60 arms of mixed tests
+ * exceed its 1,000,000 instructions -- while a call returns one unknown
+ * verdict, so the cost of parts adds up instead of multiplying. */
+
 static const char *const hook_fn[IR_HOOK_COUNT] = {
 	[IR_HOOK_PREROUTING] = "prerouting",
 	[IR_HOOK_INPUT] = "input",
@@ -320,10 +326,58 @@ static void emit_run(FILE *f, const struct ir_policy *pol,
 	      "\t\t\treturn best->verdict;\n\t\t}\n\t}\n", f);
 }
 
+/* Emit the arms [from, to) of pol, a table run as one item; the next
+ * run's index is *r. */
+static void emit_items(FILE *f, const struct ir_prog *ir,
+		       const struct ir_policy *pol, int from, int to, int *r)
+{
+	for (int i = from; i < to; i++) {
+		if (*r < pol->nruns && pol->runs[*r].first == i) {
+			emit_run(f, pol, &pol->runs[*r]);
+			i = pol->runs[(*r)++].end - 1;
+			continue;
+		}
+		emit_arm(f, ir, pol, &pol->arms[i]);
+	}
+}
+
+/* The end of the part of pol that starts at arm from: at most PART_ITEMS
+ * items (an arm, or a table run). */
+int gen_part_end(const struct ir_policy *pol, int from, int r)
+{
+	int i = from;
+	for (int n = 0; n < GEN_PART_ITEMS && i < pol->narms; n++) {
+		while (r < pol->nruns && pol->runs[r].end <= i)
+			r++;
+		i = r < pol->nruns && pol->runs[r].first == i
+			    ? pol->runs[r].end : i + 1;
+	}
+	return i;
+}
+
 static void emit_policy(FILE *f, const struct ir_prog *ir,
 			const struct ir_policy *pol)
 {
-	int r = 0;
+	const char *kind = pol->is_rule ? "rule" : "policy";
+	int r = 0, nparts = 0;
+
+	/* Long policies are cut into noinline parts: the verifier's paths
+	 * multiply within a part, not across a call (docs/bundle.md). */
+	if (gen_part_end(pol, 0, 0) < pol->narms) {
+		for (int i = 0; i < pol->narms; nparts++) {
+			int end = gen_part_end(pol, i, r);
+			fprintf(f, "/* %s %s, part %d: arms %d..%d */\n"
+				   "static __attribute__((noinline)) int "
+				   "fwl_%s_%s_part%d(struct fwl_pkt *p, "
+				   "struct fwl_md *m)\n{\n",
+				kind, pol->name, nparts, pol->arms[i].index,
+				pol->arms[end - 1].index, kind, pol->name,
+				nparts);
+			emit_items(f, ir, pol, i, end, &r);
+			fputs("\treturn FWL_VERDICT_NONE;\n}\n\n", f);
+			i = end;
+		}
+	}
 	if (pol->is_rule)
 		fprintf(f, "/* rule %s */\n"
 			   "static __always_inline int fwl_rule_%s(struct "
@@ -335,14 +389,14 @@ static void emit_policy(FILE *f, const struct ir_prog *ir,
 			   "fwl_pkt *p,\n\t\t\t\t\t      struct fwl_md *m)"
 			   "\n{\n", pol->name, ir_hook_name(pol->hook),
 			pol->name);
-	for (int i = 0; i < pol->narms; i++) {
-		if (r < pol->nruns && pol->runs[r].first == i) {
-			emit_run(f, pol, &pol->runs[r]);
-			i = pol->runs[r++].end - 1;
-			continue;
-		}
-		emit_arm(f, ir, pol, &pol->arms[i]);
-	}
+	if (nparts)
+		fputs("\tint v;\n\n", f);
+	for (int k = 0; k < nparts; k++)
+		fprintf(f, "\tv = fwl_%s_%s_part%d(p, m);\n"
+			   "\tif (v != FWL_VERDICT_NONE)\n\t\treturn v;\n",
+			kind, pol->name, k);
+	if (!nparts)
+		emit_items(f, ir, pol, 0, pol->narms, &r);
 	/* Only reachable when no arm matches: a checked policy is
 	 * exhaustive, so this is the nftables-like default for the rest. */
 	fputs("\treturn FWL_VERDICT_CONTINUE;\n}\n\n", f);

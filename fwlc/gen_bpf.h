@@ -15,7 +15,15 @@
 
 #include "fwlc/ir.h"
 
+/* Arms (or table runs) per noinline part of a long policy, see gen_bpf.c. */
+#define GEN_PART_ITEMS 16
+
 /* Write the BPF C of ir to f.  Returns 0 or -errno. */
 int gen_bpf(FILE *f, const struct ir_prog *ir);
+
+/* The end (arm index) of the part of pol starting at arm from; r is the
+ * first table run not before from.  A policy that ends in one part is
+ * emitted as a single function. */
+int gen_part_end(const struct ir_policy *pol, int from, int r);
 
 #endif

@@ -12,6 +12,7 @@
 #define FWL_FWLC_IR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum ir_hook {
