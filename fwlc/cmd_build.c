@@ -48,6 +48,7 @@ struct build_opts {
 	const char *clang;
 	int load_check;		/* --load-check: run the verifier now */
 	enum cls_mode tables;	/* --tables: arms as classification tables */
+	int fault_line;		/* --inject-fault LINE (tests only) */
 };
 
 /* Where bpf/lib, bpf/ and maps/ are: --include-dir, $FWL_INCLUDE_DIR, or
@@ -120,9 +121,35 @@ static int write_file(const char *path, int (*emit)(FILE *, const void *),
 	return r;
 }
 
+struct c_job {
+	const struct ir_prog *ir;
+	const char *c_path;
+};
+
+/* The generated C, its arms' lines mapped to the policy's (#line). */
 static int emit_c(FILE *f, const void *arg)
 {
-	return gen_bpf(f, arg);
+	const struct c_job *j = arg;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return -errno;
+	int r = gen_bpf(m, j->ir);
+	if (fclose(m) && !r)
+		r = -EIO;
+	if (!r) {
+		FILE *in = fmemopen(buf, len ? len : 1, "r");
+		if (!in)
+			r = -errno;
+		else {
+			r = len ? gen_bpf_lines(in, f, j->ir->source, j->c_path)
+				: 0;
+			fclose(in);
+		}
+	}
+	free(buf);
+	return r;
 }
 
 static int emit_mapdata(FILE *f, const void *arg)
@@ -174,6 +201,7 @@ static int build(const struct build_opts *o)
 	}
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
+	ir.fault_line = o->fault_line;
 	classify_program(&ir, &arena, o->tables);
 	budget_estimate(&ir, &budget);
 	budget_report(stderr, &budget);
@@ -261,10 +289,11 @@ static int build(const struct build_opts *o)
 		 * its own flows (conntrack) and the egress hooks. */
 		.nprogs = ir.uses_ct || ir.has_egress ? 2 : 1,
 	};
-	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
+	struct c_job cj = { &ir, c_path };
+	if (write_file(c_path, emit_c, &cj) || run_clang(o, c_path, o_path) ||
 	    write_file(d_path, emit_mapdata, &ir) ||
 	    write_file(m_path, emit_manifest, &m) ||
-	    (o->load_check && load_check(o_path, c_path, &ls))) {
+	    (o->load_check && load_check(o_path, c_path, o->input, &ls))) {
 		unlink(m_path);
 		unlink(d_path);
 		unlink(o_path);
@@ -288,6 +317,9 @@ int cmd_build(int argc, char **argv)
 		{ "clang", 1, NULL, 'c' },
 		{ "load-check", 0, NULL, 'L' },
 		{ "tables", 1, NULL, 'T' },
+		/* Tests only: the arm at LINE reads out of bounds, so that
+		 * the verifier rejects it (tests/backend/tables.sh). */
+		{ "inject-fault", 1, NULL, 'F' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -300,6 +332,7 @@ int cmd_build(int argc, char **argv)
 		case 'I': o.include = optarg; break;
 		case 'c': o.clang = optarg; break;
 		case 'L': o.load_check = 1; break;
+		case 'F': o.fault_line = atoi(optarg); break;
 		case 'T':
 			if (!strcmp(optarg, "auto"))
 				o.tables = CLS_AUTO;

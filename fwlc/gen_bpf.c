@@ -2,6 +2,7 @@
 /* gen_bpf.c - decision IR to BPF C, see gen_bpf.h. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fwlc/gen_bpf.h"
@@ -261,7 +262,8 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 static void emit_arm(FILE *f, const struct ir_prog *ir,
 		     const struct ir_policy *pol, const struct ir_arm *a)
 {
-	fprintf(f, "\t/* %s/%d, line %d: ", pol->name, a->index, a->line);
+	fprintf(f, "/* fwl:line %d */\n\t/* %s/%d, line %d: ", a->line,
+		pol->name, a->index, a->line);
 	emit_comment_text(f, a->text);
 	fputs(" */\n\tif (", f);
 	for (int i = 0; i < a->ntests; i++) {
@@ -278,6 +280,8 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 	fprintf(f, ") {\n\t\tfwl_count_rule(0x%08" PRIx32 "u, p->len);\n"
 		   "\t\tm->rule_id = 0x%08" PRIx32 "u;\n",
 		a->rule_id, a->rule_id);
+	if (a->line == ir->fault_line)	/* --inject-fault: tests only */
+		fputs("\t\tm->payload[0] = *((volatile __u8 *)p + 65536);\n", f);
 	emit_act(f, ir, a->act, 2);
 	fputs("\t}\n", f);
 }
@@ -311,6 +315,7 @@ static void emit_run(FILE *f, const struct ir_policy *pol,
 {
 	const struct ir_arm *a = &pol->arms[run->first];
 	const struct ir_arm *z = &pol->arms[run->end - 1];
+	fprintf(f, "/* fwl:line %d */\n", a->line);
 	fprintf(f, "\t/* %s/%d..%d, lines %d..%d: %d arms in %d table "
 		   "shape%s (fwl_cls) */\n\t{\n"
 		   "\t\tconst struct fwl_cls_val *best = NULL;\n"
@@ -366,6 +371,7 @@ static void emit_policy(FILE *f, const struct ir_prog *ir,
 	if (gen_part_end(pol, 0, 0) < pol->narms) {
 		for (int i = 0; i < pol->narms; nparts++) {
 			int end = gen_part_end(pol, i, r);
+			fprintf(f, "/* fwl:line %d */\n", pol->arms[i].line);
 			fprintf(f, "/* %s %s, part %d: arms %d..%d */\n"
 				   "static __attribute__((noinline)) int "
 				   "fwl_%s_%s_part%d(struct fwl_pkt *p, "
@@ -374,10 +380,13 @@ static void emit_policy(FILE *f, const struct ir_prog *ir,
 				pol->arms[end - 1].index, kind, pol->name,
 				nparts);
 			emit_items(f, ir, pol, i, end, &r);
-			fputs("\treturn FWL_VERDICT_NONE;\n}\n\n", f);
+			fputs("\treturn FWL_VERDICT_NONE;\n}\n/* fwl:end */\n\n",
+			      f);
 			i = end;
 		}
 	}
+	if (pol->narms)
+		fprintf(f, "/* fwl:line %d */\n", pol->arms[0].line);
 	if (pol->is_rule)
 		fprintf(f, "/* rule %s */\n"
 			   "static __always_inline int fwl_rule_%s(struct "
@@ -399,7 +408,7 @@ static void emit_policy(FILE *f, const struct ir_prog *ir,
 		emit_items(f, ir, pol, 0, pol->narms, &r);
 	/* Only reachable when no arm matches: a checked policy is
 	 * exhaustive, so this is the nftables-like default for the rest. */
-	fputs("\treturn FWL_VERDICT_CONTINUE;\n}\n\n", f);
+	fputs("\treturn FWL_VERDICT_CONTINUE;\n}\n/* fwl:end */\n\n", f);
 }
 
 int gen_bpf(FILE *f, const struct ir_prog *ir)
@@ -502,4 +511,53 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	if (ir->uses_ct || ir->has_egress)
 		fputs("#include \"egress.h\"\n", f);
 	return ferror(f) ? -EIO : 0;
+}
+
+/* A string literal for a #line directive. */
+static void put_cstr(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int gen_bpf_lines(FILE *in, FILE *out, const char *source,
+		  const char *c_name)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	long n = 0;		/* lines written to out */
+	int src = 0;		/* the policy line, inside an arm */
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, in)) > 0) {
+		int l;
+		if (sscanf(line, "/* fwl:line %d */", &l) == 1) {
+			src = l;
+			continue;
+		}
+		if (!strncmp(line, "/* fwl:end */", 13)) {
+			src = 0;
+			/* Back to this file: the next line is line n + 2. */
+			fprintf(out, "#line %ld ", n + 2);
+			put_cstr(out, c_name);
+			fputc('\n', out);
+			n++;
+			continue;
+		}
+		if (src) {
+			fprintf(out, "#line %d ", src);
+			put_cstr(out, source);
+			fputc('\n', out);
+			n++;
+		}
+		fwrite(line, 1, len, out);
+		n++;
+	}
+	free(line);
+	return ferror(in) || ferror(out) ? -EIO : 0;
 }

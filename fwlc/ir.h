@@ -262,6 +262,8 @@ struct ir_prog {
 	struct ir_cls_entry *cls;	/* fwl_cls contents (classify.c) */
 	int ncls;
 	int nshapes;		/* table ids handed out */
+	int fault_line;		/* fwlc build --inject-fault (tests): the arm
+				   at this line reads out of bounds */
 };
 
 const char *ir_hook_name(enum ir_hook h);

@@ -24,23 +24,27 @@ static size_t vlog_len, vlog_cap;
 static int collect(enum libbpf_print_level level, const char *fmt,
 		   va_list ap)
 {
-	char buf[4096];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (level == LIBBPF_DEBUG || n <= 0)
+	char *buf = NULL;
+	/* The verifier log comes in one message, of any length. */
+	int n = vasprintf(&buf, fmt, ap);
+	if (level == LIBBPF_DEBUG || n <= 0) {
+		free(buf);
 		return 0;
-	if (n >= (int)sizeof(buf))
-		n = sizeof(buf) - 1;
+	}
 	if (vlog_len + n + 1 > vlog_cap) {
 		size_t cap = (vlog_cap + n + 1) * 2;
 		char *p = realloc(vlog, cap);
-		if (!p)
+		if (!p) {
+			free(buf);
 			return 0;
+		}
 		vlog = p;
 		vlog_cap = cap;
 	}
 	memcpy(vlog + vlog_len, buf, n);
 	vlog_len += n;
 	vlog[vlog_len] = 0;
+	free(buf);
 	return 0;
 }
 
@@ -116,7 +120,7 @@ static int load_with_stats(const char *o_path, char (*logs)[4096], int max,
 	return r;
 }
 
-int load_check(const char *o_path, const char *c_path,
+int load_check(const char *o_path, const char *c_path, const char *source,
 	       struct load_stats *st)
 {
 	static char logs[LOAD_MAX_PROGS][4096];
@@ -150,14 +154,37 @@ int load_check(const char *o_path, const char *c_path,
 		fprintf(stderr, "fwlc: error: the kernel's verifier rejected the "
 			"generated program (%s).\nThis is a bug in fwlc: please "
 			"report it with the policy.\n", strerror(-r));
-		/* Where: the last source line annotation in the log. */
+		/* Where: the last policy line in the log's line info
+		 * ("; TEXT @ FILE.fwl:LINE", from the #line directives). */
+		const char *fl = NULL, *q = vlog;
+		while (q && (q = strstr(q, ".fwl:"))) {
+			fl = q;
+			q += 5;
+		}
+		if (fl) {
+			const char *bol = fl;
+			while (bol > vlog && bol[-1] != '\n')
+				bol--;
+			const char *at = strstr(bol, " @ ");
+			if (bol[0] == ';' && at && at < fl)
+				fprintf(stderr, "%s:%d: note: the failing code "
+					"was generated for this line of the "
+					"policy:%.*s\n", source, atoi(fl + 5),
+					(int)(at - bol - 1), bol + 1);
+			else
+				fprintf(stderr, "%s:%d: note: the failing code "
+					"was generated for this line of the "
+					"policy\n", source, atoi(fl + 5));
+		}
+		/* Or the arm whose comment precedes the generated line. */
 		const char *at = NULL, *p = vlog;
 		while (p && (p = strstr(p, ".bpf.c:"))) {
 			at = p;
 			p += 7;
 		}
 		char arm[4096];
-		if (at && arm_of_line(c_path, atoi(at + 7), arm, sizeof(arm)))
+		if (!fl && at &&
+		    arm_of_line(c_path, atoi(at + 7), arm, sizeof(arm)))
 			fprintf(stderr, "fwlc: note: the failing code was "
 				"generated for arm %s\n", arm);
 		/* The verifier's last lines say why. */

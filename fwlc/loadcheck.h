@@ -20,9 +20,9 @@ struct load_stats {
 
 /* Load o_path (generated from c_path) into the kernel and unload it.
  * Returns 0 when every program passes the verifier (their figures in
- * *st), else -errno after printing why (and which policy arm, when the
- * log says). */
-int load_check(const char *o_path, const char *c_path,
+ * *st), else -errno after printing why and, from the log's line info, the
+ * line of source (the policy) that the failing code came from. */
+int load_check(const char *o_path, const char *c_path, const char *source,
 	       struct load_stats *st);
 
 #endif

@@ -152,6 +152,23 @@ else
 	fail budget_estimate_near_kernel "$(tail -n 5 "$TMP/never1lc.out")"
 fi
 
+# A verifier rejection names the policy line whose code failed: the
+# generated C carries #line directives, so BTF line info in the log does.
+# --inject-fault LINE (tests only) makes the arm at LINE read out of
+# bounds; the arm at line 5 of p1 is the test's second arm.
+line5=$(sed -n 5p "$TMP/p1.fwl" | sed 's/^ *//')
+if build fault "$TMP/p1.fwl" --tables never --inject-fault 5 --load-check; then
+	fail fault_rejected "the verifier accepted an out-of-bounds read"
+else
+	pass fault_rejected
+fi
+assert_contains fault_names_policy_line "$(cat "$TMP/fault.out")" \
+	"p1.fwl:5: note: the failing code was generated for this line of the policy: $line5"
+assert_not_contains fault_leaves_no_bundle "$(ls "$TMP")" "fault
+"
+# Near miss: the same build without the fault loads.
+assert_contains no_fault_loads "$(cat "$TMP/never1lc.out")" "passed the verifier"
+
 # 100,000 arms (the benchmark's generator, at Prerouting): one table
 # lookup, through the verifier, deciding as the generator says.
 awk -v n=100000 'BEGIN {
