@@ -144,6 +144,14 @@ static void policy_cost(const struct ir_prog *ir, const struct ir_policy *pol,
 	items_cost(ir, pol, 0, pol->narms, &r, c, NULL, depth);
 }
 
+long budget_items(const struct ir_prog *ir, const struct ir_policy *pol,
+		  int from, int to, int r)
+{
+	struct cost c = { 0 };
+	items_cost(ir, pol, from, to, &r, &c, NULL, 0);
+	return PROCESSED_PER_INSN * (c.insns + PART_CALL_INSNS);
+}
+
 /* A policy of hook h: its parts, their code and processed estimate. */
 static void policy_budget(const struct ir_prog *ir, const struct ir_policy *pol,
 			  struct budget_hook *h)
@@ -185,6 +193,7 @@ void budget_estimate(const struct ir_prog *ir, struct budget *b)
 			}
 		if (!n)
 			continue;
+		h.stages = gen_hook_stages(ir, (enum ir_hook)hk, NULL);
 		b->hooks[b->nhooks++] = h;
 		b->processed += h.processed;
 		b->subprogs += h.subprogs;
@@ -196,27 +205,36 @@ int budget_report(FILE *f, const struct budget *b)
 	int warned = 0;
 	for (int i = 0; i < b->nhooks; i++) {
 		const struct budget_hook *h = &b->hooks[i];
+		int st = h->stages > 1 ? h->stages : 1;
 		fprintf(f, "fwlc: verifier budget: hook %s: %ld instructions, "
 			"%ld branches, %d part%s, %d table lookup%s, ~%ld "
-			"processed (estimate)\n", ir_hook_name(h->hook),
+			"processed (estimate)", ir_hook_name(h->hook),
 			h->insns, h->branches, h->parts,
 			h->parts == 1 ? "" : "s", h->lookups,
 			h->lookups == 1 ? "" : "s", h->processed);
-	}
-	if (b->processed * 100 >
-	    BUDGET_MAX_PROCESSED * BUDGET_WARN_PERCENT) {
-		fprintf(f, "fwlc: warning: the decision code's estimated "
-			"verifier cost, ~%ld processed instructions, is near "
-			"the kernel's limit of %ld per program; run with "
-			"--load-check to see whether the kernel accepts it\n",
-			b->processed, BUDGET_MAX_PROCESSED);
-		warned = 1;
-	}
-	if (b->subprogs * 100 > BUDGET_MAX_SUBPROGS * BUDGET_WARN_PERCENT) {
-		fprintf(f, "fwlc: warning: the decision code has %d noinline "
-			"parts; the kernel allows %d functions per program\n",
-			b->subprogs, BUDGET_MAX_SUBPROGS);
-		warned = 1;
+		if (st > 1)
+			fprintf(f, " in %d tail-called stages", st);
+		fputc('\n', f);
+		/* Each stage is a program of its own, with its own limits. */
+		if (h->processed / st * 100 >
+		    BUDGET_MAX_PROCESSED * BUDGET_WARN_PERCENT) {
+			fprintf(f, "fwlc: warning: hook %s: the decision code's "
+				"estimated verifier cost, ~%ld processed "
+				"instructions per program, is near the "
+				"kernel's limit of %ld; run with --load-check "
+				"to see whether the kernel accepts it\n",
+				ir_hook_name(h->hook), h->processed / st,
+				BUDGET_MAX_PROCESSED);
+			warned = 1;
+		}
+		if (h->subprogs / st * 100 >
+		    BUDGET_MAX_SUBPROGS * BUDGET_WARN_PERCENT) {
+			fprintf(f, "fwlc: warning: hook %s: %d noinline parts "
+				"per program; the kernel allows %d functions "
+				"per program\n", ir_hook_name(h->hook),
+				h->subprogs / st, BUDGET_MAX_SUBPROGS);
+			warned = 1;
+		}
 	}
 	return warned;
 }

@@ -22,6 +22,11 @@
  * subprograms (our noinline parts share these with the entry's own). */
 #define BUDGET_MAX_PROCESSED 1000000L
 #define BUDGET_MAX_SUBPROGS 256
+/* A hook whose decision code is estimated above this many processed
+ * instructions runs in tail-called stages of at most this much each
+ * (gen_bpf.c); the entry program's own work needs the rest. */
+#define BUDGET_STAGE_PROCESSED 400000L
+#define BUDGET_MAX_STAGES 8	/* per hook; tail calls per packet: 33 */
 /* fwlc warns past this share of a limit: the estimate is rough. */
 #define BUDGET_WARN_PERCENT 50
 
@@ -32,6 +37,7 @@ struct budget_hook {
 	int parts;		/* functions: 1 per policy not cut */
 	int subprogs;		/* noinline parts among them */
 	int lookups;		/* table lookups (one per shape) */
+	int stages;		/* tail-called programs (1: not staged) */
 	long processed;		/* estimated verifier-processed insns */
 };
 
@@ -43,6 +49,10 @@ struct budget {
 };
 
 void budget_estimate(const struct ir_prog *ir, struct budget *b);
+/* Estimated processed instructions of arms [from, to) of pol as one
+ * function (r: the first table run not before from). */
+long budget_items(const struct ir_prog *ir, const struct ir_policy *pol,
+		  int from, int to, int r);
 /* "hook Input: 1,234 insns, ..." lines on f; a warning when a limit is
  * near.  Returns 1 when it warned. */
 int budget_report(FILE *f, const struct budget *b);

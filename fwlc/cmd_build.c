@@ -49,6 +49,7 @@ struct build_opts {
 	int load_check;		/* --load-check: run the verifier now */
 	enum cls_mode tables;	/* --tables: arms as classification tables */
 	int fault_line;		/* --inject-fault LINE (tests only) */
+	long stage_budget;	/* --stage-budget N */
 };
 
 /* Where bpf/lib, bpf/ and maps/ are: --include-dir, $FWL_INCLUDE_DIR, or
@@ -202,6 +203,7 @@ static int build(const struct build_opts *o)
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
 	ir.fault_line = o->fault_line;
+	ir.stage_budget = o->stage_budget;
 	classify_program(&ir, &arena, o->tables);
 	budget_estimate(&ir, &budget);
 	budget_report(stderr, &budget);
@@ -228,6 +230,12 @@ static int build(const struct build_opts *o)
 	if (ir.ncls)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_cls", "POLICY", FWL_CLS_LAYOUT_VERSION };
+	int staged = 0;
+	for (int h = 0; h < budget.nhooks; h++)
+		staged |= budget.hooks[h].stages > 1;
+	if (staged)	/* pinned with the policy: it holds the stages */
+		maps[nmaps++] = (struct manifest_map){ "fwl_stages", "POLICY",
+						       1 };
 	if (ir.uses_ifaces)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_ifaces", "POLICY", FWL_SETS_LAYOUT_VERSION };
@@ -320,6 +328,7 @@ int cmd_build(int argc, char **argv)
 		/* Tests only: the arm at LINE reads out of bounds, so that
 		 * the verifier rejects it (tests/backend/tables.sh). */
 		{ "inject-fault", 1, NULL, 'F' },
+		{ "stage-budget", 1, NULL, 'S' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -333,6 +342,7 @@ int cmd_build(int argc, char **argv)
 		case 'c': o.clang = optarg; break;
 		case 'L': o.load_check = 1; break;
 		case 'F': o.fault_line = atoi(optarg); break;
+		case 'S': o.stage_budget = atol(optarg); break;
 		case 'T':
 			if (!strcmp(optarg, "auto"))
 				o.tables = CLS_AUTO;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwlc/budget.h"
 #include "fwlc/gen_bpf.h"
 
 /* How each IR field reads from struct fwl_pkt (bpf/lib/parse.h). */
@@ -411,6 +412,211 @@ static void emit_policy(FILE *f, const struct ir_prog *ir,
 	fputs("\treturn FWL_VERDICT_CONTINUE;\n}\n/* fwl:end */\n\n", f);
 }
 
+/* Tail-called stages.  A hook whose decision code is estimated past
+ * ir->stage_budget processed instructions (BUDGET_STAGE_PROCESSED by
+ * default) runs as a chain of XDP programs, each within its own verifier
+ * budget: fwl_ingress tail-calls the hook's first stage; a stage runs its
+ * steps (a policy, or a part of a cut one) in order, and when the hook
+ * has its verdict -- or after the last step -- records it in fwl_md and
+ * tail-calls fwl_ingress again, which resumes after the hook (ingress.h).
+ * A failed tail call drops the packet (fails closed). */
+struct step {
+	int policy;		/* index in ir->policies */
+	int part;		/* part number, -1: the whole policy */
+	long cost;		/* estimated processed instructions */
+};
+
+static long stage_budget(const struct ir_prog *ir)
+{
+	return ir->stage_budget > 0 ? ir->stage_budget
+				    : BUDGET_STAGE_PROCESSED;
+}
+
+/* The steps of hook h (at most max, in steps[] unless NULL); their
+ * number. */
+static int hook_steps(const struct ir_prog *ir, enum ir_hook h,
+		      struct step *steps, int max)
+{
+	int n = 0;
+	for (int i = 0; i < ir->npolicies; i++) {
+		const struct ir_policy *pol = &ir->policies[i];
+		if (pol->hook != h)
+			continue;
+		if (gen_part_end(pol, 0, 0) >= pol->narms) {
+			if (steps && n < max)
+				steps[n] = (struct step){ i, -1,
+					budget_items(ir, pol, 0, pol->narms,
+						     0) };
+			n++;
+			continue;
+		}
+		int r = 0;
+		for (int a = 0, k = 0; a < pol->narms; k++) {
+			int end = gen_part_end(pol, a, r);
+			if (steps && n < max)
+				steps[n] = (struct step){ i, k,
+					budget_items(ir, pol, a, end, r) };
+			n++;
+			while (r < pol->nruns && pol->runs[r].first < end)
+				r++;
+			a = end;
+		}
+	}
+	return n;
+}
+
+/* Stage number (0-based) of each step in stage_of[]; the number of stages
+ * of hook h (0: no policy, 1: not staged). */
+int gen_hook_stages(const struct ir_prog *ir, enum ir_hook h, int **stage_of)
+{
+	if (h != IR_HOOK_PREROUTING && h != IR_HOOK_INPUT &&
+	    h != IR_HOOK_FORWARD)
+		return 1;	/* egress hooks are not staged */
+	int n = hook_steps(ir, h, NULL, 0);
+	if (!n)
+		return 0;
+	struct step *st = calloc(n, sizeof(*st));
+	int *of = calloc(n, sizeof(*of));
+	if (!st || !of)
+		abort();
+	hook_steps(ir, h, st, n);
+	long total = 0, sum = 0;
+	for (int i = 0; i < n; i++)
+		total += st[i].cost;
+	int stages = 1;
+	if (total > stage_budget(ir)) {
+		for (int i = 0; i < n; i++) {
+			if (sum && sum + st[i].cost > stage_budget(ir) &&
+			    stages < BUDGET_MAX_STAGES) {
+				stages++;
+				sum = 0;
+			}
+			sum += st[i].cost;
+			of[i] = stages - 1;
+		}
+	}
+	free(st);
+	if (stage_of)
+		*stage_of = of;
+	else
+		free(of);
+	return stages;
+}
+
+static const char *const hook_resume[IR_HOOK_COUNT] = {
+	[IR_HOOK_PREROUTING] = "FWL_RESUME_PREROUTING",
+	[IR_HOOK_INPUT] = "FWL_RESUME_INPUT",
+	[IR_HOOK_FORWARD] = "FWL_RESUME_FORWARD",
+};
+
+static void emit_step(FILE *f, const struct ir_prog *ir, const struct step *s)
+{
+	const struct ir_policy *pol = &ir->policies[s->policy];
+	if (s->part < 0) {
+		fprintf(f, "\tif (m->stage_skip != %d) {\n"
+			   "\t\tv = fwl_policy_%s(p, m);\n"
+			   "\t\tif (v == FWL_VERDICT_DROP || v >= "
+			   "FWL_VERDICT_DNAT_MAP)\n\t\t\tgoto done;\n"
+			   "\t}\n", s->policy + 1, pol->name);
+		return;
+	}
+	/* A part: its verdict is its policy's; Allow and Continue end the
+	 * policy (its later parts are skipped), the next policy looks. */
+	fprintf(f, "\tif (m->stage_skip != %d) {\n"
+		   "\t\tv = fwl_policy_%s_part%d(p, m);\n"
+		   "\t\tif (v == FWL_VERDICT_DROP || (v >= "
+		   "FWL_VERDICT_DNAT_MAP && v != FWL_VERDICT_NONE))\n"
+		   "\t\t\tgoto done;\n"
+		   "\t\tif (v != FWL_VERDICT_NONE)\n"
+		   "\t\t\tm->stage_skip = %d;\n\t}\n",
+		s->policy + 1, pol->name, s->part, s->policy + 1);
+}
+
+static void emit_stages(FILE *f, const struct ir_prog *ir)
+{
+	int slot[IR_HOOK_COUNT] = { 0 }, nstages[IR_HOOK_COUNT] = { 0 };
+	int *of[IR_HOOK_COUNT] = { 0 }, total = 0;
+	for (int h = 0; h < IR_HOOK_COUNT; h++) {
+		int n = gen_hook_stages(ir, (enum ir_hook)h, &of[h]);
+		if (n > 1) {
+			slot[h] = 1 + total;
+			nstages[h] = n;
+			total += n;
+		} else {
+			free(of[h]);
+			of[h] = NULL;
+		}
+	}
+	if (!total)
+		return;
+	fputs("/* Tail-called stages (see fwlc/gen_bpf.c): slot 0 is the "
+	      "entry program. */\n#define FWL_STAGES 1\n"
+	      "int fwl_ingress(struct xdp_md *ctx);\n", f);
+	for (int i = 1; i <= total; i++)
+		fprintf(f, "int fwl_stage_%d(struct xdp_md *ctx);\n", i);
+	fprintf(f, "struct {\n\t__uint(type, BPF_MAP_TYPE_PROG_ARRAY);\n"
+		   "\t__uint(max_entries, %d);\n\t__uint(key_size, 4);\n"
+		   "\t__array(values, int(struct xdp_md *));\n"
+		   "} fwl_stages SEC(\".maps\") = {\n\t.values = {\n"
+		   "\t\t[0] = (void *)&fwl_ingress,\n", total + 1);
+	for (int i = 1; i <= total; i++)
+		fprintf(f, "\t\t[%d] = (void *)&fwl_stage_%d,\n", i, i);
+	fputs("\t},\n};\n\n"
+	      "/* Into a staged hook: never returns unless the stage is "
+	      "missing. */\n"
+	      "static __always_inline void fwl_stage_enter(struct xdp_md "
+	      "*ctx, struct fwl_md *m,\n\t\t\t\t\t    int hook, int slot, "
+	      "int route)\n{\n\tm->resume_hook = hook;\n"
+	      "\tm->route = route;\n\tm->stage_skip = 0;\n"
+	      "\tbpf_tail_call(ctx, &fwl_stages, slot);\n}\n\n", f);
+	for (int h = 0; h < IR_HOOK_COUNT; h++) {
+		if (!nstages[h])
+			continue;
+		int n = hook_steps(ir, (enum ir_hook)h, NULL, 0);
+		struct step *st = calloc(n, sizeof(*st));
+		if (!st)
+			abort();
+		hook_steps(ir, (enum ir_hook)h, st, n);
+		char up[16];
+		size_t k;
+		for (k = 0; hook_fn[h][k] && k < sizeof(up) - 1; k++)
+			up[k] = hook_fn[h][k] - 'a' + 'A';
+		up[k] = 0;
+		fprintf(f, "#define FWL_HOOK_%s 1\n#define FWL_STAGED_%s %d\n",
+			up, up, slot[h]);
+		for (int sg = 0; sg < nstages[h]; sg++) {
+			fprintf(f, "/* hook %s, stage %d of %d */\n"
+				   "SEC(\"xdp\")\nint fwl_stage_%d(struct "
+				   "xdp_md *ctx)\n{\n"
+				   "\tstruct fwl_scratch *s = fwl_scratch();\n"
+				   "\tstruct fwl_md *m = fwl_md_peek();\n"
+				   "\tint v = FWL_VERDICT_PASS;\n\n"
+				   "\tif (!s || !m)\n\t\treturn XDP_ABORTED;\n"
+				   "\tstruct fwl_pkt *p = &s->pkt;\n\n",
+				ir_hook_name((enum ir_hook)h), sg + 1,
+				nstages[h], slot[h] + sg);
+			for (int i = 0; i < n; i++)
+				if (of[h][i] == sg)
+					emit_step(f, ir, &st[i]);
+			if (sg + 1 < nstages[h])
+				fprintf(f, "\tbpf_tail_call(ctx, &fwl_stages, "
+					   "%d);\n\treturn XDP_DROP;\t/* the "
+					   "stage is missing: fails closed */\n",
+					slot[h] + sg + 1);
+			else
+				fputs("\tv = FWL_VERDICT_PASS;\n", f);
+			fprintf(f, "done:\n\tm->stage_v = v;\n"
+				   "\tm->resume = %s;\n"
+				   "\tbpf_tail_call(ctx, &fwl_stages, 0);\n"
+				   "\tm->resume = 0;\n"
+				   "\treturn XDP_DROP;\t/* fails closed */\n"
+				   "}\n\n", hook_resume[h]);
+		}
+		free(st);
+		free(of[h]);
+	}
+}
+
 int gen_bpf(FILE *f, const struct ir_prog *ir)
 {
 	fprintf(f, "/* Generated by fwlc from %s (policy %016" PRIx64 ").\n"
@@ -478,10 +684,13 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	for (int i = 0; i < ir->npolicies; i++)
 		emit_policy(f, ir, &ir->policies[i]);
 
+	emit_stages(f, ir);
 	/* One function per hook: its policies in declaration order (the
 	 * priority order); Drop is final, Allow lets the next one look. */
 	for (int h = 0; h < IR_HOOK_COUNT; h++) {
 		int n = 0;
+		if (gen_hook_stages(ir, (enum ir_hook)h, NULL) > 1)
+			continue;	/* in stages, defined above */
 		for (int i = 0; i < ir->npolicies; i++)
 			n += ir->policies[i].hook == (enum ir_hook)h;
 		if (!n)

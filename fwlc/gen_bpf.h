@@ -32,6 +32,10 @@ int gen_bpf(FILE *f, const struct ir_prog *ir);
  * emitted as a single function. */
 int gen_part_end(const struct ir_policy *pol, int from, int r);
 
+/* The tail-called stages of hook h: 0 (no policy), 1 (not staged) or
+ * more; with stage_of, the stage of each step (malloc'ed).  See gen_bpf.c. */
+int gen_hook_stages(const struct ir_prog *ir, enum ir_hook h, int **stage_of);
+
 /* Copy generated C from in to out, each line between "fwl:line N" and
  * "fwl:end" preceded by `#line N "source"`, the others by their own
  * position in c_name.  Returns 0 or -errno. */

@@ -262,6 +262,8 @@ struct ir_prog {
 	struct ir_cls_entry *cls;	/* fwl_cls contents (classify.c) */
 	int ncls;
 	int nshapes;		/* table ids handed out */
+	long stage_budget;	/* --stage-budget: processed insns per tail-
+				   called stage (0: BUDGET_STAGE_PROCESSED) */
 	int fault_line;		/* fwlc build --inject-fault (tests): the arm
 				   at this line reads out of bounds */
 };

@@ -134,10 +134,11 @@ int manifest_write(FILE *f, const struct manifest *m)
 			fprintf(f, "%s\n    {\"hook\": \"%s\", \"insns\": %ld, "
 				   "\"branches\": %ld, \"parts\": %d, "
 				   "\"table_lookups\": %d, "
-				   "\"processed_estimate\": %ld}",
+				   "\"processed_estimate\": %ld, "
+				   "\"stages\": %d}",
 				i ? "," : "", ir_hook_name(h->hook), h->insns,
 				h->branches, h->parts, h->lookups,
-				h->processed);
+				h->processed, h->stages);
 		}
 		fprintf(f, "\n  ],\n  \"table_entries\": %d,\n", ir->ncls);
 	}

@@ -5,8 +5,8 @@
 # duplicates) with code arms, built with --tables always and never (and
 # auto), the same random packets through each under BPF_PROG_TEST_RUN
 # (bundle-run): same verdict, same deciding rule id, same per-rule
-# counters.  Then a 100,000-arm policy: small code, passes the verifier,
-# and decides as its generator says.
+# counters; the same in tail-called stages.  Then a 100,000-arm policy:
+# small code, passes the verifier, and decides as its generator says.
 set -u
 . "$(dirname "$0")/../lib/lib.sh"
 need_root tables_needs_root
@@ -150,6 +150,28 @@ if build one "$TMP/one.fwl" --load-check &&
 	fi
 else
 	fail budget_estimate_near_kernel "$(tail -n 5 "$TMP/never1lc.out")"
+fi
+
+# Tail-called stages: with a small stage budget the 300 arms run as a
+# chain of XDP programs (each through the verifier on its own) and decide
+# exactly as one program does.  The default budget keeps them in one.
+if build staged "$TMP/p1.fwl" --tables never --stage-budget 20000 --load-check; then
+	pass staged_loads
+else
+	fail staged_loads "$(grep -v E06 "$TMP/staged.out" | tail -n 8)"
+fi
+stages=$(grep -c 'passed the verifier' "$TMP/staged.out")
+if [ "$stages" -ge 4 ]; then pass staged_in_programs; else
+	fail staged_in_programs "$stages programs passed the verifier"; fi
+assert_contains staged_reported "$(cat "$TMP/staged.out")" "tail-called stages"
+assert_contains staged_array_pinned "$(cat "$TMP/staged/manifest.json" 2>/dev/null)" \
+	'"name": "fwl_stages", "class": "POLICY"'
+assert_not_contains unstaged_by_default "$(cat "$TMP/never1/policy.bpf.c")" "fwl_stage_"
+if "$RUN" "$TMP/staged" <"$TMP/k1.txt" >"$TMP/rstaged.txt" 2>"$TMP/rstaged.err" &&
+   cmp -s "$TMP/rnever1.txt" "$TMP/rstaged.txt"; then
+	pass staged_same_decisions
+else
+	fail staged_same_decisions "$(tail -n 3 "$TMP/rstaged.err"; diff "$TMP/rnever1.txt" "$TMP/rstaged.txt" | head -n 6)"
 fi
 
 # A verifier rejection names the policy line whose code failed: the
