@@ -18,13 +18,38 @@ SEC("xdp")
 int fwl_ingress(struct xdp_md *ctx)
 {
 	struct fwl_scratch *s = fwl_scratch();
-	struct fwl_md *md = fwl_md_get();
+	struct fwl_md *md = fwl_md_peek();
 	int route __attribute__((unused));
 	int v __attribute__((unused)), r __attribute__((unused));
 
 	if (!s || !md)
 		return XDP_ABORTED;	/* cannot happen: 1-entry arrays */
 	struct fwl_pkt *pkt = &s->pkt;
+#ifdef FWL_STAGES
+	/* Back from a staged hook (a chain of tail calls, fwlc's gen_bpf.c):
+	 * the packet and md are as the stages left them. */
+	if (md->resume) {
+		int at = md->resume;
+
+		md->resume = 0;
+		v = md->stage_v;
+		route = md->route;
+#ifdef FWL_STAGED_PREROUTING
+		if (at == FWL_RESUME_PREROUTING)
+			goto resume_prerouting;
+#endif
+#ifdef FWL_STAGED_INPUT
+		if (at == FWL_RESUME_INPUT)
+			goto resume_input;
+#endif
+#ifdef FWL_STAGED_FORWARD
+		if (at == FWL_RESUME_FORWARD)
+			goto resume_forward;
+#endif
+		return XDP_DROP;	/* cannot happen: fails closed */
+	}
+#endif
+	__builtin_memset(md, 0, sizeof(*md));
 	if (fwl_parse(ctx, pkt) != FWL_DROP_NONE) {
 		fwl_count_drop(pkt->invalid, pkt->len);
 		return XDP_DROP;
@@ -73,7 +98,14 @@ int fwl_ingress(struct xdp_md *ctx)
 	md->dst_local = fwl_fib_route(ctx, pkt, &md->oif) == FWL_ROUTE_LOCAL;
 #endif
 #ifdef FWL_HOOK_PREROUTING
+#ifdef FWL_STAGED_PREROUTING
+	fwl_stage_enter(ctx, md, FWL_RESUME_PREROUTING, FWL_STAGED_PREROUTING,
+			0);
+	return XDP_DROP;	/* the stage is missing: fails closed */
+resume_prerouting:
+#else
 	v = fwl_hook_prerouting(pkt, md);
+#endif
 	if (v == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #ifdef FWL_USES_NAT
@@ -95,14 +127,40 @@ int fwl_ingress(struct xdp_md *ctx)
 #endif
 #endif
 #ifdef FWL_HOOK_INPUT
+#ifdef FWL_STAGED_INPUT
+	if (route == FWL_ROUTE_LOCAL) {
+		fwl_stage_enter(ctx, md, FWL_RESUME_INPUT, FWL_STAGED_INPUT,
+				route);
+		return XDP_DROP;	/* the stage is missing: fails closed */
+	}
+	if (0) {
+resume_input:
+		if (v == FWL_VERDICT_DROP)
+			return XDP_DROP;
+	}
+#else
 	if (route == FWL_ROUTE_LOCAL &&
 	    fwl_hook_input(pkt, md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
+#endif
 #ifdef FWL_HOOK_FORWARD
+#ifdef FWL_STAGED_FORWARD
+	if (route == FWL_ROUTE_FORWARD) {
+		fwl_stage_enter(ctx, md, FWL_RESUME_FORWARD,
+				FWL_STAGED_FORWARD, route);
+		return XDP_DROP;	/* the stage is missing: fails closed */
+	}
+	if (0) {
+resume_forward:
+		if (v == FWL_VERDICT_DROP)
+			return XDP_DROP;
+	}
+#else
 	if (route == FWL_ROUTE_FORWARD &&
 	    fwl_hook_forward(pkt, md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
+#endif
 #endif
 #ifdef FWL_USES_CT
 	/* Allowed: a packet that opens a flow creates it now (a dropped one

@@ -28,7 +28,19 @@ struct fwl_md {
 	__u8 payload[FWL_PAYLOAD_BYTES];	/* the first payload bytes */
 	__u8 flow[FWL_MAX_FLOWS];	/* flow pattern states (FWL_SEQ_*) */
 	struct fwl_ct ct;	/* conntrack's view (FWL_USES_CT) */
+	/* A hook in tail-called stages (FWL_STAGES): where fwl_ingress
+	 * resumes, with which verdict and route, and the policy whose
+	 * remaining parts a stage skips (index + 1: it already decided). */
+	__u8 resume;		/* FWL_RESUME_*: re-entered after stages */
+	__u8 resume_hook;	/* FWL_RESUME_* of the staged hook running */
+	__u16 stage_skip;
+	__s32 stage_v;
+	__s32 route;
 };
+
+#define FWL_RESUME_PREROUTING 1
+#define FWL_RESUME_INPUT 2
+#define FWL_RESUME_FORWARD 3
 
 /* The hooks' struct fwl_md lives in a per-CPU slot, like the packet in
  * scratch.h: the entry program's stack, with the conntrack and flow
@@ -39,6 +51,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fwl_md);
 } fwl_md_map SEC(".maps");
+
+/* The slot as it is: a re-entered fwl_ingress reads its resume state. */
+static __always_inline struct fwl_md *fwl_md_peek(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&fwl_md_map, &k);
+}
 
 static __always_inline struct fwl_md *fwl_md_get(void)
 {
@@ -53,6 +73,9 @@ static __always_inline struct fwl_md *fwl_md_get(void)
 /* A policy's verdicts: FWL_VERDICT_PASS (Allow) and FWL_VERDICT_DROP come
  * from ctx.h; a policy whose arms did not decide returns CONTINUE. */
 #define FWL_VERDICT_CONTINUE 2
+/* A part of a long policy (a noinline function): none of its arms
+ * matched, the next part goes on.  Never leaves the policy. */
+#define FWL_VERDICT_NONE 255
 /* NAT actions: the entry program rewrites the packet (bpf/lib/nat.h). */
 #define FWL_VERDICT_DNAT_MAP 3	/* DNATMap: by the fwl_dnat_map entry */
 #define FWL_VERDICT_MASQ 4	/* Masquerade: the egress address */

@@ -18,7 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fwlc/budget.h"
 #include "fwlc/check.h"
+#include "fwlc/classify.h"
 #include "fwlc/cmd.h"
 #include "fwlc/gen_bpf.h"
 #include "fwlc/loadcheck.h"
@@ -26,6 +28,7 @@
 #include "fwlc/manifest.h"
 #include "fwlc/mapdata.h"
 #include "fwlc/parse.h"
+#include "maps/cls.h"
 #include "maps/config.h"
 #include "maps/counters.h"
 #include "maps/ct.h"
@@ -44,6 +47,9 @@ struct build_opts {
 	const char *include;	/* dir holding bpf/ and maps/ */
 	const char *clang;
 	int load_check;		/* --load-check: run the verifier now */
+	enum cls_mode tables;	/* --tables: arms as classification tables */
+	int fault_line;		/* --inject-fault LINE (tests only) */
+	long stage_budget;	/* --stage-budget N */
 };
 
 /* Where bpf/lib, bpf/ and maps/ are: --include-dir, $FWL_INCLUDE_DIR, or
@@ -116,9 +122,35 @@ static int write_file(const char *path, int (*emit)(FILE *, const void *),
 	return r;
 }
 
+struct c_job {
+	const struct ir_prog *ir;
+	const char *c_path;
+};
+
+/* The generated C, its arms' lines mapped to the policy's (#line). */
 static int emit_c(FILE *f, const void *arg)
 {
-	return gen_bpf(f, arg);
+	const struct c_job *j = arg;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return -errno;
+	int r = gen_bpf(m, j->ir);
+	if (fclose(m) && !r)
+		r = -EIO;
+	if (!r) {
+		FILE *in = fmemopen(buf, len ? len : 1, "r");
+		if (!in)
+			r = -errno;
+		else {
+			r = len ? gen_bpf_lines(in, f, j->ir->source, j->c_path)
+				: 0;
+			fclose(in);
+		}
+	}
+	free(buf);
+	return r;
 }
 
 static int emit_mapdata(FILE *f, const void *arg)
@@ -149,6 +181,8 @@ static int build(const struct build_opts *o)
 	Arena arena = { 0 };
 	Diags diags;
 	int made_dir = 0, r = 1;
+	struct load_stats ls = { 0 };
+	struct budget budget;
 
 	diag_init(&diags);
 	Source *src = source_read(&arena, o->input);
@@ -168,6 +202,11 @@ static int build(const struct build_opts *o)
 	}
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
+	ir.fault_line = o->fault_line;
+	ir.stage_budget = o->stage_budget;
+	classify_program(&ir, &arena, o->tables);
+	budget_estimate(&ir, &budget);
+	budget_report(stderr, &budget);
 	if (mkdir(o->out, 0755) == 0)
 		made_dir = 1;
 	else if (errno != EEXIST) {
@@ -188,6 +227,15 @@ static int build(const struct build_opts *o)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_portset", "POLICY", FWL_SETS_LAYOUT_VERSION };
 	}
+	if (ir.ncls)
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_cls", "POLICY", FWL_CLS_LAYOUT_VERSION };
+	int staged = 0;
+	for (int h = 0; h < budget.nhooks; h++)
+		staged |= budget.hooks[h].stages > 1;
+	if (staged)	/* pinned with the policy: it holds the stages */
+		maps[nmaps++] = (struct manifest_map){ "fwl_stages", "POLICY",
+						       1 };
 	if (ir.uses_ifaces)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_ifaces", "POLICY", FWL_SETS_LAYOUT_VERSION };
@@ -251,14 +299,16 @@ static int build(const struct build_opts *o)
 		.ir = &ir, .object = "policy.bpf.o",
 		.counters_map = "fwl_rule_cnt",
 		.progs = progs, .maps = maps, .nmaps = nmaps,
+		.budget = &budget,
 		/* The egress program is needed to see what the host sends:
 		 * its own flows (conntrack) and the egress hooks. */
 		.nprogs = ir.uses_ct || ir.has_egress ? 2 : 1,
 	};
-	if (write_file(c_path, emit_c, &ir) || run_clang(o, c_path, o_path) ||
+	struct c_job cj = { &ir, c_path };
+	if (write_file(c_path, emit_c, &cj) || run_clang(o, c_path, o_path) ||
 	    write_file(d_path, emit_mapdata, &ir) ||
 	    write_file(m_path, emit_manifest, &m) ||
-	    (o->load_check && load_check(o_path, c_path))) {
+	    (o->load_check && load_check(o_path, c_path, o->input, &ls))) {
 		unlink(m_path);
 		unlink(d_path);
 		unlink(o_path);
@@ -281,6 +331,11 @@ int cmd_build(int argc, char **argv)
 		{ "include-dir", 1, NULL, 'I' },
 		{ "clang", 1, NULL, 'c' },
 		{ "load-check", 0, NULL, 'L' },
+		{ "tables", 1, NULL, 'T' },
+		/* Tests only: the arm at LINE reads out of bounds, so that
+		 * the verifier rejects it (tests/backend/tables.sh). */
+		{ "inject-fault", 1, NULL, 'F' },
+		{ "stage-budget", 1, NULL, 'S' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -293,10 +348,26 @@ int cmd_build(int argc, char **argv)
 		case 'I': o.include = optarg; break;
 		case 'c': o.clang = optarg; break;
 		case 'L': o.load_check = 1; break;
+		case 'F': o.fault_line = atoi(optarg); break;
+		case 'S': o.stage_budget = atol(optarg); break;
+		case 'T':
+			if (!strcmp(optarg, "auto"))
+				o.tables = CLS_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o.tables = CLS_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o.tables = CLS_NEVER;
+			else {
+				fprintf(stderr, "fwlc: error: --tables %s: "
+					"expected auto, always or never\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			printf("usage: fwlc build POLICY.fwl -o DIR "
 			       "[--include-dir DIR] [--clang PATH] "
-			       "[--load-check]\n");
+			       "[--load-check] [--tables auto|always|never]\n");
 			return 0;
 		default:
 			return 2;

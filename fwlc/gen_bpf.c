@@ -2,8 +2,10 @@
 /* gen_bpf.c - decision IR to BPF C, see gen_bpf.h. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "fwlc/budget.h"
 #include "fwlc/gen_bpf.h"
 
 /* How each IR field reads from struct fwl_pkt (bpf/lib/parse.h). */
@@ -33,6 +35,12 @@ static const char *const field_expr[] = {
 	[IRF_TCP_FLAGS] = "p->tcp_flags",
 	[IRF_CT_HELPER] = "m->ct.helper",
 };
+
+/* Long policies are cut into noinline parts of GEN_PART_ITEMS arms (or
+ * table runs).  Within a function the verifier walks every combination
+ * of the arms' branch outcomes it cannot prune -- 60 arms of mixed tests
+ * exceed its 1,000,000 instructions -- while a call returns one unknown
+ * verdict, so the cost of parts adds up instead of multiplying. */
 
 static const char *const hook_fn[IR_HOOK_COUNT] = {
 	[IR_HOOK_PREROUTING] = "prerouting",
@@ -301,7 +309,8 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 static void emit_arm(FILE *f, const struct ir_prog *ir,
 		     const struct ir_policy *pol, const struct ir_arm *a)
 {
-	fprintf(f, "\t/* %s/%d, line %d: ", pol->name, a->index, a->line);
+	fprintf(f, "/* fwl:line %d */\n\t/* %s/%d, line %d: ", a->line,
+		pol->name, a->index, a->line);
 	emit_comment_text(f, a->text);
 	fputs(" */\n\tif (", f);
 	for (int i = 0; i < a->ntests; i++) {
@@ -318,6 +327,8 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 	fprintf(f, ") {\n\t\tfwl_count_rule(0x%08" PRIx32 "u, p->len);\n"
 		   "\t\tm->rule_id = 0x%08" PRIx32 "u;\n",
 		a->rule_id, a->rule_id);
+	if (a->line == ir->fault_line)	/* --inject-fault: tests only */
+		fputs("\t\tm->payload[0] = *((volatile __u8 *)p + 65536);\n", f);
 	char cont[48];
 	if (pol->is_rule)
 		snprintf(cont, sizeof(cont), "return FWL_VERDICT_CONTINUE;");
@@ -329,9 +340,107 @@ static void emit_arm(FILE *f, const struct ir_prog *ir,
 		fprintf(f, "fwl_next_%d: __attribute__((unused));\n", a->index);
 }
 
+/* The packet's key for one shape: its fields under the shape's masks. */
+static void emit_shape_key(FILE *f, const struct ir_shape *sh)
+{
+	fprintf(f, "\t\tk = (struct fwl_cls_key){ .table = %" PRIu32 "u",
+		sh->table);
+	if (sh->fields & IR_SH_L3)
+		fputs(", .l3 = p->l3", f);
+	if (sh->fields & IR_SH_L4)
+		fputs(", .l4 = p->l4", f);
+	if (sh->fields & IR_SH_SRC4)
+		fprintf(f, ",\n\t\t\t.src = p->saddr[0] & bpf_htonl(0x%08"
+			   PRIx32 "u)", mask32(sh->src_plen));
+	if (sh->fields & IR_SH_DST4)
+		fprintf(f, ",\n\t\t\t.dst = p->daddr[0] & bpf_htonl(0x%08"
+			   PRIx32 "u)", mask32(sh->dst_plen));
+	if (sh->fields & IR_SH_SPORT)
+		fputs(", .sport = p->sport", f);
+	if (sh->fields & IR_SH_DPORT)
+		fputs(", .dport = p->dport", f);
+	fputs(" };\n\t\tbest = fwl_cls_best(&k, best);\n", f);
+}
+
+/* A run of table arms: one lookup per shape; the lowest arm found
+ * decides, exactly as the first of them whose tests hold would. */
+static void emit_run(FILE *f, const struct ir_policy *pol,
+		     const struct ir_run *run)
+{
+	const struct ir_arm *a = &pol->arms[run->first];
+	const struct ir_arm *z = &pol->arms[run->end - 1];
+	fprintf(f, "/* fwl:line %d */\n", a->line);
+	fprintf(f, "\t/* %s/%d..%d, lines %d..%d: %d arms in %d table "
+		   "shape%s (fwl_cls) */\n\t{\n"
+		   "\t\tconst struct fwl_cls_val *best = NULL;\n"
+		   "\t\tstruct fwl_cls_key k;\n\n",
+		pol->name, a->index, z->index, a->line, z->line,
+		run->end - run->first, run->nshapes,
+		run->nshapes == 1 ? "" : "s");
+	for (int i = 0; i < run->nshapes; i++)
+		emit_shape_key(f, &run->shapes[i]);
+	fputs("\t\tif (best) {\n"
+	      "\t\t\tfwl_count_rule(best->rule_id, p->len);\n"
+	      "\t\t\tm->rule_id = best->rule_id;\n"
+	      "\t\t\treturn best->verdict;\n\t\t}\n\t}\n", f);
+}
+
+/* Emit the arms [from, to) of pol, a table run as one item; the next
+ * run's index is *r. */
+static void emit_items(FILE *f, const struct ir_prog *ir,
+		       const struct ir_policy *pol, int from, int to, int *r)
+{
+	for (int i = from; i < to; i++) {
+		if (*r < pol->nruns && pol->runs[*r].first == i) {
+			emit_run(f, pol, &pol->runs[*r]);
+			i = pol->runs[(*r)++].end - 1;
+			continue;
+		}
+		emit_arm(f, ir, pol, &pol->arms[i]);
+	}
+}
+
+/* The end of the part of pol that starts at arm from: at most PART_ITEMS
+ * items (an arm, or a table run). */
+int gen_part_end(const struct ir_policy *pol, int from, int r)
+{
+	int i = from;
+	for (int n = 0; n < GEN_PART_ITEMS && i < pol->narms; n++) {
+		while (r < pol->nruns && pol->runs[r].end <= i)
+			r++;
+		i = r < pol->nruns && pol->runs[r].first == i
+			    ? pol->runs[r].end : i + 1;
+	}
+	return i;
+}
+
 static void emit_policy(FILE *f, const struct ir_prog *ir,
 			const struct ir_policy *pol)
 {
+	const char *kind = pol->is_rule ? "rule" : "policy";
+	int r = 0, nparts = 0;
+
+	/* Long policies are cut into noinline parts: the verifier's paths
+	 * multiply within a part, not across a call (docs/bundle.md). */
+	if (gen_part_end(pol, 0, 0) < pol->narms) {
+		for (int i = 0; i < pol->narms; nparts++) {
+			int end = gen_part_end(pol, i, r);
+			fprintf(f, "/* fwl:line %d */\n", pol->arms[i].line);
+			fprintf(f, "/* %s %s, part %d: arms %d..%d */\n"
+				   "static __attribute__((noinline)) int "
+				   "fwl_%s_%s_part%d(struct fwl_pkt *p, "
+				   "struct fwl_md *m)\n{\n",
+				kind, pol->name, nparts, pol->arms[i].index,
+				pol->arms[end - 1].index, kind, pol->name,
+				nparts);
+			emit_items(f, ir, pol, i, end, &r);
+			fputs("\treturn FWL_VERDICT_NONE;\n}\n/* fwl:end */\n\n",
+			      f);
+			i = end;
+		}
+	}
+	if (pol->narms)
+		fprintf(f, "/* fwl:line %d */\n", pol->arms[0].line);
 	if (pol->is_rule)
 		fprintf(f, "/* rule %s */\n"
 			   "static __always_inline int fwl_rule_%s(struct "
@@ -343,11 +452,222 @@ static void emit_policy(FILE *f, const struct ir_prog *ir,
 			   "fwl_pkt *p,\n\t\t\t\t\t      struct fwl_md *m)"
 			   "\n{\n", pol->name, ir_hook_name(pol->hook),
 			pol->name);
-	for (int i = 0; i < pol->narms; i++)
-		emit_arm(f, ir, pol, &pol->arms[i]);
+	if (nparts)
+		fputs("\tint v;\n\n", f);
+	for (int k = 0; k < nparts; k++)
+		fprintf(f, "\tv = fwl_%s_%s_part%d(p, m);\n"
+			   "\tif (v != FWL_VERDICT_NONE)\n\t\treturn v;\n",
+			kind, pol->name, k);
+	if (!nparts)
+		emit_items(f, ir, pol, 0, pol->narms, &r);
 	/* Only reachable when no arm matches: a checked policy is
 	 * exhaustive, so this is the nftables-like default for the rest. */
-	fputs("\treturn FWL_VERDICT_CONTINUE;\n}\n\n", f);
+	fputs("\treturn FWL_VERDICT_CONTINUE;\n}\n/* fwl:end */\n\n", f);
+}
+
+/* Tail-called stages.  A hook whose decision code is estimated past
+ * ir->stage_budget processed instructions (BUDGET_STAGE_PROCESSED by
+ * default) runs as a chain of XDP programs, each within its own verifier
+ * budget: fwl_ingress tail-calls the hook's first stage; a stage runs its
+ * steps (a policy, or a part of a cut one) in order, and when the hook
+ * has its verdict -- or after the last step -- records it in fwl_md and
+ * tail-calls fwl_ingress again, which resumes after the hook (ingress.h).
+ * A failed tail call drops the packet (fails closed). */
+struct step {
+	int policy;		/* index in ir->policies */
+	int part;		/* part number, -1: the whole policy */
+	long cost;		/* estimated processed instructions */
+};
+
+static long stage_budget(const struct ir_prog *ir)
+{
+	return ir->stage_budget > 0 ? ir->stage_budget
+				    : BUDGET_STAGE_PROCESSED;
+}
+
+/* The steps of hook h (at most max, in steps[] unless NULL); their
+ * number. */
+static int hook_steps(const struct ir_prog *ir, enum ir_hook h,
+		      struct step *steps, int max)
+{
+	int n = 0;
+	for (int i = 0; i < ir->npolicies; i++) {
+		const struct ir_policy *pol = &ir->policies[i];
+		if (pol->hook != h)
+			continue;
+		if (gen_part_end(pol, 0, 0) >= pol->narms) {
+			if (steps && n < max)
+				steps[n] = (struct step){ i, -1,
+					budget_items(ir, pol, 0, pol->narms,
+						     0) };
+			n++;
+			continue;
+		}
+		int r = 0;
+		for (int a = 0, k = 0; a < pol->narms; k++) {
+			int end = gen_part_end(pol, a, r);
+			if (steps && n < max)
+				steps[n] = (struct step){ i, k,
+					budget_items(ir, pol, a, end, r) };
+			n++;
+			while (r < pol->nruns && pol->runs[r].first < end)
+				r++;
+			a = end;
+		}
+	}
+	return n;
+}
+
+/* Stage number (0-based) of each step in stage_of[]; the number of stages
+ * of hook h (0: no policy, 1: not staged). */
+int gen_hook_stages(const struct ir_prog *ir, enum ir_hook h, int **stage_of)
+{
+	if (h != IR_HOOK_PREROUTING && h != IR_HOOK_INPUT &&
+	    h != IR_HOOK_FORWARD)
+		return 1;	/* egress hooks are not staged */
+	int n = hook_steps(ir, h, NULL, 0);
+	if (!n)
+		return 0;
+	struct step *st = calloc(n, sizeof(*st));
+	int *of = calloc(n, sizeof(*of));
+	if (!st || !of)
+		abort();
+	hook_steps(ir, h, st, n);
+	long total = 0, sum = 0;
+	for (int i = 0; i < n; i++)
+		total += st[i].cost;
+	int stages = 1;
+	if (total > stage_budget(ir)) {
+		for (int i = 0; i < n; i++) {
+			if (sum && sum + st[i].cost > stage_budget(ir) &&
+			    stages < BUDGET_MAX_STAGES) {
+				stages++;
+				sum = 0;
+			}
+			sum += st[i].cost;
+			of[i] = stages - 1;
+		}
+	}
+	free(st);
+	if (stage_of)
+		*stage_of = of;
+	else
+		free(of);
+	return stages;
+}
+
+static const char *const hook_resume[IR_HOOK_COUNT] = {
+	[IR_HOOK_PREROUTING] = "FWL_RESUME_PREROUTING",
+	[IR_HOOK_INPUT] = "FWL_RESUME_INPUT",
+	[IR_HOOK_FORWARD] = "FWL_RESUME_FORWARD",
+};
+
+static void emit_step(FILE *f, const struct ir_prog *ir, const struct step *s)
+{
+	const struct ir_policy *pol = &ir->policies[s->policy];
+	if (s->part < 0) {
+		fprintf(f, "\tif (m->stage_skip != %d) {\n"
+			   "\t\tv = fwl_policy_%s(p, m);\n"
+			   "\t\tif (v == FWL_VERDICT_DROP || v >= "
+			   "FWL_VERDICT_DNAT_MAP)\n\t\t\tgoto done;\n"
+			   "\t}\n", s->policy + 1, pol->name);
+		return;
+	}
+	/* A part: its verdict is its policy's; Allow and Continue end the
+	 * policy (its later parts are skipped), the next policy looks. */
+	fprintf(f, "\tif (m->stage_skip != %d) {\n"
+		   "\t\tv = fwl_policy_%s_part%d(p, m);\n"
+		   "\t\tif (v == FWL_VERDICT_DROP || (v >= "
+		   "FWL_VERDICT_DNAT_MAP && v != FWL_VERDICT_NONE))\n"
+		   "\t\t\tgoto done;\n"
+		   "\t\tif (v != FWL_VERDICT_NONE)\n"
+		   "\t\t\tm->stage_skip = %d;\n\t}\n",
+		s->policy + 1, pol->name, s->part, s->policy + 1);
+}
+
+static void emit_stages(FILE *f, const struct ir_prog *ir)
+{
+	int slot[IR_HOOK_COUNT] = { 0 }, nstages[IR_HOOK_COUNT] = { 0 };
+	int *of[IR_HOOK_COUNT] = { 0 }, total = 0;
+	for (int h = 0; h < IR_HOOK_COUNT; h++) {
+		int n = gen_hook_stages(ir, (enum ir_hook)h, &of[h]);
+		if (n > 1) {
+			slot[h] = 1 + total;
+			nstages[h] = n;
+			total += n;
+		} else {
+			free(of[h]);
+			of[h] = NULL;
+		}
+	}
+	if (!total)
+		return;
+	fputs("/* Tail-called stages (see fwlc/gen_bpf.c): slot 0 is the "
+	      "entry program. */\n#define FWL_STAGES 1\n"
+	      "int fwl_ingress(struct xdp_md *ctx);\n", f);
+	for (int i = 1; i <= total; i++)
+		fprintf(f, "int fwl_stage_%d(struct xdp_md *ctx);\n", i);
+	fprintf(f, "struct {\n\t__uint(type, BPF_MAP_TYPE_PROG_ARRAY);\n"
+		   "\t__uint(max_entries, %d);\n\t__uint(key_size, 4);\n"
+		   "\t__array(values, int(struct xdp_md *));\n"
+		   "} fwl_stages SEC(\".maps\") = {\n\t.values = {\n"
+		   "\t\t[0] = (void *)&fwl_ingress,\n", total + 1);
+	for (int i = 1; i <= total; i++)
+		fprintf(f, "\t\t[%d] = (void *)&fwl_stage_%d,\n", i, i);
+	fputs("\t},\n};\n\n"
+	      "/* Into a staged hook: never returns unless the stage is "
+	      "missing. */\n"
+	      "static __always_inline void fwl_stage_enter(struct xdp_md "
+	      "*ctx, struct fwl_md *m,\n\t\t\t\t\t    int hook, int slot, "
+	      "int route)\n{\n\tm->resume_hook = hook;\n"
+	      "\tm->route = route;\n\tm->stage_skip = 0;\n"
+	      "\tbpf_tail_call(ctx, &fwl_stages, slot);\n}\n\n", f);
+	for (int h = 0; h < IR_HOOK_COUNT; h++) {
+		if (!nstages[h])
+			continue;
+		int n = hook_steps(ir, (enum ir_hook)h, NULL, 0);
+		struct step *st = calloc(n, sizeof(*st));
+		if (!st)
+			abort();
+		hook_steps(ir, (enum ir_hook)h, st, n);
+		char up[16];
+		size_t k;
+		for (k = 0; hook_fn[h][k] && k < sizeof(up) - 1; k++)
+			up[k] = hook_fn[h][k] - 'a' + 'A';
+		up[k] = 0;
+		fprintf(f, "#define FWL_HOOK_%s 1\n#define FWL_STAGED_%s %d\n",
+			up, up, slot[h]);
+		for (int sg = 0; sg < nstages[h]; sg++) {
+			fprintf(f, "/* hook %s, stage %d of %d */\n"
+				   "SEC(\"xdp\")\nint fwl_stage_%d(struct "
+				   "xdp_md *ctx)\n{\n"
+				   "\tstruct fwl_scratch *s = fwl_scratch();\n"
+				   "\tstruct fwl_md *m = fwl_md_peek();\n"
+				   "\tint v = FWL_VERDICT_PASS;\n\n"
+				   "\tif (!s || !m)\n\t\treturn XDP_ABORTED;\n"
+				   "\tstruct fwl_pkt *p = &s->pkt;\n\n",
+				ir_hook_name((enum ir_hook)h), sg + 1,
+				nstages[h], slot[h] + sg);
+			for (int i = 0; i < n; i++)
+				if (of[h][i] == sg)
+					emit_step(f, ir, &st[i]);
+			if (sg + 1 < nstages[h])
+				fprintf(f, "\tbpf_tail_call(ctx, &fwl_stages, "
+					   "%d);\n\treturn XDP_DROP;\t/* the "
+					   "stage is missing: fails closed */\n",
+					slot[h] + sg + 1);
+			else
+				fputs("\tv = FWL_VERDICT_PASS;\n", f);
+			fprintf(f, "done:\n\tm->stage_v = v;\n"
+				   "\tm->resume = %s;\n"
+				   "\tbpf_tail_call(ctx, &fwl_stages, 0);\n"
+				   "\tm->resume = 0;\n"
+				   "\treturn XDP_DROP;\t/* fails closed */\n"
+				   "}\n\n", hook_resume[h]);
+		}
+		free(st);
+		free(of[h]);
+	}
 }
 
 int gen_bpf(FILE *f, const struct ir_prog *ir)
@@ -359,6 +679,9 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	/* Only the libraries the policy uses. */
 	if (ir->nsets)
 		fputs("#include \"sets.h\"\n", f);
+	if (ir->ncls)
+		fprintf(f, "#define FWL_CLS_ENTRIES %d\n#include \"cls.h\"\n",
+			ir->ncls);
 	if (ir->uses_ifaces)
 		fputs("#define FWL_USES_IFACES 1\n#include \"ifaces.h\"\n", f);
 	if (ir->uses_helper)
@@ -420,10 +743,13 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	for (int i = 0; i < ir->npolicies; i++)
 		emit_policy(f, ir, &ir->policies[i]);
 
+	emit_stages(f, ir);
 	/* One function per hook: its policies in declaration order (the
 	 * priority order); Drop is final, Allow lets the next one look. */
 	for (int h = 0; h < IR_HOOK_COUNT; h++) {
 		int n = 0;
+		if (gen_hook_stages(ir, (enum ir_hook)h, NULL) > 1)
+			continue;	/* in stages, defined above */
 		for (int i = 0; i < ir->npolicies; i++)
 			n += ir->policies[i].hook == (enum ir_hook)h;
 		if (!n)
@@ -453,4 +779,53 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	if (ir->uses_ct || ir->has_egress)
 		fputs("#include \"egress.h\"\n", f);
 	return ferror(f) ? -EIO : 0;
+}
+
+/* A string literal for a #line directive. */
+static void put_cstr(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int gen_bpf_lines(FILE *in, FILE *out, const char *source,
+		  const char *c_name)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	long n = 0;		/* lines written to out */
+	int src = 0;		/* the policy line, inside an arm */
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, in)) > 0) {
+		int l;
+		if (sscanf(line, "/* fwl:line %d */", &l) == 1) {
+			src = l;
+			continue;
+		}
+		if (!strncmp(line, "/* fwl:end */", 13)) {
+			src = 0;
+			/* Back to this file: the next line is line n + 2. */
+			fprintf(out, "#line %ld ", n + 2);
+			put_cstr(out, c_name);
+			fputc('\n', out);
+			n++;
+			continue;
+		}
+		if (src) {
+			fprintf(out, "#line %d ", src);
+			put_cstr(out, source);
+			fputc('\n', out);
+			n++;
+		}
+		fwrite(line, 1, len, out);
+		n++;
+	}
+	free(line);
+	return ferror(in) || ferror(out) ? -EIO : 0;
 }

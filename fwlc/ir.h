@@ -12,6 +12,7 @@
 #define FWL_FWLC_IR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum ir_hook {
@@ -199,6 +200,43 @@ struct ir_arm {
 	const char *text;	/* the arm's source, whitespace folded */
 };
 
+/* Fields a shape of table arms tests (fwlc/classify.c, maps/cls.h). */
+enum ir_shape_field {
+	IR_SH_L3 = 1,		/* ethertype */
+	IR_SH_L4 = 2,		/* IP protocol */
+	IR_SH_SRC4 = 4,		/* IPv4 source under src_plen */
+	IR_SH_DST4 = 8,		/* IPv4 destination under dst_plen */
+	IR_SH_SPORT = 16,	/* source port */
+	IR_SH_DPORT = 32,	/* destination port */
+};
+
+/* A shape: one lookup in fwl_cls, keyed by table and the fields. */
+struct ir_shape {
+	uint32_t table;		/* fwl_cls_key.table */
+	unsigned fields;	/* IR_SH_* */
+	uint8_t src_plen, dst_plen;
+	int nentries;		/* entries of this shape in ir_prog.cls */
+};
+
+/* A run of consecutive table arms [first, end) of a policy: one lookup
+ * per shape decides which of them matches first. */
+struct ir_run {
+	int first, end;
+	struct ir_shape *shapes;
+	int nshapes;
+};
+
+/* One entry of fwl_cls.  Addresses in network order, masked. */
+struct ir_cls_entry {
+	uint32_t table;
+	uint8_t src[4], dst[4];
+	uint16_t sport, dport, l3;
+	uint8_t l4;
+	uint32_t arm;		/* arm index in its policy (0-based) */
+	uint32_t rule_id;
+	enum ir_action action;	/* IR_ALLOW, IR_DROP or IR_CONTINUE */
+};
+
 /* A policy, or a rule (a function from frames to actions, whose arms are
  * those of its top-level case). */
 struct ir_policy {
@@ -207,6 +245,8 @@ struct ir_policy {
 	enum ir_hook hook;
 	struct ir_arm *arms;
 	int narms;
+	struct ir_run *runs;	/* table runs, in arm order (classify.c) */
+	int nruns;
 };
 
 struct ir_prog {
@@ -242,6 +282,13 @@ struct ir_prog {
 	int ncounters;
 	bool uses_helper;	/* Conntrack.setHelper or ct.helper */
 	bool uses_offload;	/* Conntrack.offload */
+	struct ir_cls_entry *cls;	/* fwl_cls contents (classify.c) */
+	int ncls;
+	int nshapes;		/* table ids handed out */
+	long stage_budget;	/* --stage-budget: processed insns per tail-
+				   called stage (0: BUDGET_STAGE_PROCESSED) */
+	int fault_line;		/* fwlc build --inject-fault (tests): the arm
+				   at this line reads out of bounds */
 };
 
 const char *ir_hook_name(enum ir_hook h);

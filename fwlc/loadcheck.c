@@ -24,23 +24,27 @@ static size_t vlog_len, vlog_cap;
 static int collect(enum libbpf_print_level level, const char *fmt,
 		   va_list ap)
 {
-	char buf[4096];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (level == LIBBPF_DEBUG || n <= 0)
+	char *buf = NULL;
+	/* The verifier log comes in one message, of any length. */
+	int n = vasprintf(&buf, fmt, ap);
+	if (level == LIBBPF_DEBUG || n <= 0) {
+		free(buf);
 		return 0;
-	if (n >= (int)sizeof(buf))
-		n = sizeof(buf) - 1;
+	}
 	if (vlog_len + n + 1 > vlog_cap) {
 		size_t cap = (vlog_cap + n + 1) * 2;
 		char *p = realloc(vlog, cap);
-		if (!p)
+		if (!p) {
+			free(buf);
 			return 0;
+		}
 		vlog = p;
 		vlog_cap = cap;
 	}
 	memcpy(vlog + vlog_len, buf, n);
 	vlog_len += n;
 	vlog[vlog_len] = 0;
+	free(buf);
 	return 0;
 }
 
@@ -68,18 +72,81 @@ static int arm_of_line(const char *c_path, int cline, char *out, size_t len)
 	return found;
 }
 
-int load_check(const char *o_path, const char *c_path)
+/* The verifier's "processed N insns" from a stats log, or -1. */
+static long processed_of(const char *log)
 {
+	const char *p = strstr(log, "processed ");
+	return p ? strtol(p + 10, NULL, 10) : -1;
+}
+
+/* Load with the verifier's statistics (log level 4) into our own buffers;
+ * 0 when every program passed, the counts are in stats[]. */
+static int load_with_stats(const char *o_path, char (*logs)[4096], int max,
+			   struct load_stats *st)
+{
+	struct bpf_object *obj = bpf_object__open_file(o_path, NULL);
+	struct bpf_program *prog;
+	int n = 0, r;
+	if (!obj)
+		return -errno;
+	bpf_object__for_each_program(prog, obj) {
+		if (n == max)
+			break;
+		logs[n][0] = 0;
+		bpf_program__set_log_buf(prog, logs[n], 4096);
+		bpf_program__set_log_level(prog, 4);
+		n++;
+	}
+	r = bpf_object__load(obj);
+	st->nprogs = 0;
+	if (!r) {
+		int i = 0;
+		bpf_object__for_each_program(prog, obj) {
+			if (i == max)
+				break;
+			struct bpf_prog_info info = { 0 };
+			__u32 len = sizeof(info);
+			struct load_prog_stats *ps = &st->progs[st->nprogs++];
+			bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info,
+					       &len);
+			snprintf(ps->name, sizeof(ps->name), "%s",
+				 bpf_program__name(prog));
+			ps->insns = info.xlated_prog_len / 8;
+			ps->jited = info.jited_prog_len;
+			ps->processed = processed_of(logs[i++]);
+		}
+	}
+	bpf_object__close(obj);	/* unload: nothing stays in the kernel */
+	return r;
+}
+
+int load_check(const char *o_path, const char *c_path, const char *source,
+	       struct load_stats *st)
+{
+	static char logs[LOAD_MAX_PROGS][4096];
 	struct bpf_object *obj;
 	int r;
 
 	vlog_len = 0;
 	libbpf_set_print(collect);
+	if (load_with_stats(o_path, logs, LOAD_MAX_PROGS, st) == 0) {
+		for (int i = 0; i < st->nprogs; i++)
+			fprintf(stderr, "fwlc: load check: %s passed the "
+				"verifier (%u instructions translated, %u JITed "
+				"bytes, %ld instructions processed)\n",
+				st->progs[i].name, st->progs[i].insns,
+				st->progs[i].jited, st->progs[i].processed);
+		libbpf_set_print(NULL);
+		return 0;
+	}
+	/* Rejected: load again the ordinary way, for the full log. */
+	vlog_len = 0;
 	obj = bpf_object__open_file(o_path, NULL);
 	if (!obj) {
 		r = -errno;
 		fprintf(stderr, "fwlc: error: cannot open %s: %s\n", o_path,
 			strerror(-r));
+		libbpf_set_print(NULL);
 		return r;
 	}
 	r = bpf_object__load(obj);
@@ -87,14 +154,37 @@ int load_check(const char *o_path, const char *c_path)
 		fprintf(stderr, "fwlc: error: the kernel's verifier rejected the "
 			"generated program (%s).\nThis is a bug in fwlc: please "
 			"report it with the policy.\n", strerror(-r));
-		/* Where: the last source line annotation in the log. */
+		/* Where: the last policy line in the log's line info
+		 * ("; TEXT @ FILE.fwl:LINE", from the #line directives). */
+		const char *fl = NULL, *q = vlog;
+		while (q && (q = strstr(q, ".fwl:"))) {
+			fl = q;
+			q += 5;
+		}
+		if (fl) {
+			const char *bol = fl;
+			while (bol > vlog && bol[-1] != '\n')
+				bol--;
+			const char *at = strstr(bol, " @ ");
+			if (bol[0] == ';' && at && at < fl)
+				fprintf(stderr, "%s:%d: note: the failing code "
+					"was generated for this line of the "
+					"policy:%.*s\n", source, atoi(fl + 5),
+					(int)(at - bol - 1), bol + 1);
+			else
+				fprintf(stderr, "%s:%d: note: the failing code "
+					"was generated for this line of the "
+					"policy\n", source, atoi(fl + 5));
+		}
+		/* Or the arm whose comment precedes the generated line. */
 		const char *at = NULL, *p = vlog;
 		while (p && (p = strstr(p, ".bpf.c:"))) {
 			at = p;
 			p += 7;
 		}
-		char arm[512];
-		if (at && arm_of_line(c_path, atoi(at + 7), arm, sizeof(arm)))
+		char arm[4096];
+		if (!fl && at &&
+		    arm_of_line(c_path, atoi(at + 7), arm, sizeof(arm)))
 			fprintf(stderr, "fwlc: note: the failing code was "
 				"generated for arm %s\n", arm);
 		/* The verifier's last lines say why. */
@@ -104,20 +194,12 @@ int load_check(const char *o_path, const char *c_path)
 				;
 		if (tail)
 			fprintf(stderr, "fwlc: verifier log (end):\n%s", tail);
-		goto out;
+	} else {
+		fprintf(stderr, "fwlc: error: the load with verifier "
+			"statistics failed, the plain load passed\n");
+		r = -EINVAL;
 	}
-	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, obj) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);
-		fprintf(stderr, "fwlc: load check: %s passed the verifier "
-			"(%u instructions translated, %u JITed bytes)\n",
-			bpf_program__name(prog), info.xlated_prog_len / 8,
-			info.jited_prog_len);
-	}
-out:
-	bpf_object__close(obj);	/* unload: nothing stays in the kernel */
+	bpf_object__close(obj);
 	libbpf_set_print(NULL);
 	return r;
 }

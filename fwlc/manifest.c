@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "fwlc/budget.h"
 #include "fwlc/manifest.h"
 
 #define FWL_BUNDLE_VERSION 1	/* loader/bundle.h reads this version */
@@ -132,6 +133,22 @@ int manifest_write(FILE *f, const struct manifest *m)
 		json_put_str(f, ir->log_prefixes[i]);
 	}
 	fputs("],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n", f);
+	if (m->budget) {
+		/* fwlc's verifier cost estimate of the decision code. */
+		fputs("  \"budget\": [", f);
+		for (int i = 0; i < m->budget->nhooks; i++) {
+			const struct budget_hook *h = &m->budget->hooks[i];
+			fprintf(f, "%s\n    {\"hook\": \"%s\", \"insns\": %ld, "
+				   "\"branches\": %ld, \"parts\": %d, "
+				   "\"table_lookups\": %d, "
+				   "\"processed_estimate\": %ld, "
+				   "\"stages\": %d}",
+				i ? "," : "", ir_hook_name(h->hook), h->insns,
+				h->branches, h->parts, h->lookups,
+				h->processed, h->stages);
+		}
+		fprintf(f, "\n  ],\n  \"table_entries\": %d,\n", ir->ncls);
+	}
 	write_rules(f, ir);
 	fputs("\n}\n", f);
 	return ferror(f) ? -EIO : 0;

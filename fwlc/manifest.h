@@ -25,6 +25,8 @@ struct manifest_prog {
 	const char *attach;	/* "xdp" or "tc-egress" */
 };
 
+struct budget;
+
 struct manifest {
 	const struct ir_prog *ir;
 	const char *object;		/* object file name in the bundle */
@@ -33,6 +35,7 @@ struct manifest {
 	int nprogs;
 	const struct manifest_map *maps;
 	int nmaps;
+	const struct budget *budget;	/* verifier cost estimate, or NULL */
 };
 
 /* Write m as JSON to f.  Returns 0 or -errno. */

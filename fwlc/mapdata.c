@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fwlc/mapdata.h"
+#include "maps/cls.h"
 #include "maps/nat.h"
 #include "maps/sets.h"
 
@@ -124,13 +125,37 @@ static void write_dnat(FILE *f, const struct ir_prog *ir)
 	}
 }
 
+/* Classification table entries (classify.c). */
+static void write_cls(FILE *f, const struct ir_prog *ir)
+{
+	put_header(f, "fwl_cls", sizeof(struct fwl_cls_key),
+		   sizeof(struct fwl_cls_val), (uint32_t)ir->ncls);
+	for (int i = 0; i < ir->ncls; i++) {
+		const struct ir_cls_entry *e = &ir->cls[i];
+		struct fwl_cls_key k = {
+			.table = e->table, .sport = e->sport,
+			.dport = e->dport, .l3 = e->l3, .l4 = e->l4,
+		};
+		struct fwl_cls_val v = {
+			.arm = e->arm, .rule_id = e->rule_id,
+			.verdict = e->action == IR_DROP ? FWL_CLS_DROP
+				   : e->action == IR_CONTINUE ? FWL_CLS_CONTINUE
+							      : FWL_CLS_PASS,
+		};
+		memcpy(&k.src, e->src, 4);
+		memcpy(&k.dst, e->dst, 4);
+		fwrite(&k, sizeof(k), 1, f);
+		fwrite(&v, sizeof(v), 1, f);
+	}
+}
+
 int mapdata_write(FILE *f, const struct ir_prog *ir)
 {
 	uint32_t version = FWL_MAPDATA_VERSION, records = 0;
 	int has[3] = { 0 };
 	for (int i = 0; i < ir->nsets; i++)
 		has[ir->sets[i].kind] = 1;
-	records = has[0] + has[1] + has[2] + (ir->ndnat > 0);
+	records = has[0] + has[1] + has[2] + (ir->ndnat > 0) + (ir->ncls > 0);
 	fwrite("FWLMAPS", 1, 8, f);
 	fwrite(&version, 4, 1, f);
 	fwrite(&records, 4, 1, f);
@@ -142,5 +167,7 @@ int mapdata_write(FILE *f, const struct ir_prog *ir)
 		return -ENOMEM;
 	if (ir->ndnat)
 		write_dnat(f, ir);
+	if (ir->ncls)
+		write_cls(f, ir);
 	return ferror(f) ? -EIO : 0;
 }

@@ -12,7 +12,7 @@ PKGS=(
 	make gcc pkg-config clang llvm lld libclang-rt-dev
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev libpcap-dev linux-libc-dev
 	bpftool xdp-tools iproute2 nftables
-	iputils-ping netcat-openbsd procps util-linux kmod python3 pv bc
+	iputils-ping netcat-openbsd procps util-linux kmod python3 pv bc time
 )
 
 die() { echo "deps: $*" >&2; exit 1; }

@@ -41,3 +41,12 @@ $(BUILD)/bench-dataplane: $(BUILD)/obj/tools/bench-dataplane.o $(TBPF_LIB) \
 
 PROGRAMS += $(BUILD)/bench-dataplane
 DEPS += $(BUILD)/obj/tools/bench-dataplane.d
+
+# ns/packet of compiled policies (tools/bench.d/dataplane, make bench).
+$(BUILD)/bench-policy: $(BUILD)/obj/tools/bench-policy.o $(LOADER_LIB) \
+		$(TBPF_LIB) | $(TBPF_DIR)/bench.bpf.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)
+
+PROGRAMS += $(BUILD)/bench-policy
+DEPS += $(BUILD)/obj/tools/bench-policy.d
