@@ -37,6 +37,7 @@
 #include "loader/events.h"
 #include "loader/feed.h"
 #include "loader/ifsync.h"
+#include "loader/feedctl.h"
 #include "loader/mapdata.h"
 #include "loader/metrics.h"
 #include "loader/netlink.h"
@@ -59,6 +60,7 @@ struct fwld {
 	struct events *events;		/* the Log handler */
 	struct nl_watch *nl;		/* interface and address changes */
 	const char *events_file;	/* --log-file */
+	unsigned dns_interval;		/* --dns-interval (0: the default) */
 	struct reload_stats reloads;
 	enum xdp_mode mode;
 	bool replace, foreground, cleanup;
@@ -97,6 +99,8 @@ static const struct option_row {
 	{ "log-file", 1, 'L', "FILE", "append Log.emit records (JSON lines)" },
 	{ "metrics", 1, 'M', "ADDR", "Prometheus /metrics on ADDR (loopback; "
 				     "'off' to disable; 127.0.0.1:9464)" },
+	{ "dns-interval", 1, 'D', "SECONDS", "resolve DNS name sets this "
+					     "often (60)" },
 	{ "foreground", 0, 'f', NULL, "do not detach (for systemd)" },
 	{ "cleanup", 0, 'C', NULL, "detach and unpin everything, then exit" },
 	{ "verbose", 0, 'v', NULL, "debug output, including libbpf's" },
@@ -144,6 +148,14 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 		case 'g': d->group = optarg; break;
 		case 'M': d->metrics_addr = optarg; break;
 		case 'L': d->events_file = optarg; break;
+		case 'D':
+			d->dns_interval = strtoul(optarg, NULL, 10);
+			if (!d->dns_interval || d->dns_interval > 86400) {
+				log_err("--dns-interval %s: expected 1 to "
+					"86400 seconds", optarg);
+				return -1;
+			}
+			break;
 		case 'R': d->replace = true; break;
 		case 'f': d->foreground = true; break;
 		case 'C': d->cleanup = true; break;
@@ -319,12 +331,21 @@ static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 	}
 }
 
-/* Keep the policy's threat feeds filled: each file is read now and
- * whenever it changes (loader/feed.h).  The feed maps are reused across
- * reloads (EXTERNAL pins), so a reload never sees an empty feed. */
+/* Keep the policy's threat feeds and DNS name sets filled: each source is
+ * read now and whenever it changes (loader/feed.h).  A feed the previous
+ * policy had with the same source carries on (its runtime overlay too);
+ * one the new policy no longer declares is no longer kept. */
 static void watch_feeds(struct fwld *d)
 {
-	char err[512];
+	char err[512], state[PATH_MAX];
+	for (size_t k = d->feeds ? feed_watch_count(d->feeds) : 0; k-- > 0;) {
+		const char *name = feed_watch_status(d->feeds, k)->name;
+		int keep = 0;
+		for (int i = 0; i < d->bundle.nfeeds; i++)
+			keep |= !strcmp(d->bundle.feeds[i].name, name);
+		if (!keep)
+			feed_watch_remove(d->feeds, name);
+	}
 	for (int i = 0; i < d->bundle.nfeeds; i++) {
 		const struct bundle_feed *f = &d->bundle.feeds[i];
 		struct bpf_map *m4 = bpf_object__find_map_by_name(d->obj, f->map4);
@@ -338,17 +359,29 @@ static void watch_feeds(struct fwld *d)
 			log_err("cannot watch feeds: %s", err);
 			return;
 		}
-		feed_watch_remove(d->feeds, f->name);	/* a reload: re-add */
+		if (feed_watch_has(d->feeds, f->name, f->path, f->dns)) {
+			if (feed_watch_set_maps(d->feeds, f->name,
+						bpf_map__fd(m4), bpf_map__fd(m6),
+						err, sizeof(err)))
+				log_err("feed %s: %s", f->name, err);
+			continue;
+		}
+		feed_watch_remove(d->feeds, f->name);	/* another source */
+		snprintf(state, sizeof(state), "%s/feed-%s.overlay", d->run_dir,
+			 f->name);
 		struct feed_config cfg = {
-			.name = f->name, .path = f->path,
+			.name = f->name, .path = f->path, .dns = f->dns,
 			.fd4 = bpf_map__fd(m4), .fd6 = bpf_map__fd(m6),
-			.tag = i + 1,
+			.tag = i + 1, .state_path = state,
+			.interval = f->dns ? d->dns_interval : 0,
 		};
 		if (feed_watch_add(d->feeds, &cfg, err, sizeof(err)))
-			log_warn("feed %s: %s (watching %s for it)", f->name,
-				 err, f->path);
+			log_warn("feed %s: %s (watching %s%s for it)", f->name,
+				 err, f->dns ? "dns:" : "",
+				 f->dns ? f->dns : f->path);
 		else
-			log_info("feed %s: watching %s", f->name, f->path);
+			log_info("feed %s: watching %s%s", f->name,
+				 f->dns ? "dns:" : "", f->dns ? f->dns : f->path);
 	}
 }
 
@@ -691,13 +724,8 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		else
 			sb_printf(out, "\"events\": [], \"last\": 0");
 		sb_printf(out, "}\n");
-	} else if (!strcmp(req, "feeds")) {
-		sb_printf(out, "{\"ok\": true, \"feeds\": ");
-		if (d->feeds)
-			feed_watch_json(d->feeds, out);
-		else
-			sb_printf(out, "[]");
-		sb_printf(out, "}\n");
+	} else if (!strcmp(req, "feeds") || !strncmp(req, "feed ", 5)) {
+		feedctl_request(d->feeds, req, out);
 	} else if (!strcmp(req, "reload") || !strncmp(req, "reload ", 7)) {
 		const char *file = req[6] ? req + 7 : NULL;
 		if (!file && d->bundle_dir && !d->policy_buf[0])
@@ -712,7 +740,7 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		struct strbuf msg;
 		sb_init(&msg);
 		sb_printf(&msg, "unknown request '%.64s' (known: status, "
-			  "stats, ct, ct flush, feeds, log [SEQ], reload [FILE], stop)", req);
+			  "stats, ct, ct flush, feed list|add|del|replace, log [SEQ], reload [FILE], stop)", req);
 		sb_json_str(out, msg.s);
 		sb_free(&msg);
 		sb_printf(out, "}\n");

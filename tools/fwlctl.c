@@ -2,7 +2,7 @@
 /*
  * fwlctl - talk to fwld over its control socket (docs/fwld.md).
  *
- *	fwlctl [--run-dir DIR] [--json] status|stats|stop
+ *	fwlctl [--run-dir DIR] [--json] status|stats|stop|feed ...
  *
  * Human-readable output by default; --json prints fwld's reply as is.
  */
@@ -163,6 +163,20 @@ static void print_log(const struct json *j)
 	fflush(stdout);
 }
 
+static void print_feed(const struct json *j)
+{
+	if (json_get(j, "feeds")) {
+		print_feeds(j);
+		return;
+	}
+	printf("feed %s: %s %lld prefixes; it holds %lld (runtime overlay: "
+	       "%lld added, %lld removed)\n", json_str(j, "feed", "?"),
+	       json_str(j, "op", "?"), (long long)json_int(j, "prefixes", 0),
+	       (long long)json_int(j, "entries", 0),
+	       (long long)json_int(j, "overlay_add", 0),
+	       (long long)json_int(j, "overlay_del", 0));
+}
+
 static void print_ok(const struct json *j)
 {
 	(void)j;
@@ -183,8 +197,11 @@ static const struct command commands[] = {
 	{ "ct", print_ct, "[flush] [--proto N] [--addr A] [--port N]  "
 			  "the conntrack table (or empty it)" },
 	{ "log", print_log, "[--follow]  Log.emit records (JSON with --json)" },
-	{ "feeds", print_feeds, "the threat feeds: files, sizes, updates, "
-				"errors" },
+	{ "feed", print_feed, "list | add|del|replace NAME (PREFIX... | "
+			      "--file FILE)\n"
+			      "           the threat feeds and DNS sets, or change "
+			      "one at run time" },
+	{ "feeds", print_feeds, "the same as 'feed list'" },
 	{ "stop", print_ok, "stop fwld (the policy stays enforcing)" },
 };
 
@@ -196,6 +213,48 @@ static void usage(FILE *f)
 	fprintf(f, "\n  --run-dir DIR  where fwld's socket is (%s)\n"
 		   "  --json         print fwld's JSON reply\n",
 		FWL_DEFAULT_RUN_DIR);
+}
+
+/* The request line of `feed ...`: list, or OP NAME with prefixes or a
+ * file (sent as an absolute path: fwld's working directory is not ours). */
+static int feed_request(int argc, char **argv, const char *file, char *req,
+			size_t len)
+{
+	char abs[PATH_MAX];
+	size_t n;
+	if (argc == 0 || (argc == 1 && !strcmp(argv[0], "list"))) {
+		snprintf(req, len, "feed list");
+		return 0;
+	}
+	if (strcmp(argv[0], "add") && strcmp(argv[0], "del") &&
+	    strcmp(argv[0], "replace")) {
+		fprintf(stderr, "fwlctl: feed %s: expected list, add, del or "
+			"replace\n", argv[0]);
+		return -1;
+	}
+	if (argc < 2 || (argc < 3 && !file) || (argc > 2 && file)) {
+		fprintf(stderr, "fwlctl: feed %s NAME (PREFIX... | --file "
+			"FILE)\n", argv[0]);
+		return -1;
+	}
+	n = snprintf(req, len, "feed %s %s", argv[0], argv[1]);
+	if (file) {
+		if (!realpath(file, abs)) {
+			fprintf(stderr, "fwlctl: feed %s: cannot read %s: %s\n",
+				argv[0], file, strerror(errno));
+			return -1;
+		}
+		n += snprintf(req + n, n < len ? len - n : 0, " --file %s", abs);
+	}
+	for (int i = 2; i < argc; i++)
+		n += snprintf(req + n, n < len ? len - n : 0, " %s", argv[i]);
+	if (n >= CTL_MAX_REQUEST) {
+		fprintf(stderr, "fwlctl: feed %s: too many prefixes for one "
+			"request (%d bytes at most); put them in a file and "
+			"use --file\n", argv[0], CTL_MAX_REQUEST);
+		return -1;
+	}
+	return 0;
 }
 
 /* One request, its reply printed; the exit status. */
@@ -244,10 +303,11 @@ int main(int argc, char **argv)
 		{ "addr", 1, NULL, 'A' },
 		{ "port", 1, NULL, 'T' },
 		{ "follow", 0, NULL, 'F' },
+		{ "file", 1, NULL, 'f' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
-	const char *run_dir = FWL_DEFAULT_RUN_DIR;
+	const char *run_dir = FWL_DEFAULT_RUN_DIR, *feed_file = NULL;
 	bool as_json = false, follow = false;
 	char path[PATH_MAX];
 	int c;
@@ -258,6 +318,7 @@ int main(int argc, char **argv)
 		case 'A': ct_addr = optarg; break;
 		case 'T': ct_port = optarg; break;
 		case 'F': follow = true; break;
+		case 'f': feed_file = optarg; break;
 		case 'r': run_dir = optarg; break;
 		case 'j': as_json = true; break;
 		case 'h': usage(stdout); return 0;
@@ -286,6 +347,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(req, sizeof(req), "reload %s", file);
+	} else if (!strcmp(cmd->name, "feed")) {
+		if (feed_request(argc - optind - 1, argv + optind + 1,
+				 feed_file, req, sizeof(req)))
+			return 2;
 	} else if (optind + 1 < argc && !strcmp(cmd->name, "ct") &&
 		   !strcmp(argv[optind + 1], "flush") && optind + 2 == argc) {
 		snprintf(req, sizeof(req), "ct flush");
