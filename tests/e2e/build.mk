@@ -11,3 +11,4 @@ TEST_SCRIPTS += tests/e2e/feed.sh
 TEST_SCRIPTS += tests/e2e/reload-load.sh
 TEST_SCRIPTS += tests/e2e/ifaces.sh
 TEST_SCRIPTS += tests/e2e/attach.sh
+TEST_SCRIPTS += tests/e2e/feedctl.sh
