@@ -60,6 +60,7 @@ struct fwld {
 	struct events *events;		/* the Log handler */
 	struct nl_watch *nl;		/* interface and address changes */
 	const char *events_file;	/* --log-file */
+	const char *syslog_path;	/* --log-syslog[=SOCKET] */
 	unsigned dns_interval;		/* --dns-interval (0: the default) */
 	struct reload_stats reloads;
 	enum xdp_mode mode;
@@ -97,6 +98,8 @@ static const struct option_row {
 	{ "group", 1, 'g', "GROUP", "also let GROUP use the control socket" },
 	{ "fwlc", 1, 'c', "PATH", "the fwlc compiler to run" },
 	{ "log-file", 1, 'L', "FILE", "append Log.emit records (JSON lines)" },
+	{ "log-syslog", 2, 'S', "[=SOCKET]", "also send them to syslog "
+					     "(/dev/log)" },
 	{ "metrics", 1, 'M', "ADDR", "Prometheus /metrics on ADDR (loopback; "
 				     "'off' to disable; 127.0.0.1:9464)" },
 	{ "dns-interval", 1, 'D', "SECONDS", "resolve DNS name sets this "
@@ -116,7 +119,8 @@ static void usage(FILE *f)
 		char left[40];
 		snprintf(left, sizeof(left), "-%c, --%s%s%s",
 			 option_rows[i].short_name, option_rows[i].name,
-			 option_rows[i].arg ? " " : "",
+			 option_rows[i].arg && option_rows[i].has_arg == 1
+				 ? " " : "",
 			 option_rows[i].arg ? option_rows[i].arg : "");
 		fprintf(f, "  %-26s %s\n", left, option_rows[i].help);
 	}
@@ -125,7 +129,7 @@ static void usage(FILE *f)
 static int parse_args(struct fwld *d, int argc, char **argv)
 {
 	struct option longopts[NOPTS + 1];
-	char shortopts[NOPTS * 2 + 1], *s = shortopts;
+	char shortopts[NOPTS * 3 + 1], *s = shortopts;
 	int c;
 
 	memset(longopts, 0, sizeof(longopts));
@@ -134,8 +138,8 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 		longopts[i].has_arg = option_rows[i].has_arg;
 		longopts[i].val = option_rows[i].short_name;
 		*s++ = option_rows[i].short_name;
-		if (option_rows[i].has_arg)
-			*s++ = ':';
+		for (int k = 0; k < option_rows[i].has_arg; k++)
+			*s++ = ':';	/* 2: an optional argument */
 	}
 	*s = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -148,6 +152,7 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 		case 'g': d->group = optarg; break;
 		case 'M': d->metrics_addr = optarg; break;
 		case 'L': d->events_file = optarg; break;
+		case 'S': d->syslog_path = optarg ? optarg : "/dev/log"; break;
 		case 'D':
 			d->dns_interval = strtoul(optarg, NULL, 10);
 			if (!d->dns_interval || d->dns_interval > 86400) {
@@ -549,7 +554,7 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	if (!d->events && map_fd(d, "fwl_events") >= 0) {
 		char e2[256];
 		d->events = events_new(map_fd(d, "fwl_events"), d->events_file,
-				       e2, sizeof(e2));
+				       d->syslog_path, e2, sizeof(e2));
 		if (!d->events)
 			log_warn("no log records: %s", e2);
 	}
