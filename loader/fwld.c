@@ -34,6 +34,7 @@
 #include "loader/dataplane.h"
 #include "loader/log.h"
 #include "loader/ctdump.h"
+#include "loader/ctstats.h"
 #include "loader/events.h"
 #include "loader/feed.h"
 #include "loader/ifsync.h"
@@ -77,6 +78,7 @@ struct fwld {
 	char policy_buf[PATH_MAX];	/* the policy file now enforcing */
 	char sock_path[PATH_MAX];
 	unsigned reloads_ok, reloads_failed;
+	uint64_t ct_swept;	/* expired flows the sweep deleted */
 };
 
 /* Options, one row each: the --help text is generated from this table. */
@@ -626,6 +628,13 @@ static int map_fd(struct fwld *d, const char *name)
 	return m ? bpf_map__fd(m) : -1;
 }
 
+static void read_ct_summary(struct fwld *d, struct ct_summary *cs)
+{
+	ct_summary_read(cs, map_fd(d, "fwl_ct"), map_fd(d, "fwl_ct_new"),
+			map_fd(d, "fwl_ct_stat"), map_fd(d, "fwl_nat_stat"),
+			d->ct_swept);
+}
+
 /* Prometheus: what the active policy and its maps say now. */
 static void collect_metrics(struct metrics_out *out, void *arg)
 {
@@ -637,6 +646,9 @@ static void collect_metrics(struct metrics_out *out, void *arg)
 	stats_metrics_reloads(out, &d->reloads);
 	if (d->feeds)
 		feed_watch_metrics(d->feeds, out);
+	struct ct_summary cs;
+	read_ct_summary(d, &cs);
+	ct_summary_metrics(out, &cs);
 }
 
 static void reply_stats(struct fwld *d, struct strbuf *out)
@@ -661,7 +673,11 @@ static void reply_stats(struct fwld *d, struct strbuf *out)
 		sb_printf(out, ", \"packets\": %llu, \"bytes\": %llu}",
 			  (unsigned long long)p, (unsigned long long)b);
 	}
-	sb_printf(out, "]}\n");
+	struct ct_summary cs;
+	read_ct_summary(d, &cs);
+	sb_printf(out, "], ");
+	ct_summary_json(out, &cs);
+	sb_printf(out, "}\n");
 }
 
 static void reply_status(struct fwld *d, struct strbuf *out)
@@ -691,7 +707,11 @@ static void reply_status(struct fwld *d, struct strbuf *out)
 		}
 		sb_printf(out, "}");
 	}
-	sb_printf(out, "], \"rules\": %d}\n", d->bundle.nrules);
+	struct ct_summary cs;
+	read_ct_summary(d, &cs);
+	sb_printf(out, "], \"rules\": %d, ", d->bundle.nrules);
+	ct_summary_json(out, &cs);
+	sb_printf(out, "}\n");
 }
 
 static volatile bool stopping;
@@ -944,8 +964,10 @@ int main(int argc, char **argv)
 			int fds[2] = { map_fd(&d, "fwl_ct"),
 				       map_fd(&d, "fwl_ct_new") };
 			int n = ctdump_sweep(fds);
-			if (n > 0)
+			if (n > 0) {
+				d.ct_swept += n;
 				log_debug("reaped %d expired flows", n);
+			}
 			last_sweep = time(NULL);
 		}
 		if (pfd[5].revents & POLLIN)

@@ -24,6 +24,32 @@ struct command {
 	const char *help;
 };
 
+/* The conntrack and NAT summary of status and stats, if any. */
+static void print_ct_summary(const struct json *j)
+{
+	const struct json *c = json_get(j, "conntrack"), *n = json_get(j, "nat");
+	if (c && c->kind == JSON_OBJ)
+		printf("conntrack %lld flows (%lld IPv4, %lld IPv6; %lld new of "
+		       "%lld, %lld established of %lld), %lld inserts, %lld "
+		       "insert failures, %lld evictions, %lld lost replies\n",
+		       (long long)json_int(c, "entries", 0),
+		       (long long)json_int(c, "ipv4", 0),
+		       (long long)json_int(c, "ipv6", 0),
+		       (long long)json_int(c, "new", 0),
+		       (long long)json_int(c, "max_new", 0),
+		       (long long)json_int(c, "established", 0),
+		       (long long)json_int(c, "max_established", 0),
+		       (long long)json_int(c, "inserts", 0),
+		       (long long)json_int(c, "insert_failures", 0),
+		       (long long)json_int(c, "evictions", 0),
+		       (long long)json_int(c, "lost", 0));
+	if (n && n->kind == JSON_OBJ)
+		printf("nat      %lld SNAT and %lld DNAT flows, %lld port "
+		       "exhaustions\n", (long long)json_int(n, "snat", 0),
+		       (long long)json_int(n, "dnat", 0),
+		       (long long)json_int(n, "port_exhaustion", 0));
+}
+
 static void print_status(const struct json *j)
 {
 	printf("policy   %s\n", json_str(j, "policy_hash", "?"));
@@ -49,6 +75,7 @@ static void print_status(const struct json *j)
 			       "when it appears)\n", json_str(i, "name", "?"),
 			       st);
 	}
+	print_ct_summary(j);
 }
 
 static void print_stats(const struct json *j)
@@ -56,6 +83,7 @@ static void print_stats(const struct json *j)
 	const struct json *rules = json_get(j, "rules");
 	const char *cur = NULL;
 	printf("active policy %s\n", json_str(j, "policy_hash", "?"));
+	print_ct_summary(j);
 	for (const struct json *r = rules ? rules->child : NULL; r;
 	     r = r->next) {
 		const char *pol = json_str(r, "policy", "?");
