@@ -39,6 +39,7 @@
 #include "loader/feed.h"
 #include "loader/ifsync.h"
 #include "loader/feedctl.h"
+#include "loader/layout.h"
 #include "loader/mapdata.h"
 #include "loader/metrics.h"
 #include "loader/netlink.h"
@@ -550,6 +551,8 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	d->obj = obj;
 	d->bundle = b;
 	d->loaded_at = time(NULL);
+	if (layout_record(&b, d->pin_dir, err, sizeof(err)))
+		log_warn("%s", err);
 	watch_feeds(d);
 	/* Log records: the ring buffer is a FLOW map, the same across
 	 * reloads, so one reader serves every policy. */
@@ -598,6 +601,7 @@ static int commit_policy(struct fwld *d, const char *policy,
 	double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	reload_stats_add(&d->reloads, r == 0 ? RELOAD_OK :
 			 r == -EINVAL && policy ? RELOAD_COMPILE :
+			 r == -ESTALE ? RELOAD_MAP_LAYOUT :
 			 r == -ENODEV ? RELOAD_INTERFACE : RELOAD_LOAD, secs);
 	if (r) {
 		d->reloads_failed++;
