@@ -290,7 +290,11 @@ static int request(const char *path, const char *req,
 		   const struct command *cmd, bool as_json)
 {
 	char err[512];
-	char *reply = ctl_request(path, req, err, sizeof(err));
+	/* A reload compiles (a large policy takes minutes); a feed change
+	 * may read a large file: wait longer for those. */
+	int wait = !strncmp(req, "reload", 6) ? 900 :
+		   !strncmp(req, "feed ", 5) ? 300 : 30;
+	char *reply = ctl_request_wait(path, req, wait, err, sizeof(err));
 	if (!reply) {
 		fprintf(stderr, "fwlctl: %s\n", err);
 		return 1;
