@@ -18,7 +18,9 @@ lab_bg wan nc -lk 9000
 sleep 0.3
 out=$(lab_exec router "$FWLD" --policy "$POLICY" --pin-dir "$PIN" \
 	--run-dir "$RUN" --metrics 127.0.0.1:$MPORT 2>&1)
-assert_eq fwld_starts "$?" 0
+rc=$?
+assert_eq fwld_starts "$rc" 0
+[ "$rc" -eq 0 ] || { echo "$out"; exit 1; }	# nothing below means anything
 metrics() { lab_exec router curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics"; }
 # metric TEXT NAME{LABELS}: the sample's value
 metric() { echo "$1" | grep -v '^#' | grep -F "$2 " | head -n1 | awk '{print $2}'; }

@@ -36,7 +36,9 @@ out=$(lab_exec router unshare -m sh -c "mount --bind '$HOSTS' /etc/hosts &&
 	mount --bind '$TMP/nsswitch.conf' /etc/nsswitch.conf &&
 	exec '$FWLD' --policy '$TMP/policy.fwl' --attach wan --pin-dir '$PIN' \
 		--run-dir '$RUN' --dns-interval 1 --metrics off" 2>&1)
-assert_eq fwld_starts "$?" 0
+rc=$?
+assert_eq fwld_starts "$rc" 0
+[ "$rc" -eq 0 ] || { echo "$out"; exit 1; }	# nothing below means anything
 assert_contains dns_set_watched "$out" "feed dns:wanhost.lab.test: watching dns:wanhost.lab.test"
 
 ctl() { lab_exec router "$FWLCTL" --run-dir "$RUN" "$@"; }

@@ -31,7 +31,9 @@ bump() { # bump VERSION: fwl_rule_cnt's layout in the bundle's manifest
 }
 
 out=$(start)
-assert_eq fwld_starts "$?" 0
+rc=$?
+assert_eq fwld_starts "$rc" 0
+[ "$rc" -eq 0 ] || { echo "$out"; exit 1; }	# nothing below means anything
 expect_fail policy_enforcing lab_ping wan 203.0.113.1
 rec=$(bpftool map dump pinned "$PIN/maps/fwl_layouts" 2>&1)
 assert_contains layouts_recorded "$rec" "66 77 6c 5f 72 75 6c 65  5f 63 6e 74 00"

@@ -38,7 +38,9 @@ PY
 # fwld starts before the receiver exists: no error, the records wait for it.
 out=$(lab_exec router "$FWLD" --policy "$POLICY" --attach wan --pin-dir "$PIN" \
 	--run-dir "$RUN" --log-syslog="$SOCK" --metrics off 2>&1)
-assert_eq fwld_starts_without_receiver "$?" 0
+rc=$?
+assert_eq fwld_starts_without_receiver "$rc" 0
+[ "$rc" -eq 0 ] || { echo "$out"; exit 1; }	# nothing below means anything
 lab_exec wan ping -q -i 0.01 -c 30 -W 1 203.0.113.1 >/dev/null 2>&1
 receive 4
 sleep 1.2
