@@ -913,6 +913,31 @@ static Value *do_effect(Interp *in, const char *eff, const char *op,
 			    args[0]->decl->name, s, hit ? "true" : "false");
 		return mk_bool(in, hit);
 	}
+	if (is(eff, "DNS") && is(op, "resolves")) {
+		/* DNS.resolves(name, address): is address one of name's? */
+		FxAddr a, out[16];
+		int cnt = 0;
+		bool hit = false;
+		if (n < 2 || args[0]->kind != V_STR)
+			fail(in, at, "DNS.resolves(name, address): a string "
+				     "and an address");
+		to_fx(arg_ip(in, args, n, 1, at, "DNS.resolves"), &a);
+		rc = in->fx.dns_resolve ? in->fx.dns_resolve(in->fx.ctx,
+							     args[0]->str.s,
+							     out, 16, &cnt)
+					: FX_UNMOCKED;
+		if (rc == FX_UNMOCKED)
+			fail(in, at, "effect DNS.resolves is not mocked for "
+				     "\"%s\" (add 'dns %s ADDR...')",
+			     args[0]->str.s, args[0]->str.s);
+		for (int i = 0; i < cnt; i++)
+			hit |= out[i].family == a.family &&
+			       !memcmp(out[i].a, a.a, a.family == 4 ? 4 : 16);
+		str_of(in, args[1], s, sizeof s);
+		effect_note(in, "DNS.resolves(\"%s\", %s) = %s",
+			    args[0]->str.s, s, hit ? "true" : "false");
+		return mk_bool(in, hit);
+	}
 	if (is(eff, "DNS") && (is(op, "resolve") || is(op, "lookup"))) {
 		if (n < 1 || args[0]->kind != V_STR)
 			fail(in, at, "DNS.%s(name): a string", op);

@@ -1078,6 +1078,33 @@ static int log_prefix(struct lower *l, const char *s)
 	return ir->nlog_prefixes++;
 }
 
+/* The feed that holds the addresses of DNS name lit ("dns:NAME"). */
+static int dns_feed(struct lower *l, const Expr *lit)
+{
+	struct ir_prog *ir = l->ir;
+	const char *name = lit->lit.str.s;
+	size_t len = lit->lit.str.len;
+	int k;
+	if (!len || len > 253 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:") != len) {
+		unsupported(l, lit->span, "a DNS name that is not a host name");
+		return -1;
+	}
+	char *src = arena_alloc(l->a, len + 5);
+	snprintf(src, len + 5, "dns:%s", name);
+	for (k = 0; k < ir->nfeeds; k++)
+		if (!strcmp(ir->feeds[k].source, src))
+			return k;
+	struct ir_feed *n = arena_alloc(l->a, sizeof(*n) * (k + 1));
+	if (k)
+		memcpy(n, ir->feeds, sizeof(*n) * k);
+	n[k].name = src;
+	n[k].source = src;
+	ir->feeds = n;
+	ir->nfeeds++;
+	return k;
+}
+
 /* The boolean result of `perform E.op(args)` as a test. */
 static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 {
@@ -1129,6 +1156,24 @@ static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 			ir->feeds = n;
 			ir->nfeeds++;
 		}
+		t->field = pf->args[1]->field[0] == 's' ? IRF_FEED_SRC
+							 : IRF_FEED_DST;
+		t->op = IR_EQ;
+		t->idx = k;
+		t->lo = t->hi = 1;
+		return 0;
+	}
+	/* DNS.resolves("name", ip.src|dst): fwld keeps the name's addresses
+	 * in a feed's LPM tries (source "dns:NAME"), so it is a feed test. */
+	if (!strcmp(eff, "DNS") && !strcmp(op, "resolves") &&
+	    pf->nargs == 2 && pf->args[0]->kind == E_LIT &&
+	    pf->args[0]->lit.kind == LIT_STR &&
+	    pf->args[1]->kind == E_FIELD &&
+	    (!strcmp(pf->args[1]->field, "src") ||
+	     !strcmp(pf->args[1]->field, "dst"))) {
+		int k = dns_feed(l, pf->args[0]);
+		if (k < 0)
+			return -1;
 		t->field = pf->args[1]->field[0] == 's' ? IRF_FEED_SRC
 							 : IRF_FEED_DST;
 		t->op = IR_EQ;

@@ -183,9 +183,11 @@ int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
 		f->map4 = dup_or_null(json_str(e, "v4", NULL));
 		f->map6 = dup_or_null(json_str(e, "v6", NULL));
 		f->path = strncmp(src, "file:", 5) ? NULL : strdup(src + 5);
-		if (!f->name || !f->map4 || !f->map6 || !f->path)
+		f->dns = strncmp(src, "dns:", 4) || !src[4] ? NULL
+							     : strdup(src + 4);
+		if (!f->name || !f->map4 || !f->map6 || (!f->path && !f->dns))
 			BAD("%s/manifest.json: feed %d needs a name, maps and "
-			    "a \"file:PATH\" source", dir, i);
+			    "a \"file:PATH\" or \"dns:NAME\" source", dir, i);
 	}
 
 	a = json_get(root, "log_prefixes");
@@ -238,6 +240,7 @@ void bundle_free(struct bundle *b)
 	for (i = 0; i < b->nfeeds && b->feeds; i++) {
 		free(b->feeds[i].name);
 		free(b->feeds[i].path);
+		free(b->feeds[i].dns);
 		free(b->feeds[i].map4);
 		free(b->feeds[i].map6);
 	}

@@ -51,6 +51,7 @@ struct bundle_iface {
 struct bundle_feed {
 	char *name;		/* as imported in the policy */
 	char *path;		/* the file (source without "file:") */
+	char *dns;		/* or: a DNS name set (source "dns:NAME") */
 	char *map4, *map6;	/* its LPM tries (EXTERNAL maps) */
 };
 

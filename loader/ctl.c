@@ -132,6 +132,12 @@ out:
 char *ctl_request(const char *path, const char *req, char *err,
 		  size_t errlen)
 {
+	return ctl_request_wait(path, req, 30, err, errlen);
+}
+
+char *ctl_request_wait(const char *path, const char *req, int secs,
+		       char *err, size_t errlen)
+{
 	struct sockaddr_un sa;
 	struct strbuf out;
 	char buf[4096];
@@ -159,8 +165,9 @@ char *ctl_request(const char *path, const char *req, char *err,
 	sb_init(&out);
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		if (poll(&pfd, 1, 30000) <= 0) {
-			snprintf(err, errlen, "fwld did not answer within 30 s");
+		if (poll(&pfd, 1, secs * 1000) <= 0) {
+			snprintf(err, errlen, "fwld did not answer within %d s",
+				 secs);
 			close(fd);
 			sb_free(&out);
 			return NULL;

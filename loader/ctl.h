@@ -39,5 +39,8 @@ void ctl_serve_one(int lfd, gid_t gid,
  * NULL with err filled. */
 char *ctl_request(const char *path, const char *req, char *err,
 		  size_t errlen);
+/* The same, waiting up to secs for the reply (a reload compiles). */
+char *ctl_request_wait(const char *path, const char *req, int secs,
+		       char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* dataplane.c - load, pin and attach a bundle, see dataplane.h. */
 #include "loader/dataplane.h"
+#include "loader/layout.h"
 #include "loader/log.h"
 #include "loader/xdpinfo.h"
 
@@ -79,6 +80,9 @@ int dp_load(const struct bundle *b, const char *pin_dir,
 			 b->object, strerror(-r));
 		return r;
 	}
+	/* Pins that outlive a policy must be what this one expects. */
+	if ((r = layout_check(b, obj, pin_dir, err, errlen)))
+		goto fail;
 	for (int i = 0; i < b->nmaps; i++) {
 		const struct bundle_map *m = &b->maps[i];
 		struct bpf_map *map = bpf_object__find_map_by_name(obj, m->name);

@@ -18,9 +18,15 @@
 struct events;
 
 /* Consume the ring buffer map fd (fwl_events).  file: append lines there
- * too (NULL: memory only).  NULL with err on failure. */
-struct events *events_new(int ringbuf_fd, const char *file, char *err,
-			  size_t errlen);
+ * too (NULL: memory only).  syslog_path: also send each line to the syslog
+ * daemon listening on that unix datagram socket ("/dev/log"; NULL: no
+ * syslog), facility daemon, severity from the record's level.  NULL with
+ * err on failure. */
+struct events *events_new(int ringbuf_fd, const char *file,
+			  const char *syslog_path, char *err, size_t errlen);
+/* Records sent to syslog, and lost (no receiver, or its queue full). */
+void events_syslog_stats(const struct events *ev, uint64_t *sent,
+			 uint64_t *lost);
 void events_free(struct events *ev);
 /* The fd to poll; call events_dispatch() when it is readable. */
 int events_fd(const struct events *ev);

@@ -408,3 +408,34 @@ void feed_set_free(struct feed_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+
+/* out = a ∪ b (add) or a − b (!add); a and b sorted and unique. */
+int feed_set_combine(const struct feed_set *a, const struct feed_set *b,
+		     bool add, struct feed_set *out)
+{
+	size_t i = 0, j = 0, n = 0, cap = a->n + (add ? b->n : 0);
+	struct feed_entry *v = malloc((cap ? cap : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (i < a->n || j < b->n) {
+		int c = i == a->n ? 1 : j == b->n ? -1 : ecmp(&a->v[i], &b->v[j]);
+		if (c < 0) {
+			v[n++] = a->v[i++];
+		} else if (c > 0) {
+			if (add)
+				v[n++] = b->v[j];
+			j++;
+		} else {
+			if (add)
+				v[n++] = a->v[i];
+			i++;
+			j++;
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	out->v = v;
+	out->n = n;
+	while (out->n4 < n && v[out->n4].family == AF_INET)
+		out->n4++;
+	return 0;
+}

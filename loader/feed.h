@@ -63,6 +63,10 @@ int feed_parse_buf(const char *name, const char *buf, size_t len,
 		   const struct feed_limits *lim, struct feed_set *out,
 		   char *err, size_t errlen);
 void feed_set_free(struct feed_set *s);
+/* out = a ∪ b (add) or a − b (!add), for sorted, unique sets; out is a
+ * new set (free it).  0 or -ENOMEM. */
+int feed_set_combine(const struct feed_set *a, const struct feed_set *b,
+		     bool add, struct feed_set *out);
 /* "10.0.0.0/8", "2001:db8::/32" into buf (at least 64 bytes). */
 const char *feed_entry_str(const struct feed_entry *e, char *buf,
 			   size_t len);
@@ -116,6 +120,10 @@ int feed_map_create(int family, const char *name, uint32_t max_entries,
 struct feed_config {
 	const char *name;	/* feed (effect instance) name, for logs */
 	const char *path;	/* the file; its directory is watched */
+	const char *dns;	/* instead of path: a host name resolved
+				 * (getaddrinfo) every interval */
+	const char *state_path;	/* where the runtime overlay (feed add/del)
+				 * is kept across restarts; NULL: memory */
 	int fd4, fd6;		/* maps; dup'd, the caller keeps its fds */
 	uint32_t tag;		/* value written into every entry */
 	unsigned interval;	/* seconds between re-reads; 0: default */
@@ -134,6 +142,11 @@ struct feed_status {
 	double last_duration;	/* seconds, parse + apply, last update */
 	bool ok;		/* the last attempt succeeded */
 	char last_error[512];	/* the last failure's sentence, or "" */
+	size_t overlay_add;	/* prefixes added at run time (feed add) */
+	size_t overlay_del;	/* prefixes removed at run time (feed del) */
+	bool replaced;		/* contents from `feed replace` until the
+				 * source changes */
+	uint64_t edits;		/* runtime changes applied */
 };
 
 struct feed_watch;
@@ -167,6 +180,22 @@ int feed_watch_dispatch(struct feed_watch *w);
 /* Re-read feed `name` now (fwlctl feed reload).  0, or -errno with err. */
 int feed_watch_reload(struct feed_watch *w, const char *name, char *err,
 		      size_t errlen);
+/* Runtime changes (fwlctl feed add|del|replace, docs/feeds.md):
+ *   ADD      s joins the feed and stays through later reads of its source
+ *            (the overlay: it is also taken out of the removed list);
+ *   DEL      s leaves the feed and stays out through later reads;
+ *   REPLACE  the feed holds exactly s (the overlay is cleared) until its
+ *            source next changes.
+ * Validated and applied whole (feed_apply: inserts before deletes, never
+ * empty); on an error nothing changes.  The overlay is saved to the feed's
+ * state_path.  0, or -errno with err. */
+enum feed_edit { FEED_EDIT_ADD, FEED_EDIT_DEL, FEED_EDIT_REPLACE };
+int feed_watch_edit(struct feed_watch *w, const char *name, enum feed_edit op,
+		    const struct feed_set *s, char *err, size_t errlen);
+/* Is feed `name` watched with this source (path or DNS name)? */
+bool feed_watch_has(const struct feed_watch *w, const char *name,
+		    const char *path, const char *dns);
+bool feed_watch_has_name(const struct feed_watch *w, const char *name);
 size_t feed_watch_count(const struct feed_watch *w);
 const struct feed_status *feed_watch_status(const struct feed_watch *w,
 					    size_t i);

@@ -7,8 +7,11 @@
 #include "loader/metrics.h"
 #include "loader/strbuf.h"
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +31,12 @@ struct feed_src {
 	double next_due;		/* monotonic seconds */
 	struct stat sig;		/* the file as of the last update */
 	bool have_sig, dirty;
+	char *dns;			/* a DNS name set: the name */
+	char *state_path;		/* the overlay's file, or NULL */
+	struct feed_set add, del;	/* the overlay (feed add / del) */
 };
+
+#define FEED_DNS_INTERVAL 60	/* seconds between resolutions */
 
 struct feed_watch {
 	int epfd, ifd, tfd;
@@ -78,6 +86,10 @@ static void src_free(struct feed_src *f)
 		close(f->fd6);
 	free(f->name);
 	free(f->path);
+	free(f->dns);
+	free(f->state_path);
+	feed_set_free(&f->add);
+	feed_set_free(&f->del);
 	free(f);
 }
 
@@ -107,8 +119,85 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* Read and apply f's file.  Unless forced, a file whose inode, size and
- * times are those of the last successful update is not read again. */
+/* Resolve f's DNS name into a set of /32 and /128 prefixes.  A name
+ * without addresses is an error too: a resolver hiccup must not empty the
+ * set (the previous contents stay). */
+static int dns_resolve(struct feed_src *f, struct feed_set *s, char *e,
+		       size_t elen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct strbuf text;
+	char a[INET6_ADDRSTRLEN];
+	int r = getaddrinfo(f->dns, NULL, &hints, &res);
+	if (r) {
+		snprintf(e, elen, "dns:%s: cannot resolve: %s", f->dns,
+			 r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		return r == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	}
+	sb_init(&text);
+	for (ai = res; ai; ai = ai->ai_next) {
+		const void *p = ai->ai_family == AF_INET ?
+			(const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr :
+			(const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+		    inet_ntop(ai->ai_family, p, a, sizeof(a)))
+			sb_printf(&text, "%s\n", a);
+	}
+	freeaddrinfo(res);
+	char name[300];
+	snprintf(name, sizeof(name), "dns:%s", f->dns);
+	r = feed_parse_buf(name, text.s ? text.s : "", text.len, &f->lim, s,
+			   e, elen);
+	sb_free(&text);
+	if (!r && s->n == 0) {
+		snprintf(e, elen, "dns:%s: no addresses", f->dns);
+		feed_set_free(s);
+		return -EHOSTUNREACH;
+	}
+	return r;
+}
+
+/* What the maps must hold: the source's set with the overlay applied. */
+static int with_overlay(const struct feed_src *f, struct feed_set *s,
+			char *e, size_t elen)
+{
+	struct feed_set t, u;
+	if (!f->add.n && !f->del.n)
+		return 0;
+	if (feed_set_combine(s, &f->add, true, &t))
+		goto nomem;
+	if (feed_set_combine(&t, &f->del, false, &u)) {
+		feed_set_free(&t);
+		goto nomem;
+	}
+	feed_set_free(&t);
+	feed_set_free(s);
+	*s = u;
+	return 0;
+nomem:
+	snprintf(e, elen, "out of memory applying the overlay");
+	return -ENOMEM;
+}
+
+static void src_applied(struct feed_src *f, const struct feed_set *s,
+			double t0)
+{
+	f->st.ok = true;
+	f->st.last_error[0] = 0;
+	f->st.updates++;
+	f->st.last_update = time(NULL);
+	f->st.entries = s->n;
+	f->st.entries4 = s->n4;
+	f->st.entries6 = s->n - s->n4;
+	f->st.last_duration = mono_now() - t0;
+	f->st.overlay_add = f->add.n;
+	f->st.overlay_del = f->del.n;
+}
+
+/* Read and apply f's source (its file, or its DNS name) with the overlay.
+ * Unless forced, a file whose inode, size and times are those of the last
+ * successful update is not read again. */
 static int src_update(struct feed_src *f, bool force, char *err,
 		      size_t errlen)
 {
@@ -120,38 +209,53 @@ static int src_update(struct feed_src *f, bool force, char *err,
 	int r;
 
 	f->st.last_attempt = time(NULL);
-	if (stat(f->path, &sb)) {
-		r = -errno;
-		snprintf(e, sizeof(e), "%s: cannot open: %s", f->path,
-			 strerror(errno));
+	if (f->dns) {
+		if ((r = dns_resolve(f, &s, e, sizeof(e))))
+			goto fail;
+	} else {
+		if (stat(f->path, &sb)) {
+			r = -errno;
+			snprintf(e, sizeof(e), "%s: cannot open: %s", f->path,
+				 strerror(errno));
+			goto fail;
+		}
+		if (!force && f->have_sig && same_file(&sb, &f->sig))
+			return 0;
+		if ((r = feed_parse_file(f->path, &f->lim, &s, e, sizeof(e))))
+			goto fail;
+	}
+	if ((r = with_overlay(f, &s, e, sizeof(e)))) {
+		feed_set_free(&s);
 		goto fail;
 	}
-	if (!force && f->have_sig && same_file(&sb, &f->sig))
-		return 0;
-	if ((r = feed_parse_file(f->path, &f->lim, &s, e, sizeof(e))))
+	if (f->lim.max_entries && s.n > f->lim.max_entries) {
+		snprintf(e, sizeof(e), "%s: %zu prefixes with the overlay, more "
+			 "than the feed's limit of %zu", f->name, s.n,
+			 f->lim.max_entries);
+		feed_set_free(&s);
+		r = -E2BIG;
 		goto fail;
+	}
 	r = feed_apply(f->fd4, f->fd6, &s, f->tag, NULL, NULL, &st, e,
 		       sizeof(e));
 	if (r) {
 		char tmp[512];
 		snprintf(tmp, sizeof(tmp), "%s", e);
-		feed_err(e, sizeof(e), "%s: %s", f->path, tmp);
+		feed_err(e, sizeof(e), "%s: %s", f->dns ? f->dns : f->path, tmp);
 		feed_set_free(&s);
 		goto fail;
 	}
-	f->sig = sb;
-	f->have_sig = true;
-	f->st.ok = true;
-	f->st.last_error[0] = 0;
-	f->st.updates++;
-	f->st.last_update = time(NULL);
-	f->st.entries = s.n;
-	f->st.entries4 = s.n4;
-	f->st.entries6 = s.n - s.n4;
-	f->st.last_duration = mono_now() - t0;
-	log_info("feed %s: %zu prefixes from %s (+%zu ~%zu -%zu) in %.0f ms",
-		 f->name, s.n, f->path, st.added, st.updated, st.removed,
-		 f->st.last_duration * 1e3);
+	if (!f->dns) {
+		f->sig = sb;
+		f->have_sig = true;
+	}
+	f->st.replaced = false;
+	src_applied(f, &s, t0);
+	log_info("feed %s: %zu prefixes from %s%s%s (+%zu ~%zu -%zu) in "
+		 "%.0f ms", f->name, s.n, f->dns ? "dns:" : "",
+		 f->dns ? f->dns : f->path,
+		 f->add.n || f->del.n ? " and the overlay" : "", st.added,
+		 st.updated, st.removed, f->st.last_duration * 1e3);
 	feed_set_free(&s);
 	return 0;
 fail:
@@ -216,14 +320,79 @@ static int watch_dir(struct feed_watch *w, struct feed_src *f, char *err,
 	return 0;
 }
 
+/* The overlay's file: "add PREFIX" and "del PREFIX" lines. */
+static int overlay_save(const struct feed_src *f, char *err, size_t errlen)
+{
+	char tmp[4200], a[64];
+	FILE *fp;
+	if (!f->state_path)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->state_path);
+	if (!f->add.n && !f->del.n) {
+		if (unlink(f->state_path) && errno != ENOENT)
+			goto fail;
+		return 0;
+	}
+	if (!(fp = fopen(tmp, "w")))
+		goto fail;
+	fprintf(fp, "# fwld: runtime changes to feed %s (fwlctl feed add/del)\n",
+		f->name);
+	for (size_t i = 0; i < f->add.n; i++)
+		fprintf(fp, "add %s\n", feed_entry_str(&f->add.v[i], a, sizeof(a)));
+	for (size_t i = 0; i < f->del.n; i++)
+		fprintf(fp, "del %s\n", feed_entry_str(&f->del.v[i], a, sizeof(a)));
+	if (fclose(fp) || rename(tmp, f->state_path))
+		goto fail;
+	return 0;
+fail:
+	feed_err(err, errlen, "cannot save the overlay of feed '%s' to %s: %s",
+		 f->name, f->state_path, strerror(errno));
+	unlink(tmp);
+	return -EIO;
+}
+
+static int overlay_load(struct feed_src *f, char *err, size_t errlen)
+{
+	struct strbuf add, del;
+	char line[FEED_MAX_LINE], e[512];
+	FILE *fp;
+	int r = 0;
+	if (!f->state_path || !(fp = fopen(f->state_path, "r")))
+		return 0;
+	sb_init(&add);
+	sb_init(&del);
+	while (fgets(line, sizeof(line), fp)) {
+		if (!strncmp(line, "add ", 4))
+			sb_printf(&add, "%s", line + 4);
+		else if (!strncmp(line, "del ", 4))
+			sb_printf(&del, "%s", line + 4);
+	}
+	fclose(fp);
+	if ((r = feed_parse_buf(f->state_path, add.s ? add.s : "", add.len,
+				&f->lim, &f->add, e, sizeof(e))) ||
+	    (r = feed_parse_buf(f->state_path, del.s ? del.s : "", del.len,
+				&f->lim, &f->del, e, sizeof(e)))) {
+		feed_set_free(&f->add);
+		feed_set_free(&f->del);
+		feed_err(err, errlen, "feed '%s': ignoring its saved overlay: %s",
+			 f->name, e);
+	}
+	sb_free(&add);
+	sb_free(&del);
+	return r;
+}
+
 int feed_watch_add(struct feed_watch *w, const struct feed_config *cfg,
 		   char *err, size_t errlen)
 {
 	struct feed_src *f;
+	char shown[300];
 	int r;
 
-	if (!cfg->name || !cfg->path || !*cfg->path) {
-		feed_err(err, errlen, "a feed needs a name and a file");
+	if (!cfg->name || (!cfg->dns && (!cfg->path || !*cfg->path)) ||
+	    (cfg->dns && !*cfg->dns)) {
+		feed_err(err, errlen, "a feed needs a name and a file or a "
+			 "DNS name");
 		return -EINVAL;
 	}
 	if (find_src(w, cfg->name, NULL)) {
@@ -242,11 +411,16 @@ int feed_watch_add(struct feed_watch *w, const struct feed_config *cfg,
 	if (!f)
 		goto nomem;
 	f->fd4 = f->fd6 = -1;
+	f->wd = -1;
+	snprintf(shown, sizeof(shown), "dns:%s", cfg->dns ? cfg->dns : "");
 	f->name = strdup(cfg->name);
-	f->path = strdup(cfg->path);
+	f->path = strdup(cfg->dns ? shown : cfg->path);
+	f->dns = cfg->dns ? strdup(cfg->dns) : NULL;
+	f->state_path = cfg->state_path ? strdup(cfg->state_path) : NULL;
 	if ((cfg->fd4 >= 0 && (f->fd4 = fcntl(cfg->fd4, F_DUPFD_CLOEXEC, 3)) < 0) ||
 	    (cfg->fd6 >= 0 && (f->fd6 = fcntl(cfg->fd6, F_DUPFD_CLOEXEC, 3)) < 0) ||
-	    !f->name || !f->path) {
+	    !f->name || !f->path || (cfg->dns && !f->dns) ||
+	    (cfg->state_path && !f->state_path)) {
 		src_free(f);
 		goto nomem;
 	}
@@ -254,13 +428,17 @@ int feed_watch_add(struct feed_watch *w, const struct feed_config *cfg,
 	f->st.path = f->path;
 	f->tag = cfg->tag;
 	f->lim = cfg->limits;
-	f->interval = cfg->interval ? cfg->interval : FEED_DEFAULT_INTERVAL;
+	f->interval = cfg->interval ? cfg->interval :
+		      f->dns ? FEED_DNS_INTERVAL : FEED_DEFAULT_INTERVAL;
 	f->base = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
-	if ((r = watch_dir(w, f, err, errlen))) {
+	if (!f->dns && (r = watch_dir(w, f, err, errlen))) {
 		src_free(f);
 		return r;
 	}
 	w->v[w->n++] = f;
+	char e2[512] = "";
+	if (overlay_load(f, e2, sizeof(e2)))
+		log_warn("%s", e2);
 	r = src_update(f, true, err, errlen);
 	f->next_due = mono_now() + f->interval;
 	arm_timer(w);
@@ -268,6 +446,93 @@ int feed_watch_add(struct feed_watch *w, const struct feed_config *cfg,
 nomem:
 	feed_err(err, errlen, "out of memory adding feed '%s'", cfg->name);
 	return -ENOMEM;
+}
+
+bool feed_watch_has_name(const struct feed_watch *w, const char *name)
+{
+	return find_src(w, name, NULL) != NULL;
+}
+
+bool feed_watch_has(const struct feed_watch *w, const char *name,
+		    const char *path, const char *dns)
+{
+	const struct feed_src *f = find_src(w, name, NULL);
+	if (!f)
+		return false;
+	if (dns)
+		return f->dns && !strcmp(f->dns, dns);
+	return !f->dns && path && !strcmp(f->path, path);
+}
+
+int feed_watch_edit(struct feed_watch *w, const char *name, enum feed_edit op,
+		    const struct feed_set *s, char *err, size_t errlen)
+{
+	struct feed_src *f = find_src(w, name, NULL);
+	struct feed_set cur = { 0 }, eff = { 0 }, add = { 0 }, del = { 0 };
+	struct feed_apply_stats st;
+	char e[512];
+	double t0 = mono_now();
+	int r = -ENOMEM;
+
+	if (!f) {
+		feed_err(err, errlen, "no feed named '%s'", name);
+		return -ENOENT;
+	}
+	if (op == FEED_EDIT_REPLACE) {
+		if (feed_set_combine(s, &add, true, &eff))
+			goto nomem;
+	} else {
+		bool in = op == FEED_EDIT_ADD;
+		if ((r = feed_read_maps(f->fd4, f->fd6, &cur, e, sizeof(e)))) {
+			feed_err(err, errlen, "feed '%s': %s", name, e);
+			return r;
+		}
+		r = -ENOMEM;
+		if (feed_set_combine(&cur, s, in, &eff) ||
+		    feed_set_combine(&f->add, s, in, &add) ||
+		    feed_set_combine(&f->del, s, !in, &del))
+			goto nomem;
+	}
+	if (f->lim.max_entries && eff.n > f->lim.max_entries) {
+		feed_err(err, errlen, "feed '%s' would hold %zu prefixes, more "
+			 "than its limit of %zu; nothing was changed", name,
+			 eff.n, f->lim.max_entries);
+		r = -E2BIG;
+		goto out;
+	}
+	if ((r = feed_apply(f->fd4, f->fd6, &eff, f->tag, NULL, NULL, &st, e,
+			    sizeof(e)))) {
+		feed_err(err, errlen, "feed '%s': %s; nothing was changed",
+			 name, e);
+		goto out;
+	}
+	/* Applied: the overlay becomes the new one. */
+	feed_set_free(&f->add);
+	feed_set_free(&f->del);
+	f->add = add;
+	f->del = del;
+	memset(&add, 0, sizeof(add));
+	memset(&del, 0, sizeof(del));
+	src_applied(f, &eff, t0);
+	f->st.updates--;	/* an edit, not a read of the source */
+	f->st.edits++;
+	f->st.replaced = op == FEED_EDIT_REPLACE || f->st.replaced;
+	log_info("feed %s: %s %zu prefixes at run time: now %zu (+%zu -%zu)",
+		 name, op == FEED_EDIT_ADD ? "added" :
+		 op == FEED_EDIT_DEL ? "removed" : "replaced by", s->n, eff.n,
+		 st.added, st.removed);
+	r = 0;
+	if (overlay_save(f, e, sizeof(e)))
+		log_warn("%s", e);
+	goto out;
+nomem:
+	feed_err(err, errlen, "out of memory changing feed '%s'", name);
+out:
+	feed_set_free(&cur);
+	feed_set_free(&eff);
+	feed_set_free(&add);
+	feed_set_free(&del);
+	return r;
 }
 
 int feed_watch_remove(struct feed_watch *w, const char *name)
@@ -289,6 +554,16 @@ int feed_watch_remove(struct feed_watch *w, const char *name)
 	return 0;
 }
 
+static bool same_map(int a, int b)
+{
+	struct bpf_map_info ia = { 0 }, ib = { 0 };
+	__u32 la = sizeof(ia), lb = sizeof(ib);
+	if (a < 0 || b < 0)
+		return a == b;
+	return !bpf_obj_get_info_by_fd(a, &ia, &la) &&
+	       !bpf_obj_get_info_by_fd(b, &ib, &lb) && ia.id == ib.id;
+}
+
 int feed_watch_set_maps(struct feed_watch *w, const char *name, int fd4,
 			int fd6, char *err, size_t errlen)
 {
@@ -300,12 +575,16 @@ int feed_watch_set_maps(struct feed_watch *w, const char *name, int fd4,
 		feed_err(err, errlen, "no feed named '%s'", name);
 		return -ENOENT;
 	}
-	if ((r = feed_read_maps(f->fd4, f->fd6, &s, err, errlen)))
-		return r;
-	r = feed_apply(fd4, fd6, &s, f->tag, NULL, NULL, NULL, err, errlen);
-	feed_set_free(&s);
-	if (r)
-		return r;
+	/* The same maps (a reload that reused the pins): nothing to copy. */
+	if (!(same_map(f->fd4, fd4) && same_map(f->fd6, fd6))) {
+		if ((r = feed_read_maps(f->fd4, f->fd6, &s, err, errlen)))
+			return r;
+		r = feed_apply(fd4, fd6, &s, f->tag, NULL, NULL, NULL, err,
+			       errlen);
+		feed_set_free(&s);
+		if (r)
+			return r;
+	}
 	if ((fd4 >= 0 && (n4 = fcntl(fd4, F_DUPFD_CLOEXEC, 3)) < 0) ||
 	    (fd6 >= 0 && (n6 = fcntl(fd6, F_DUPFD_CLOEXEC, 3)) < 0)) {
 		r = -errno;
@@ -349,7 +628,12 @@ void feed_watch_json(const struct feed_watch *w, struct strbuf *out)
 			sb_printf(out, "null");
 		sb_printf(out, ", \"last_error\": ");
 		sb_json_str(out, st->last_error);
-		sb_printf(out, "}");
+		sb_printf(out, ", \"source\": \"%s\", \"overlay_add\": %zu, "
+			  "\"overlay_del\": %zu, \"edits\": %llu, "
+			  "\"replaced\": %s}", w->v[i]->dns ? "dns" : "file",
+			  st->overlay_add, st->overlay_del,
+			  (unsigned long long)st->edits,
+			  st->replaced ? "true" : "false");
 	}
 	sb_printf(out, "]");
 }
@@ -400,7 +684,7 @@ int feed_watch_dispatch(struct feed_watch *w)
 		bool due = now >= f->next_due;
 		if (!f->dirty && !due)
 			continue;
-		if (f->wd < 0)
+		if (f->wd < 0 && !f->dns)
 			watch_dir(w, f, NULL, 0);
 		/* An event forces a read; the interval only reads a file
 		 * that looks changed (or whose last update failed). */

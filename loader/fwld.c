@@ -34,9 +34,12 @@
 #include "loader/dataplane.h"
 #include "loader/log.h"
 #include "loader/ctdump.h"
+#include "loader/ctstats.h"
 #include "loader/events.h"
 #include "loader/feed.h"
 #include "loader/ifsync.h"
+#include "loader/feedctl.h"
+#include "loader/layout.h"
 #include "loader/mapdata.h"
 #include "loader/metrics.h"
 #include "loader/netlink.h"
@@ -59,6 +62,8 @@ struct fwld {
 	struct events *events;		/* the Log handler */
 	struct nl_watch *nl;		/* interface and address changes */
 	const char *events_file;	/* --log-file */
+	const char *syslog_path;	/* --log-syslog[=SOCKET] */
+	unsigned dns_interval;		/* --dns-interval (0: the default) */
 	struct reload_stats reloads;
 	enum xdp_mode mode;
 	bool replace, foreground, cleanup;
@@ -74,6 +79,7 @@ struct fwld {
 	char policy_buf[PATH_MAX];	/* the policy file now enforcing */
 	char sock_path[PATH_MAX];
 	unsigned reloads_ok, reloads_failed;
+	uint64_t ct_swept;	/* expired flows the sweep deleted */
 };
 
 /* Options, one row each: the --help text is generated from this table. */
@@ -95,8 +101,12 @@ static const struct option_row {
 	{ "group", 1, 'g', "GROUP", "also let GROUP use the control socket" },
 	{ "fwlc", 1, 'c', "PATH", "the fwlc compiler to run" },
 	{ "log-file", 1, 'L', "FILE", "append Log.emit records (JSON lines)" },
+	{ "log-syslog", 2, 'S', "[=SOCKET]", "also send them to syslog "
+					     "(/dev/log)" },
 	{ "metrics", 1, 'M', "ADDR", "Prometheus /metrics on ADDR (loopback; "
 				     "'off' to disable; 127.0.0.1:9464)" },
+	{ "dns-interval", 1, 'D', "SECONDS", "resolve DNS name sets this "
+					     "often (60)" },
 	{ "foreground", 0, 'f', NULL, "do not detach (for systemd)" },
 	{ "cleanup", 0, 'C', NULL, "detach and unpin everything, then exit" },
 	{ "verbose", 0, 'v', NULL, "debug output, including libbpf's" },
@@ -112,7 +122,8 @@ static void usage(FILE *f)
 		char left[40];
 		snprintf(left, sizeof(left), "-%c, --%s%s%s",
 			 option_rows[i].short_name, option_rows[i].name,
-			 option_rows[i].arg ? " " : "",
+			 option_rows[i].arg && option_rows[i].has_arg == 1
+				 ? " " : "",
 			 option_rows[i].arg ? option_rows[i].arg : "");
 		fprintf(f, "  %-26s %s\n", left, option_rows[i].help);
 	}
@@ -121,7 +132,7 @@ static void usage(FILE *f)
 static int parse_args(struct fwld *d, int argc, char **argv)
 {
 	struct option longopts[NOPTS + 1];
-	char shortopts[NOPTS * 2 + 1], *s = shortopts;
+	char shortopts[NOPTS * 3 + 1], *s = shortopts;
 	int c;
 
 	memset(longopts, 0, sizeof(longopts));
@@ -130,8 +141,8 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 		longopts[i].has_arg = option_rows[i].has_arg;
 		longopts[i].val = option_rows[i].short_name;
 		*s++ = option_rows[i].short_name;
-		if (option_rows[i].has_arg)
-			*s++ = ':';
+		for (int k = 0; k < option_rows[i].has_arg; k++)
+			*s++ = ':';	/* 2: an optional argument */
 	}
 	*s = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -144,6 +155,15 @@ static int parse_args(struct fwld *d, int argc, char **argv)
 		case 'g': d->group = optarg; break;
 		case 'M': d->metrics_addr = optarg; break;
 		case 'L': d->events_file = optarg; break;
+		case 'S': d->syslog_path = optarg ? optarg : "/dev/log"; break;
+		case 'D':
+			d->dns_interval = strtoul(optarg, NULL, 10);
+			if (!d->dns_interval || d->dns_interval > 86400) {
+				log_err("--dns-interval %s: expected 1 to "
+					"86400 seconds", optarg);
+				return -1;
+			}
+			break;
 		case 'R': d->replace = true; break;
 		case 'f': d->foreground = true; break;
 		case 'C': d->cleanup = true; break;
@@ -319,12 +339,21 @@ static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 	}
 }
 
-/* Keep the policy's threat feeds filled: each file is read now and
- * whenever it changes (loader/feed.h).  The feed maps are reused across
- * reloads (EXTERNAL pins), so a reload never sees an empty feed. */
+/* Keep the policy's threat feeds and DNS name sets filled: each source is
+ * read now and whenever it changes (loader/feed.h).  A feed the previous
+ * policy had with the same source carries on (its runtime overlay too);
+ * one the new policy no longer declares is no longer kept. */
 static void watch_feeds(struct fwld *d)
 {
-	char err[512];
+	char err[512], state[PATH_MAX];
+	for (size_t k = d->feeds ? feed_watch_count(d->feeds) : 0; k-- > 0;) {
+		const char *name = feed_watch_status(d->feeds, k)->name;
+		int keep = 0;
+		for (int i = 0; i < d->bundle.nfeeds; i++)
+			keep |= !strcmp(d->bundle.feeds[i].name, name);
+		if (!keep)
+			feed_watch_remove(d->feeds, name);
+	}
 	for (int i = 0; i < d->bundle.nfeeds; i++) {
 		const struct bundle_feed *f = &d->bundle.feeds[i];
 		struct bpf_map *m4 = bpf_object__find_map_by_name(d->obj, f->map4);
@@ -338,17 +367,29 @@ static void watch_feeds(struct fwld *d)
 			log_err("cannot watch feeds: %s", err);
 			return;
 		}
-		feed_watch_remove(d->feeds, f->name);	/* a reload: re-add */
+		if (feed_watch_has(d->feeds, f->name, f->path, f->dns)) {
+			if (feed_watch_set_maps(d->feeds, f->name,
+						bpf_map__fd(m4), bpf_map__fd(m6),
+						err, sizeof(err)))
+				log_err("feed %s: %s", f->name, err);
+			continue;
+		}
+		feed_watch_remove(d->feeds, f->name);	/* another source */
+		snprintf(state, sizeof(state), "%s/feed-%s.overlay", d->run_dir,
+			 f->name);
 		struct feed_config cfg = {
-			.name = f->name, .path = f->path,
+			.name = f->name, .path = f->path, .dns = f->dns,
 			.fd4 = bpf_map__fd(m4), .fd6 = bpf_map__fd(m6),
-			.tag = i + 1,
+			.tag = i + 1, .state_path = state,
+			.interval = f->dns ? d->dns_interval : 0,
 		};
 		if (feed_watch_add(d->feeds, &cfg, err, sizeof(err)))
-			log_warn("feed %s: %s (watching %s for it)", f->name,
-				 err, f->path);
+			log_warn("feed %s: %s (watching %s%s for it)", f->name,
+				 err, f->dns ? "dns:" : "",
+				 f->dns ? f->dns : f->path);
 		else
-			log_info("feed %s: watching %s", f->name, f->path);
+			log_info("feed %s: watching %s%s", f->name,
+				 f->dns ? "dns:" : "", f->dns ? f->dns : f->path);
 	}
 }
 
@@ -510,13 +551,15 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	d->obj = obj;
 	d->bundle = b;
 	d->loaded_at = time(NULL);
+	if (layout_record(&b, d->pin_dir, err, sizeof(err)))
+		log_warn("%s", err);
 	watch_feeds(d);
 	/* Log records: the ring buffer is a FLOW map, the same across
 	 * reloads, so one reader serves every policy. */
 	if (!d->events && map_fd(d, "fwl_events") >= 0) {
 		char e2[256];
 		d->events = events_new(map_fd(d, "fwl_events"), d->events_file,
-				       e2, sizeof(e2));
+				       d->syslog_path, e2, sizeof(e2));
 		if (!d->events)
 			log_warn("no log records: %s", e2);
 	}
@@ -558,6 +601,7 @@ static int commit_policy(struct fwld *d, const char *policy,
 	double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	reload_stats_add(&d->reloads, r == 0 ? RELOAD_OK :
 			 r == -EINVAL && policy ? RELOAD_COMPILE :
+			 r == -ESTALE ? RELOAD_MAP_LAYOUT :
 			 r == -ENODEV ? RELOAD_INTERFACE : RELOAD_LOAD, secs);
 	if (r) {
 		d->reloads_failed++;
@@ -588,6 +632,13 @@ static int map_fd(struct fwld *d, const char *name)
 	return m ? bpf_map__fd(m) : -1;
 }
 
+static void read_ct_summary(struct fwld *d, struct ct_summary *cs)
+{
+	ct_summary_read(cs, map_fd(d, "fwl_ct"), map_fd(d, "fwl_ct_new"),
+			map_fd(d, "fwl_ct_stat"), map_fd(d, "fwl_nat_stat"),
+			d->ct_swept);
+}
+
 /* Prometheus: what the active policy and its maps say now. */
 static void collect_metrics(struct metrics_out *out, void *arg)
 {
@@ -600,6 +651,9 @@ static void collect_metrics(struct metrics_out *out, void *arg)
 	stats_metrics_reloads(out, &d->reloads);
 	if (d->feeds)
 		feed_watch_metrics(d->feeds, out);
+	struct ct_summary cs;
+	read_ct_summary(d, &cs);
+	ct_summary_metrics(out, &cs);
 }
 
 static void reply_stats(struct fwld *d, struct strbuf *out)
@@ -635,7 +689,11 @@ static void reply_stats(struct fwld *d, struct strbuf *out)
 			  "%llu}", d->bundle.counter_ids[i],
 			  (unsigned long long)p, (unsigned long long)b);
 	}
-	sb_printf(out, "]}\n");
+	struct ct_summary cs;
+	read_ct_summary(d, &cs);
+	sb_printf(out, "], ");
+	ct_summary_json(out, &cs);
+	sb_printf(out, "}\n");
 }
 
 static void reply_status(struct fwld *d, struct strbuf *out)
@@ -665,7 +723,11 @@ static void reply_status(struct fwld *d, struct strbuf *out)
 		}
 		sb_printf(out, "}");
 	}
-	sb_printf(out, "], \"rules\": %d}\n", d->bundle.nrules);
+	struct ct_summary cs;
+	read_ct_summary(d, &cs);
+	sb_printf(out, "], \"rules\": %d, ", d->bundle.nrules);
+	ct_summary_json(out, &cs);
+	sb_printf(out, "}\n");
 }
 
 static volatile bool stopping;
@@ -703,13 +765,8 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		else
 			sb_printf(out, "\"events\": [], \"last\": 0");
 		sb_printf(out, "}\n");
-	} else if (!strcmp(req, "feeds")) {
-		sb_printf(out, "{\"ok\": true, \"feeds\": ");
-		if (d->feeds)
-			feed_watch_json(d->feeds, out);
-		else
-			sb_printf(out, "[]");
-		sb_printf(out, "}\n");
+	} else if (!strcmp(req, "feeds") || !strncmp(req, "feed ", 5)) {
+		feedctl_request(d->feeds, req, out);
 	} else if (!strcmp(req, "reload") || !strncmp(req, "reload ", 7)) {
 		const char *file = req[6] ? req + 7 : NULL;
 		if (!file && d->bundle_dir && !d->policy_buf[0])
@@ -724,7 +781,7 @@ static void handle_request(const char *req, struct strbuf *out, void *arg)
 		struct strbuf msg;
 		sb_init(&msg);
 		sb_printf(&msg, "unknown request '%.64s' (known: status, "
-			  "stats, ct, ct flush, feeds, log [SEQ], reload [FILE], stop)", req);
+			  "stats, ct, ct flush, feed list|add|del|replace, log [SEQ], reload [FILE], stop)", req);
 		sb_json_str(out, msg.s);
 		sb_free(&msg);
 		sb_printf(out, "}\n");
@@ -923,8 +980,10 @@ int main(int argc, char **argv)
 			int fds[2] = { map_fd(&d, "fwl_ct"),
 				       map_fd(&d, "fwl_ct_new") };
 			int n = ctdump_sweep(fds);
-			if (n > 0)
+			if (n > 0) {
+				d.ct_swept += n;
 				log_debug("reaped %d expired flows", n);
+			}
 			n = ctdump_sweep_expect(map_fd(&d, "fwl_ct_expect"));
 			if (n > 0)
 				log_debug("reaped %d expired expectations", n);

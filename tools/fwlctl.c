@@ -2,7 +2,7 @@
 /*
  * fwlctl - talk to fwld over its control socket (docs/fwld.md).
  *
- *	fwlctl [--run-dir DIR] [--json] status|stats|stop
+ *	fwlctl [--run-dir DIR] [--json] status|stats|stop|feed ...
  *
  * Human-readable output by default; --json prints fwld's reply as is.
  */
@@ -23,6 +23,32 @@ struct command {
 	void (*print)(const struct json *reply);
 	const char *help;
 };
+
+/* The conntrack and NAT summary of status and stats, if any. */
+static void print_ct_summary(const struct json *j)
+{
+	const struct json *c = json_get(j, "conntrack"), *n = json_get(j, "nat");
+	if (c && c->kind == JSON_OBJ)
+		printf("conntrack %lld flows (%lld IPv4, %lld IPv6; %lld new of "
+		       "%lld, %lld established of %lld), %lld inserts, %lld "
+		       "insert failures, %lld evictions, %lld lost replies\n",
+		       (long long)json_int(c, "entries", 0),
+		       (long long)json_int(c, "ipv4", 0),
+		       (long long)json_int(c, "ipv6", 0),
+		       (long long)json_int(c, "new", 0),
+		       (long long)json_int(c, "max_new", 0),
+		       (long long)json_int(c, "established", 0),
+		       (long long)json_int(c, "max_established", 0),
+		       (long long)json_int(c, "inserts", 0),
+		       (long long)json_int(c, "insert_failures", 0),
+		       (long long)json_int(c, "evictions", 0),
+		       (long long)json_int(c, "lost", 0));
+	if (n && n->kind == JSON_OBJ)
+		printf("nat      %lld SNAT and %lld DNAT flows, %lld port "
+		       "exhaustions\n", (long long)json_int(n, "snat", 0),
+		       (long long)json_int(n, "dnat", 0),
+		       (long long)json_int(n, "port_exhaustion", 0));
+}
 
 static void print_status(const struct json *j)
 {
@@ -49,6 +75,7 @@ static void print_status(const struct json *j)
 			       "when it appears)\n", json_str(i, "name", "?"),
 			       st);
 	}
+	print_ct_summary(j);
 }
 
 static void print_stats(const struct json *j)
@@ -56,6 +83,7 @@ static void print_stats(const struct json *j)
 	const struct json *rules = json_get(j, "rules");
 	const char *cur = NULL;
 	printf("active policy %s\n", json_str(j, "policy_hash", "?"));
+	print_ct_summary(j);
 	for (const struct json *r = rules ? rules->child : NULL; r;
 	     r = r->next) {
 		const char *pol = json_str(r, "policy", "?");
@@ -173,6 +201,20 @@ static void print_log(const struct json *j)
 	fflush(stdout);
 }
 
+static void print_feed(const struct json *j)
+{
+	if (json_get(j, "feeds")) {
+		print_feeds(j);
+		return;
+	}
+	printf("feed %s: %s %lld prefixes; it holds %lld (runtime overlay: "
+	       "%lld added, %lld removed)\n", json_str(j, "feed", "?"),
+	       json_str(j, "op", "?"), (long long)json_int(j, "prefixes", 0),
+	       (long long)json_int(j, "entries", 0),
+	       (long long)json_int(j, "overlay_add", 0),
+	       (long long)json_int(j, "overlay_del", 0));
+}
+
 static void print_ok(const struct json *j)
 {
 	(void)j;
@@ -193,8 +235,11 @@ static const struct command commands[] = {
 	{ "ct", print_ct, "[flush] [--proto N] [--addr A] [--port N]  "
 			  "the conntrack table (or empty it)" },
 	{ "log", print_log, "[--follow]  Log.emit records (JSON with --json)" },
-	{ "feeds", print_feeds, "the threat feeds: files, sizes, updates, "
-				"errors" },
+	{ "feed", print_feed, "list | add|del|replace NAME (PREFIX... | "
+			      "--file FILE)\n"
+			      "           the threat feeds and DNS sets, or change "
+			      "one at run time" },
+	{ "feeds", print_feeds, "the same as 'feed list'" },
 	{ "stop", print_ok, "stop fwld (the policy stays enforcing)" },
 };
 
@@ -208,12 +253,58 @@ static void usage(FILE *f)
 		FWL_DEFAULT_RUN_DIR);
 }
 
+/* The request line of `feed ...`: list, or OP NAME with prefixes or a
+ * file (sent as an absolute path: fwld's working directory is not ours). */
+static int feed_request(int argc, char **argv, const char *file, char *req,
+			size_t len)
+{
+	char abs[PATH_MAX];
+	size_t n;
+	if (argc == 0 || (argc == 1 && !strcmp(argv[0], "list"))) {
+		snprintf(req, len, "feed list");
+		return 0;
+	}
+	if (strcmp(argv[0], "add") && strcmp(argv[0], "del") &&
+	    strcmp(argv[0], "replace")) {
+		fprintf(stderr, "fwlctl: feed %s: expected list, add, del or "
+			"replace\n", argv[0]);
+		return -1;
+	}
+	if (argc < 2 || (argc < 3 && !file) || (argc > 2 && file)) {
+		fprintf(stderr, "fwlctl: feed %s NAME (PREFIX... | --file "
+			"FILE)\n", argv[0]);
+		return -1;
+	}
+	n = snprintf(req, len, "feed %s %s", argv[0], argv[1]);
+	if (file) {
+		if (!realpath(file, abs)) {
+			fprintf(stderr, "fwlctl: feed %s: cannot read %s: %s\n",
+				argv[0], file, strerror(errno));
+			return -1;
+		}
+		n += snprintf(req + n, n < len ? len - n : 0, " --file %s", abs);
+	}
+	for (int i = 2; i < argc; i++)
+		n += snprintf(req + n, n < len ? len - n : 0, " %s", argv[i]);
+	if (n >= CTL_MAX_REQUEST) {
+		fprintf(stderr, "fwlctl: feed %s: too many prefixes for one "
+			"request (%d bytes at most); put them in a file and "
+			"use --file\n", argv[0], CTL_MAX_REQUEST);
+		return -1;
+	}
+	return 0;
+}
+
 /* One request, its reply printed; the exit status. */
 static int request(const char *path, const char *req,
 		   const struct command *cmd, bool as_json)
 {
 	char err[512];
-	char *reply = ctl_request(path, req, err, sizeof(err));
+	/* A reload compiles (a large policy takes minutes); a feed change
+	 * may read a large file: wait longer for those. */
+	int wait = !strncmp(req, "reload", 6) ? 900 :
+		   !strncmp(req, "feed ", 5) ? 300 : 30;
+	char *reply = ctl_request_wait(path, req, wait, err, sizeof(err));
 	if (!reply) {
 		fprintf(stderr, "fwlctl: %s\n", err);
 		return 1;
@@ -254,10 +345,11 @@ int main(int argc, char **argv)
 		{ "addr", 1, NULL, 'A' },
 		{ "port", 1, NULL, 'T' },
 		{ "follow", 0, NULL, 'F' },
+		{ "file", 1, NULL, 'f' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
-	const char *run_dir = FWL_DEFAULT_RUN_DIR;
+	const char *run_dir = FWL_DEFAULT_RUN_DIR, *feed_file = NULL;
 	bool as_json = false, follow = false;
 	char path[PATH_MAX];
 	int c;
@@ -268,6 +360,7 @@ int main(int argc, char **argv)
 		case 'A': ct_addr = optarg; break;
 		case 'T': ct_port = optarg; break;
 		case 'F': follow = true; break;
+		case 'f': feed_file = optarg; break;
 		case 'r': run_dir = optarg; break;
 		case 'j': as_json = true; break;
 		case 'h': usage(stdout); return 0;
@@ -296,6 +389,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(req, sizeof(req), "reload %s", file);
+	} else if (!strcmp(cmd->name, "feed")) {
+		if (feed_request(argc - optind - 1, argv + optind + 1,
+				 feed_file, req, sizeof(req)))
+			return 2;
 	} else if (optind + 1 < argc && !strcmp(cmd->name, "ct") &&
 		   !strcmp(argv[optind + 1], "flush") && optind + 2 == argc) {
 		snprintf(req, sizeof(req), "ct flush");

@@ -12,3 +12,7 @@ TEST_SCRIPTS += tests/e2e/reload-load.sh
 TEST_SCRIPTS += tests/e2e/ifaces.sh
 TEST_SCRIPTS += tests/e2e/attach.sh
 TEST_SCRIPTS += tests/e2e/ftp.sh
+TEST_SCRIPTS += tests/e2e/feedctl.sh
+TEST_SCRIPTS += tests/e2e/syslog.sh
+TEST_SCRIPTS += tests/e2e/ctmetrics.sh
+TEST_SCRIPTS += tests/e2e/layout.sh

@@ -877,6 +877,174 @@ static void test_feed_watch_first_load_fails(void)
 	feed_watch_free(w);
 }
 
+
+/* --- Runtime changes (fwlctl feed add/del/replace) ---------------------- */
+
+static void test_feed_set_combine(void)
+{
+	struct feed_set a, b, u, d;
+	char err[512], buf[512];
+	CHECK_INT(parse("10.0.0.0/8\n192.0.2.1\n2001:db8::/32\n", &a, err), 0);
+	CHECK_INT(parse("192.0.2.1\n198.51.100.0/24\n2001:db8::1\n", &b, err),
+		  0);
+	CHECK_INT(feed_set_combine(&a, &b, true, &u), 0);
+	CHECK_STR(set_str(&u, buf, sizeof(buf)), "10.0.0.0/8,192.0.2.1/32,"
+		  "198.51.100.0/24,2001:db8::/32,2001:db8::1/128");
+	CHECK_INT(u.n4, 3);
+	CHECK_INT(feed_set_combine(&a, &b, false, &d), 0);
+	CHECK_STR(set_str(&d, buf, sizeof(buf)), "10.0.0.0/8,2001:db8::/32");
+	CHECK_INT(d.n4, 1);
+	feed_set_free(&a);
+	feed_set_free(&b);
+	feed_set_free(&u);
+	feed_set_free(&d);
+}
+
+static int edit(struct feed_watch *w, enum feed_edit op, const char *text,
+		char *err)
+{
+	struct feed_set s;
+	int r = parse(text, &s, err);
+	if (r)
+		return r;
+	r = feed_watch_edit(w, "edited", op, &s, err, 512);
+	feed_set_free(&s);
+	return r;
+}
+
+/* add/del are an overlay on the file: kept through the file's changes and
+ * saved; replace holds until the file changes. */
+static void test_feed_watch_edit_overlay(void)
+{
+	char path[512], state[512], err[512], buf[4096];
+	struct feed_watch *w = feed_watch_new(err, sizeof(err));
+	CHECK(w != NULL, "feed_watch_new: %s", err);
+	if (!w)
+		return;
+	new_maps(64);
+	snprintf(path, sizeof(path), "%s/edited.txt", tmpdir);
+	snprintf(state, sizeof(state), "%s/edited.overlay", tmpdir);
+	write_file(path, "10.0.0.0/8\n192.0.2.0/24\n");
+	struct feed_config cfg = {
+		.name = "edited", .path = path, .fd4 = map4, .fd6 = map6,
+		.tag = 2, .interval = 3600, .state_path = state,
+	};
+	CHECK_INT(feed_watch_add(w, &cfg, err, sizeof(err)), 0);
+	CHECK_INT(edit(w, FEED_EDIT_ADD, "198.51.100.7\n2001:db8::1\n", err), 0);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=2,192.0.2.0/24=2,"
+		  "198.51.100.7/32=2,2001:db8::1/128=2");
+	CHECK_INT(edit(w, FEED_EDIT_DEL, "192.0.2.0/24\n", err), 0);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=2,"
+		  "198.51.100.7/32=2,2001:db8::1/128=2");
+	const struct feed_status *fs = feed_watch_status(w, 0);
+	CHECK(fs->overlay_add == 2 && fs->overlay_del == 1 && fs->edits == 2 &&
+	      fs->entries == 3, "overlay %zu/%zu edits %llu entries %zu",
+	      fs->overlay_add, fs->overlay_del,
+	      (unsigned long long)fs->edits, fs->entries);
+
+	/* The file changes: the overlay is applied on top of it. */
+	replace_file(path, "10.0.0.0/8\n192.0.2.0/24\n203.0.113.0/24\n");
+	CHECK(wait_readable(feed_watch_fd(w), 2000), "no event");
+	feed_watch_dispatch(w);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=2,"
+		  "198.51.100.7/32=2,2001:db8::1/128=2,203.0.113.0/24=2");
+
+	/* A bad entry rejects the whole edit; nothing changes. */
+	CHECK(edit(w, FEED_EDIT_ADD, "192.0.2.9\n10.0.0.1/8\n", err) != 0,
+	      "bad edit accepted");
+	CHECK(strstr(err, "host bits") != NULL, "err %s", err);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=2,"
+		  "198.51.100.7/32=2,2001:db8::1/128=2,203.0.113.0/24=2");
+	/* More than the maps hold: refused before any change. */
+	new_maps(4);
+	CHECK_INT(feed_watch_set_maps(w, "edited", map4, map6, err,
+				      sizeof(err)), 0);
+	CHECK(edit(w, FEED_EDIT_ADD, "1.0.0.0/8\n2.0.0.0/8\n3.0.0.0/8\n",
+		   err) != 0, "over capacity accepted");
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=2,"
+		  "198.51.100.7/32=2,2001:db8::1/128=2,203.0.113.0/24=2");
+	new_maps(64);
+	CHECK_INT(feed_watch_set_maps(w, "edited", map4, map6, err,
+				      sizeof(err)), 0);
+
+	/* The overlay was saved: a new watcher (fwld restarted) has it. */
+	feed_watch_free(w);
+	w = feed_watch_new(err, sizeof(err));
+	new_maps(64);
+	cfg.fd4 = map4;
+	cfg.fd6 = map6;
+	CHECK_INT(feed_watch_add(w, &cfg, err, sizeof(err)), 0);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=2,"
+		  "198.51.100.7/32=2,2001:db8::1/128=2,203.0.113.0/24=2");
+
+	/* add after del (and del after add) cancel each other out. */
+	CHECK_INT(edit(w, FEED_EDIT_ADD, "192.0.2.0/24\n", err), 0);
+	CHECK_INT(edit(w, FEED_EDIT_DEL, "2001:db8::1\n", err), 0);
+	fs = feed_watch_status(w, 0);
+	CHECK(fs->overlay_add == 2 && fs->overlay_del == 1,
+	      "overlay %zu/%zu", fs->overlay_add, fs->overlay_del);
+
+	/* replace: exactly these, the overlay cleared, until the file
+	 * changes; an unchanged file on the interval keeps it. */
+	CHECK_INT(edit(w, FEED_EDIT_REPLACE, "192.0.2.77\n", err), 0);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "192.0.2.77/32=2");
+	fs = feed_watch_status(w, 0);
+	CHECK(fs->replaced && fs->overlay_add == 0 && fs->overlay_del == 0,
+	      "replaced %d overlay %zu/%zu", fs->replaced, fs->overlay_add,
+	      fs->overlay_del);
+	CHECK(access(state, F_OK) != 0, "an empty overlay leaves no file");
+	replace_file(path, "10.0.0.0/8\n");
+	CHECK(wait_readable(feed_watch_fd(w), 2000), "no event");
+	feed_watch_dispatch(w);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "10.0.0.0/8=2");
+	CHECK(!feed_watch_status(w, 0)->replaced, "still replaced");
+	CHECK_INT(feed_watch_edit(w, "nope", FEED_EDIT_ADD,
+				  &(struct feed_set){ 0 }, err, sizeof(err)),
+		  -ENOENT);
+	feed_watch_free(w);
+}
+
+/* A DNS name set: the name's addresses, re-resolved on the interval.  An
+ * address literal resolves without any resolver, so this stays local. */
+static void test_feed_watch_dns(void)
+{
+	char err[512], buf[4096];
+	struct feed_watch *w = feed_watch_new(err, sizeof(err));
+	CHECK(w != NULL, "feed_watch_new: %s", err);
+	if (!w)
+		return;
+	new_maps(64);
+	struct feed_config cfg = {
+		.name = "dns4", .dns = "192.0.2.7", .fd4 = map4, .fd6 = map6,
+		.tag = 9, .interval = 1,
+	};
+	CHECK_INT(feed_watch_add(w, &cfg, err, sizeof(err)), 0);
+	CHECK_STR(dump_maps(buf, sizeof(buf)), "192.0.2.7/32=9");
+	int m4 = feed_map_create(AF_INET, "dns6_v4", 8, err, sizeof(err));
+	int m6 = feed_map_create(AF_INET6, "dns6_v6", 8, err, sizeof(err));
+	struct feed_config cfg6 = {
+		.name = "dns6", .dns = "2001:db8::7", .fd4 = m4, .fd6 = m6,
+		.tag = 9, .interval = 1,
+	};
+	CHECK_INT(feed_watch_add(w, &cfg6, err, sizeof(err)), 0);
+	struct feed_set s6;
+	CHECK_INT(feed_read_maps(m4, m6, &s6, err, sizeof(err)), 0);
+	CHECK_STR(set_str(&s6, buf, sizeof(buf)), "2001:db8::7/128");
+	feed_set_free(&s6);
+	close(m4);
+	close(m6);
+	CHECK_STR(feed_watch_status(w, 0)->path, "dns:192.0.2.7");
+	CHECK(feed_watch_has(w, "dns4", NULL, "192.0.2.7") &&
+	      !feed_watch_has(w, "dns4", "192.0.2.7", NULL),
+	      "has() tells DNS from file sources");
+	/* Re-resolved on the interval. */
+	CHECK(wait_readable(feed_watch_fd(w), 3000), "no interval");
+	CHECK(feed_watch_dispatch(w) >= 1, "nothing re-resolved");
+	CHECK(feed_watch_status(w, 0)->updates >= 2, "updates %llu",
+	      (unsigned long long)feed_watch_status(w, 0)->updates);
+	feed_watch_free(w);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -901,6 +1069,9 @@ int main(void)
 	RUN(test_feed_watch_interval);
 	RUN(test_feed_watch_directory_comes_back);
 	RUN(test_feed_watch_first_load_fails);
+	RUN(test_feed_set_combine);
+	RUN(test_feed_watch_edit_overlay);
+	RUN(test_feed_watch_dns);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))
