@@ -8,7 +8,11 @@
 FWLC_OBJS := $(call objs,fwlc)
 FWLC_LIBS += $(LIBBPF_LIBS)	# build --load-check
 
-$(BUILD)/fwlc: $(FWLC_OBJS)
+# fwlc test --backend bpf loads bundles with the loader's library (maps.bin,
+# interfaces, addresses): the same code fwld runs.
+FWLC_LOADER_LIB := $(BUILD)/libfwlload.a
+
+$(BUILD)/fwlc: $(FWLC_OBJS) $(FWLC_LOADER_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FWLC_LIBS)
 

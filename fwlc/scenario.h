@@ -81,6 +81,8 @@ typedef struct ScenarioBackend {
 } ScenarioBackend;
 
 extern const ScenarioBackend scenario_interp_backend;
+/* the compiled object under BPF_PROG_TEST_RUN (scenario_bpf.c; root) */
+extern const ScenarioBackend scenario_bpf_backend;
 
 typedef struct ScenarioOpts {
 	bool explain;		/* print the path of every packet */
