@@ -1987,7 +1987,9 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 				r.failed = true;
 				continue;
 			}
-			for (int k = 0; k < i; k++)
+			/* the settings before the first case; a case's own
+			   come as the case runs (they are its alone) */
+			for (int k = 0; k < i && s->st[k].kind != S_CASE; k++)
 				if (s->st[k].kind == S_SET)
 					apply_setup(s, &s->st[k], &r.mock, r.be,
 						    r.c);

@@ -327,13 +327,13 @@ static int prog_fd(struct bpf_object *obj, const char *name)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	BC *c = ctx;
+	BC *c = ((Built *)ctx)->cur;
 	const struct fwl_event *ev = data;
 	char rule[96] = "?";
 	const char *msg = "?";
 
-	if (size < sizeof *ev || !c->fx->log_emit)
-		return 0;
+	if (!c || size < sizeof *ev || !c->fx->log_emit)
+		return 0;	/* no case: draining the ring */
 	for (int i = 0; i < c->narms; i++)
 		if (c->arms[i].arm->rule_id == ev->rule_id)
 			snprintf(rule, sizeof rule, "%s#%d",
@@ -396,25 +396,100 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+/* Empty one map: hash-like maps lose their entries, arrays are zeroed,
+ * a ring buffer is drained by the caller. */
+static void map_clear(struct bpf_map *m)
+{
+	int fd = bpf_map__fd(m);
+	enum bpf_map_type t = bpf_map__type(m);
+	size_t ks = bpf_map__key_size(m);
+	uint8_t key[256], next[256];
+
+	if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		size_t vs = (bpf_map__value_size(m) + 7) & ~7u;
+		int n = libbpf_num_possible_cpus();
+		if (t == BPF_MAP_TYPE_PERCPU_ARRAY && n > 0)
+			vs *= (size_t)n;
+		void *zero = calloc(1, vs);
+		for (__u32 i = 0; zero && i < bpf_map__max_entries(m); i++)
+			bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+		free(zero);
+		return;
+	}
+	if (t == BPF_MAP_TYPE_RINGBUF || ks > sizeof key)
+		return;
+	for (int guard = 0; guard < 1000000 &&
+			    !bpf_map_get_next_key(fd, NULL, next); guard++) {
+		memcpy(key, next, ks);
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
+}
+
+/* A fresh case on the object the last case used: the state it keeps
+ * (FLOW and EXTERNAL maps, the interface maps of the old namespace, the
+ * configuration) is emptied; the policy's own data (maps.bin) stays. */
+static void reset_object(BC *c)
+{
+	struct bpf_map *m;
+	bpf_object__for_each_map(m, c->obj) {
+		const char *n = bpf_map__name(m);
+		const struct bundle_map *bm = bundle_find_map(&c->bt->b, n);
+		if (strchr(n, '.'))
+			continue;	/* .rodata and friends */
+		if (bm && bm->class == MAP_POLICY &&
+		    strcmp(n, "fwl_ifaces") && strcmp(n, "fwl_config"))
+			continue;
+		map_clear(m);
+	}
+	if (c->bt->rb) {
+		c->bt->cur = NULL;
+		ring_buffer__consume(c->bt->rb);
+	}
+}
+
 static int load_object(BC *c, char *err, size_t errsz)
 {
-	struct bundle *b = &c->bt->b;
-	libbpf_set_print(libbpf_quiet);
-	c->obj = bpf_object__open_file(b->object, NULL);
-	if (!c->obj) {
-		snprintf(err, errsz, "cannot open %s: %s", b->object,
-			 strerror(errno));
-		return -1;
-	}
-	if (bpf_object__load(c->obj)) {
-		libbpf_msg[strcspn(libbpf_msg, "\n")] = 0;
-		snprintf(err, errsz, "the kernel refused the compiled object: "
-			 "%s", libbpf_msg);
-		return -1;
-	}
+	Built *bt = c->bt;
+	struct bundle *b = &bt->b;
 	int missing = 0;
-	if (mapdata_fill(b, c->obj, err, errsz) ||
-	    mapdata_fill_ifaces(b, c->obj, NULL, &missing, err, errsz) ||
+
+	if (bt->obj) {
+		c->obj = bt->obj;
+		reset_object(c);
+	} else {
+		libbpf_set_print(libbpf_quiet);
+		bt->obj = bpf_object__open_file(b->object, NULL);
+		if (!bt->obj) {
+			snprintf(err, errsz, "cannot open %s: %s", b->object,
+				 strerror(errno));
+			return -1;
+		}
+		if (bpf_object__load(bt->obj)) {
+			libbpf_msg[strcspn(libbpf_msg, "\n")] = 0;
+			snprintf(err, errsz, "the kernel refused the compiled "
+				 "object: %s", libbpf_msg);
+			bpf_object__close(bt->obj);
+			bt->obj = NULL;
+			return -1;
+		}
+		if (mapdata_fill(b, bt->obj, err, errsz)) {
+			bpf_object__close(bt->obj);
+			bt->obj = NULL;
+			return -1;
+		}
+		int ev = map_fd(bt->obj, "fwl_events");
+		if (ev >= 0 && !(bt->rb = ring_buffer__new(ev, on_event, bt,
+							    NULL))) {
+			snprintf(err, errsz, "cannot read fwl_events: %s",
+				 strerror(errno));
+			return -1;
+		}
+	}
+	c->obj = bt->obj;
+	c->rb = bt->rb;
+	bt->cur = c;
+	if (mapdata_fill_ifaces(b, c->obj, NULL, &missing, err, errsz) ||
 	    mapdata_fill_ifaddrs(c->obj, err, errsz))
 		return -1;
 	c->in_fd = prog_fd(c->obj, "fwl_ingress");
@@ -432,15 +507,6 @@ static int load_object(BC *c, char *err, size_t errsz)
 		snprintf(err, errsz, "the object's fwl_md_map does not have "
 			 "the layout this fwlc reads (bpf/policy.h)");
 		return -1;
-	}
-	int ev = map_fd(c->obj, "fwl_events");
-	if (ev >= 0) {
-		c->rb = ring_buffer__new(ev, on_event, c, NULL);
-		if (!c->rb) {
-			snprintf(err, errsz, "cannot read fwl_events: %s",
-				 strerror(errno));
-			return -1;
-		}
 	}
 	feed_fill(c);
 	if (write_config(c)) {
@@ -535,10 +601,9 @@ static void *bc_open(const Program *prog, const FwlEffects *fx, char *err,
 static void bc_close(void *cv)
 {
 	BC *c = cv;
-	if (c->rb)
-		ring_buffer__free(c->rb);
-	if (c->obj)
-		bpf_object__close(c->obj);
+	/* the object stays loaded for the next case of the policy */
+	if (c->bt->cur == c)
+		c->bt->cur = NULL;
 	if (c->home_ns >= 0) {
 		/* back home: the case's namespace goes with its last user */
 		if (setns(c->home_ns, CLONE_NEWNET)) {
@@ -873,7 +938,8 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 				     "(neither XDP_PASS nor XDP_DROP)", ret);
 			goto out;
 		}
-		if (verdict == VERDICT_ALLOW) {
+		/* the routing decision, also for a packet dropped after it */
+		{
 			oif_idx = (int)md_in.oif;
 			char nm[IF_NAMESIZE] = "";
 			if (oif_idx && if_indextoname((unsigned)oif_idx, nm))
@@ -977,7 +1043,6 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 				snprintf(o->reason, sizeof o->reason,
 					 "(no arm counted)");
 		}
-		o->oif[0] = 0;
 	}
 	/* the conntrack view the policies had */
 	const struct md_view *cm = ran_in ? &md_in : &md_eg;

@@ -28,6 +28,12 @@ typedef struct Built {
 	struct bundle b;	/* dir/bundle's manifest */
 	Arena arena;
 	struct ir_prog ir;
+	/* the loaded object, kept for the next case (scenario_bpf.c resets
+	   its state maps instead of loading it again: the verifier is the
+	   slow part) */
+	struct bpf_object *obj;
+	struct ring_buffer *rb;
+	void *cur;		/* the case reading rb */
 	struct Built *next;
 } Built;
 
