@@ -91,6 +91,16 @@ typedef struct ScenarioOpts {
 	const char *only_case;	/* run only the case of this name */
 	bool quiet;		/* no PASS/FAIL lines (explain) */
 	const ScenarioBackend *backend;	/* NULL: the interpreter */
+	/* differential mode (fwlc difftest): every packet also runs on
+	   this backend, with its own state and mocks; a packet whose
+	   outcomes differ (verdict, dropping arm, arms counted, route,
+	   conntrack state, the packet as it leaves, logs) is reported as
+	   a DISAGREE block and fails its case */
+	const ScenarioBackend *compare;
+	const char *replay;	/* "how to replay" line for DISAGREE blocks */
+	int max_report;		/* DISAGREE blocks printed (0: 5) */
+	long disagreements;	/* out: packets whose outcomes differed */
+	long compared;		/* out: packets compared */
 } ScenarioOpts;
 
 /*
@@ -100,7 +110,7 @@ typedef struct ScenarioOpts {
  * 0, or 1 when the file itself is malformed (diagnostics on stderr; the
  * file then counts as one failure).
  */
-int scenario_run(const char *path, const char *text, const ScenarioOpts *o,
+int scenario_run(const char *path, const char *text, ScenarioOpts *o,
 		 FILE *out, int *passed, int *failed);
 
 /*
