@@ -326,10 +326,8 @@ static void addr_near(const Pfx *x, int fam, uint8_t *out)
 	}
 }
 
-static void rand_addr(const Pools *p, int fam, char *buf, size_t size)
+static void rand_addr1(const Pools *p, int fam, int n, uint8_t *a)
 {
-	uint8_t a[16] = {0};
-	int n = fam == 4 ? p->n4 : p->n6;
 	if (n && chance(85)) {
 		addr_near(fam == 4 ? &p->v4[rn((unsigned)n)]
 				   : &p->v6[rn((unsigned)n)], fam, a);
@@ -340,6 +338,31 @@ static void rand_addr(const Pools *p, int fam, char *buf, size_t size)
 			a[0] = 0x20;
 			a[1] = 0x01;
 		}
+	}
+}
+
+/* Addresses whose routing is special in the kernel's FIB (multicast,
+ * broadcast, unspecified, loopback, link-local: bpf_fib_lookup does not
+ * forward them) but plain in the scenario's mock FIB: both oracles model
+ * only ordinary unicast routing, so the generator stays there. */
+static bool special_addr(int fam, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+	if (fam == 4)
+		return a[0] == 0 || a[0] == 127 || a[0] >= 224 ||
+		       (a[0] == 169 && a[1] == 254);
+	return a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+	       !memcmp(a, zero, 15);
+}
+
+static void rand_addr(const Pools *p, int fam, char *buf, size_t size)
+{
+	uint8_t a[16] = {0};
+	int n = fam == 4 ? p->n4 : p->n6;
+	for (int tries = 0; tries < 64; tries++) {
+		rand_addr1(p, fam, n, a);
+		if (!special_addr(fam, a))
+			break;
 	}
 	inet_ntop(fam == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)size);
 }

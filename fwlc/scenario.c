@@ -1838,7 +1838,9 @@ static void check(Run *r, Stmt *t, int exi)
 	case EX_CT_STATE:
 		if (o->ct_state != t->ival)
 			mismatch(r, t, ct_state_name(t->ival),
-				 ct_state_name(o->ct_state));
+				 o->ct_state < 0 ? "not tracked (the compiled "
+						   "policy reads no conntrack)"
+						 : ct_state_name(o->ct_state));
 		return;
 	case EX_CT_NONE:
 		if (r->be->ct_entry(r->c, o, &tcp, &status)) {
@@ -1974,7 +1976,8 @@ static void outcome_diff(Run *r, int la, int lb, const Outcome *a,
 		WHY("arms counted; ");
 	if (strcmp(a->oif, b->oif))
 		WHY("route; ");
-	if (a->ct_state != b->ct_state)
+	if (a->ct_state != b->ct_state && a->ct_state >= 0 &&
+	    b->ct_state >= 0)
 		WHY("conntrack state; ");
 	if (a->verdict == VERDICT_ALLOW &&
 	    (memcmp(&a->out.src, &b->out.src, sizeof a->out.src) ||

@@ -43,7 +43,9 @@ typedef struct Outcome {
 	int narms;
 	char path[512];		/* the path, one line, for diffs */
 	char oif[32];		/* "local", an interface, "" (dropped before) */
-	int ct_state;		/* interp.h CtState the policies saw */
+	int ct_state;		/* interp.h CtState the policies saw; -1:
+				   this backend does not track (a compiled
+				   policy that never reads conntrack) */
 	Pkt out;		/* the packet as it leaves (after NAT) */
 	char err[512];		/* VERDICT_ERROR: message */
 	char err_at[300];	/* "file:line:col: " of the error, or "" */

@@ -85,7 +85,7 @@ struct md_view {
 typedef struct Armref {
 	const struct ir_policy *pol;
 	const struct ir_arm *arm;
-	uint64_t before;
+	uint64_t before, now;	/* packets before and after the packet */
 } Armref;
 
 typedef struct BC {
@@ -114,7 +114,12 @@ typedef struct BC {
 	char last_iif[32];
 	char last_sum[256];
 	Outcome *last;
-	uint64_t drop_before[FWL_DROP_MAX];
+	uint64_t drop_seen[FWL_DROP_MAX];	/* fwl_drop_cnt, last read */
+	struct {
+		char name[IF_NAMESIZE];
+		int ifindex;
+	} idx[32];		/* ifindex_of() */
+	int nidx;
 } BC;
 
 static int ip_batch(const char *cmds, char *err, size_t errsz)
@@ -273,9 +278,13 @@ static int sync_netns(BC *c, char *err, size_t errsz)
 	return 0;
 }
 
+static int ifindex_of(BC *c, const char *name);
+
 static int ensure_link(BC *c, const char *name, char *err, size_t errsz)
 {
 	Sb sb = {0};
+	if (ifindex_of(c, name))
+		return 0;
 	int missing = 0;
 	add_link(&sb, name);
 	int r = 0;
@@ -533,12 +542,12 @@ static void collect_arms(BC *c)
 			if ((int)p->hook != h)
 				continue;
 			for (int k = 0; k < p->narms; k++)
-				c->arms[c->narms++] = (Armref){p, &p->arms[k], 0};
+				c->arms[c->narms++] = (Armref){p, &p->arms[k], 0, 0};
 		}
 	for (int i = 0; i < ir->nrules; i++)
 		for (int k = 0; k < ir->rules[i].narms; k++)
 			c->arms[c->narms++] = (Armref){&ir->rules[i],
-						       &ir->rules[i].arms[k], 0};
+						       &ir->rules[i].arms[k], 0, 0};
 }
 
 static void pin_cpu(BC *c)
@@ -836,13 +845,100 @@ static int run_prog(int fd, bool xdp, const uint8_t *in, uint32_t len,
 	return r ? -errno : 0;
 }
 
-static void read_counters(BC *c, uint64_t *drops)
+/* Every rule's packet count, in one batch lookup of fwl_rule_cnt, into
+ * each arm's `now`.  Counters move only under our packets, so the last
+ * packet's `now` is the next one's `before`. */
+static void read_rule_counters(BC *c)
 {
+	enum { BATCH = 256 };
+	__u32 keys[BATCH];
+	struct fwl_count *vals = calloc(BATCH * c->ncpus, sizeof *vals);
+	__u32 out_batch = 0;
+	bool first = true;
+
 	for (int i = 0; i < c->narms; i++)
-		c->arms[i].before = percpu_packets(c, c->rule_cnt,
-						   c->arms[i].arm->rule_id);
-	for (int r = 0; r < FWL_DROP_MAX; r++)
-		drops[r] = percpu_packets(c, c->drop_cnt, (__u32)r);
+		c->arms[i].now = 0;
+	if (!vals || c->rule_cnt < 0) {
+		free(vals);
+		return;
+	}
+	for (;;) {
+		__u32 n = BATCH;
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+		int r = bpf_map_lookup_batch(c->rule_cnt,
+					     first ? NULL : &out_batch,
+					     &out_batch, keys, vals, &n, &bo);
+		first = false;
+		for (__u32 k = 0; k < n; k++) {
+			uint64_t sum = 0;
+			for (size_t cpu = 0; cpu < c->ncpus; cpu++)
+				sum += vals[k * c->ncpus + cpu].packets;
+			for (int i = 0; i < c->narms; i++)
+				if (c->arms[i].arm->rule_id == keys[k])
+					c->arms[i].now = sum;
+		}
+		if (r)
+			break;	/* ENOENT: the last batch */
+	}
+	free(vals);
+}
+
+/* Drop reasons counted since the last call (cached totals): one batch
+ * lookup of the per-CPU array fwl_drop_cnt. */
+static int new_drop_reason(BC *c)
+{
+	__u32 keys[FWL_DROP_MAX], out_batch = 0, n = FWL_DROP_MAX;
+	struct fwl_count *vals = calloc(FWL_DROP_MAX * c->ncpus,
+					sizeof *vals);
+	int why = -1;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+
+	if (!vals || c->drop_cnt < 0) {
+		free(vals);
+		return -1;
+	}
+	if (bpf_map_lookup_batch(c->drop_cnt, NULL, &out_batch, keys, vals,
+				 &n, &bo) && errno != ENOENT)
+		n = 0;
+	for (__u32 k = 0; k < n; k++) {
+		uint64_t v = 0;
+		for (size_t cpu = 0; cpu < c->ncpus; cpu++)
+			v += vals[k * c->ncpus + cpu].packets;
+		if (keys[k] >= FWL_DROP_MAX)
+			continue;
+		if (v > c->drop_seen[keys[k]] && keys[k] != FWL_DROP_POLICY)
+			why = (int)keys[k];
+		c->drop_seen[keys[k]] = v;
+	}
+	free(vals);
+	return why;
+}
+
+/* ifindex of an interface of the case's namespace (cached: interfaces
+ * are only added while a case runs). */
+static int ifindex_of(BC *c, const char *name)
+{
+	for (int i = 0; i < c->nidx; i++)
+		if (strcmp(c->idx[i].name, name) == 0)
+			return c->idx[i].ifindex;
+	int ix = (int)if_nametoindex(name);
+	if (ix && c->nidx < (int)(sizeof c->idx / sizeof c->idx[0])) {
+		snprintf(c->idx[c->nidx].name, sizeof c->idx[0].name, "%s",
+			 name);
+		c->idx[c->nidx++].ifindex = ix;
+	}
+	return ix;
+}
+
+static const char *ifname_of(BC *c, int ifindex, char *buf)
+{
+	for (int i = 0; i < c->nidx; i++)
+		if (c->idx[i].ifindex == ifindex)
+			return c->idx[i].name;
+	if (!if_indextoname((unsigned)ifindex, buf))
+		return NULL;
+	ifindex_of(c, buf);
+	return buf;
 }
 
 static const char *arm_action(const struct ir_arm *a)
@@ -863,7 +959,6 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	bool local = strcmp(iif, "local") == 0;
 	bool ran_in = false, ran_eg = false;
 	int iif_idx = 0, oif_idx = 0;
-	uint64_t drops[FWL_DROP_MAX];
 	char route_cleanup[160] = "";
 
 	memset(o, 0, offsetof(Outcome, out));
@@ -909,7 +1004,8 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 			 "%s%s/%d%s\n", strcmp(oif, "local") ? "" : "local ",
 			 a, plen, strcmp(oif, "local") ? "" : " table local");
 	}
-	read_counters(c, drops);
+	for (int i = 0; i < c->narms; i++)
+		c->arms[i].before = c->arms[i].now;
 	memcpy(buf[0], bytes, len);
 	blen = (uint32_t)len;
 	int verdict = VERDICT_ALLOW;
@@ -918,7 +1014,7 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	int dropper_md = 0;	/* 1 ingress, 2 egress */
 
 	if (!local) {
-		iif_idx = (int)if_nametoindex(iif);
+		iif_idx = ifindex_of(c, iif);
 		uint32_t ol = sizeof buf[1];
 		r = run_prog(c->in_fd, true, buf[0], blen, buf[1], &ol,
 			     iif_idx, 0, &ret);
@@ -942,8 +1038,10 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		{
 			oif_idx = (int)md_in.oif;
 			char nm[IF_NAMESIZE] = "";
-			if (oif_idx && if_indextoname((unsigned)oif_idx, nm))
-				snprintf(o->oif, sizeof o->oif, "%s", nm);
+			const char *on = oif_idx ? ifname_of(c, oif_idx, nm)
+						 : NULL;
+			if (on)
+				snprintf(o->oif, sizeof o->oif, "%s", on);
 			else if (md_in.dst_local || !oif_idx)
 				snprintf(o->oif, sizeof o->oif, "local");
 		}
@@ -958,13 +1056,25 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		else if (!c->fx->fib_route ||
 			 c->fx->fib_route(c->fx->ctx, &d, dev, sizeof dev))
 			dev[0] = 0;
+		bool to_self = false;
+		if (!oif && c->fx->fib_daddr_local &&
+		    c->fx->fib_daddr_local(c->fx->ctx, &d, &to_self))
+			to_self = false;
+		if (to_self) {
+			/* to the box itself: through lo, where no program
+			   of ours is attached */
+			o->verdict = VERDICT_ALLOW;
+			snprintf(o->path, sizeof o->path, "(to this host "
+				 "over lo: no program runs)");
+			goto keys;
+		}
 		if (!dev[0]) {
 			fail_outcome(o, parsed, "no route for the local "
 				     "packet (add 'route CIDR IFACE')");
 			goto out;
 		}
 		snprintf(o->oif, sizeof o->oif, "%s", dev);
-		oif_idx = strcmp(dev, "local") ? (int)if_nametoindex(dev) : 0;
+		oif_idx = strcmp(dev, "local") ? ifindex_of(c, dev) : 0;
 	}
 	if (verdict == VERDICT_ALLOW && c->eg_fd >= 0 && oif_idx &&
 	    strcmp(o->oif, "local")) {
@@ -993,10 +1103,11 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	/* the arms whose counters rose, in hook order */
 	size_t po = 0;
 	const Armref *last = NULL;
+	if (verdict == VERDICT_ALLOW && parsed->invalid)
+		new_drop_reason(c);	/* counted, passed: keep the cache */
+	read_rule_counters(c);
 	for (int i = 0; i < c->narms; i++) {
-		uint64_t now = percpu_packets(c, c->rule_cnt,
-					      c->arms[i].arm->rule_id);
-		if (now == c->arms[i].before)
+		if (c->arms[i].now == c->arms[i].before)
 			continue;
 		const Armref *a = &c->arms[i];
 		if (o->narms < OUTCOME_MAX_ARMS)
@@ -1014,18 +1125,19 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	}
 	if (!po)
 		snprintf(o->path, sizeof o->path, "(no arm counted)");
+	if (verdict == VERDICT_DROP && dropper_md == 1 &&
+	    (!last || last->pol->hook == IR_HOOK_PREROUTING))
+		o->oif[0] = 0;	/* dropped before routing */
 	if (verdict == VERDICT_DROP) {
 		const struct md_view *m = dropper_md == 2 ? &md_eg : &md_in;
 		const char *why = NULL;
-		for (int rr = 0; rr < FWL_DROP_MAX; rr++)
-			if (rr != FWL_DROP_POLICY &&
-			    percpu_packets(c, c->drop_cnt, (__u32)rr) >
-				    drops[rr]) {
-				why = drop_name(rr);
-				if (!why)
-					snprintf(o->reason, sizeof o->reason,
-						 "bpf drop reason %d", rr);
-			}
+		int rr = new_drop_reason(c);
+		if (rr > 0) {
+			why = drop_name(rr);
+			if (!why)
+				snprintf(o->reason, sizeof o->reason,
+					 "bpf drop reason %d", rr);
+		}
 		if (why && strncmp(why, "nat:", 4) == 0)
 			snprintf(o->reason, sizeof o->reason, "%s", why);
 		else if (why)
@@ -1044,12 +1156,15 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 					 "(no arm counted)");
 		}
 	}
+keys:
 	/* the conntrack view the policies had */
 	const struct md_view *cm = ran_in ? &md_in : &md_eg;
 	if (!ran_in && !ran_eg)
 		cm = &md_in;
 	o->ct_state = cm->ct.state ? fwl_to_ct_state(cm->ct.state)
 				   : CT_UNTRACKED;
+	if (!c->bt->ir.uses_ct)
+		o->ct_state = -1;	/* the object has no conntrack */
 	if (parsed->invalid)
 		o->ct_state = CT_INVALID;
 	struct fwl_ct_key key = cm->ct.key;
