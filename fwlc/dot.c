@@ -26,6 +26,7 @@ static const char *const field_name[] = {
 	[IRF_ICMP_TYPE] = "icmp type", [IRF_ICMP_CODE] = "icmp code",
 	[IRF_IIF] = "iif", [IRF_OIF] = "oif", [IRF_CT_STATE] = "ct.state",
 	[IRF_CT_STATUS] = "ct.status", [IRF_CT_DIR] = "ct.direction",
+	[IRF_VLAN_TAGS] = "vlan tags", [IRF_FRAG_LATER] = "later fragment",
 };
 
 /* A label-safe rendering of one test. */

@@ -30,6 +30,8 @@ static const char *const field_expr[] = {
 	[IRF_FLOW] = "m->flow",
 	[IRF_FEED_SRC] = "p->saddr",
 	[IRF_FEED_DST] = "p->daddr",
+	[IRF_VLAN_TAGS] = "p->vlan_depth",
+	[IRF_FRAG_LATER] = "!!(p->frag & FWL_FRAG_LATER)",
 };
 
 static const char *const hook_fn[IR_HOOK_COUNT] = {

@@ -47,6 +47,9 @@ enum ir_field {
 	IRF_FLOW,	/* state of flow pattern idx (FWL_SEQ_*) */
 	IRF_FEED_SRC,	/* source address in threat feed idx */
 	IRF_FEED_DST,	/* destination address in threat feed idx */
+	IRF_VLAN_TAGS,	/* number of VLAN tags (Ether(_, IPv4(..)): 0) */
+	IRF_FRAG_LATER,	/* 1 for a non-first fragment (no transport
+			   header: TCP(..)/UDP(..)/ICMP(..) need 0) */
 };
 
 enum ir_op {

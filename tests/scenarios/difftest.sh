@@ -2,9 +2,10 @@
 # tests/scenarios/difftest.sh - fwlc difftest: the interpreter against the
 # compiled BPF object on random packets (needs root: BPF_PROG_TEST_RUN).
 #
-#   - the tool: it finds the disagreement planted in difftest-vlan.fwl,
-#     prints the packet (decoded, hex, as a scenario line) with both
-#     results and the seed, exits 1; the same seed replays the same run;
+#   - the tool: on examples/server.fwl (known disagreements) it prints the
+#     packet (decoded, hex, as a scenario line) with both results and the
+#     seed, exits 1; the same seed replays the same run;
+#   - difftest-layers.fwl must agree (VLAN tags, later fragments);
 #   - every example policy that compiles, FWL_DIFFTEST_PACKETS packets each
 #     (default 20000), and FWL_DIFFTEST_RANDOM random policies (default 3,
 #     5000 packets each), fixed seeds.  A policy with disagreements must be
@@ -22,17 +23,18 @@ tmp=$(mktemp -d /tmp/fwl-difftest.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 # the tool itself
-out=$(timeout 300 "$FWLC" difftest tests/scenarios/difftest-vlan.fwl \
-	--packets 3000 --seed 7 --max-report 50 2>&1)
+out=$(timeout 300 "$FWLC" difftest examples/server.fwl --packets 2000 \
+	--seed 7 --max-report 3 2>&1)
 rc=$?
 assert_eq "difftest: exits 1 on a disagreement" "$rc" 1
-assert_contains "difftest: names the packet" "$out" "DISAGREE <difftest tests/scenarios/difftest-vlan.fwl>"
-assert_contains "difftest: decodes the VLAN packet" "$out" "vlan(id="
+assert_contains "difftest: names the packet" "$out" "DISAGREE <difftest examples/server.fwl>"
+assert_contains "difftest: says what differs" "$out" "  differs in: "
+assert_contains "difftest: the packet as a scenario line" "$out" "  text:   packet "
 assert_contains "difftest: both results" "$out" "  bpf     "
 assert_contains "difftest: the bytes" "$out" "  hex:    "
 assert_contains "difftest: the seed to replay" "$out" "--seed 7"
-again=$(timeout 300 "$FWLC" difftest tests/scenarios/difftest-vlan.fwl \
-	--packets 3000 --seed 7 --max-report 50 2>&1)
+again=$(timeout 300 "$FWLC" difftest examples/server.fwl --packets 2000 \
+	--seed 7 --max-report 3 2>&1)
 assert_eq "difftest: a seed replays the same run" "$(tail -n 1 <<<"$again")" "$(tail -n 1 <<<"$out")"
 expect_fail "difftest: a bad option is refused" "$FWLC" difftest --packets 10
 
@@ -57,7 +59,7 @@ judge() {
 	fi
 }
 
-for p in examples/*.fwl; do
+for p in examples/*.fwl tests/scenarios/difftest-layers.fwl; do
 	if ! "$FWLC" build "$p" -o "$tmp/b" >"$tmp/build.log" 2>&1; then
 		echo "NOTE difftest: $p does not compile yet: $(grep -m1 error "$tmp/build.log")"
 		continue
