@@ -39,6 +39,9 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +217,41 @@ static void add_link(Sb *sb, const char *name)
 		  name, peer);
 }
 
+/* Wait (at most 3 s) until every interface of the namespace is running:
+ * a veth has carrier only once the kernel's link watcher has seen both
+ * ends up, and only then are its IPv6 addresses (and their local routes)
+ * in use - before that the FIB would forward to the box's own address. */
+static int wait_running(char *err, size_t errsz)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct if_nameindex *ni = NULL;
+	if (fd < 0)
+		return 0;
+	for (int tries = 0; tries < 300; tries++) {
+		bool all = true;
+		ni = if_nameindex();
+		for (struct if_nameindex *i = ni; i && i->if_index; i++) {
+			struct ifreq r = {0};
+			snprintf(r.ifr_name, sizeof r.ifr_name, "%s",
+				 i->if_name);
+			if (ioctl(fd, SIOCGIFFLAGS, &r) == 0 &&
+			    !(r.ifr_flags & IFF_RUNNING))
+				all = false;
+		}
+		if_freenameindex(ni);
+		if (all) {
+			close(fd);
+			return 0;
+		}
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
+	snprintf(err, errsz, "the test namespace's interfaces did not come "
+		 "up within 3 s");
+	return -1;
+}
+
 /* Interfaces, addresses and routes the mock has that the namespace does
  * not have yet (the scenario may add some inside a case). */
 static int sync_netns(BC *c, char *err, size_t errsz)
@@ -227,7 +265,8 @@ static int sync_netns(BC *c, char *err, size_t errsz)
 		add_link(&sb, m->ifaddrs[i].dev);
 	for (int i = c->applied_routes; i < m->nroutes; i++)
 		add_link(&sb, m->routes[i].dev);
-	if (sb.n && ip_batch(sb.s, err, errsz)) {
+	if (sb.n && (ip_batch(sb.s, err, errsz) ||
+		     wait_running(err, errsz))) {
 		free(sb.s);
 		return -1;
 	}
@@ -290,6 +329,8 @@ static int ensure_link(BC *c, const char *name, char *err, size_t errsz)
 	int r = 0;
 	if (sb.n) {
 		r = ip_batch(sb.s, err, errsz);
+		if (!r)
+			r = wait_running(err, errsz);
 		if (!r && c->obj)
 			r = mapdata_fill_ifaces(&c->bt->b, c->obj, NULL,
 						&missing, err, errsz);
@@ -313,7 +354,7 @@ static int enter_netns(BC *c, char *err, size_t errsz)
 		add_link(&sb, c->bt->b.ifaces[i].name);
 	int r = ip_batch(sb.s, err, errsz);
 	free(sb.s);
-	if (r || sync_netns(c, err, errsz))
+	if (r || wait_running(err, errsz) || sync_netns(c, err, errsz))
 		return -1;
 	/* forwarding on, also for the interfaces made later */
 	write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
@@ -391,17 +432,22 @@ static void feed_fill(BC *c)
 	}
 }
 
-static char libbpf_msg[1024];
+/* libbpf's warnings while loading: the verifier's last words, kept for
+ * the error message (the last line is only "failed to load object"). */
+static char libbpf_msg[1024], libbpf_why[1024];
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (level == LIBBPF_WARN) {
-		char line[512];
-		vsnprintf(line, sizeof line, fmt, ap);
-		if (!strstr(line, "-- BEGIN") && !strstr(line, "-- END"))
-			snprintf(libbpf_msg, sizeof libbpf_msg, "%s", line);
-	}
+	char line[1024];
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof line, fmt, ap);
+	line[strcspn(line, "\n")] = 0;
+	if (strstr(line, "-- END PROG LOAD LOG --"))
+		snprintf(libbpf_why, sizeof libbpf_why, "%s", libbpf_msg);
+	if (line[0] && !strstr(line, "-- BEGIN") && !strstr(line, "-- END"))
+		snprintf(libbpf_msg, sizeof libbpf_msg, "%s", line);
 	return 0;
 }
 
@@ -475,9 +521,10 @@ static int load_object(BC *c, char *err, size_t errsz)
 			return -1;
 		}
 		if (bpf_object__load(bt->obj)) {
-			libbpf_msg[strcspn(libbpf_msg, "\n")] = 0;
 			snprintf(err, errsz, "the kernel refused the compiled "
-				 "object: %s", libbpf_msg);
+				 "object: %s%s%s", libbpf_msg,
+				 libbpf_why[0] ? "; the verifier: " : "",
+				 libbpf_why);
 			bpf_object__close(bt->obj);
 			bt->obj = NULL;
 			return -1;
