@@ -6,9 +6,13 @@
 # FWLC_LIBS (e.g. FWLC_LIBS += $(LIBBPF_LIBS)) from its own fragment or here.
 
 FWLC_OBJS := $(call objs,fwlc)
-FWLC_LIBS += $(LIBBPF_LIBS)	# build --load-check
+# fwlc test --backend bpf loads bundles with the loader's library (maps.bin,
+# interfaces, addresses): the same code fwld runs.  Whatever links fwlc's
+# objects links $(FWLC_LIBS) and depends on $(FWLC_LOADER_LIB).
+FWLC_LOADER_LIB := $(BUILD)/libfwlload.a
+FWLC_LIBS += $(FWLC_LOADER_LIB) $(LIBBPF_LIBS)	# --backend bpf, --load-check
 
-$(BUILD)/fwlc: $(FWLC_OBJS)
+$(BUILD)/fwlc: $(FWLC_OBJS) $(FWLC_LOADER_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FWLC_LIBS)
 

@@ -56,6 +56,17 @@ static int apply(struct point *pt, const struct ir_test *t)
 			pt->dport = (uint16_t)t->lo;
 		return 0;
 	}
+	case IRF_VLAN_TAGS:
+	case IRF_FRAG_LATER: {
+		/* Patterns only ever require "none": the packet's key carries
+		 * the condition as a flag that no entry has (maps/cls.h). */
+		unsigned b = t->field == IRF_VLAN_TAGS ? IR_SH_NOVLAN
+						       : IR_SH_NOFRAG;
+		if (t->op != IR_EQ || t->lo != 0)
+			return -1;
+		pt->fields |= b;
+		return 0;
+	}
 	case IRF_SRC4:
 	case IRF_DST4: {
 		unsigned b = t->field == IRF_SRC4 ? IR_SH_SRC4 : IR_SH_DST4;

@@ -23,6 +23,11 @@ int cmd_check(int argc, char **argv);	/* check.c: the semantic checks */
 int cmd_test(int argc, char **argv);	/* interp_cmd.c: run scenarios */
 int cmd_explain(int argc, char **argv);	/* interp_cmd.c: path of a packet */
 int cmd_replay(int argc, char **argv);	/* interp_cmd.c: pcap replay */
+int cmd_difftest(int argc, char **argv);	/* difftest.c: interp vs BPF */
+
+/* fwlc build's pipeline for other commands: POLICY into the bundle
+ * directory OUT, messages on stderr.  0, or non-zero on failure. */
+int fwlc_build(const char *input, const char *out);
 
 /*
  * Helpers for commands (main.c).

@@ -324,6 +324,13 @@ out:
 	return r;
 }
 
+int fwlc_build(const char *input, const char *out)
+{
+	struct build_opts o = { .input = input, .out = out };
+
+	return build(&o);
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -31,6 +31,7 @@ static const char *const field_name[] = {
 	[IRF_FLOW] = "flow", [IRF_FEED_SRC] = "src in feed",
 	[IRF_FEED_DST] = "dst in feed", [IRF_TCP_FLAGS] = "tcp.flags",
 	[IRF_CT_HELPER] = "ct.helper",
+	[IRF_VLAN_TAGS] = "vlan tags", [IRF_FRAG_LATER] = "later fragment",
 };
 
 /* A label-safe rendering of one test. */

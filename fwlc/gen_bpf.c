@@ -34,6 +34,8 @@ static const char *const field_expr[] = {
 	[IRF_FEED_DST] = "p->daddr",
 	[IRF_TCP_FLAGS] = "p->tcp_flags",
 	[IRF_CT_HELPER] = "m->ct.helper",
+	[IRF_VLAN_TAGS] = "p->vlan_depth",
+	[IRF_FRAG_LATER] = "!!(p->frag & FWL_FRAG_LATER)",
 };
 
 /* Long policies are cut into noinline parts of GEN_PART_ITEMS arms (or
@@ -359,6 +361,15 @@ static void emit_shape_key(FILE *f, const struct ir_shape *sh)
 		fputs(", .sport = p->sport", f);
 	if (sh->fields & IR_SH_DPORT)
 		fputs(", .dport = p->dport", f);
+	if (sh->fields & (IR_SH_NOVLAN | IR_SH_NOFRAG))
+		fprintf(f, ",\n\t\t\t.flags = %s%s%s",
+			sh->fields & IR_SH_NOVLAN
+				? "(p->vlan_depth ? FWL_CLS_F_VLAN : 0)" : "",
+			(sh->fields & IR_SH_NOVLAN) &&
+					(sh->fields & IR_SH_NOFRAG) ? " | " : "",
+			sh->fields & IR_SH_NOFRAG
+				? "((p->frag & FWL_FRAG_LATER) ? FWL_CLS_F_FRAG"
+				  " : 0)" : "");
 	fputs(" };\n\t\tbest = fwl_cls_best(&k, best);\n", f);
 }
 

@@ -2715,6 +2715,22 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		return r->verdict;
 	}
 
+	if (p->invalid && local_out) {
+		/* the host's own malformed packet: no policy sees it, it
+		   leaves as built (the data plane counts and passes it,
+		   bpf/egress.h) */
+		bool to_self = false;
+		char dev[32] = "";
+		r->verdict = VERDICT_ALLOW;
+		r->ct_state = CT_INVALID;
+		r->out = *p;
+		if (oif_given)
+			snprintf(r->oif, sizeof r->oif, "%s", oif_given);
+		else if (p->l3 && route(in, &to_self, dev, sizeof dev) ==
+					  FX_OK && !to_self)
+			snprintf(r->oif, sizeof r->oif, "%s", dev);
+		return r->verdict;
+	}
 	if (p->invalid) {
 		r->verdict = VERDICT_DROP;
 		r->ct_state = CT_INVALID;

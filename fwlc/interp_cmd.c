@@ -12,10 +12,10 @@
 #include "fwlc/cmd.h"
 #include "fwlc/scenario.h"
 
-/* The backends `fwlc test --backend NAME` knows; a new one (issue 7's
-   bpf) adds its ScenarioBackend here. */
+/* The backends `fwlc test --backend NAME` knows. */
 static const ScenarioBackend *const backends[] = {
 	&scenario_interp_backend,
+	&scenario_bpf_backend,
 };
 
 /* fwlc test [--backend interp] [--explain] [--case NAME] [--pcap OUT]
@@ -42,14 +42,14 @@ int cmd_test(int argc, char **argv)
 				if (strcmp(backends[k]->name, b) == 0)
 					o.backend = backends[k];
 			if (!o.backend) {
-				fprintf(stderr, "fwlc test: backend '%s' is not "
-					"available in this fwlc (interp is)\n",
+				fprintf(stderr, "fwlc test: unknown backend '%s' "
+					"(interp or bpf)\n",
 					b);
 				return 2;
 			}
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			printf("usage: fwlc test [--explain] [--case NAME] "
-			       "[--pcap OUT.pcap] [--backend interp] "
+			       "[--pcap OUT.pcap] [--backend interp|bpf] "
 			       "FILE.fwlt...\n");
 			return 0;
 		} else if (a[0] == '-' && a[1]) {

@@ -51,6 +51,9 @@ enum ir_field {
 	IRF_TCP_FLAGS,	/* TCP flags byte (FWL_TCP_*): IR_MASK for `F ∈
 			   tcp.flags`, IR_EQ for `tcp.flags == {..}` */
 	IRF_CT_HELPER,	/* the connection's helper (FWL_CT_HELPER_*) */
+	IRF_VLAN_TAGS,	/* number of VLAN tags (Ether(_, IPv4(..)): 0) */
+	IRF_FRAG_LATER,	/* 1 for a non-first fragment (no transport
+			   header: TCP(..)/UDP(..)/ICMP(..) need 0) */
 };
 
 enum ir_op {
@@ -208,6 +211,8 @@ enum ir_shape_field {
 	IR_SH_DST4 = 8,		/* IPv4 destination under dst_plen */
 	IR_SH_SPORT = 16,	/* source port */
 	IR_SH_DPORT = 32,	/* destination port */
+	IR_SH_NOVLAN = 64,	/* no VLAN tag (IRF_VLAN_TAGS == 0) */
+	IR_SH_NOFRAG = 128,	/* not a later fragment (IRF_FRAG_LATER == 0) */
 };
 
 /* A shape: one lookup in fwl_cls, keyed by table and the fields. */

@@ -528,6 +528,7 @@ static int lower_named_l4(struct lower *l, const Pat *p)
 	if (!v || v->kind != P_TUPLE || v->nargs != 2)
 		return -1;
 	add_eq(l, p->span, IRF_L4, 17);
+	add_eq(l, p->span, IRF_FRAG_LATER, 0);	/* as lower_l4 */
 	lower_udp_named(l, v->args[0]);
 	if (v->args[1]->kind == P_BYTES)
 		lower_bytes(l, v->args[1]);
@@ -558,6 +559,9 @@ static void lower_l4(struct lower *l, const Pat *p, int fam)
 			return;
 		}
 		add_eq(l, p->span, IRF_L4, h->proto);
+		/* a later fragment has no transport header: it is a
+		   Fragment(proto, payload), not this */
+		add_eq(l, p->span, IRF_FRAG_LATER, 0);
 		HeaderDef hf = *h;
 		hf.fam = fam;
 		lower_header(l, p->args[0], &hf);
@@ -587,6 +591,9 @@ static void lower_l3(struct lower *l, const Pat *p)
 		return;
 	}
 	add_eq(l, p->span, IRF_L3, fam == 4 ? 0x0800 : 0x86dd);
+	/* Ether(_, IPv4(..)) is an untagged frame: a tagged one is
+	   Ether(_, VLAN(v, IPv4(..))) */
+	add_eq(l, p->span, IRF_VLAN_TAGS, 0);
 	lower_header(l, p->args[0], header_by_con(p->name));
 	lower_l4(l, p->args[1], fam);
 }

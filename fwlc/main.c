@@ -33,6 +33,7 @@ static const struct command {
 	{"test", cmd_test, "FILE.fwlt...  run scenarios on the interpreter"},
 	{"explain", cmd_explain, "POLICY --packet 'IFACE LAYERS'  path taken"},
 	{"replay", cmd_replay, "POLICY CAP.pcap --on IFACE  verdict/packet"},
+	{"difftest", cmd_difftest, "POLICY --packets N  interpreter vs BPF"},
 	{"dot", cmd_dot, "FILE  the decision structure as Graphviz DOT"},
 	{"help", cmd_help, "  this list"},
 };

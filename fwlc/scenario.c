@@ -1570,6 +1570,10 @@ typedef struct Run {
 	bool failed;
 	bool quiet;
 	int npackets;
+	/* differential mode (ScenarioOpts.compare) */
+	const ScenarioBackend *cbe;
+	void *cc;		/* its case */
+	Mock cmock;		/* its mocks (its own log) */
 } Run;
 
 static void dprintf_(Run *r, const char *fmt, ...)
@@ -1836,7 +1840,9 @@ static void check(Run *r, Stmt *t, int exi)
 	case EX_CT_STATE:
 		if (o->ct_state != t->ival)
 			mismatch(r, t, ct_state_name(t->ival),
-				 ct_state_name(o->ct_state));
+				 o->ct_state < 0 ? "not tracked (the compiled "
+						   "policy reads no conntrack)"
+						 : ct_state_name(o->ct_state));
 		return;
 	case EX_CT_NONE:
 		if (r->be->ct_entry(r->c, o, &tcp, &status)) {
@@ -1909,6 +1915,137 @@ static void check(Run *r, Stmt *t, int exi)
 	}
 }
 
+/*
+ * Differential mode: the same packet on two backends.
+ */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+static void arms_sorted(const Outcome *o, char *buf, size_t size)
+{
+	char arms[OUTCOME_MAX_ARMS][96];
+	size_t n = 0;
+	memcpy(arms, o->arms, sizeof arms);
+	qsort(arms, (size_t)o->narms, sizeof arms[0], cmp_str);
+	buf[0] = 0;
+	for (int i = 0; i < o->narms && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? " " : "",
+				      arms[i]);
+}
+
+static void outcome_text(const Outcome *o, char *buf, size_t size)
+{
+	char src[80], dst[80], arms[512];
+	if (o->verdict == VERDICT_ERROR) {
+		snprintf(buf, size, "error: %s", o->err);
+		return;
+	}
+	ep_str(&o->out.src, o->out.l4, o->out.sport, src, sizeof src);
+	ep_str(&o->out.dst, o->out.l4, o->out.dport, dst, sizeof dst);
+	arms_sorted(o, arms, sizeof arms);
+	snprintf(buf, size, "%s%s%s, route %s, ct %s, arms [%s], out %s -> %s "
+		 "ttl %u",
+		 verdict_name(o->verdict), o->verdict == VERDICT_DROP ? " by " : "",
+		 o->verdict == VERDICT_DROP ? o->reason : "",
+		 o->oif[0] ? o->oif : "-", ct_state_name(o->ct_state), arms,
+		 src, dst, o->out.ttl);
+}
+
+/* What differs between a (this backend) and b (the compared one), or
+   "" when nothing does.  A log message is compared by its level and its
+   constant start: the compiled Log.emit records the message's string
+   prefix and the headers, not the formatted rest. */
+static void outcome_diff(Run *r, int la, int lb, const Outcome *a,
+			 const Outcome *b, char *why, size_t size)
+{
+	size_t n = 0;
+	char x[512], y[512];
+#define WHY(...) (n < size ? n += (size_t)snprintf(why + n, size - n, \
+							__VA_ARGS__) : 0)
+	why[0] = 0;
+	if (a->verdict != b->verdict) {
+		WHY("verdict; ");
+		return;
+	}
+	if (a->verdict == VERDICT_ERROR)
+		return;
+	if (a->verdict == VERDICT_DROP && strcmp(a->reason, b->reason))
+		WHY("dropping arm; ");
+	arms_sorted(a, x, sizeof x);
+	arms_sorted(b, y, sizeof y);
+	if (strcmp(x, y))
+		WHY("arms counted; ");
+	if (strcmp(a->oif, b->oif))
+		WHY("route; ");
+	if (a->ct_state != b->ct_state && a->ct_state >= 0 &&
+	    b->ct_state >= 0)
+		WHY("conntrack state; ");
+	if (a->verdict == VERDICT_ALLOW &&
+	    (memcmp(&a->out.src, &b->out.src, sizeof a->out.src) ||
+	     memcmp(&a->out.dst, &b->out.dst, sizeof a->out.dst) ||
+	     (a->out.l4 && b->out.l4 && (a->out.sport != b->out.sport ||
+					 a->out.dport != b->out.dport)) ||
+	     a->out.ttl != b->out.ttl))
+		WHY("the packet as it leaves; ");
+	int na = r->mock.nlogs - la, nb = r->cmock.nlogs - lb;
+	if (na != nb) {
+		WHY("log events (%d vs %d); ", na, nb);
+	} else {
+		for (int i = 0; i < na; i++) {
+			const MockLog *p = &r->mock.logs[la + i];
+			const MockLog *q = &r->cmock.logs[lb + i];
+			size_t lp = strlen(p->msg), lq = strlen(q->msg);
+			const char *lng = lp >= lq ? p->msg : q->msg;
+			const char *sht = lp >= lq ? q->msg : p->msg;
+			if (p->level != q->level ||
+			    strncmp(lng, sht, strlen(sht)) ||
+			    strcmp(p->rule, q->rule))
+				WHY("log event %d; ", i + 1);
+		}
+	}
+#undef WHY
+}
+
+static void compare_packet(Run *r, ScenarioOpts *o, Stmt *t,
+			   const Outcome *a, const Outcome *b, int la, int lb)
+{
+	char why[256], x[1400], y[1400], sum[256];
+	o->compared++;
+	outcome_diff(r, la, lb, a, b, why, sizeof why);
+	if (!why[0])
+		return;
+	o->disagreements++;
+	r->failed = true;
+	if (o->disagreements > (o->max_report ? o->max_report : 5))
+		return;
+	const Source *src = source_get(t->span.file);
+	char line[600] = "?";
+	if (src && t->span.off < src->len) {
+		const char *p = src->text + t->span.off;
+		size_t k = strcspn(p, "\n");
+		if (strncmp(p, "packet ", 7) == 0) {
+			p += 7;
+			k -= 7;
+		}
+		snprintf(line, sizeof line, "%.*s", (int)(k < 590 ? k : 590), p);
+	}
+	outcome_text(a, x, sizeof x);
+	outcome_text(b, y, sizeof y);
+	pkt_summary(t->pkt, sum, sizeof sum);
+	fprintf(r->out, "DISAGREE %s:%u: packet %d on %s: %s\n  differs in: "
+		"%s\n  %-7s %s\n  %-7s %s\n  text:   packet %s\n  hex:    ",
+		src ? src->path : "?", t->span.line, r->npackets, t->iif, sum,
+		why, r->be->name, x, r->cbe->name, y, line);
+	for (size_t i = 0; i < t->len; i++)
+		fprintf(r->out, "%02x", t->bytes[i]);
+	fprintf(r->out, "\n");
+	if (o->replay)
+		fprintf(r->out, "  replay: %s\n", o->replay);
+}
+
 static void finish_case(Run *r, const char *file, const char *name,
 			int *passed, int *failed)
 {
@@ -1925,7 +2062,7 @@ static void finish_case(Run *r, const char *file, const char *name,
 	}
 }
 
-static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
+static void run_cases(Scn *s, ScenarioOpts *o, FILE *out, int *passed,
 		      int *failed)
 {
 	Mock base;
@@ -1948,6 +2085,7 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 	r.out = out;
 	r.quiet = o->quiet;
 	r.be = o->backend ? o->backend : &scenario_interp_backend;
+	r.cbe = o->compare;
 	int i = 0;
 	for (; i < s->nst && s->st[i].kind != S_CASE; i++)
 		apply_setup(s, &s->st[i], &base, r.be, NULL);
@@ -1965,6 +2103,11 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 				if (r.c)
 					r.be->close(r.c);
 				r.c = NULL;
+				if (r.cc)
+					r.cbe->close(r.cc);
+				r.cc = NULL;
+				if (r.cbe)
+					mock_free(&r.cmock);
 				mock_free(&r.mock);
 				free(r.before);
 				r.before = NULL;
@@ -1991,10 +2134,33 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 				r.failed = true;
 				continue;
 			}
-			for (int k = 0; k < i; k++)
+			/* the settings before the first case; a case's own
+			   come as the case runs (they are its alone) */
+			for (int k = 0; k < i && s->st[k].kind != S_CASE; k++)
 				if (s->st[k].kind == S_SET)
 					apply_setup(s, &s->st[k], &r.mock, r.be,
 						    r.c);
+			if (r.cbe) {
+				mock_copy(&r.cmock, &base);
+				FwlEffects cfx = mock_effects(&r.cmock);
+				r.cc = r.cbe->open(s->prog, &cfx, err,
+						   sizeof err);
+				if (!r.cc) {
+					dprintf_(&r, "  the %s backend cannot "
+						 "run the policy: %s\n",
+						 r.cbe->name, err);
+					r.failed = true;
+					r.be->close(r.c);
+					r.c = NULL;
+					continue;
+				}
+				for (int k = 0; k < i && s->st[k].kind != S_CASE;
+				     k++)
+					if (s->st[k].kind == S_SET)
+						apply_setup(s, &s->st[k],
+							    &r.cmock, r.cbe,
+							    r.cc);
+			}
 			continue;
 		}
 		if (!r.c)
@@ -2021,8 +2187,17 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 			}
 			r.nlogs_before = r.mock.nlogs;
 			r.npackets++;
+			int clogs = r.cbe ? r.cmock.nlogs : 0;
 			r.be->packet(r.c, t->bytes, t->len, t->pkt, t->iif,
 				     t->oif[0] ? t->oif : NULL, &oc);
+			if (r.cbe) {
+				static Outcome coc;
+				r.cbe->packet(r.cc, t->bytes, t->len, t->pkt,
+					      t->iif, t->oif[0] ? t->oif : NULL,
+					      &coc);
+				compare_packet(&r, o, t, &oc, &coc,
+					       r.nlogs_before, clogs);
+			}
 			r.o = &oc;
 			r.last = t;
 			if (oc.verdict == VERDICT_ERROR)
@@ -2041,6 +2216,8 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 		}
 		case S_ADVANCE:
 			r.be->advance(r.c, t->num);
+			if (r.cc)
+				r.cbe->advance(r.cc, t->num);
 			clock += t->num;
 			break;
 		case S_EXPECT: {
@@ -2061,6 +2238,8 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 		}
 		default:
 			apply_setup(s, t, &r.mock, r.be, r.c);
+			if (r.cc)
+				apply_setup(s, t, &r.cmock, r.cbe, r.cc);
 			break;
 		}
 	}
@@ -2069,7 +2248,7 @@ static void run_cases(Scn *s, const ScenarioOpts *o, FILE *out, int *passed,
 		pcapw_close(pw);
 }
 
-int scenario_run(const char *path, const char *text, const ScenarioOpts *o,
+int scenario_run(const char *path, const char *text, ScenarioOpts *o,
 		 FILE *out, int *passed, int *failed)
 {
 	Scn s;

@@ -43,7 +43,9 @@ typedef struct Outcome {
 	int narms;
 	char path[512];		/* the path, one line, for diffs */
 	char oif[32];		/* "local", an interface, "" (dropped before) */
-	int ct_state;		/* interp.h CtState the policies saw */
+	int ct_state;		/* interp.h CtState the policies saw; -1:
+				   this backend does not track (a compiled
+				   policy that never reads conntrack) */
 	Pkt out;		/* the packet as it leaves (after NAT) */
 	char err[512];		/* VERDICT_ERROR: message */
 	char err_at[300];	/* "file:line:col: " of the error, or "" */
@@ -81,6 +83,8 @@ typedef struct ScenarioBackend {
 } ScenarioBackend;
 
 extern const ScenarioBackend scenario_interp_backend;
+/* the compiled object under BPF_PROG_TEST_RUN (scenario_bpf.c; root) */
+extern const ScenarioBackend scenario_bpf_backend;
 
 typedef struct ScenarioOpts {
 	bool explain;		/* print the path of every packet */
@@ -89,6 +93,16 @@ typedef struct ScenarioOpts {
 	const char *only_case;	/* run only the case of this name */
 	bool quiet;		/* no PASS/FAIL lines (explain) */
 	const ScenarioBackend *backend;	/* NULL: the interpreter */
+	/* differential mode (fwlc difftest): every packet also runs on
+	   this backend, with its own state and mocks; a packet whose
+	   outcomes differ (verdict, dropping arm, arms counted, route,
+	   conntrack state, the packet as it leaves, logs) is reported as
+	   a DISAGREE block and fails its case */
+	const ScenarioBackend *compare;
+	const char *replay;	/* "how to replay" line for DISAGREE blocks */
+	int max_report;		/* DISAGREE blocks printed (0: 5) */
+	long disagreements;	/* out: packets whose outcomes differed */
+	long compared;		/* out: packets compared */
 } ScenarioOpts;
 
 /*
@@ -98,7 +112,7 @@ typedef struct ScenarioOpts {
  * 0, or 1 when the file itself is malformed (diagnostics on stderr; the
  * file then counts as one failure).
  */
-int scenario_run(const char *path, const char *text, const ScenarioOpts *o,
+int scenario_run(const char *path, const char *text, ScenarioOpts *o,
 		 FILE *out, int *passed, int *failed);
 
 /*

@@ -22,7 +22,7 @@
 
 #include <linux/types.h>
 
-#define FWL_CLS_LAYOUT_VERSION 1
+#define FWL_CLS_LAYOUT_VERSION 2
 
 struct fwl_cls_key {
 	__u32 table;		/* shape id (host order) */
@@ -32,8 +32,13 @@ struct fwl_cls_key {
 	__u16 dport;
 	__u16 l3;		/* ethertype of the IP layer, host order */
 	__u8 l4;		/* IP protocol */
-	__u8 pad;		/* 0 */
+	__u8 flags;		/* FWL_CLS_F_*: conditions an arm needs absent;
+				   0 in every entry, set in the packet's key
+				   when the shape tests it and it holds */
 };
+
+#define FWL_CLS_F_VLAN	1	/* the frame has a VLAN tag */
+#define FWL_CLS_F_FRAG	2	/* a later (non-first) IP fragment */
 _Static_assert(sizeof(struct fwl_cls_key) == 20, "fwl_cls_key layout");
 
 /* fwl_cls_val.verdict: the values of FWL_VERDICT_* (bpf/policy.h; cls.h

@@ -46,7 +46,13 @@ struct fwl_config {
 	__u32 layout_version;		/* FWL_CONFIG_LAYOUT_VERSION */
 	__u32 flags;			/* FWL_CFG_* */
 	__u32 ct_timeout[FWL_CT_TO_MAX];/* seconds; 0 = default */
-	__u32 reserved[8];
+	__u64 clock_ns;			/* 0 (production): the data plane's
+					 * clock is CLOCK_MONOTONIC.  Else the
+					 * clock reads this value: a virtual
+					 * clock for fwlc test --backend bpf
+					 * and fwlc difftest, which set it
+					 * before every packet. */
+	__u32 reserved[6];
 };
 _Static_assert(sizeof(struct fwl_config) == 104, "fwl_config layout");
 

@@ -4,6 +4,8 @@
  *
  *	fwl_cfg_flags()            FWL_CFG_* bits (0 when the map is empty)
  *	fwl_cfg_timeout_ns(idx)    conntrack timeout idx in ns, default if 0
+ *	fwl_now(), fwl_now_fine()  the clock (coarse / exact), or the
+ *	                           virtual clock tests set (fwl_config.clock_ns)
  */
 #ifndef FWL_BPF_CONFIG_H
 #define FWL_BPF_CONFIG_H
@@ -18,22 +20,41 @@ struct {
 	__type(value, struct fwl_config);
 } fwl_config SEC(".maps");
 
-/*
- * The clock of flow state (conntrack, fragments, sequences): CLOCK_MONOTONIC
- * read coarsely (one tick, 1-4 ms, behind at most) - reading the clock
- * source costs tens of ns under kvm-clock, the coarse clock a few.
- * Userspace comparing with it (GC) uses CLOCK_MONOTONIC(_COARSE).
- */
-static __always_inline __u64 fwl_now(void)
-{
-	return bpf_ktime_get_coarse_ns();
-}
-
 static __always_inline struct fwl_config *fwl_cfg(void)
 {
 	__u32 k = 0;
 
 	return bpf_map_lookup_elem(&fwl_config, &k);
+}
+
+/* A virtual clock set by tests (fwl_config.clock_ns), 0 when none. */
+static __always_inline __u64 fwl_virtual_clock(void)
+{
+	struct fwl_config *c = fwl_cfg();
+
+	return c ? c->clock_ns : 0;
+}
+
+/*
+ * The clock of flow state (conntrack, fragments, sequences): CLOCK_MONOTONIC
+ * read coarsely (one tick, 1-4 ms, behind at most) - reading the clock
+ * source costs tens of ns under kvm-clock, the coarse clock a few.
+ * Userspace comparing with it (GC) uses CLOCK_MONOTONIC(_COARSE).
+ * fwl_now_fine() is the exact clock (rate limits, log timestamps).  Both
+ * read the virtual clock instead when a test set one.
+ */
+static __always_inline __u64 fwl_now(void)
+{
+	__u64 v = fwl_virtual_clock();
+
+	return v ? v : bpf_ktime_get_coarse_ns();
+}
+
+static __always_inline __u64 fwl_now_fine(void)
+{
+	__u64 v = fwl_virtual_clock();
+
+	return v ? v : bpf_ktime_get_ns();
 }
 
 static __always_inline __u32 fwl_cfg_flags(void)

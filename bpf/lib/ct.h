@@ -50,6 +50,7 @@
 #include "config.h"
 #include "frag.h"
 #include "ct_maps.h"
+#include "scratch.h"
 
 #define FWL_TCP_S_IV	0xfe	/* table: invalid */
 #define FWL_TCP_S_IG	0xff	/* table: ignore, passes, changes nothing */
@@ -534,12 +535,19 @@ static __attribute__((noinline)) void fwl_ct_icmp_error(struct fwl_ct *ct,
 {
 	__u64 now = fwl_now();
 	__u32 off = pkt->payload_off;
-	__be32 sa[4] = {}, da[4] = {};
+	struct fwl_scratch *s = fwl_scratch();
 	__u16 sp = 0, dp = 0;
 	__u8 proto, lo, tier;
 	struct fwl_ct_entry *e;
 	__u8 *l4;
 
+	/* The quoted addresses live in the scratch buffer, not on the stack:
+	 * this function is the deepest frame of fwl_ingress -> fwl_ct_track
+	 * -> here, and the three share the verifier's 512 bytes. */
+	if (!s)
+		goto unrelated;
+	__be32 *sa = (__be32 *)s->buf, *da = sa + 4;
+	__builtin_memset(s->buf, 0, 32);
 	if (pkt->l4 == IPPROTO_ICMP) {
 		struct iphdr *ip = fwl_hdr_at(data, data_end, off, sizeof(*ip));
 

@@ -58,7 +58,7 @@ static __always_inline int fwl_log_rl(const struct fwl_pkt *pkt, __u32 rule,
 	ev->version = FWL_EVENTS_LAYOUT_VERSION;
 	ev->size = sizeof(*ev);
 	ev->rule_id = rule;
-	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ts_ns = fwl_now_fine();
 	ev->prefix_id = prefix_id;
 	ev->reason = reason;
 	ev->level = level;

@@ -17,6 +17,7 @@
 #define FWL_BPF_RATELIMIT_H
 
 #include "ctx.h"
+#include "config.h"
 #include "maps/ratelimit.h"
 
 struct {
@@ -38,7 +39,7 @@ struct {
 static __always_inline int fwl_rl_take(const struct fwl_rl_key *k, __u32 rate,
 				       __u32 burst, __u64 *denied)
 {
-	__u64 now = bpf_ktime_get_ns(), ival, tat;
+	__u64 now = fwl_now_fine(), ival, tat;
 	struct fwl_rl_val *v, nv = {};
 
 	if (!rate)

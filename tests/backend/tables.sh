@@ -155,7 +155,7 @@ fi
 # Tail-called stages: with a small stage budget the 300 arms run as a
 # chain of XDP programs (each through the verifier on its own) and decide
 # exactly as one program does.  The default budget keeps them in one.
-if build staged "$TMP/p1.fwl" --tables never --stage-budget 20000 --load-check; then
+if build staged "$TMP/p1.fwl" --tables never --stage-budget 10000 --load-check; then
 	pass staged_loads
 else
 	fail staged_loads "$(grep -v E06 "$TMP/staged.out" | tail -n 8)"

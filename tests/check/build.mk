@@ -6,7 +6,7 @@
 CHECK_BRUTE_OBJS := $(BUILD)/obj/tests/check/brute.o \
 	$(filter-out %/main.o,$(FWLC_OBJS))
 
-$(BUILD)/tests/check-brute: $(CHECK_BRUTE_OBJS)
+$(BUILD)/tests/check-brute: $(CHECK_BRUTE_OBJS) $(FWLC_LOADER_LIB)
 	$(call msg,LINK,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FWLC_LIBS)
