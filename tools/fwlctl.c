@@ -232,7 +232,7 @@ static const struct command commands[] = {
 	{ "stats", print_stats, "per-rule packet and byte counters" },
 	{ "reload", print_reload, "[FILE]  compile and switch to FILE (or "
 				  "the current policy file)" },
-	{ "ct", print_ct, "[flush] [--proto N] [--addr A] [--port N]  "
+	{ "ct", print_ct, "[list|flush] [--proto N] [--addr A] [--port N]  "
 			  "the conntrack table (or empty it)" },
 	{ "log", print_log, "[--follow]  Log.emit records (JSON with --json)" },
 	{ "feed", print_feed, "list | add|del|replace NAME (PREFIX... | "
@@ -396,6 +396,9 @@ int main(int argc, char **argv)
 	} else if (optind + 1 < argc && !strcmp(cmd->name, "ct") &&
 		   !strcmp(argv[optind + 1], "flush") && optind + 2 == argc) {
 		snprintf(req, sizeof(req), "ct flush");
+	} else if (optind + 1 < argc && !strcmp(cmd->name, "ct") &&
+		   !strcmp(argv[optind + 1], "list") && optind + 2 == argc) {
+		snprintf(req, sizeof(req), "ct");	/* conntrack -L */
 	} else if (optind + 1 < argc) {
 		fprintf(stderr, "fwlctl: %s takes no argument\n", cmd->name);
 		return 2;

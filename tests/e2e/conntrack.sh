@@ -58,6 +58,7 @@ ct=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --port 8080)
 assert_contains ct_lists_flow "$ct" "dst=203.0.113.2"
 assert_contains ct_tcp_state "$ct" "ESTABLISHED"
 assert_contains ct_status_bits "$ct" "[Assured]"
+assert_eq ct_list_is_ct "$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct list --port 8080)" "$ct"
 none=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --port 1)
 assert_contains ct_filter_excludes "$none" "0 flows"
 fl=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct flush)
