@@ -57,6 +57,7 @@
 #include "fwlc/scenario_bpf.h"
 #include "loader/bundle.h"
 #include "loader/mapdata.h"
+#include "loader/strbuf.h"
 #include "maps/config.h"
 #include "maps/counters.h"
 #include "maps/ct.h"
@@ -164,34 +165,6 @@ static void addr_text(const FxAddr *a, bool prefix, char *buf, size_t size)
 		snprintf(buf, size, "%s", s);
 }
 
-typedef struct Sb {
-	char *s;
-	size_t n, cap;
-} Sb;
-
-static void sb_printf(Sb *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(Sb *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->n + (size_t)n + 1 > b->cap) {
-		b->cap = (b->n + (size_t)n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-	va_end(ap);
-	b->n += (size_t)n;
-}
-
 static bool valid_ifname(const char *n)
 {
 	return n && n[0] && strlen(n) < IFNAMSIZ && strcmp(n, "local") &&
@@ -201,7 +174,7 @@ static bool valid_ifname(const char *n)
 /* An interface named NAME: one end of a veth pair (the kernel here may
  * lack the dummy driver), both ends up so routes through it are usable.
  * A name already queued in this batch is not added twice. */
-static void add_link(Sb *sb, const char *name)
+static void add_link(struct strbuf *sb, const char *name)
 {
 	static unsigned peer;
 	char probe[40];
@@ -257,7 +230,8 @@ static int wait_running(char *err, size_t errsz)
 static int sync_netns(BC *c, char *err, size_t errsz)
 {
 	Mock *m = c->mock;
-	Sb sb = {0};
+	struct strbuf sb;
+	sb_init(&sb);
 	char a[80];
 
 	sb_printf(&sb, "%s", "");
@@ -265,12 +239,12 @@ static int sync_netns(BC *c, char *err, size_t errsz)
 		add_link(&sb, m->ifaddrs[i].dev);
 	for (int i = c->applied_routes; i < m->nroutes; i++)
 		add_link(&sb, m->routes[i].dev);
-	if (sb.n && (ip_batch(sb.s, err, errsz) ||
+	if (sb.len && (ip_batch(sb.s, err, errsz) ||
 		     wait_running(err, errsz))) {
-		free(sb.s);
+		sb_free(&sb);
 		return -1;
 	}
-	sb.n = 0;
+	sb.len = 0;
 	sb.s[0] = 0;
 	for (int i = c->applied_addrs; i < m->nifaddrs; i++) {
 		const FxAddr *x = &m->ifaddrs[i].cidr;
@@ -302,9 +276,9 @@ static int sync_netns(BC *c, char *err, size_t errsz)
 			  m->routes[i].dev);
 	}
 	int r = 0;
-	if (sb.n)
+	if (sb.len)
 		r = ip_batch(sb.s, err, errsz);
-	free(sb.s);
+	sb_free(&sb);
 	if (r)
 		return -1;
 	bool changed = c->applied_addrs != m->nifaddrs;
@@ -321,13 +295,14 @@ static int ifindex_of(BC *c, const char *name);
 
 static int ensure_link(BC *c, const char *name, char *err, size_t errsz)
 {
-	Sb sb = {0};
+	struct strbuf sb;
+	sb_init(&sb);
 	if (ifindex_of(c, name))
 		return 0;
 	int missing = 0;
 	add_link(&sb, name);
 	int r = 0;
-	if (sb.n) {
+	if (sb.len) {
 		r = ip_batch(sb.s, err, errsz);
 		if (!r)
 			r = wait_running(err, errsz);
@@ -335,7 +310,7 @@ static int ensure_link(BC *c, const char *name, char *err, size_t errsz)
 			r = mapdata_fill_ifaces(&c->bt->b, c->obj, NULL,
 						&missing, err, errsz);
 	}
-	free(sb.s);
+	sb_free(&sb);
 	return r;
 }
 
@@ -348,12 +323,13 @@ static int enter_netns(BC *c, char *err, size_t errsz)
 			 strerror(errno));
 		return -1;
 	}
-	Sb sb = {0};
+	struct strbuf sb;
+	sb_init(&sb);
 	sb_printf(&sb, "link set lo up\n");
 	for (int i = 0; i < c->bt->b.nifaces; i++)
 		add_link(&sb, c->bt->b.ifaces[i].name);
 	int r = ip_batch(sb.s, err, errsz);
-	free(sb.s);
+	sb_free(&sb);
 	if (r || wait_running(err, errsz) || sync_netns(c, err, errsz))
 		return -1;
 	/* forwarding on, also for the interfaces made later */
