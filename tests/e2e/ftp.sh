@@ -15,7 +15,13 @@ FTP="python3 $FWL_SRC/tests/e2e/ftp.py"
 e2e_lab ftp
 lab_bg wan $FTP server 21
 lab_bg wan $FTP server 2121
-sleep 0.5
+# Both servers listen before any client starts (python is slow to start
+# on a loaded machine): bounded wait, 20 s.
+for i in $(seq 1 200); do
+	l=$(lab_exec wan ss -ltnH 2>/dev/null)
+	case $l in *:21\ *) case $l in *:2121\ *) break ;; esac ;; esac
+	sleep 0.1
+done
 
 # Without the firewall both control ports work: the exchange is sound.
 assert_eq exchange_works_unfiltered_2121 \
