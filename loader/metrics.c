@@ -664,10 +664,11 @@ void metrics_server_dispatch(struct metrics_server *m)
 {
 	struct epoll_event evs[METRICS_MAX_CLIENTS + 2];
 	int n = epoll_wait(m->epfd, evs, METRICS_MAX_CLIENTS + 2, 0);
+	bool listen_ready = false;
 	for (int i = 0; i < n; i++) {
 		uint32_t tag = evs[i].data.u32;
 		if (tag == TAG_LISTEN)
-			accept_clients(m);
+			listen_ready = true;
 		else if (tag == TAG_TIMER)
 			expire(m);
 		else if (tag < METRICS_MAX_CLIENTS) {
@@ -678,6 +679,10 @@ void metrics_server_dispatch(struct metrics_server *m)
 				client_read(m, c);
 		}
 	}
+	/* New clients after the batch's closes: a slot freed by a client
+	 * that hung up in this batch serves a newcomer instead of a 503. */
+	if (listen_ready)
+		accept_clients(m);
 	/* Timeouts also when the timer's event was not in this batch. */
 	expire(m);
 	arm_timer(m);
