@@ -19,21 +19,7 @@ R=$LAB_NS_ROUTER
 fwld() { lab_exec router "$FWLD" --pin-dir "$PIN" --run-dir "$RUN" "$@" 2>&1; }
 fwlctl() { lab_exec router "$FWLCTL" --run-dir "$RUN" "$@"; }
 stop() { fwlctl stop >/dev/null 2>&1; sleep 0.2; "$FWLD" --cleanup --pin-dir "$PIN" >/dev/null 2>&1; }
-iface() {
-	fwlctl --json status 2>/dev/null | python3 -c '
-import json, sys
-for i in json.load(sys.stdin).get("interfaces", []):
-    if i["name"] == sys.argv[2]:
-        print(i.get(sys.argv[1], ""))' "$1" "$2"
-}
-wait_state() {
-	local i
-	for i in $(seq 1 50); do
-		[ "$(iface state "$1")" == "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# iface and wait_state: tests/lib/e2e.sh.
 xdp_id() { lab_exec router ip link show "$1" | grep -o 'prog/xdp[a-z]* id [0-9]*' | grep -o '[0-9]*$'; }
 
 lab_bg router nc -lk 80

@@ -16,24 +16,7 @@ POLICY=$FWL_SRC/tests/e2e/policies/follow.fwl
 e2e_lab ifaces
 R=$LAB_NS_ROUTER
 fwlctl() { lab_exec router "$FWLCTL" --run-dir "$RUN" "$@"; }
-
-# iface FIELD NAME: a field of interface NAME in `fwlctl --json status`.
-iface() {
-	fwlctl --json status 2>/dev/null | python3 -c '
-import json, sys
-for i in json.load(sys.stdin).get("interfaces", []):
-    if i["name"] == sys.argv[2]:
-        print(i.get(sys.argv[1], ""))' "$1" "$2"
-}
-# wait_state NAME STATE: up to 5 s for fwld to report it.
-wait_state() {
-	local i
-	for i in $(seq 1 50); do
-		[ "$(iface state "$1")" == "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# iface and wait_state: tests/lib/e2e.sh.
 # mkwan: a new veth pair for wan, addressed like tools/lab.sh's.
 mkwan() {
 	ip link add "fwl$LAB_ID-w" type veth peer name "fwl$LAB_ID-wr" &&

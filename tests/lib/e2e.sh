@@ -33,3 +33,24 @@ rule_field() {
 	echo "$1" | grep "\"name\": \"$2\"" | grep -o "\"$3\": [0-9]*" |
 		grep -o '[0-9]*$'
 }
+
+# iface FIELD NAME: a field of interface NAME in the lab router's
+# `fwlctl --json status` (run dir $RUN).
+iface() {
+	lab_exec router "$FWLCTL" --run-dir "$RUN" --json status 2>/dev/null |
+		python3 -c '
+import json, sys
+for i in json.load(sys.stdin).get("interfaces", []):
+    if i["name"] == sys.argv[2]:
+        print(i.get(sys.argv[1], ""))' "$1" "$2"
+}
+
+# wait_state NAME STATE: up to 5 s for fwld to report interface NAME so.
+wait_state() {
+	local i
+	for i in $(seq 1 50); do
+		[ "$(iface state "$1")" == "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
