@@ -1085,13 +1085,39 @@ static int log_prefix(struct lower *l, const char *s)
 	return ir->nlog_prefixes++;
 }
 
+/* The index of the feed called name in the IR (added, with its source,
+ * on first use): ThreatFeed imports and DNS name sets alike. */
+static int feed_of(struct lower *l, const char *name, const char *source)
+{
+	struct ir_prog *ir = l->ir;
+	int k;
+	for (k = 0; k < ir->nfeeds; k++)
+		if (!strcmp(ir->feeds[k].name, name))
+			return k;
+	struct ir_feed *n = arena_alloc(l->a, sizeof(*n) * (k + 1));
+	if (k)
+		memcpy(n, ir->feeds, sizeof(*n) * k);
+	n[k].name = name;
+	n[k].source = source;
+	ir->feeds = n;
+	ir->nfeeds++;
+	return k;
+}
+
+/* A test "the packet's src/dst (field) is in feed k". */
+static void feed_test(struct ir_test *t, const char *field, int k)
+{
+	t->field = field[0] == 's' ? IRF_FEED_SRC : IRF_FEED_DST;
+	t->op = IR_EQ;
+	t->idx = k;
+	t->lo = t->hi = 1;
+}
+
 /* The feed that holds the addresses of DNS name lit ("dns:NAME"). */
 static int dns_feed(struct lower *l, const Expr *lit)
 {
-	struct ir_prog *ir = l->ir;
 	const char *name = lit->lit.str.s;
 	size_t len = lit->lit.str.len;
-	int k;
 	if (!len || len > 253 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
 		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:") != len) {
 		unsupported(l, lit->span, "a DNS name that is not a host name");
@@ -1099,17 +1125,7 @@ static int dns_feed(struct lower *l, const Expr *lit)
 	}
 	char *src = arena_alloc(l->a, len + 5);
 	snprintf(src, len + 5, "dns:%s", name);
-	for (k = 0; k < ir->nfeeds; k++)
-		if (!strcmp(ir->feeds[k].source, src))
-			return k;
-	struct ir_feed *n = arena_alloc(l->a, sizeof(*n) * (k + 1));
-	if (k)
-		memcpy(n, ir->feeds, sizeof(*n) * k);
-	n[k].name = src;
-	n[k].source = src;
-	ir->feeds = n;
-	ir->nfeeds++;
-	return k;
+	return feed_of(l, src, src);
 }
 
 /* The boolean result of `perform E.op(args)` as a test. */
@@ -1148,26 +1164,7 @@ static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 				    "imported from \"file:PATH\"");
 			return -1;
 		}
-		struct ir_prog *ir = l->ir;
-		int k;
-		for (k = 0; k < ir->nfeeds; k++)
-			if (ir->feeds[k].name == d->name)
-				break;
-		if (k == ir->nfeeds) {
-			struct ir_feed *n = arena_alloc(l->a, sizeof(*n) *
-							      (k + 1));
-			if (k)
-				memcpy(n, ir->feeds, sizeof(*n) * k);
-			n[k].name = d->name;
-			n[k].source = d->from;
-			ir->feeds = n;
-			ir->nfeeds++;
-		}
-		t->field = pf->args[1]->field[0] == 's' ? IRF_FEED_SRC
-							 : IRF_FEED_DST;
-		t->op = IR_EQ;
-		t->idx = k;
-		t->lo = t->hi = 1;
+		feed_test(t, pf->args[1]->field, feed_of(l, d->name, d->from));
 		return 0;
 	}
 	/* DNS.resolves("name", ip.src|dst): fwld keeps the name's addresses
@@ -1181,11 +1178,7 @@ static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 		int k = dns_feed(l, pf->args[0]);
 		if (k < 0)
 			return -1;
-		t->field = pf->args[1]->field[0] == 's' ? IRF_FEED_SRC
-							 : IRF_FEED_DST;
-		t->op = IR_EQ;
-		t->idx = k;
-		t->lo = t->hi = 1;
+		feed_test(t, pf->args[1]->field, k);
 		return 0;
 	}
 	if (!strcmp(eff, "FIB") && !strcmp(op, "daddrLocal") &&
