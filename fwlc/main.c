@@ -30,7 +30,8 @@ static const struct command {
 			     "types, effects, hooks and pattern coverage"},
 	{"build", cmd_build, "FILE -o DIR  compile to a bundle: BPF object, "
 			     "generated C, manifest.json"},
-	{"test", cmd_test, "FILE.fwlt...  run scenarios on the interpreter"},
+	{"test", cmd_test, "FILE.fwlt... [--backend interp|bpf]  run scenarios "
+			   "on the interpreter, or on the compiled object"},
 	{"explain", cmd_explain, "POLICY --packet 'IFACE LAYERS'  path taken"},
 	{"replay", cmd_replay, "POLICY CAP.pcap --on IFACE  verdict/packet"},
 	{"difftest", cmd_difftest, "POLICY --packets N  interpreter vs BPF"},
