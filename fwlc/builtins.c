@@ -39,6 +39,7 @@ static const FieldDef ipv4_fields[] = {
 	{ "length", TY_INT, NULL, -1 },
 	{ "id", TY_INT, NULL, -1 },
 	{ "fragment", TY_BOOL, NULL, -1 },
+	{ "ihl", TY_INT, NULL, -1 },
 	{ NULL, 0, NULL, 0 },
 };
 static const FieldDef ipv6_fields[] = {

@@ -1771,8 +1771,8 @@ static void tc_layer(Check *c, Ctx *x, Local **binds, const Pat *p,
 			layer == TY_L3 ? "network" : "transport",
 			layer == TY_FRAME ? "Frame(interfaces, Ether(..)) or _" :
 			layer == TY_L3 ? "IPv4(..), IPv6(..), VLAN(..) or _" :
-					 "TCP(..), UDP(..), ICMP(..), ICMPv6(..) "
-					 "or _");
+					 "TCP(..), UDP(..), ICMP(..), ICMPv6(..), "
+					 "Fragment(..) or _");
 		return;
 	}
 	if (layer == TY_FRAME) {
@@ -1843,13 +1843,28 @@ static void tc_layer(Check *c, Ctx *x, Local **binds, const Pat *p,
 				   p->name, ty_str(c->a, pt));
 		return;
 	}
+	if (!h && !strcmp(p->name, "Fragment") && p->nargs == 2) {
+		/* a non-first fragment: its protocol, its bytes (no header) */
+		const Pat *pr = p->args[0], *pl = p->args[1];
+		if (pr->kind == P_VAR)
+			bind(c, binds, pr->name, &T_PROTO, pr, pr->span);
+		else if (pr->kind != P_WILD)
+			diag_error(c->d, pr->span, ERR_CON, "expected the "
+				   "protocol of Fragment(..) here: _ or a name");
+		if (pl->kind == P_VAR)
+			bind(c, binds, pl->name, &T_BYTES, pl, pl->span);
+		else if (pl->kind != P_WILD)
+			diag_error(c->d, pl->span, ERR_CON, "expected the "
+				   "payload of Fragment(..) here: _ or a name");
+		return;
+	}
 	if (!h || h->layer != 4 || p->nargs != 2) {
 		if (di || (!h && p->nargs == 0)) {
 			report_undefined(c, p->span, p->name, x->env, "pattern");
 			return;
 		}
 		bad_con(c, p, "transport", "TCP(..), UDP(..), ICMP(..), "
-			"ICMPv6(..) or _");
+			"ICMPv6(..), Fragment(..) or _");
 		return;
 	}
 	if (h->fam && fam && h->fam != fam) {

@@ -32,6 +32,12 @@ static const char *const field_name[] = {
 	[IRF_FEED_DST] = "dst in feed", [IRF_TCP_FLAGS] = "tcp.flags",
 	[IRF_CT_HELPER] = "ct.helper",
 	[IRF_VLAN_TAGS] = "vlan tags", [IRF_FRAG_LATER] = "later fragment",
+	[IRF_TTL] = "ttl", [IRF_TOS] = "tos", [IRF_DSCP] = "dscp",
+	[IRF_IP4_LEN] = "length", [IRF_IP6_LEN] = "length", [IRF_IP_ID] = "id",
+	[IRF_IHL] = "ihl", [IRF_FRAG_IS] = "fragment",
+	[IRF_TCP_SEQ] = "tcp.seq", [IRF_TCP_ACK] = "tcp.ack",
+	[IRF_TCP_WIN] = "tcp.window", [IRF_UDP_LEN] = "udp.length",
+	[IRF_VLAN_ID] = "vlan id",
 };
 
 /* A label-safe rendering of one test. */

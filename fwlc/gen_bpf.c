@@ -36,6 +36,19 @@ static const char *const field_expr[] = {
 	[IRF_CT_HELPER] = "m->ct.helper",
 	[IRF_VLAN_TAGS] = "p->vlan_depth",
 	[IRF_FRAG_LATER] = "!!(p->frag & FWL_FRAG_LATER)",
+	[IRF_TTL] = "p->ttl",
+	[IRF_TOS] = "p->tos",
+	[IRF_DSCP] = "(p->tos >> 2)",
+	[IRF_IP4_LEN] = "(p->ip_end - p->l3_off)",
+	[IRF_IP6_LEN] = "(p->ip_end - p->l3_off - 40)",
+	[IRF_IP_ID] = "p->frag_id",
+	[IRF_IHL] = "((p->l4_off - p->l3_off) >> 2)",
+	[IRF_FRAG_IS] = "!!(p->frag & FWL_FRAG_IS)",
+	[IRF_TCP_SEQ] = "p->tcp_seq",
+	[IRF_TCP_ACK] = "p->tcp_ack",
+	[IRF_TCP_WIN] = "p->tcp_win",
+	[IRF_UDP_LEN] = "(p->payload_len + 8)",
+	[IRF_VLAN_ID] = "p->vlan",
 };
 
 /* Long policies are cut into noinline parts of GEN_PART_ITEMS arms (or
@@ -125,6 +138,17 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 			   "%s[0]) != NULL : fwl_feed_lookup6(&fwl_feed_%d_v6, "
 			   "%s) != NULL)", t->negate ? "!" : "", t->idx,
 			field_expr[t->field], t->idx, field_expr[t->field]);
+		return;
+	}
+	if (t->field == IRF_VLAN_ID) {
+		/* tag idx: the pattern's layer checked the tag count */
+		if (t->op == IR_RANGE)
+			fprintf(f, "%s(p->vlan[%d] >= %" PRIu64 " && p->vlan[%d] "
+				   "<= %" PRIu64 ")", t->negate ? "!" : "",
+				t->idx, t->lo, t->idx, t->hi);
+		else
+			fprintf(f, "%s(p->vlan[%d] == %" PRIu64 ")",
+				t->negate ? "!" : "", t->idx, t->lo);
 		return;
 	}
 	if (t->field == IRF_PAYLOAD || t->field == IRF_FLOW) {

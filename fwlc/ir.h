@@ -54,6 +54,19 @@ enum ir_field {
 	IRF_VLAN_TAGS,	/* number of VLAN tags (Ether(_, IPv4(..)): 0) */
 	IRF_FRAG_LATER,	/* 1 for a non-first fragment (no transport
 			   header: TCP(..)/UDP(..)/ICMP(..) need 0) */
+	IRF_TTL,	/* IPv4 TTL / IPv6 hop limit */
+	IRF_TOS,	/* IPv4 TOS / IPv6 traffic class */
+	IRF_DSCP,	/* TOS >> 2 */
+	IRF_IP4_LEN,	/* IPv4 total length */
+	IRF_IP6_LEN,	/* IPv6 payload length */
+	IRF_IP_ID,	/* IPv4 identification */
+	IRF_IHL,	/* IPv4 header length in 32-bit words */
+	IRF_FRAG_IS,	/* 1 for a fragment, first or later */
+	IRF_TCP_SEQ,	/* TCP sequence number */
+	IRF_TCP_ACK,	/* TCP acknowledgment number */
+	IRF_TCP_WIN,	/* TCP window (raw) */
+	IRF_UDP_LEN,	/* UDP length (header and payload) */
+	IRF_VLAN_ID,	/* VLAN id of tag idx (0: outermost) */
 };
 
 enum ir_op {

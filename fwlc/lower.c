@@ -34,6 +34,7 @@ enum {
 	E_LIMIT = 706,		/* E0706: beyond a data-plane limit */
 };
 
+#define FWL_VLAN_MAX 2	/* tags the data plane parses (bpf/lib/parse.h) */
 #define MAX_TESTS 64
 #define MAX_BINDERS 16
 #define INLINE_SET_MAX 4	/* literal sets up to this size are inlined */
@@ -44,6 +45,8 @@ struct binder {
 	const FieldDef *fields;
 	int fam;		/* 4 or 6 for IP headers and ICMP */
 	int layer;		/* 3 IP, 4 transport */
+	const char *con;	/* the header's constructor: "IPv4", ... */
+	int idx;		/* VLAN: the tag's depth (0: outermost) */
 };
 
 /* A variable bound to an effect's result by >>=. */
@@ -67,6 +70,7 @@ struct lower {
 	uint32_t next_id[3];	/* per set kind */
 	struct effect_var evars[16];	/* bound by >>=, innermost last */
 	int nevars;
+	int vlan_depth;		/* VLAN layers around the pattern being lowered */
 };
 
 static void unsupported(struct lower *l, Span at, const char *what)
@@ -245,23 +249,77 @@ static int literal_count(const Expr *v)
  * Header fields
  */
 
-static enum ir_field field_of(const FieldDef *fd, int fam)
+/* The IR field of header `con`'s field `name` (carried in IPv`fam`), or
+ * -1 when the data plane does not parse it (the caller names it). */
+static enum ir_field field_of(const char *con, const char *name, int fam)
 {
 	static const struct {
+		const char *con;	/* NULL: any header with the field */
 		const char *name;
 		enum ir_field f4, f6;
 	} map[] = {
-		{ "src", IRF_SRC4, IRF_SRC6 },
-		{ "dst", IRF_DST4, IRF_DST6 },
-		{ "sport", IRF_SPORT, IRF_SPORT },
-		{ "dport", IRF_DPORT, IRF_DPORT },
-		{ "type", IRF_ICMP_TYPE, IRF_ICMP_TYPE },
-		{ "code", IRF_ICMP_CODE, IRF_ICMP_CODE },
+		{ NULL, "src", IRF_SRC4, IRF_SRC6 },
+		{ NULL, "dst", IRF_DST4, IRF_DST6 },
+		{ NULL, "sport", IRF_SPORT, IRF_SPORT },
+		{ NULL, "dport", IRF_DPORT, IRF_DPORT },
+		{ NULL, "type", IRF_ICMP_TYPE, IRF_ICMP_TYPE },
+		{ NULL, "code", IRF_ICMP_CODE, IRF_ICMP_CODE },
+		{ "IPv4", "protocol", IRF_L4, IRF_L4 },
+		{ "IPv6", "nexthdr", IRF_L4, IRF_L4 },
+		{ "IPv4", "ttl", IRF_TTL, IRF_TTL },
+		{ "IPv6", "hoplimit", IRF_TTL, IRF_TTL },
+		{ "IPv4", "tos", IRF_TOS, IRF_TOS },
+		{ "IPv6", "tclass", IRF_TOS, IRF_TOS },
+		{ "IPv4", "dscp", IRF_DSCP, IRF_DSCP },
+		{ "IPv4", "length", IRF_IP4_LEN, IRF_IP4_LEN },
+		{ "IPv6", "length", IRF_IP6_LEN, IRF_IP6_LEN },
+		{ "IPv4", "id", IRF_IP_ID, IRF_IP_ID },
+		{ "IPv4", "ihl", IRF_IHL, IRF_IHL },
+		{ "IPv4", "fragment", IRF_FRAG_IS, IRF_FRAG_IS },
+		{ "TCP", "seq", IRF_TCP_SEQ, IRF_TCP_SEQ },
+		{ "TCP", "ack", IRF_TCP_ACK, IRF_TCP_ACK },
+		{ "TCP", "window", IRF_TCP_WIN, IRF_TCP_WIN },
+		{ "UDP", "length", IRF_UDP_LEN, IRF_UDP_LEN },
+		{ "VLAN", "id", IRF_VLAN_ID, IRF_VLAN_ID },
+		{ "Ether", "type", IRF_L3, IRF_L3 },
 	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
-		if (!strcmp(map[i].name, fd->name))
-			return fam == 6 ? map[i].f6 : map[i].f4;
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++) {
+		if (strcmp(map[i].name, name))
+			continue;
+		if (map[i].con && (!con || strcmp(map[i].con, con)))
+			continue;
+		if (!map[i].con && con && (!strcmp(con, "Ether") ||
+					   !strcmp(con, "VLAN")))
+			continue;	/* Ether src/dst are MACs */
+		return fam == 6 ? map[i].f6 : map[i].f4;
+	}
 	return (enum ir_field)-1;
+}
+
+/* The largest value of a scalar field (ordering comparisons). */
+static uint64_t field_max(enum ir_field f)
+{
+	switch (f) {
+	case IRF_TTL: case IRF_TOS: case IRF_IHL: case IRF_L4:
+	case IRF_ICMP_TYPE: case IRF_ICMP_CODE:
+		return 0xff;
+	case IRF_DSCP:
+		return 0x3f;
+	case IRF_FRAG_IS:
+		return 1;
+	case IRF_VLAN_ID:
+		return 0xfff;
+	case IRF_TCP_SEQ: case IRF_TCP_ACK:
+		return 0xffffffffu;
+	default:
+		return 0xffff;
+	}
+}
+
+/* A scalar field compared with an integer (or a Bool, a Protocol). */
+static int is_scalar_field(enum ir_field f)
+{
+	return f == IRF_L3 || f == IRF_L4 || (f >= IRF_TTL && f <= IRF_VLAN_ID);
 }
 
 static int is_addr_field(enum ir_field f)
@@ -374,9 +432,76 @@ static int value_test(struct lower *l, enum ir_field f, const FieldDef *fd,
 			return 0;
 		}
 	}
+	if (is_scalar_field(f)) {
+		if (v->kind == E_SET) {
+			t->op = IR_ANY;
+			t->alts = arena_alloc(l->a, sizeof(*t->alts) *
+						      (v->nitems + 1));
+			for (int i = 0; i < v->nitems; i++) {
+				if (value_test(l, f, fd, fam, v->items[i],
+					       &t->alts[t->nalts]))
+					return -1;
+				t->alts[t->nalts++].idx = t->idx;
+			}
+			return 0;
+		}
+		int64_t n = -1;
+		if (v->kind == E_LIT && v->lit.kind == LIT_INT)
+			n = (int64_t)v->lit.u;
+		else if (v->kind == E_NAME && f == IRF_FRAG_IS)
+			n = !strcmp(v->name, "True") ? 1 :
+			    !strcmp(v->name, "False") ? 0 : -1;
+		else if (v->kind == E_NAME && f == IRF_L4)
+			n = proto_number(v->name);
+		if (n >= 0 && (uint64_t)n <= field_max(f)) {
+			t->op = IR_EQ;
+			t->lo = t->hi = (uint64_t)n;
+			return 0;
+		}
+	}
 bad:
 	unsupported(l, v->span, "this value in a header test");
 	return -1;
+}
+
+/* Turn the IR_EQ test t into `field op t->lo` for an ordering op. */
+static int order_test(struct lower *l, Span at, BinOp op, struct ir_test *t)
+{
+	uint64_t v = t->lo, max = field_max(t->field);
+	if (t->op != IR_EQ || !is_scalar_field(t->field) ||
+	    t->field == IRF_FRAG_IS || t->field == IRF_L3) {
+		if (t->field == IRF_SPORT || t->field == IRF_DPORT)
+			max = 0xffff;
+		else {
+			unsupported(l, at, "an ordering comparison of this "
+					   "field or value");
+			return -1;
+		}
+		if (t->op != IR_EQ) {
+			unsupported(l, at, "an ordering comparison with a port "
+					   "range or set");
+			return -1;
+		}
+	}
+	if ((op == OP_LT && v == 0) || (op == OP_GT && v >= max)) {
+		t->op = IR_ANY;	/* no alternative: never holds */
+		t->nalts = 0;
+		return 0;
+	}
+	t->op = IR_RANGE;
+	t->lo = op == OP_LT || op == OP_LE ? 0 : op == OP_GT ? v + 1 : v;
+	t->hi = op == OP_LT ? v - 1 : op == OP_LE ? v : max;
+	return 0;
+}
+
+/* A field the data plane's parser does not keep (struct fwl_pkt). */
+static void unparsed_field(struct lower *l, Span at, const char *field,
+			   const char *con)
+{
+	diag_error(l->d, at, E_BAD_FIELD, "field '%s' of %s is not compiled: "
+		   "the data plane's parser does not keep it (docs/bundle.md, "
+		   "\"What does not compile\")", field, con);
+	l->failed = 1;
 }
 
 /* A header pattern: `_`, a binder, or `name { field op value, ... }`. */
@@ -395,34 +520,27 @@ static void lower_header(struct lower *l, const Pat *p, const HeaderDef *h)
 	}
 	if (bname && l->nbinders < MAX_BINDERS)
 		l->binders[l->nbinders++] = (struct binder){
-			bname, h->fields, h->fam, h->layer };
+			bname, h->fields, h->fam, h->layer, h->con,
+			l->vlan_depth };
 	if (p->kind != P_RECORD)
 		return;
 	for (int i = 0; i < p->nfields; i++) {
 		const PatField *pf = p->fields[i];
 		const FieldDef *fd = header_field(h, pf->name);
-		enum ir_field f = fd ? field_of(fd, h->fam) : (enum ir_field)-1;
+		enum ir_field f = fd ? field_of(h->con, pf->name, h->fam)
+				     : (enum ir_field)-1;
 		if ((int)f < 0) {
-			Diag *g = diag_error(l->d, pf->name_span, E_BAD_FIELD,
-					     "the BPF backend cannot test "
-					     "field '%s' of %s yet", pf->name,
-					     h->con);
-			(void)g;
-			l->failed = 1;
+			unparsed_field(l, pf->name_span, pf->name, h->con);
 			continue;
 		}
-		int negate;
-		switch (pf->op) {
-		case OP_EQ: case OP_IN: negate = 0; break;
-		case OP_NE: case OP_NOTIN: negate = 1; break;
-		default:
-			unsupported(l, pf->span, "an ordering comparison");
-			continue;
-		}
+		int negate = pf->op == OP_NE || pf->op == OP_NOTIN;
 		struct ir_test *t = add_test(l, pf->span);
 		if (!t)
 			return;
-		if (value_test(l, f, fd, h->fam, pf->value, t)) {
+		t->idx = l->vlan_depth;
+		if (value_test(l, f, fd, h->fam, pf->value, t) ||
+		    (pf->op >= OP_LT && pf->op <= OP_GE &&
+		     order_test(l, pf->span, pf->op, t))) {
 			l->ntests--;
 			continue;
 		}
@@ -509,7 +627,8 @@ static void lower_udp_named(struct lower *l, const Pat *h)
 		HeaderDef h1 = *header_by_con("UDP");
 		struct ir_test *t = add_test(l, pf->span);
 		const FieldDef *fd = header_field(&h1, pf->name);
-		enum ir_field f = fd ? field_of(fd, 4) : (enum ir_field)-1;
+		enum ir_field f = fd ? field_of("UDP", pf->name, 4)
+				     : (enum ir_field)-1;
 		if (!t || (int)f < 0 ||
 		    value_test(l, f, fd, 4, pf->value, t)) {
 			if (t)
@@ -547,6 +666,19 @@ static void lower_l4(struct lower *l, const Pat *p, int fam)
 		return;
 	if (p->kind == P_CON && p->nargs == 0 && lower_named_l4(l, p) == 0)
 		return;
+	if (con_is(p, "Fragment", 2)) {
+		/* a non-first fragment: no transport header to test */
+		add_eq(l, p->span, IRF_FRAG_LATER, 1);
+		if (!is_any(p->args[0])) {
+			unsupported(l, p->args[0]->span, "this protocol pattern "
+				    "of Fragment(..)");
+		}
+		if (!is_any(p->args[1]))
+			unsupported(l, p->args[1]->span, "a payload pattern of "
+				    "Fragment(..) (a later fragment's bytes are "
+				    "not parsed)");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(cons) / sizeof(*cons); i++) {
 		if (!con_is(p, cons[i], 2))
 			continue;
@@ -579,21 +711,43 @@ static void lower_l4(struct lower *l, const Pat *p, int fam)
 					   "ICMPv6(..) or _");
 }
 
-/* L3: IPv4(h, l4) | IPv6(h, l4) */
+/* L3: IPv4(h, l4) | IPv6(h, l4) | VLAN(h, l3) */
 static void lower_l3(struct lower *l, const Pat *p)
 {
 	if (is_any(p))
 		return;
+	if (con_is(p, "VLAN", 2)) {
+		/* at least one more tag; its id is p->vlan[depth] */
+		if (l->vlan_depth == FWL_VLAN_MAX) {
+			diag_error(l->d, p->span, E_LIMIT, "the data plane "
+				   "parses at most %d VLAN tags (a frame with "
+				   "more is invalid)", FWL_VLAN_MAX);
+			l->failed = 1;
+			return;
+		}
+		struct ir_test *t = add_test(l, p->span);
+		if (!t)
+			return;
+		t->field = IRF_VLAN_TAGS;
+		t->op = IR_RANGE;
+		t->lo = (uint64_t)l->vlan_depth + 1;
+		t->hi = 255;
+		lower_header(l, p->args[0], header_by_con("VLAN"));
+		l->vlan_depth++;
+		lower_l3(l, p->args[1]);
+		l->vlan_depth--;
+		return;
+	}
 	int fam = con_is(p, "IPv4", 2) ? 4 : con_is(p, "IPv6", 2) ? 6 : 0;
 	if (!fam) {
 		bad_con(l, p, "network", "IPv4(header, payload), IPv6(header, "
-					 "payload) or _");
+					 "payload), VLAN(header, payload) or _");
 		return;
 	}
 	add_eq(l, p->span, IRF_L3, fam == 4 ? 0x0800 : 0x86dd);
 	/* Ether(_, IPv4(..)) is an untagged frame: a tagged one is
-	   Ether(_, VLAN(v, IPv4(..))) */
-	add_eq(l, p->span, IRF_VLAN_TAGS, 0);
+	   Ether(_, VLAN(v, IPv4(..))); under n VLAN(..) layers, n tags */
+	add_eq(l, p->span, IRF_VLAN_TAGS, (uint64_t)l->vlan_depth);
 	lower_header(l, p->args[0], header_by_con(p->name));
 	lower_l4(l, p->args[1], fam);
 }
@@ -958,13 +1112,34 @@ static int field_test(struct lower *l, const Expr *fe, const Expr *v,
 	h.fam = b->fam;
 	h.fields = b->fields;
 	const FieldDef *fd = header_field(&h, fe->field);
-	enum ir_field f = fd ? field_of(fd, b->fam) : (enum ir_field)-1;
+	enum ir_field f = fd ? field_of(b->con, fe->field, b->fam)
+			     : (enum ir_field)-1;
 	if ((int)f < 0) {
-		unsupported(l, fe->span, "a test of this field");
+		if (fd)
+			unparsed_field(l, fe->span, fe->field, b->con);
+		else
+			unsupported(l, fe->span, "a test of this field");
 		return -1;
 	}
 	memset(t, 0, sizeof(*t));
+	t->idx = b->idx;
 	return value_test(l, f, fd, b->fam, v, t);
+}
+
+/* binder.field < n (<=, >, >=): a range of the field. */
+static struct ir_cond *lower_order(struct lower *l, const Expr *e)
+{
+	struct ir_cond *c = cond_new(l, IRC_TEST);
+	if (e->lhs->kind != E_FIELD || e->lhs->lhs->kind != E_NAME ||
+	    !binder_named(l, e->lhs->lhs->name)) {
+		unsupported(l, e->span, "an ordering comparison whose left "
+					"side is not a header field");
+		return NULL;
+	}
+	if (field_test(l, e->lhs, e->rhs, &c->test) ||
+	    order_test(l, e->span, e->op, &c->test))
+		return NULL;
+	return c;
 }
 
 /* guard = guard && guard | guard || guard | not guard | comparison */
@@ -985,6 +1160,11 @@ static struct ir_cond *lower_guard(struct lower *l, const Expr *e)
 		case OP_IN:
 		case OP_NOTIN:
 			return lower_compare(l, e);
+		case OP_LT:
+		case OP_LE:
+		case OP_GT:
+		case OP_GE:
+			return lower_order(l, e);
 		default:
 			break;
 		}
