@@ -246,6 +246,7 @@ static const EffectOp ops[] = {
 	{ "FIB", "saddrLocal", 1, { TY_IP }, { NULL }, TY_BOOL, NULL },
 	{ "FIB", "reachable", 1, { TY_IP }, { NULL }, TY_BOOL, NULL },
 	{ "DNS", "resolves", 2, { TY_STRING, TY_IP }, { NULL }, TY_BOOL, NULL },
+	{ "DNS", "resolve", 1, { TY_STRING }, { NULL }, TY_CIDRSET, NULL },
 	{ "Conntrack", "setHelper", 1, { TY_OPAQUE }, { "CtHelper" }, TY_UNIT,
 	  NULL },
 	{ "Conntrack", "offload", 1, { TY_OPAQUE }, { "FlowTable" }, TY_UNIT,

@@ -968,6 +968,8 @@ static const Ty *op_arg_ty(Check *c, TyKind k, const char *name)
 		return &T_RATE;
 	case TY_INT:
 		return &T_INT;
+	case TY_CIDRSET:
+		return &T_CIDRSET[0];
 	default:
 		return &T_ANY;
 	}
@@ -1004,8 +1006,9 @@ static const Ty *tc_perform(Check *c, Ctx *x, const Expr *e, uint32_t *acts)
 				"lookup", "emit", "check", "daddrLocal",
 				"saddrLocal", "reachable", "resolves",
 				"setHelper", "offload", "setMark", "add",
+				"resolve",
 			};
-			if (k < 11 && effect_op(eff, all[k]))
+			if (k < 12 && effect_op(eff, all[k]))
 				cands[nc++] = all[k];
 		}
 		const char *s = did_you_mean(fn->field, cands, nc);

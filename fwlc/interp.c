@@ -340,7 +340,7 @@ static Value *hdr_field(Interp *in, Value *h, const char *f)
 			return mk_ip(in, &p->dst);
 		if (is(f, "ttl") || is(f, "hoplimit") || is(f, "hop_limit"))
 			return mk_int(in, p->ttl);
-		if (is(f, "tos") || is(f, "tc"))
+		if (is(f, "tos") || is(f, "tc") || is(f, "tclass"))
 			return mk_int(in, p->tos);
 		if (is(f, "dscp"))
 			return mk_int(in, p->tos >> 2);

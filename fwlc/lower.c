@@ -52,7 +52,8 @@ struct binder {
 /* A variable bound to an effect's result by >>=. */
 struct effect_var {
 	const char *name;
-	struct ir_test test;
+	struct ir_test test;	/* a Bool result: the test that computes it */
+	int feed;		/* a DNS.resolve name set: its feed; else -1 */
 };
 
 struct lower {
@@ -1003,6 +1004,8 @@ static struct ir_cond *lower_flags(struct lower *l, const Expr *e)
 
 static int field_test(struct lower *l, const Expr *fe, const Expr *v,
 		      struct ir_test *t);
+static struct ir_cond *dns_member_cond(struct lower *l, const Expr *e,
+				       int *bad);
 
 /* (ip.dst, tcp.dport) ∈ values(m): one of the map's (address, port)
  * values.  Compiled inline: the forward maps it is for are small. */
@@ -1058,6 +1061,11 @@ static struct ir_cond *lower_compare(struct lower *l, const Expr *e)
 	const Expr *lhs = e->lhs, *rhs = e->rhs;
 	int negate = e->op == OP_NE || e->op == OP_NOTIN;
 	struct ir_cond *c = cond_new(l, IRC_TEST);
+
+	int bad = 0;
+	struct ir_cond *dc = dns_member_cond(l, e, &bad);
+	if (dc || bad)
+		return dc;
 
 	if (lhs->kind == E_TUPLE && rhs->kind == E_CALL &&
 	    rhs->fn->kind == E_NAME && !strcmp(rhs->fn->name, "values") &&
@@ -1308,6 +1316,60 @@ static int dns_feed(struct lower *l, const Expr *lit)
 	return feed_of(l, src, src);
 }
 
+/* `perform DNS.resolve("name")`: the name's addresses as a set. */
+static int is_dns_resolve(const Expr *pf)
+{
+	return pf->kind == E_PERFORM && pf->fn->kind == E_FIELD &&
+	       pf->fn->lhs->kind == E_NAME &&
+	       !strcmp(pf->fn->lhs->name, "DNS") &&
+	       !strcmp(pf->fn->field, "resolve");
+}
+
+/* The feed of DNS.resolve("name"): the same "dns:NAME" LPM tries as
+ * DNS.resolves("name", a), which fwld refills every --dns-interval. */
+static int dns_resolve_feed(struct lower *l, const Expr *pf)
+{
+	if (pf->nargs != 1 || pf->args[0]->kind != E_LIT ||
+	    pf->args[0]->lit.kind != LIT_STR) {
+		unsupported(l, pf->span, "DNS.resolve of anything but a string "
+					 "literal");
+		return -1;
+	}
+	return dns_feed(l, pf->args[0]);
+}
+
+/* ip.src ∈ ns (∉) where ns is bound to a DNS.resolve name set: a feed
+ * test; NULL when rhs is not such a name. */
+static struct ir_cond *dns_member_cond(struct lower *l, const Expr *e,
+				       int *bad)
+{
+	const Expr *lhs = e->lhs, *rhs = e->rhs;
+	if ((e->op != OP_IN && e->op != OP_NOTIN) || rhs->kind != E_NAME)
+		return NULL;
+	for (int i = l->nevars - 1; i >= 0; i--) {
+		if (strcmp(l->evars[i].name, rhs->name))
+			continue;
+		if (l->evars[i].feed < 0)
+			return NULL;
+		const struct binder *b = lhs->kind == E_FIELD &&
+				lhs->lhs->kind == E_NAME ?
+				binder_named(l, lhs->lhs->name) : NULL;
+		if (!b || b->layer != 3 || (strcmp(lhs->field, "src") &&
+					    strcmp(lhs->field, "dst"))) {
+			unsupported(l, e->span, "a membership in a DNS.resolve "
+				    "set of anything but an IP header's src or "
+				    "dst");
+			*bad = 1;
+			return NULL;
+		}
+		struct ir_cond *c = cond_new(l, IRC_TEST);
+		feed_test(&c->test, lhs->field, l->evars[i].feed);
+		c->test.negate = e->op == OP_NOTIN;
+		return c;
+	}
+	return NULL;
+}
+
 /* The boolean result of `perform E.op(args)` as a test. */
 static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 {
@@ -1448,7 +1510,8 @@ static int flow_check_test(struct lower *l, const Expr *pf,
 static struct ir_cond *effect_var_cond(struct lower *l, const Expr *e)
 {
 	for (int i = l->nevars - 1; e->kind == E_NAME && i >= 0; i--) {
-		if (!strcmp(l->evars[i].name, e->name)) {
+		if (!strcmp(l->evars[i].name, e->name) &&
+		    l->evars[i].feed < 0) {
 			struct ir_cond *c = cond_new(l, IRC_TEST);
 			c->test = l->evars[i].test;
 			return c;
@@ -1729,7 +1792,13 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 		    e->rhs->params[0]->kind == P_VAR &&
 		    l->nevars < (int)(sizeof(l->evars) / sizeof(*l->evars))) {
 			struct effect_var *v = &l->evars[l->nevars];
-			if (effect_test(l, e->lhs, &v->test))
+			v->feed = -1;
+			if (is_dns_resolve(e->lhs)) {
+				memset(&v->test, 0, sizeof(v->test));
+				v->feed = dns_resolve_feed(l, e->lhs);
+				if (v->feed < 0)
+					return NULL;
+			} else if (effect_test(l, e->lhs, &v->test))
 				return NULL;
 			v->name = e->rhs->params[0]->name;
 			l->nevars++;
