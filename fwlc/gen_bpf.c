@@ -134,26 +134,26 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 	}
 	if (t->field == IRF_FEED_SRC || t->field == IRF_FEED_DST) {
 		/* The packet's family picks the feed's trie. */
-		fprintf(f, "%s(p->l3 == 0x0800 ? fwl_feed_lookup4(&fwl_feed_%d_v4, "
+		fprintf(f, "(p->l3 == 0x0800 ? fwl_feed_lookup4(&fwl_feed_%d_v4, "
 			   "%s[0]) != NULL : fwl_feed_lookup6(&fwl_feed_%d_v6, "
-			   "%s) != NULL)", t->negate ? "!" : "", t->idx,
+			   "%s) != NULL)", t->idx,
 			field_expr[t->field], t->idx, field_expr[t->field]);
 		return;
 	}
 	if (t->field == IRF_VLAN_ID) {
 		/* tag idx: the pattern's layer checked the tag count */
 		if (t->op == IR_RANGE)
-			fprintf(f, "%s(p->vlan[%d] >= %" PRIu64 " && p->vlan[%d] "
-				   "<= %" PRIu64 ")", t->negate ? "!" : "",
-				t->idx, t->lo, t->idx, t->hi);
+			fprintf(f, "(p->vlan[%d] >= %" PRIu64 " && p->vlan[%d] "
+				   "<= %" PRIu64 ")", t->idx, t->lo, t->idx,
+				t->hi);
 		else
-			fprintf(f, "%s(p->vlan[%d] == %" PRIu64 ")",
-				t->negate ? "!" : "", t->idx, t->lo);
+			fprintf(f, "(p->vlan[%d] == %" PRIu64 ")", t->idx,
+				t->lo);
 		return;
 	}
 	if (t->field == IRF_PAYLOAD || t->field == IRF_FLOW) {
-		fprintf(f, "%s(%s[%d] == %" PRIu64 ")", t->negate ? "!" : "",
-			field_expr[t->field], t->idx, t->lo);
+		fprintf(f, "(%s[%d] == %" PRIu64 ")", field_expr[t->field],
+			t->idx, t->lo);
 		return;
 	}
 	switch (t->op) {

@@ -1522,6 +1522,61 @@ static struct ir_cond *effect_var_cond(struct lower *l, const Expr *e)
 
 static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth);
 
+/* One part of a message: a string, or `show h.f` of a field a log record
+ * carries (loader/logfmt.h); appended to t as template text.  -1: not one
+ * of these. */
+static int log_part(struct lower *l, const Expr *e, char *t, size_t size)
+{
+	size_t o = strlen(t);
+	if (e->kind == E_LIT && e->lit.kind == LIT_STR) {
+		for (size_t i = 0; i < e->lit.str.len && o + 3 < size; i++) {
+			if (e->lit.str.s[i] == '{')
+				t[o++] = '{';
+			t[o++] = e->lit.str.s[i];
+		}
+		t[o] = 0;
+		return o + 3 < size ? 0 : -1;
+	}
+	if (e->kind != E_CALL || e->fn->kind != E_NAME ||
+	    strcmp(e->fn->name, "show") || e->nargs != 1)
+		return -1;
+	const Expr *f = e->args[0];
+	const struct binder *b = f->kind == E_FIELD && f->lhs->kind == E_NAME ?
+				 binder_named(l, f->lhs->name) : NULL;
+	static const char *const carried[] = { "src", "dst", "sport", "dport" };
+	for (size_t i = 0; b && i < 4; i++) {
+		if (strcmp(f->field, carried[i]) ||
+		    (b->layer == 3) != (i < 2) ||
+		    (i >= 2 && strcmp(b->con, "TCP") && strcmp(b->con, "UDP")))
+			continue;
+		if (o + strlen(carried[i]) + 3 >= size)
+			return -1;
+		snprintf(t + o, size - o, "{%s}", carried[i]);
+		return 0;
+	}
+	return -1;
+}
+
+/* The template of a Log.emit message: "str" ++ show ip.src ++ ...; when a
+ * part is something else, the first string alone (the prefix). */
+static const char *log_template(struct lower *l, const Expr *m,
+				const Expr *first)
+{
+	char t[256] = "";
+	while (m->kind == E_BINARY && m->op == OP_CONCAT) {
+		if (log_part(l, m->lhs, t, sizeof(t)))
+			goto prefix;
+		m = m->rhs;
+	}
+	if (log_part(l, m, t, sizeof(t)))
+		goto prefix;
+	return arena_strndup(l->a, t, strlen(t));
+prefix:
+	t[0] = 0;
+	log_part(l, first, t, sizeof(t));
+	return arena_strndup(l->a, t, strlen(t));
+}
+
 /* Log.emit(Level, "prefix" [++ anything]) >> rest */
 static struct ir_act *lower_log(struct lower *l, const Expr *pf,
 				const Expr *rest, int depth)
@@ -1545,7 +1600,7 @@ static struct ir_act *lower_log(struct lower *l, const Expr *pf,
 	for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++)
 		if (!strcmp(levels[i].name, pf->args[0]->name))
 			a->level = levels[i].level;
-	a->prefix = log_prefix(l, msg->lit.str.s);
+	a->prefix = log_prefix(l, log_template(l, pf->args[1], msg));
 	l->ir->uses_log = true;
 	a->then_ = lower_act(l, rest, depth + 1);
 	return a->then_ ? a : NULL;

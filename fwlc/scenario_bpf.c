@@ -56,6 +56,7 @@
 #include "fwlc/scenario.h"
 #include "fwlc/scenario_bpf.h"
 #include "loader/bundle.h"
+#include "loader/logfmt.h"
 #include "loader/mapdata.h"
 #include "loader/strbuf.h"
 #include "maps/config.h"
@@ -364,8 +365,12 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (c->arms[i].arm->rule_id == ev->rule_id)
 			snprintf(rule, sizeof rule, "%s#%d",
 				 c->arms[i].pol->name, c->arms[i].arm->index);
-	if (ev->prefix_id < (unsigned)c->bt->ir.nlog_prefixes)
-		msg = c->bt->ir.log_prefixes[ev->prefix_id];
+	char text[512];
+	if (ev->prefix_id < (unsigned)c->bt->ir.nlog_prefixes) {
+		fwl_log_format(c->bt->ir.log_prefixes[ev->prefix_id], ev, text,
+			       sizeof(text));
+		msg = text;
+	}
 	c->fx->log_emit(c->fx->ctx, (FxLogLevel)ev->level, msg, rule);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loader/logfmt.h"
 #include "maps/events.h"
 
 struct events {
@@ -91,6 +92,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	sb_json_str(&sb, rule);
 	sb_printf(&sb, ", \"prefix\": ");
 	sb_json_str(&sb, prefix);
+	char msg[512];
+	fwl_log_format(prefix, e, msg, sizeof(msg));
+	sb_printf(&sb, ", \"message\": ");
+	sb_json_str(&sb, msg);
 	sb_printf(&sb, ", \"iif\": \"%s\", \"proto\": %u, \"src\": \"%s\", "
 		  "\"dst\": \"%s\", \"sport\": %u, \"dport\": %u, \"len\": %u, "
 		  "\"suppressed\": %u}", ifn, e->l4, s, d, e->sport, e->dport,
