@@ -143,6 +143,9 @@ struct ir_flow {
 struct ir_feed {
 	const char *name;	/* as imported */
 	const char *source;	/* "file:/path" */
+	const char *op;		/* the operation that first reads it:
+				   "ThreatFeed.lookup", "DNS.resolves",
+				   "DNS.resolve" (for messages) */
 };
 
 /* An interface the policy names; fwld resolves it to an ifindex. */

@@ -1275,7 +1275,8 @@ static int log_prefix(struct lower *l, const char *s)
 
 /* The index of the feed called name in the IR (added, with its source,
  * on first use): ThreatFeed imports and DNS name sets alike. */
-static int feed_of(struct lower *l, const char *name, const char *source)
+static int feed_of(struct lower *l, const char *name, const char *source,
+		   const char *op)
 {
 	struct ir_prog *ir = l->ir;
 	int k;
@@ -1287,6 +1288,7 @@ static int feed_of(struct lower *l, const char *name, const char *source)
 		memcpy(n, ir->feeds, sizeof(*n) * k);
 	n[k].name = name;
 	n[k].source = source;
+	n[k].op = op;
 	ir->feeds = n;
 	ir->nfeeds++;
 	return k;
@@ -1302,7 +1304,7 @@ static void feed_test(struct ir_test *t, const char *field, int k)
 }
 
 /* The feed that holds the addresses of DNS name lit ("dns:NAME"). */
-static int dns_feed(struct lower *l, const Expr *lit)
+static int dns_feed(struct lower *l, const Expr *lit, const char *op)
 {
 	const char *name = lit->lit.str.s;
 	size_t len = lit->lit.str.len;
@@ -1313,7 +1315,7 @@ static int dns_feed(struct lower *l, const Expr *lit)
 	}
 	char *src = arena_alloc(l->a, len + 5);
 	snprintf(src, len + 5, "dns:%s", name);
-	return feed_of(l, src, src);
+	return feed_of(l, src, src, op);
 }
 
 /* `perform DNS.resolve("name")`: the name's addresses as a set. */
@@ -1335,7 +1337,7 @@ static int dns_resolve_feed(struct lower *l, const Expr *pf)
 					 "literal");
 		return -1;
 	}
-	return dns_feed(l, pf->args[0]);
+	return dns_feed(l, pf->args[0], "DNS.resolve");
 }
 
 /* ip.src ∈ ns (∉) where ns is bound to a DNS.resolve name set: a feed
@@ -1406,7 +1408,8 @@ static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 				    "imported from \"file:PATH\"");
 			return -1;
 		}
-		feed_test(t, pf->args[1]->field, feed_of(l, d->name, d->from));
+		feed_test(t, pf->args[1]->field,
+			  feed_of(l, d->name, d->from, "ThreatFeed.lookup"));
 		return 0;
 	}
 	/* DNS.resolves("name", ip.src|dst): fwld keeps the name's addresses
@@ -1417,7 +1420,7 @@ static int effect_test(struct lower *l, const Expr *pf, struct ir_test *t)
 	    pf->args[1]->kind == E_FIELD &&
 	    (!strcmp(pf->args[1]->field, "src") ||
 	     !strcmp(pf->args[1]->field, "dst"))) {
-		int k = dns_feed(l, pf->args[0]);
+		int k = dns_feed(l, pf->args[0], "DNS.resolves");
 		if (k < 0)
 			return -1;
 		feed_test(t, pf->args[1]->field, k);

@@ -993,6 +993,90 @@ static const char *arm_action(const struct ir_arm *a)
 	return ir_action_name(a->action);
 }
 
+/* The feed an arm reads as soon as it is reached: the test of its guard
+ * or of its action's first `if` (perform ThreatFeed.lookup(f, ip.src)
+ * >>= \\x -> if x ..., if ip.src ∈ DNS set ...); -1 if none. */
+static int feed_read_first(const struct ir_arm *a)
+{
+	const struct ir_cond *k = a->guard;
+	if (!k && a->act && a->act->kind == IRA_IF)
+		k = a->act->cond;
+	while (k && k->kind == IRC_NOT)
+		k = k->a;
+	if (!k || k->kind != IRC_TEST)
+		return -1;
+	if (k->test.field != IRF_FEED_SRC && k->test.field != IRF_FEED_DST)
+		return -1;
+	return k->test.idx;
+}
+
+/*
+ * An effect the scenario does not mock is an error in the interpreter
+ * (the oracle must not invent answers); the compiled object would read
+ * the namespace's routes or an empty map instead.  The same mocks decide
+ * here, so a case that leaves one out fails on both backends alike:
+ * routing (FIB) for an arriving packet that reached it, and the feeds or
+ * DNS names of the arms that read them first thing.  0 or -1 (reported).
+ */
+static int unmocked(BC *c, const Pkt *parsed, const char *iif,
+		    const char *oif, bool routed, Outcome *o)
+{
+	const FwlEffects *fx = c->fx;
+	if (routed && strcmp(iif, "local") && !oif && o->out.l3 &&
+	    !parsed->invalid) {
+		FxAddr d = {.family = (uint8_t)o->out.l3,
+			    .prefix = o->out.l3 == 4 ? 32 : 128};
+		char dev[32];
+		bool self = false;
+		memcpy(d.a, o->out.dst.a, 16);
+		if (!fx->fib_daddr_local ||
+		    fx->fib_daddr_local(fx->ctx, &d, &self) == FX_UNMOCKED ||
+		    (!self && (!fx->fib_route ||
+			       fx->fib_route(fx->ctx, &d, dev, sizeof dev) ==
+				       FX_UNMOCKED))) {
+			fail_outcome(o, parsed, "effect FIB (routing: is the "
+				     "destination local, which interface) is "
+				     "not mocked by the scenario (add 'fib "
+				     "local ADDR...' and 'fib route CIDR "
+				     "IFACE', or give the packet '-> IFACE')");
+			return -1;
+		}
+	}
+	for (int i = 0; i < c->narms; i++) {
+		if (c->arms[i].now == c->arms[i].before)
+			continue;
+		int k = feed_read_first(c->arms[i].arm);
+		if (k < 0 || k >= c->bt->ir.nfeeds)
+			continue;
+		const struct ir_feed *f = &c->bt->ir.feeds[k];
+		bool dns = f->source && !strncmp(f->source, "dns:", 4);
+		FxAddr a = {.family = (uint8_t)o->out.l3};
+		FxAddr out[16];
+		bool hit;
+		int n;
+		int rc = dns ? (fx->dns_resolve ? fx->dns_resolve(fx->ctx,
+						f->source + 4, out, 16, &n)
+						: FX_UNMOCKED)
+			     : (fx->feed_contains ? fx->feed_contains(fx->ctx,
+						f->name, &a, &hit)
+						  : FX_UNMOCKED);
+		if (rc != FX_UNMOCKED)
+			continue;
+		if (dns)
+			fail_outcome(o, parsed, "effect %s is not mocked for "
+				     "\"%s\" (add 'dns %s ADDR...')",
+				     f->op ? f->op : "DNS.resolves",
+				     f->source + 4, f->source + 4);
+		else
+			fail_outcome(o, parsed, "effect %s is not mocked for "
+				     "feed '%s' (add 'feed %s CIDR...')",
+				     f->op ? f->op : "ThreatFeed.lookup",
+				     f->name, f->name);
+		return -1;
+	}
+	return 0;
+}
+
 static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		      const Pkt *parsed, const char *iif, const char *oif,
 		      Outcome *o)
@@ -1174,9 +1258,14 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	}
 	if (!po)
 		snprintf(o->path, sizeof o->path, "(no arm counted)");
+	bool routed = ran_in;
 	if (verdict == VERDICT_DROP && dropper_md == 1 &&
-	    (!last || last->pol->hook == IR_HOOK_PREROUTING))
+	    (!last || last->pol->hook == IR_HOOK_PREROUTING)) {
 		o->oif[0] = 0;	/* dropped before routing */
+		routed = false;
+	}
+	if (unmocked(c, parsed, iif, oif, routed, o))
+		goto out;
 	if (verdict == VERDICT_DROP) {
 		const struct md_view *m = dropper_md == 2 ? &md_eg : &md_in;
 		const char *why = NULL;
