@@ -41,6 +41,11 @@ int fwl_egress(struct __sk_buff *skb)
 	if (local)
 		fwl_ct_track(skb, pkt, 0, &md->ct);
 #endif
+#ifdef FWL_USES_FRAG
+	/* a forwarded later fragment, parsed again here: its first's ports
+	   (a second call for one conntrack resolved is harmless) */
+	fwl_frag_resolve(pkt);
+#endif
 #ifdef FWL_HOOK_OUTPUT
 	if (local && fwl_hook_output(pkt, md) == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;

@@ -66,6 +66,9 @@ int fwl_ingress(struct xdp_md *ctx)
 #endif
 #ifdef FWL_USES_CT
 	fwl_ct_track(ctx, pkt, 0, &md->ct);
+#elif defined(FWL_USES_FRAG)
+	/* later fragments: their first's ports (conntrack does it above) */
+	fwl_frag_resolve(pkt);
 #endif
 #ifdef FWL_USES_NAT
 	/* Later packets of a DNAT'd flow keep their translation. */

@@ -35,7 +35,8 @@ static const char *const field_expr[] = {
 	[IRF_TCP_FLAGS] = "p->tcp_flags",
 	[IRF_CT_HELPER] = "m->ct.helper",
 	[IRF_VLAN_TAGS] = "p->vlan_depth",
-	[IRF_FRAG_LATER] = "!!(p->frag & FWL_FRAG_LATER)",
+	[IRF_FRAG_LATER] = "((p->frag & (FWL_FRAG_LATER | FWL_FRAG_RESOLVED)) "
+			   "== FWL_FRAG_LATER)",
 	[IRF_TTL] = "p->ttl",
 	[IRF_TOS] = "p->tos",
 	[IRF_DSCP] = "(p->tos >> 2)",
@@ -392,8 +393,9 @@ static void emit_shape_key(FILE *f, const struct ir_shape *sh)
 			(sh->fields & IR_SH_NOVLAN) &&
 					(sh->fields & IR_SH_NOFRAG) ? " | " : "",
 			sh->fields & IR_SH_NOFRAG
-				? "((p->frag & FWL_FRAG_LATER) ? FWL_CLS_F_FRAG"
-				  " : 0)" : "");
+				? "((p->frag & (FWL_FRAG_LATER | "
+				  "FWL_FRAG_RESOLVED)) == FWL_FRAG_LATER ? "
+				  "FWL_CLS_F_FRAG : 0)" : "");
 	fputs(" };\n\t\tbest = fwl_cls_best(&k, best);\n", f);
 }
 
@@ -736,6 +738,8 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 	if (ir->uses_dst_local)
 		fputs("#define FWL_USES_DST_LOCAL 1\n", f);
 	fputc('\n', f);
+	if (ir->uses_frag)
+		fputs("#define FWL_USES_FRAG 1\n#include \"frag.h\"\n", f);
 	if (ir->uses_payload)
 		fputs("#define FWL_USES_PAYLOAD 1\n", f);
 	if (ir->nfeeds)

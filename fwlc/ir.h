@@ -291,6 +291,8 @@ struct ir_prog {
 	const char **log_prefixes;	/* Log.emit prefixes, by id */
 	int nlog_prefixes;
 	bool uses_log, uses_ratelimit, uses_dst_local, uses_payload;
+	bool uses_frag;		/* transport patterns: later fragments get
+				   their first's ports (bpf/lib/frag.h) */
 	struct ir_flow *flows;	/* the flow patterns FlowMatch checks */
 	int nflows;
 	struct ir_feed *feeds;	/* the threat feeds the policy performs */

@@ -649,6 +649,7 @@ static int lower_named_l4(struct lower *l, const Pat *p)
 		return -1;
 	add_eq(l, p->span, IRF_L4, 17);
 	add_eq(l, p->span, IRF_FRAG_LATER, 0);	/* as lower_l4 */
+	l->ir->uses_frag = true;
 	lower_udp_named(l, v->args[0]);
 	if (v->args[1]->kind == P_BYTES)
 		lower_bytes(l, v->args[1]);
@@ -668,8 +669,10 @@ static void lower_l4(struct lower *l, const Pat *p, int fam)
 	if (p->kind == P_CON && p->nargs == 0 && lower_named_l4(l, p) == 0)
 		return;
 	if (con_is(p, "Fragment", 2)) {
-		/* a non-first fragment: no transport header to test */
+		/* a non-first fragment whose first was not seen: no
+		   transport header to test */
 		add_eq(l, p->span, IRF_FRAG_LATER, 1);
+		l->ir->uses_frag = true;
 		if (!is_any(p->args[0])) {
 			unsupported(l, p->args[0]->span, "this protocol pattern "
 				    "of Fragment(..)");
@@ -693,8 +696,10 @@ static void lower_l4(struct lower *l, const Pat *p, int fam)
 		}
 		add_eq(l, p->span, IRF_L4, h->proto);
 		/* a later fragment has no transport header: it is a
-		   Fragment(proto, payload), not this */
+		   Fragment(proto, payload), not this -- unless its first
+		   fragment was seen (frag.h gives it the first's ports) */
 		add_eq(l, p->span, IRF_FRAG_LATER, 0);
+		l->ir->uses_frag = true;
 		HeaderDef hf = *h;
 		hf.fam = fam;
 		lower_header(l, p->args[0], &hf);

@@ -7,7 +7,8 @@
  * A first fragment (FWL_FRAG_FIRST) records its ports and ICMP fields under
  * (saddr, daddr, id, proto) in fwl_frag; a later one (FWL_FRAG_LATER) gets
  * them back into pkt.sport/dport/icmp_*, so policies and conntrack see the
- * flow.  Returns 0, or FWL_DROP_FRAG_NO_FLOW for a later fragment whose
+ * flow, and FWL_FRAG_RESOLVED: transport patterns match it as they match
+ * its first (the interpreter's meaning, docs/semantics.md).  Returns 0, or FWL_DROP_FRAG_NO_FLOW for a later fragment whose
  * first fragment was not seen (out of order, or expired after
  * FWL_CT_TO_FRAG): the policy decides (the proposal's Drop is usual).
  * The entry is not removed by the last fragment: fragments may be
@@ -66,6 +67,7 @@ static __always_inline int fwl_frag_resolve(struct fwl_pkt *pkt)
 	pkt->icmp_type = vp->icmp_type;
 	pkt->icmp_code = vp->icmp_code;
 	pkt->icmp_id = vp->icmp_id;
+	pkt->frag |= FWL_FRAG_RESOLVED;
 	return 0;
 }
 

@@ -62,6 +62,9 @@
 #define FWL_FRAG_FIRST		0x02	/* offset 0, more fragments follow */
 #define FWL_FRAG_LATER		0x04	/* offset > 0: no transport header */
 #define FWL_FRAG_MORE		0x08	/* MF set */
+#define FWL_FRAG_RESOLVED	0x10	/* LATER, with its first fragment's ports
+					   (bpf/lib/frag.h): it matches TCP(..),
+					   UDP(..), .. patterns as its datagram */
 
 /* pkt.flags bits */
 #define FWL_PKT_F_IP4_OPTS	0x01	/* IPv4 header has options (IHL > 5) */
