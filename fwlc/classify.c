@@ -10,15 +10,16 @@
 /* One combination of an arm's values: a future fwl_cls entry. */
 struct point {
 	unsigned fields;	/* IR_SH_* */
-	uint8_t splen, dplen;
-	uint8_t src[4], dst[4];
+	uint8_t splen, dplen;	/* address prefix lengths */
+	uint8_t spplen, dpplen;	/* port mask lengths (16: exact) */
+	uint8_t src[16], dst[16];
 	uint16_t sport, dport, l3;
-	uint8_t l4;
+	uint8_t l4, itype, icode;
 };
 
-static void put_prefix(uint8_t out[4], const uint8_t addr[4], int plen)
+static void put_prefix(uint8_t *out, const uint8_t *addr, int bytes, int plen)
 {
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < bytes; i++) {
 		int bits = plen - 8 * i;
 		uint8_t m = bits >= 8 ? 0xff : bits <= 0 ? 0
 					 : (uint8_t)(0xff << (8 - bits));
@@ -35,13 +36,18 @@ static int apply(struct point *pt, const struct ir_test *t)
 	case IRF_L3:
 	case IRF_L4:
 	case IRF_SPORT:
-	case IRF_DPORT: {
+	case IRF_DPORT:
+	case IRF_ICMP_TYPE:
+	case IRF_ICMP_CODE: {
 		static const unsigned bit[] = {
 			[IRF_L3] = IR_SH_L3, [IRF_L4] = IR_SH_L4,
 			[IRF_SPORT] = IR_SH_SPORT, [IRF_DPORT] = IR_SH_DPORT,
+			[IRF_ICMP_TYPE] = IR_SH_ITYPE,
+			[IRF_ICMP_CODE] = IR_SH_ICODE,
 		};
 		unsigned b = bit[t->field];
-		uint64_t max = b == IR_SH_L4 ? 0xff : 0xffff;
+		uint64_t max = b == IR_SH_L4 || b == IR_SH_ITYPE ||
+			       b == IR_SH_ICODE ? 0xff : 0xffff;
 		if ((t->op != IR_EQ && !(t->op == IR_RANGE && t->lo == t->hi)) ||
 		    (pt->fields & b) || t->lo > max)
 			return -1;
@@ -51,9 +57,13 @@ static int apply(struct point *pt, const struct ir_test *t)
 		else if (b == IR_SH_L4)
 			pt->l4 = (uint8_t)t->lo;
 		else if (b == IR_SH_SPORT)
-			pt->sport = (uint16_t)t->lo;
+			pt->sport = (uint16_t)t->lo, pt->spplen = 16;
+		else if (b == IR_SH_DPORT)
+			pt->dport = (uint16_t)t->lo, pt->dpplen = 16;
+		else if (b == IR_SH_ITYPE)
+			pt->itype = (uint8_t)t->lo;
 		else
-			pt->dport = (uint16_t)t->lo;
+			pt->icode = (uint8_t)t->lo;
 		return 0;
 	}
 	case IRF_VLAN_TAGS:
@@ -68,19 +78,27 @@ static int apply(struct point *pt, const struct ir_test *t)
 		return 0;
 	}
 	case IRF_SRC4:
-	case IRF_DST4: {
-		unsigned b = t->field == IRF_SRC4 ? IR_SH_SRC4 : IR_SH_DST4;
-		if (t->op != IR_PREFIX || t->plen > 32 || (pt->fields & b))
+	case IRF_DST4:
+	case IRF_SRC6:
+	case IRF_DST6: {
+		int six = t->field == IRF_SRC6 || t->field == IRF_DST6;
+		int src = t->field == IRF_SRC4 || t->field == IRF_SRC6;
+		unsigned b = src ? (six ? IR_SH_SRC6 : IR_SH_SRC4)
+				 : (six ? IR_SH_DST6 : IR_SH_DST4);
+		unsigned both = src ? IR_SH_SRC4 | IR_SH_SRC6
+				    : IR_SH_DST4 | IR_SH_DST6;
+		if (t->op != IR_PREFIX || t->plen > (six ? 128 : 32) ||
+		    (pt->fields & both))
 			return -1;
 		if (t->plen == 0)
 			return 0;	/* always holds */
 		pt->fields |= b;
-		if (b == IR_SH_SRC4) {
+		if (src) {
 			pt->splen = t->plen;
-			put_prefix(pt->src, t->addr, t->plen);
+			put_prefix(pt->src, t->addr, six ? 16 : 4, t->plen);
 		} else {
 			pt->dplen = t->plen;
-			put_prefix(pt->dst, t->addr, t->plen);
+			put_prefix(pt->dst, t->addr, six ? 16 : 4, t->plen);
 		}
 		return 0;
 	}
@@ -89,11 +107,61 @@ static int apply(struct point *pt, const struct ir_test *t)
 	}
 }
 
+/* A port range lo..hi as aligned blocks (value, mask length): at most 30;
+ * their number, or -1 when more than max. */
+static int port_blocks(uint32_t lo, uint32_t hi, struct ir_test *out, int max,
+		       enum ir_field f)
+{
+	int n = 0;
+	while (lo <= hi) {
+		int len = 16;
+		/* the largest aligned block at lo that stays within hi */
+		while (len > 0) {
+			uint32_t size = 1u << (16 - (len - 1));
+			if ((lo & (size - 1)) || lo + size - 1 > hi)
+				break;
+			len--;
+		}
+		if (n == max)
+			return -1;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].field = f;
+		out[n].op = IR_RANGE;	/* a block: lo, its mask length in idx */
+		out[n].lo = lo;
+		out[n].hi = lo + (1u << (16 - len)) - 1;
+		out[n].idx = len;
+		n++;
+		lo += 1u << (16 - len);
+	}
+	return n;
+}
+
+/* Apply a port block (from port_blocks) to pt. */
+static int apply_block(struct point *pt, const struct ir_test *t)
+{
+	unsigned b = t->field == IRF_SPORT ? IR_SH_SPORT : IR_SH_DPORT;
+	if (pt->fields & b)
+		return -1;
+	pt->fields |= b;
+	if (b == IR_SH_SPORT)
+		pt->sport = (uint16_t)t->lo, pt->spplen = (uint8_t)t->idx;
+	else
+		pt->dport = (uint16_t)t->lo, pt->dpplen = (uint8_t)t->idx;
+	return 0;
+}
+
+static int is_port_range(const struct ir_test *t)
+{
+	return (t->field == IRF_SPORT || t->field == IRF_DPORT) &&
+	       t->op == IR_RANGE && t->lo < t->hi && !t->negate;
+}
+
 /* The arm's entries (its tests' alternatives multiplied out) in pts;
  * their number, or -1 when the arm must stay code. */
 static int arm_points(const struct ir_arm *a, struct point *pts)
 {
 	int n = 1;
+	struct ir_test blocks[CLS_MAX_ALTS];
 	/* Continue stays code: in a policy it goes on with the next arm,
 	 * which a table's "lowest matching arm decides" cannot express. */
 	if (a->guard || !a->ntests || a->act->kind != IRA_LEAF ||
@@ -102,23 +170,36 @@ static int arm_points(const struct ir_arm *a, struct point *pts)
 	memset(&pts[0], 0, sizeof(pts[0]));
 	for (int i = 0; i < a->ntests; i++) {
 		const struct ir_test *t = &a->tests[i];
-		if (t->op != IR_ANY) {
+		const struct ir_test *alts = t->alts;
+		int nalts = t->nalts, block = 0;
+		if (is_port_range(t)) {
+			/* a range: one alternative per aligned block */
+			nalts = port_blocks((uint32_t)t->lo, (uint32_t)t->hi,
+					    blocks, CLS_MAX_ALTS, t->field);
+			if (nalts < 0)
+				return -1;
+			alts = blocks;
+			block = 1;
+		} else if (t->op != IR_ANY) {
 			for (int j = 0; j < n; j++)
 				if (apply(&pts[j], t))
 					return -1;
 			continue;
 		}
-		if (t->negate || !t->nalts || n * t->nalts > CLS_MAX_ALTS)
+		if (t->negate || !nalts || n * nalts > CLS_MAX_ALTS)
 			return -1;
 		/* pts[k * n + j]: point j with alternative k. */
-		for (int k = t->nalts - 1; k >= 0; k--)
+		for (int k = nalts - 1; k >= 0; k--)
 			for (int j = 0; j < n; j++) {
 				pts[k * n + j] = pts[j];
-				if (t->alts[k].op == IR_ANY ||
-				    apply(&pts[k * n + j], &t->alts[k]))
+				if (alts[k].op == IR_ANY ||
+				    (!block && is_port_range(&alts[k])) ||
+				    (block ? apply_block(&pts[k * n + j],
+							 &alts[k])
+					   : apply(&pts[k * n + j], &alts[k])))
 					return -1;
 			}
-		n *= t->nalts;
+		n *= nalts;
 	}
 	return n;
 }
@@ -132,23 +213,26 @@ struct keyset {
 
 static uint64_t key_hash(const struct ir_cls_entry *e)
 {
-	uint8_t k[20];
+	uint8_t k[46];
 	memcpy(k, &e->table, 4);
-	memcpy(k + 4, e->src, 4);
-	memcpy(k + 8, e->dst, 4);
-	memcpy(k + 12, &e->sport, 2);
-	memcpy(k + 14, &e->dport, 2);
-	memcpy(k + 16, &e->l3, 2);
-	k[18] = e->l4;
-	k[19] = 0;
+	memcpy(k + 4, e->src, 16);
+	memcpy(k + 20, e->dst, 16);
+	memcpy(k + 36, &e->sport, 2);
+	memcpy(k + 38, &e->dport, 2);
+	memcpy(k + 40, &e->l3, 2);
+	k[42] = e->l4;
+	k[43] = e->icmp_type;
+	k[44] = e->icmp_code;
+	k[45] = 0;
 	return ir_fnv1a64(k, sizeof(k));
 }
 
 static int same_key(const struct ir_cls_entry *a, const struct ir_cls_entry *b)
 {
-	return a->table == b->table && !memcmp(a->src, b->src, 4) &&
-	       !memcmp(a->dst, b->dst, 4) && a->sport == b->sport &&
-	       a->dport == b->dport && a->l3 == b->l3 && a->l4 == b->l4;
+	return a->table == b->table && !memcmp(a->src, b->src, 16) &&
+	       !memcmp(a->dst, b->dst, 16) && a->sport == b->sport &&
+	       a->dport == b->dport && a->l3 == b->l3 && a->l4 == b->l4 &&
+	       a->icmp_type == b->icmp_type && a->icmp_code == b->icmp_code;
 }
 
 struct builder {
@@ -201,7 +285,9 @@ static int shape_of(struct ir_shape *sh, int nsh, const struct point *pt)
 {
 	for (int i = 0; i < nsh; i++)
 		if (sh[i].fields == pt->fields && sh[i].src_plen == pt->splen &&
-		    sh[i].dst_plen == pt->dplen)
+		    sh[i].dst_plen == pt->dplen &&
+		    sh[i].sport_plen == pt->spplen &&
+		    sh[i].dport_plen == pt->dpplen)
 			return i;
 	return -1;
 }
@@ -226,17 +312,21 @@ static void make_run(struct builder *b, struct ir_policy *pol, int first,
 					.fields = pts[j].fields,
 					.src_plen = pts[j].splen,
 					.dst_plen = pts[j].dplen,
+					.sport_plen = pts[j].spplen,
+					.dport_plen = pts[j].dpplen,
 				};
 			}
 			struct ir_cls_entry e = {
 				.table = sh[s].table,
 				.sport = pts[j].sport, .dport = pts[j].dport,
 				.l3 = pts[j].l3, .l4 = pts[j].l4,
+				.icmp_type = pts[j].itype,
+				.icmp_code = pts[j].icode,
 				.arm = (uint32_t)i, .rule_id = a->rule_id,
 				.action = a->act->action,
 			};
-			memcpy(e.src, pts[j].src, 4);
-			memcpy(e.dst, pts[j].dst, 4);
+			memcpy(e.src, pts[j].src, 16);
+			memcpy(e.dst, pts[j].dst, 16);
 			sh[s].nentries += add_entry(b, &e);
 		}
 	}
@@ -257,7 +347,9 @@ static int count_shapes(struct ir_shape *sh, int *nsh, const struct point *pts,
 			return -1;
 		sh[(*nsh)++] = (struct ir_shape){ .fields = pts[j].fields,
 						  .src_plen = pts[j].splen,
-						  .dst_plen = pts[j].dplen };
+						  .dst_plen = pts[j].dplen,
+						  .sport_plen = pts[j].spplen,
+						  .dport_plen = pts[j].dpplen };
 	}
 	return 0;
 }

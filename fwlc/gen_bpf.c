@@ -376,16 +376,32 @@ static void emit_shape_key(FILE *f, const struct ir_shape *sh)
 		fputs(", .l3 = p->l3", f);
 	if (sh->fields & IR_SH_L4)
 		fputs(", .l4 = p->l4", f);
-	if (sh->fields & IR_SH_SRC4)
-		fprintf(f, ",\n\t\t\t.src = p->saddr[0] & bpf_htonl(0x%08"
-			   PRIx32 "u)", mask32(sh->src_plen));
-	if (sh->fields & IR_SH_DST4)
-		fprintf(f, ",\n\t\t\t.dst = p->daddr[0] & bpf_htonl(0x%08"
-			   PRIx32 "u)", mask32(sh->dst_plen));
+	for (int d = 0; d < 2; d++) {	/* source, destination */
+		unsigned b4 = d ? IR_SH_DST4 : IR_SH_SRC4;
+		unsigned b6 = d ? IR_SH_DST6 : IR_SH_SRC6;
+		int plen = d ? sh->dst_plen : sh->src_plen;
+		int words = sh->fields & b6 ? 4 : sh->fields & b4 ? 1 : 0;
+		if (!words)
+			continue;
+		fprintf(f, ",\n\t\t\t.%s = {", d ? "dst" : "src");
+		for (int w = 0; w < words; w++) {
+			uint32_t m = mask32(plen - 32 * w);
+			fprintf(f, "%s%s[%d] & bpf_htonl(0x%08" PRIx32 "u)",
+				w ? ", " : " ", d ? "p->daddr" : "p->saddr", w,
+				m);
+		}
+		fputs(" }", f);
+	}
 	if (sh->fields & IR_SH_SPORT)
-		fputs(", .sport = p->sport", f);
+		fprintf(f, ", .sport = p->sport & 0x%04x",
+			(unsigned)(0xffff0000u >> sh->sport_plen) & 0xffff);
 	if (sh->fields & IR_SH_DPORT)
-		fputs(", .dport = p->dport", f);
+		fprintf(f, ", .dport = p->dport & 0x%04x",
+			(unsigned)(0xffff0000u >> sh->dport_plen) & 0xffff);
+	if (sh->fields & IR_SH_ITYPE)
+		fputs(", .icmp_type = p->icmp_type", f);
+	if (sh->fields & IR_SH_ICODE)
+		fputs(", .icmp_code = p->icmp_code", f);
 	if (sh->fields & (IR_SH_NOVLAN | IR_SH_NOFRAG))
 		fprintf(f, ",\n\t\t\t.flags = %s%s%s",
 			sh->fields & IR_SH_NOVLAN

@@ -229,6 +229,10 @@ enum ir_shape_field {
 	IR_SH_DPORT = 32,	/* destination port */
 	IR_SH_NOVLAN = 64,	/* no VLAN tag (IRF_VLAN_TAGS == 0) */
 	IR_SH_NOFRAG = 128,	/* not a later fragment (IRF_FRAG_LATER == 0) */
+	IR_SH_SRC6 = 256,	/* IPv6 source under src_plen */
+	IR_SH_DST6 = 512,	/* IPv6 destination under dst_plen */
+	IR_SH_ITYPE = 1024,	/* ICMP / ICMPv6 type */
+	IR_SH_ICODE = 2048,	/* ICMP / ICMPv6 code */
 };
 
 /* A shape: one lookup in fwl_cls, keyed by table and the fields. */
@@ -236,6 +240,8 @@ struct ir_shape {
 	uint32_t table;		/* fwl_cls_key.table */
 	unsigned fields;	/* IR_SH_* */
 	uint8_t src_plen, dst_plen;
+	uint8_t sport_plen, dport_plen;	/* port masks: 16 bits = exact; a
+					   port range is aligned blocks */
 	int nentries;		/* entries of this shape in ir_prog.cls */
 };
 
@@ -250,9 +256,10 @@ struct ir_run {
 /* One entry of fwl_cls.  Addresses in network order, masked. */
 struct ir_cls_entry {
 	uint32_t table;
-	uint8_t src[4], dst[4];
+	uint8_t src[16], dst[16];	/* IPv4 in [0..3] */
 	uint16_t sport, dport, l3;
 	uint8_t l4;
+	uint8_t icmp_type, icmp_code;
 	uint32_t arm;		/* arm index in its policy (0-based) */
 	uint32_t rule_id;
 	enum ir_action action;	/* IR_ALLOW, IR_DROP or IR_CONTINUE */

@@ -135,6 +135,7 @@ static void write_cls(FILE *f, const struct ir_prog *ir)
 		struct fwl_cls_key k = {
 			.table = e->table, .sport = e->sport,
 			.dport = e->dport, .l3 = e->l3, .l4 = e->l4,
+			.icmp_type = e->icmp_type, .icmp_code = e->icmp_code,
 		};
 		struct fwl_cls_val v = {
 			.arm = e->arm, .rule_id = e->rule_id,
@@ -142,8 +143,8 @@ static void write_cls(FILE *f, const struct ir_prog *ir)
 				   : e->action == IR_CONTINUE ? FWL_CLS_CONTINUE
 							      : FWL_CLS_PASS,
 		};
-		memcpy(&k.src, e->src, 4);
-		memcpy(&k.dst, e->dst, 4);
+		memcpy(k.src, e->src, 16);
+		memcpy(k.dst, e->dst, 16);
 		fwrite(&k, sizeof(k), 1, f);
 		fwrite(&v, sizeof(v), 1, f);
 	}

@@ -22,24 +22,30 @@
 
 #include <linux/types.h>
 
-#define FWL_CLS_LAYOUT_VERSION 2
+#define FWL_CLS_LAYOUT_VERSION 3
 
 struct fwl_cls_key {
 	__u32 table;		/* shape id (host order) */
-	__be32 src;		/* IPv4 source under the shape's mask */
-	__be32 dst;		/* IPv4 destination under the shape's mask */
-	__u16 sport;		/* TCP/UDP ports, host order */
+	__be32 src[4];		/* source under the shape's mask (IPv4 in
+				   word 0, the rest 0) */
+	__be32 dst[4];		/* destination, likewise */
+	__u16 sport;		/* TCP/UDP ports under the shape's port
+				   masks (a range is aligned blocks), host
+				   order */
 	__u16 dport;
 	__u16 l3;		/* ethertype of the IP layer, host order */
 	__u8 l4;		/* IP protocol */
 	__u8 flags;		/* FWL_CLS_F_*: conditions an arm needs absent;
 				   0 in every entry, set in the packet's key
 				   when the shape tests it and it holds */
+	__u8 icmp_type;		/* ICMP / ICMPv6 type and code */
+	__u8 icmp_code;
+	__u16 reserved;		/* 0 */
 };
 
 #define FWL_CLS_F_VLAN	1	/* the frame has a VLAN tag */
 #define FWL_CLS_F_FRAG	2	/* a later (non-first) IP fragment */
-_Static_assert(sizeof(struct fwl_cls_key) == 20, "fwl_cls_key layout");
+_Static_assert(sizeof(struct fwl_cls_key) == 48, "fwl_cls_key layout");
 
 /* fwl_cls_val.verdict: the values of FWL_VERDICT_* (bpf/policy.h; cls.h
  * checks they agree). */

@@ -4,8 +4,8 @@
  * with BPF_PROG_TEST_RUN: load policy.bpf.o, fill its POLICY maps from
  * maps.bin as fwld does, then one packet per input line:
  *
- *	tcp|udp SRC DST SPORT DPORT      IPv4 addresses, dotted
- *	icmp    SRC DST TYPE CODE
+ *	tcp|udp SRC DST SPORT DPORT      IPv4 (dotted) or IPv6 addresses
+ *	icmp    SRC DST TYPE CODE        (ICMPv6 between IPv6 addresses)
  *
  * and print one line per packet, "PASS|DROP|... rule=0xID" (the XDP verdict
  * and the rule id of the arm that decided, 0 for none), then the per-rule
@@ -116,19 +116,27 @@ int main(int argc, char **argv)
 
 	while (fgets(line, sizeof(line), stdin)) {
 		struct in_addr s4, d4;
+		uint8_t s6[16], d6[16];
 		struct pk p;
 		struct h_run *r = calloc(1, sizeof(*r));
 		if (!r)
 			die("run", "out of memory");
+		int six = strchr(line, ':') != NULL;
 		if (sscanf(line, "%7s %63s %63s %u %u", proto, src, dst, &a,
-			   &b) != 5 || !inet_aton(src, &s4) ||
-		    !inet_aton(dst, &d4))
+			   &b) != 5 ||
+		    (six ? inet_pton(AF_INET6, src, s6) != 1 ||
+			   inet_pton(AF_INET6, dst, d6) != 1
+			 : !inet_aton(src, &s4) || !inet_aton(dst, &d4)))
 			die("input", line);
 		pk_init(&p);
-		pk_eth(&p, ETH_P_IP);
+		pk_eth(&p, six ? ETH_P_IPV6 : ETH_P_IP);
 		int l4 = !strcmp(proto, "tcp") ? IPPROTO_TCP
-			 : !strcmp(proto, "udp") ? IPPROTO_UDP : IPPROTO_ICMP;
-		pk_ip4(&p, ntohl(s4.s_addr), ntohl(d4.s_addr), l4);
+			 : !strcmp(proto, "udp") ? IPPROTO_UDP
+			 : six ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+		if (six)
+			pk_ip6(&p, s6, d6, l4);
+		else
+			pk_ip4(&p, ntohl(s4.s_addr), ntohl(d4.s_addr), l4);
 		if (l4 == IPPROTO_TCP)
 			pk_tcp(&p, a, b, 1, 0, 0x02, 65535);
 		else if (l4 == IPPROTO_UDP)

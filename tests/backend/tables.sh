@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/backend/tables.sh - classification tables (fwlc/classify.c) decide
 # exactly as the arms compiled to code: random policies mixing table arms
-# of many shapes (overlapping prefixes, port alternatives, shadowed
-# duplicates) with code arms, built with --tables always and never (and
+# of many shapes (overlapping IPv4 and IPv6 prefixes, port alternatives
+# and ranges, ICMP types and codes, shadowed duplicates) with code arms, built with --tables always and never (and
 # auto), the same random packets through each under BPF_PROG_TEST_RUN
 # (bundle-run): same verdict, same deciding rule id, same per-rule
 # counters; the same in tail-called stages.  Then a 100,000-arm policy:
@@ -14,7 +14,10 @@ RUN=$FWL_BUILD/tests/backend/bundle-run
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# gen_policy SEED N: N random arms over small pools, so that they overlap.
+# gen_policy SEED N: N random arms over small pools, so that they overlap:
+# IPv4 and IPv6 prefixes, ports, port sets and ranges (aligned blocks in a
+# table), ICMP/ICMPv6 types and codes, and code arms among them (a
+# negated test, a range's complement).
 gen_policy() {
 	awk -v seed="$1" -v n="$2" '
 	function r(k) { return int(rand() * k) }
@@ -23,6 +26,13 @@ gen_policy() {
 		l = r(8) ? 16 + 8 * r(3) : 8
 		return (10 + r(4)) "." (l > 8 ? r(4) : 0) "." (l > 16 ? r(4) : 0) \
 			"." (l > 24 ? r(4) : 0) "/" l
+	}
+	function pfx6(  l) {	# 2001:db8:A:B::/l over a small pool
+		l = 32 + 16 * r(4)
+		if (l == 32) return "2001:db8::/32"
+		if (l == 48) return "2001:db8:" r(3) "::/48"
+		if (l == 64) return "2001:db8:" r(3) ":" r(3) "::/64"
+		return "2001:db8:" r(3) ":" r(3) "::" r(3) "/128"
 	}
 	function port() { return (r(2) ? 20 + r(6) : 1000 + r(8)) }
 	function rec(portless,  k) {	# a portless arm has addresses
@@ -33,18 +43,39 @@ gen_policy() {
 		if (k == 3) return "ip { src ∈ " pfx() ", dst ∈ " pfx() " }"
 		return "ip { src ∈ " addr() "/32 }"
 	}
-	function l4(  k, lo) {
-		k = r(9)
+	function rec6(portless,  k) {
+		k = portless ? 1 + r(3) : r(4)
+		if (k == 0) return "_"
+		if (k == 1) return "ip6 { src ∈ " pfx6() " }"
+		if (k == 2) return "ip6 { dst ∈ " pfx6() " }"
+		return "ip6 { src ∈ " pfx6() ", dst ∈ " pfx6() " }"
+	}
+	function itype(six) {
+		if (six) return r(2) ? "EchoRequest" : r(2) ? "DestUnreachable" : "PacketTooBig"
+		return r(2) ? "EchoRequest" : r(2) ? "DestUnreachable" : "TimeExceeded"
+	}
+	function icmp(six,  k, c) {
+		c = six ? "ICMPv6" : "ICMP"
+		k = r(5)
+		if (k == 0) return c "(_, _)"
+		if (k == 1) return c "(icmp { type = " itype(six) " }, _)"
+		if (k == 2) return c "(icmp { type = " itype(six) ", code = " r(3) " }, _)"
+		if (k == 3) return c "(icmp { type ∈ {" itype(six) ", " itype(six) "} }, _)"
+		return c "(icmp { type ∉ {" itype(six) "} }, _)"	# code
+	}
+	function l4(six,  k, lo) {
+		k = r(11)
 		if (k == 0) return "_"
 		if (k == 1) return "TCP(tcp { dport = :" port() " }, _)"
 		if (k == 2) return "TCP(tcp { sport = :" port() ", dport = :" port() " }, _)"
 		if (k == 3) return "UDP(udp { sport = :" port() " }, _)"
 		if (k == 4) return "UDP(_, _)"
-		if (k == 5) return "ICMP(_, _)"
+		if (k == 5 || k == 9) return icmp(six)
 		if (k == 6) return "TCP(tcp { dport ∈ {:" port() ", :" port() "} }, _)"
 		if (k == 7) return "UDP(udp { dport ∈ {:" port() ", :" port() ", :" port() "} }, _)"
+		if (k == 10) return "TCP(tcp { dport ∉ {:" port() "} }, _)"	# code
 		lo = port()
-		return "TCP(tcp { dport = :" lo "-" (lo + 3) " }, _)"	# code
+		return "TCP(tcp { dport = :" lo "-" (lo + r(12)) " }, _)"
 	}
 	BEGIN {
 		srand(seed)
@@ -52,9 +83,14 @@ gen_policy() {
 		print "  on hook = Prerouting, table = Filter, priority = Filter"
 		print "  where"
 		for (i = 0; i < n; i++) {
-			l = l4()
-			printf "  | Frame(_, Ether(_, IPv4(%s, %s))) -> %s\n",
-				rec(l !~ /port/), l, r(2) ? "Allow" : "Drop"
+			six = r(4) == 0
+			l = l4(six)
+			if (six)
+				printf "  | Frame(_, Ether(_, IPv6(%s, %s))) -> %s\n",
+					rec6(l !~ /port/), l, r(2) ? "Allow" : "Drop"
+			else
+				printf "  | Frame(_, Ether(_, IPv4(%s, %s))) -> %s\n",
+					rec(l !~ /port/), l, r(2) ? "Allow" : "Drop"
 		}
 		print "  | _ -> Allow"
 	}'
@@ -65,13 +101,22 @@ gen_packets() {
 	awk -v seed="$1" -v n="$2" '
 	function r(k) { return int(rand() * k) }
 	function addr() { return (10 + r(5)) "." r(5) "." r(5) "." r(5) }
-	function port() { return (r(2) ? 19 + r(8) : 999 + r(11)) }
+	function addr6() {
+		return (r(6) ? "2001:db8:" : "2001:db9:") r(4) ":" r(4) "::" r(4)
+	}
+	function port() { return (r(2) ? 19 + r(8) : 999 + r(21)) }
 	BEGIN {
 		srand(seed)
+		split("0 3 5 8 11 12", t4, " ")
+		split("1 2 3 128 129 135", t6, " ")
 		for (i = 0; i < n; i++) {
 			k = r(3)
-			printf "%s %s %s %d %d\n", k == 0 ? "tcp" : k == 1 ? "udp" : "icmp",
-				addr(), addr(), k == 2 ? 8 : port(), k == 2 ? 0 : port()
+			six = r(4) == 0
+			printf "%s %s %s %d %d\n",
+				k == 0 ? "tcp" : k == 1 ? "udp" : "icmp",
+				six ? addr6() : addr(), six ? addr6() : addr(),
+				k == 2 ? (six ? t6[1 + r(6)] : t4[1 + r(6)]) : port(),
+				k == 2 ? r(4) : port()
 		}
 	}'
 }
@@ -104,6 +149,18 @@ for seed in 1 2 3; do
 		pass "tables_used_$seed"
 	else
 		fail "tables_used_$seed" "$lookups lookups, $arms arms as code"
+	fi
+	# The new shapes are tables, not code: IPv6 prefixes, ICMP type and
+	# code, port ranges as aligned blocks (a port mask other than exact).
+	c=$(cat "$TMP/always$seed/policy.bpf.c")
+	assert_contains "ipv6_prefix_shape_$seed" "$c" "p->saddr[3] & bpf_htonl("
+	assert_contains "icmp_type_shape_$seed" "$c" ".icmp_type = p->icmp_type"
+	assert_contains "icmp_code_shape_$seed" "$c" ".icmp_code = p->icmp_code"
+	if grep -q '\.dport = p->dport & 0x[0-9a-f]\{4\}' <<<"$c" &&
+	   grep '\.dport = p->dport & 0x[0-9a-f]\{4\}' <<<"$c" | grep -vq '0xffff'; then
+		pass "port_range_blocks_$seed"
+	else
+		fail "port_range_blocks_$seed" "no dport block (mask other than 0xffff) in the tables"
 	fi
 	assert_not_contains "never_has_no_table_$seed" \
 		"$(cat "$TMP/never$seed/policy.bpf.c")" "fwl_cls"
