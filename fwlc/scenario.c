@@ -1955,9 +1955,9 @@ static void outcome_text(const Outcome *o, char *buf, size_t size)
 }
 
 /* What differs between a (this backend) and b (the compared one), or
-   "" when nothing does.  A log message is compared by its level and its
-   constant start: the compiled Log.emit records the message's string
-   prefix and the headers, not the formatted rest. */
+   "" when nothing does.  A log message is compared whole: the compiled
+   Log.emit fills its template ("blocked: {src}") from the record's
+   headers as `show` prints them (loader/logfmt.h). */
 static void outcome_diff(Run *r, int la, int lb, const Outcome *a,
 			 const Outcome *b, char *why, size_t size)
 {
@@ -1997,11 +1997,7 @@ static void outcome_diff(Run *r, int la, int lb, const Outcome *a,
 		for (int i = 0; i < na; i++) {
 			const MockLog *p = &r->mock.logs[la + i];
 			const MockLog *q = &r->cmock.logs[lb + i];
-			size_t lp = strlen(p->msg), lq = strlen(q->msg);
-			const char *lng = lp >= lq ? p->msg : q->msg;
-			const char *sht = lp >= lq ? q->msg : p->msg;
-			if (p->level != q->level ||
-			    strncmp(lng, sht, strlen(sht)) ||
+			if (p->level != q->level || strcmp(p->msg, q->msg) ||
 			    strcmp(p->rule, q->rule))
 				WHY("log event %d; ", i + 1);
 		}
