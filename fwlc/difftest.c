@@ -116,6 +116,10 @@ typedef struct Pools {
 	int npaylens;
 	char ifaces[16][32];
 	int nifaces;
+	/* constants of the scalar header fields (IRF_TTL .. IRF_VLAN_ID),
+	   with their neighbours */
+	uint32_t scal[IRF_VLAN_ID - IRF_TTL + 1][32];
+	int nscal[IRF_VLAN_ID - IRF_TTL + 1];
 } Pools;
 
 static void add_pfx(Pools *p, int fam, const uint8_t *a, int plen)
@@ -149,8 +153,65 @@ static void add_iface(Pools *p, const char *name)
 			 name);
 }
 
+static void add_scal(Pools *p, enum ir_field f, int64_t v, int64_t max)
+{
+	int i = (int)f - IRF_TTL;
+	if (v < 0 || v > max || p->nscal[i] >= 32)
+		return;
+	p->scal[i][p->nscal[i]++] = (uint32_t)v;
+}
+
+/* A value of scalar field f from the pool, or -1 (then the generator
+ * picks its default). */
+static int64_t scal_of(const Pools *p, enum ir_field f, int pct)
+{
+	int i = (int)f - IRF_TTL;
+	if (!p->nscal[i] || !chance(pct))
+		return -1;
+	return p->scal[i][rn((unsigned)p->nscal[i])];
+}
+
 static void pool_test(Pools *p, const struct ir_test *t)
 {
+	if (t->field >= IRF_TTL && t->field <= IRF_VLAN_ID &&
+	    (t->op == IR_EQ || t->op == IR_RANGE)) {
+		static const int64_t max[] = {
+			[IRF_TTL - IRF_TTL] = 255, [IRF_TOS - IRF_TTL] = 255,
+			[IRF_DSCP - IRF_TTL] = 63, [IRF_IP4_LEN - IRF_TTL] = 1400,
+			[IRF_IP6_LEN - IRF_TTL] = 1400,
+			[IRF_IP_ID - IRF_TTL] = 65535, [IRF_IHL - IRF_TTL] = 15,
+			[IRF_FRAG_IS - IRF_TTL] = 1,
+			[IRF_TCP_SEQ - IRF_TTL] = 0xffffffffll,
+			[IRF_TCP_ACK - IRF_TTL] = 0xffffffffll,
+			[IRF_TCP_WIN - IRF_TTL] = 65535,
+			[IRF_UDP_LEN - IRF_TTL] = 1400,
+			[IRF_VLAN_ID - IRF_TTL] = 4094,
+		};
+		int64_t m = max[t->field - IRF_TTL];
+		int64_t lo = (int64_t)t->lo, hi = (int64_t)t->hi;
+		add_scal(p, t->field, lo - 1, m);
+		add_scal(p, t->field, lo, m);
+		add_scal(p, t->field, hi, m);
+		add_scal(p, t->field, hi + 1, m);
+		/* a length is reached through the payload's */
+		static const int hdr[][2] = {
+			[IRF_IP4_LEN - IRF_TTL] = { 28, 40 },
+			[IRF_IP6_LEN - IRF_TTL] = { 8, 20 },
+			[IRF_UDP_LEN - IRF_TTL] = { 8, 8 },
+		};
+		const int *h = hdr[t->field - IRF_TTL];
+		for (int k = 0; h[0] && k < 2; k++)
+			for (int64_t x = lo - 1; x <= hi + 1 && x <= lo + 1 &&
+			     p->npaylens < 60; x++)
+				if (x - h[k] >= 0)
+					p->paylens[p->npaylens++] =
+						(int)(x - h[k]);
+		if (h[0] && hi > lo + 1 && p->npaylens < 58) {
+			p->paylens[p->npaylens++] = (int)(hi - h[0]);
+			p->paylens[p->npaylens++] = (int)(hi + 1 - h[0]);
+		}
+		return;
+	}
 	switch (t->field) {
 	case IRF_SRC4:
 	case IRF_DST4:
@@ -440,15 +501,37 @@ static void gen_packet(Txt *t, const Pools *p, Sent *recent, int *nrecent)
 		s.seq = (unsigned)rnd();
 	}
 	tx(t, "packet %s ", s.iif);
-	if (chance(3))
+	int64_t v = scal_of(p, IRF_VLAN_ID, 20);
+	if (v > 0 && chance(20))	/* QinQ: the policy's id inside */
+		tx(t, "vlan(id=%u) / vlan(id=%u) / ", 1 + rn(4094),
+		   (unsigned)v);
+	else if (v > 0)
+		tx(t, "vlan(id=%u) / ", (unsigned)v);
+	else if (chance(3))
 		tx(t, "vlan(id=%u) / ", 1 + rn(4094));
-	if (s.fam == 4)
+	bool later = chance(3);
+	int64_t ttl = scal_of(p, IRF_TTL, 40), tos = scal_of(p, IRF_TOS, 40);
+	if (tos < 0 && (tos = scal_of(p, IRF_DSCP, 40)) >= 0)
+		tos = (tos << 2) | rn(4);
+	if (s.fam == 4) {
+		int64_t id = later ? -1 : scal_of(p, IRF_IP_ID, 40);
 		tx(t, "ipv4(src=%s, dst=%s%s%s", s.src, s.dst,
-		   chance(5) ? ", ttl=1" : "", chance(3) ? ", df" : "");
-	else
+		   ttl < 0 && chance(5) ? ", ttl=1" : "",
+		   chance(3) ? ", df" : "");
+		if (id >= 0)
+			tx(t, ", id=%u", (unsigned)id);
+		if (scal_of(p, IRF_IHL, 30) >= 0)
+			tx(t, ", options=%s", chance(50) ? "01010101"
+							 : "0101010101010101");
+	} else {
 		tx(t, "ipv6(src=%s, dst=%s%s", s.src, s.dst,
-		   chance(5) ? ", hlim=1" : "");
-	if (chance(3)) {	/* a later fragment: no transport header */
+		   ttl < 0 && chance(5) ? ", hlim=1" : "");
+	}
+	if (ttl > 0)
+		tx(t, ", %s=%u", s.fam == 4 ? "ttl" : "hlim", (unsigned)ttl);
+	if (tos >= 0)
+		tx(t, ", tos=%u", (unsigned)tos);
+	if (later) {	/* a later fragment: no transport header */
 		if (s.fam == 4)
 			tx(t, ", id=%u, frag=%u, proto=%d", rn(65536),
 			   1 + rn(100), s.proto);
@@ -469,10 +552,18 @@ static void gen_packet(Txt *t, const Pools *p, Sent *recent, int *nrecent)
 				 ? (chance(50) ? "SA" : "A")
 				 : tcp_flags[rn(sizeof tcp_flags /
 						sizeof tcp_flags[0])];
+		int64_t sq = scal_of(p, IRF_TCP_SEQ, 40);
+		int64_t ak = scal_of(p, IRF_TCP_ACK, 40);
+		int64_t win = scal_of(p, IRF_TCP_WIN, 40);
 		tx(t, " / tcp(sport=%u, dport=%u, flags=%s, seq=%u", s.sport,
-		   s.dport, fl, reply ? (unsigned)rnd() : s.seq);
-		if (reply)
+		   s.dport, fl, sq >= 0 ? (unsigned)sq
+			     : reply ? (unsigned)rnd() : s.seq);
+		if (ak >= 0)
+			tx(t, ", ack=%u", (unsigned)ak);
+		else if (reply)
 			tx(t, ", ack=%u", s.seq + 1);
+		if (win >= 0)
+			tx(t, ", win=%u", (unsigned)win);
 		if (chance(3))
 			tx(t, ", doff=%u", rn(5));
 		if (chance(5))
