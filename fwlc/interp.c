@@ -478,6 +478,12 @@ static bool veq(Interp *in, Value *a, Value *b)
 		       (int)a->i;
 	if (a->kind == V_CON && b->kind == V_INT)
 		return veq(in, b, a);
+	/* the Bool constructors True/False against a Bool field */
+	if (a->kind == V_BOOL && b->kind == V_CON && b->con.n == 0 &&
+	    (is(b->con.name, "True") || is(b->con.name, "False")))
+		return a->b == is(b->con.name, "True");
+	if (a->kind == V_CON && b->kind == V_BOOL)
+		return veq(in, b, a);
 	if (a->kind == V_IFACE_DECL)
 		return b->kind == V_IFACE && is(a->decl->name, b->iface);
 	if (b->kind == V_IFACE_DECL)

@@ -1186,6 +1186,22 @@ static struct ir_cond *lower_guard(struct lower *l, const Expr *e)
 		c = cond_new(l, IRC_NOT);
 		c->a = lower_guard(l, e->lhs);
 		return c->a ? c : NULL;
+	case E_FIELD:
+		/* a Bool header field: `if ip.fragment` */
+		if (e->lhs->kind == E_NAME && binder_named(l, e->lhs->name)) {
+			c = cond_new(l, IRC_TEST);
+			Expr one = { .kind = E_LIT, .span = e->span };
+			one.lit.kind = LIT_INT;
+			one.lit.u = 1;
+			if (field_test(l, e, &one, &c->test))
+				return NULL;
+			if (c->test.field != IRF_FRAG_IS) {
+				unsupported(l, e->span, "this field as a guard");
+				return NULL;
+			}
+			return c;
+		}
+		break;
 	default:
 		break;
 	}
