@@ -185,6 +185,9 @@ static void pool_test(Pools *p, const struct ir_test *t)
 			[IRF_TCP_ACK - IRF_TTL] = 0xffffffffll,
 			[IRF_TCP_WIN - IRF_TTL] = 65535,
 			[IRF_UDP_LEN - IRF_TTL] = 1400,
+			[IRF_FLOWLABEL - IRF_TTL] = 0xfffff,
+			[IRF_VLAN_PCP - IRF_TTL] = 7,
+			[IRF_VLAN_DEI - IRF_TTL] = 1,
 			[IRF_VLAN_ID - IRF_TTL] = 4094,
 		};
 		int64_t m = max[t->field - IRF_TTL];
@@ -502,11 +505,17 @@ static void gen_packet(Txt *t, const Pools *p, Sent *recent, int *nrecent)
 	}
 	tx(t, "packet %s ", s.iif);
 	int64_t v = scal_of(p, IRF_VLAN_ID, 20);
+	int64_t pcp = scal_of(p, IRF_VLAN_PCP, 30);
+	char pc[16] = "";
+	if (pcp >= 0)
+		snprintf(pc, sizeof pc, ", pcp=%u", (unsigned)pcp);
+	if (pcp >= 0 && v <= 0)
+		v = 1 + rn(4094);
 	if (v > 0 && chance(20))	/* QinQ: the policy's id inside */
-		tx(t, "vlan(id=%u) / vlan(id=%u) / ", 1 + rn(4094),
-		   (unsigned)v);
+		tx(t, "vlan(id=%u%s) / vlan(id=%u%s) / ", 1 + rn(4094), pc,
+		   (unsigned)v, pc);
 	else if (v > 0)
-		tx(t, "vlan(id=%u) / ", (unsigned)v);
+		tx(t, "vlan(id=%u%s) / ", (unsigned)v, pc);
 	else if (chance(3))
 		tx(t, "vlan(id=%u) / ", 1 + rn(4094));
 	bool later = chance(3);
@@ -524,8 +533,11 @@ static void gen_packet(Txt *t, const Pools *p, Sent *recent, int *nrecent)
 			tx(t, ", options=%s", chance(50) ? "01010101"
 							 : "0101010101010101");
 	} else {
+		int64_t fl = scal_of(p, IRF_FLOWLABEL, 40);
 		tx(t, "ipv6(src=%s, dst=%s%s", s.src, s.dst,
 		   ttl < 0 && chance(5) ? ", hlim=1" : "");
+		if (fl >= 0)
+			tx(t, ", flowlabel=%u", (unsigned)fl);
 	}
 	if (ttl > 0)
 		tx(t, ", %s=%u", s.fam == 4 ? "ttl" : "hlim", (unsigned)ttl);

@@ -37,7 +37,8 @@ static const char *const field_name[] = {
 	[IRF_IHL] = "ihl", [IRF_FRAG_IS] = "fragment",
 	[IRF_TCP_SEQ] = "tcp.seq", [IRF_TCP_ACK] = "tcp.ack",
 	[IRF_TCP_WIN] = "tcp.window", [IRF_UDP_LEN] = "udp.length",
-	[IRF_VLAN_ID] = "vlan id",
+	[IRF_FLOWLABEL] = "flowlabel", [IRF_VLAN_PCP] = "vlan pcp",
+	[IRF_VLAN_DEI] = "vlan dei", [IRF_VLAN_ID] = "vlan id",
 };
 
 /* A label-safe rendering of one test. */

@@ -49,6 +49,9 @@ static const char *const field_expr[] = {
 	[IRF_TCP_ACK] = "p->tcp_ack",
 	[IRF_TCP_WIN] = "p->tcp_win",
 	[IRF_UDP_LEN] = "(p->payload_len + 8)",
+	[IRF_FLOWLABEL] = "p->flowlabel",
+	[IRF_VLAN_PCP] = "p->vlan_prio",
+	[IRF_VLAN_DEI] = "p->vlan_prio",
 	[IRF_VLAN_ID] = "p->vlan",
 };
 
@@ -141,15 +144,19 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 			field_expr[t->field], t->idx, field_expr[t->field]);
 		return;
 	}
-	if (t->field == IRF_VLAN_ID) {
+	if (t->field == IRF_VLAN_ID || t->field == IRF_VLAN_PCP ||
+	    t->field == IRF_VLAN_DEI) {
 		/* tag idx: the pattern's layer checked the tag count */
+		char x[48];
+		snprintf(x, sizeof(x), t->field == IRF_VLAN_ID ? "p->vlan[%d]"
+			 : t->field == IRF_VLAN_PCP ? "(p->vlan_prio[%d] >> 1)"
+						    : "(p->vlan_prio[%d] & 1)",
+			 t->idx);
 		if (t->op == IR_RANGE)
-			fprintf(f, "(p->vlan[%d] >= %" PRIu64 " && p->vlan[%d] "
-				   "<= %" PRIu64 ")", t->idx, t->lo, t->idx,
-				t->hi);
+			fprintf(f, "(%s >= %" PRIu64 " && %s <= %" PRIu64 ")",
+				x, t->lo, x, t->hi);
 		else
-			fprintf(f, "(p->vlan[%d] == %" PRIu64 ")", t->idx,
-				t->lo);
+			fprintf(f, "(%s == %" PRIu64 ")", x, t->lo);
 		return;
 	}
 	if (t->field == IRF_PAYLOAD || t->field == IRF_FLOW) {

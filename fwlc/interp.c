@@ -329,6 +329,8 @@ static Value *hdr_field(Interp *in, Value *h, const char *f)
 			return mk_int(in, p->vlan_tci[h->lay.sub] & 0xfff);
 		if (is(f, "pcp"))
 			return mk_int(in, p->vlan_tci[h->lay.sub] >> 13);
+		if (is(f, "dei"))
+			return mk_int(in, (p->vlan_tci[h->lay.sub] >> 12) & 1);
 		if (is(f, "tpid"))
 			return mk_int(in, p->vlan_tpid[h->lay.sub]);
 		break;

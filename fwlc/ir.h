@@ -66,7 +66,11 @@ enum ir_field {
 	IRF_TCP_ACK,	/* TCP acknowledgment number */
 	IRF_TCP_WIN,	/* TCP window (raw) */
 	IRF_UDP_LEN,	/* UDP length (header and payload) */
-	IRF_VLAN_ID,	/* VLAN id of tag idx (0: outermost) */
+	IRF_FLOWLABEL,	/* IPv6 flow label */
+	IRF_VLAN_PCP,	/* VLAN priority of tag idx */
+	IRF_VLAN_DEI,	/* VLAN drop eligible bit of tag idx */
+	IRF_VLAN_ID,	/* VLAN id of tag idx (0: outermost); the last of
+			   the scalar header fields (IRF_TTL..) */
 };
 
 enum ir_op {

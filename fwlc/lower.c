@@ -282,6 +282,9 @@ static enum ir_field field_of(const char *con, const char *name, int fam)
 		{ "TCP", "window", IRF_TCP_WIN, IRF_TCP_WIN },
 		{ "UDP", "length", IRF_UDP_LEN, IRF_UDP_LEN },
 		{ "VLAN", "id", IRF_VLAN_ID, IRF_VLAN_ID },
+		{ "VLAN", "pcp", IRF_VLAN_PCP, IRF_VLAN_PCP },
+		{ "VLAN", "dei", IRF_VLAN_DEI, IRF_VLAN_DEI },
+		{ "IPv6", "flowlabel", IRF_FLOWLABEL, IRF_FLOWLABEL },
 		{ "Ether", "type", IRF_L3, IRF_L3 },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++) {
@@ -306,8 +309,12 @@ static uint64_t field_max(enum ir_field f)
 		return 0xff;
 	case IRF_DSCP:
 		return 0x3f;
-	case IRF_FRAG_IS:
+	case IRF_FRAG_IS: case IRF_VLAN_DEI:
 		return 1;
+	case IRF_VLAN_PCP:
+		return 7;
+	case IRF_FLOWLABEL:
+		return 0xfffff;
 	case IRF_VLAN_ID:
 		return 0xfff;
 	case IRF_TCP_SEQ: case IRF_TCP_ACK:
@@ -530,6 +537,10 @@ static void lower_header(struct lower *l, const Pat *p, const HeaderDef *h)
 		const FieldDef *fd = header_field(h, pf->name);
 		enum ir_field f = fd ? field_of(h->con, pf->name, h->fam)
 				     : (enum ir_field)-1;
+		if ((int)f < 0 && fd && fd->kind == TY_MAC) {
+			unsupported(l, pf->span, "a MAC address test");
+			continue;
+		}
 		if ((int)f < 0) {
 			unparsed_field(l, pf->name_span, pf->name, h->con);
 			continue;
@@ -855,8 +866,9 @@ static void lower_frame(struct lower *l, const Pat *p)
 		bad_con(l, eth, "link", "Ether(header, payload) or _");
 		return;
 	}
-	if (!(eth->args[0]->kind == P_WILD || eth->args[0]->kind == P_VAR))
-		unsupported(l, eth->args[0]->span, "an Ethernet header pattern");
+	/* the ethertype is the one after the VLAN tags, as the
+	   interpreter's (and netfilter's) */
+	lower_header(l, eth->args[0], header_by_con("Ether"));
 	lower_l3(l, eth->args[1]);
 }
 
@@ -1128,7 +1140,9 @@ static int field_test(struct lower *l, const Expr *fe, const Expr *v,
 	enum ir_field f = fd ? field_of(b->con, fe->field, b->fam)
 			     : (enum ir_field)-1;
 	if ((int)f < 0) {
-		if (fd)
+		if (fd && fd->kind == TY_MAC)
+			unsupported(l, fe->span, "a MAC address test");
+		else if (fd)
 			unparsed_field(l, fe->span, fe->field, b->con);
 		else
 			unsupported(l, fe->span, "a test of this field");

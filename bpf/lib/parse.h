@@ -128,6 +128,8 @@ struct fwl_pkt {
 	__u8 ext_count;		/* IPv6 extension headers walked */
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
+	__u8 vlan_prio[FWL_VLAN_MAX];	/* PCP << 1 | DEI of each tag */
+	__u32 flowlabel;	/* IPv6 flow label (20 bits) */
 };
 
 #ifndef FWL_PARSE_TYPES_ONLY
@@ -228,6 +230,8 @@ static __always_inline int fwl_parse_ip6(void *data, void *data_end,
 	__builtin_memcpy(pkt->daddr, &ip6->daddr, 16);
 	pkt->ttl = ip6->hop_limit;
 	pkt->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
+	pkt->flowlabel = (__u32)(ip6->flow_lbl[0] & 0x0f) << 16 |
+			 (__u32)ip6->flow_lbl[1] << 8 | ip6->flow_lbl[2];
 	pkt->ip_end = pkt->l3_off + sizeof(*ip6) + plen;
 	nh = ip6->nexthdr;
 	off = pkt->l3_off + sizeof(*ip6);
@@ -385,6 +389,7 @@ static __always_inline int fwl_parse_data(void *data, void *data_end,
 		if (!tag)
 			return FWL_DROP_VLAN_TRUNC;
 		pkt->vlan[i] = bpf_ntohs(tag[0]) & 0x0fff;
+		pkt->vlan_prio[i] = bpf_ntohs(tag[0]) >> 12;
 		pkt->vlan_depth = i + 1;
 		proto = bpf_ntohs(tag[1]);
 		off += 4;
