@@ -480,6 +480,8 @@ static int order_test(struct lower *l, Span at, BinOp op, struct ir_test *t)
 	    t->field == IRF_FRAG_IS || t->field == IRF_L3) {
 		if (t->field == IRF_SPORT || t->field == IRF_DPORT)
 			max = 0xffff;
+		else if (t->field == IRF_ICMP_CODE)
+			max = 0xff;	/* code is an Int (type an enum) */
 		else {
 			unsupported(l, at, "an ordering comparison of this "
 					   "field or value");
