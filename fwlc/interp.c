@@ -1144,6 +1144,9 @@ static Value *field_of(Interp *in, Value *v, const char *f, Span at)
  */
 
 static Value *apply(Interp *in, Value *fn, Value **args, int n, Span at);
+static void count(Interp *in, const Decl *pol, int arm);
+static Value *eval_case_arms(Interp *in, Value *v, Arm **arms, int narms,
+			     Env *env, Span at, const Decl *rule);
 
 static Value *eval_lit(Interp *in, const Lit *l)
 {
@@ -1224,6 +1227,35 @@ static Value *eval_call(Interp *in, const Expr *e, Env *env, bool perform)
 	return apply(in, f, args, e->nargs, e->span);
 }
 
+/* A rule call.  A rule's arms have counters as a policy's do (the code
+   generator's, fwlc/lower.c rule_index): the arms of a body `\frame ->
+   case frame of ...` count when their pattern and guard hold; any other
+   body is one arm, counted on every call. */
+static Value *apply_rule(Interp *in, const Decl *rule, Value **args, int n,
+			 Span at)
+{
+	const Expr *lam = rule->value;
+	if (lam && lam->kind == E_LAMBDA && lam->nparams == 1 && n == 1 &&
+	    lam->params[0]->kind == P_VAR && lam->body &&
+	    lam->body->kind == E_CASE && lam->body->lhs->kind == E_NAME &&
+	    is(lam->body->lhs->name, lam->params[0]->name)) {
+		Env *env = NULL;
+		if (!match(in, lam->params[0], args[0], &env))
+			fail(in, lam->params[0]->span,
+			     "argument does not match");
+		if (++in->depth > 200)
+			fail(in, at, "recursion deeper than 200");
+		const Expr *cs = lam->body;
+		Value *v = eval(in, cs->lhs, env);
+		Value *r = eval_case_arms(in, v, cs->arms, cs->narms, env,
+					  cs->span, rule);
+		in->depth--;
+		return r;
+	}
+	count(in, rule, 1);
+	return apply(in, eval(in, rule->value, NULL), args, n, at);
+}
+
 static Value *apply(Interp *in, Value *f, Value **args, int n, Span at)
 {
 	if (f->kind == V_CON) {	/* constructor application: DNAT(x) */
@@ -1255,10 +1287,8 @@ static Value *apply(Interp *in, Value *f, Value **args, int n, Span at)
 				args[0]->con.args[2 * i + (is(b, "values"))];
 		return s;
 	}
-	if (f->fn.rule) {
-		Value *body = eval(in, f->fn.rule->value, NULL);
-		return apply(in, body, args, n, at);
-	}
+	if (f->fn.rule)
+		return apply_rule(in, f->fn.rule, args, n, at);
 	const Expr *lam = f->fn.lam;
 	Env *env = f->fn.env;
 	int np = lam->nparams;
@@ -1277,8 +1307,10 @@ static Value *apply(Interp *in, Value *f, Value **args, int n, Span at)
 	return r;
 }
 
+/* The first arm of a case that holds; `rule`: the case is a rule's top
+   level, whose arms have counters (a policy's arms' meaning). */
 static Value *eval_case_arms(Interp *in, Value *v, Arm **arms, int narms,
-			     Env *env, Span at)
+			     Env *env, Span at, const Decl *rule)
 {
 	for (int i = 0; i < narms; i++) {
 		Env *e2 = env;
@@ -1293,6 +1325,8 @@ static Value *eval_case_arms(Interp *in, Value *v, Arm **arms, int narms,
 			if (!g->b)
 				continue;
 		}
+		if (rule)
+			count(in, rule, i + 1);
 		return eval(in, arms[i]->body, e2);
 	}
 	char s[128];
@@ -1371,7 +1405,8 @@ static Value *eval(Interp *in, const Expr *e, Env *env)
 		return eval(in, a->b ? e->then_ : e->else_, env);
 	case E_CASE:
 		a = eval(in, e->lhs, env);
-		return eval_case_arms(in, a, e->arms, e->narms, env, e->span);
+		return eval_case_arms(in, a, e->arms, e->narms, env, e->span,
+				      NULL);
 	case E_LAMBDA:
 		v = mk(in, V_FN);
 		v->fn.lam = e;
@@ -2260,6 +2295,13 @@ static void count(Interp *in, const Decl *pol, int arm)
 	}
 	c->packets++;
 	c->bytes += (uint64_t)in->pkt->len;
+	if (in->res && in->res->ncounted < MAX_COUNTED)
+		in->res->counted[in->res->ncounted++] = (Counted){pol, arm};
+}
+
+void interp_counted_name(const Counted *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s#%d", c->policy->name, c->arm);
 }
 
 void interp_arm_name(const TraceStep *s, char *buf, size_t size)
@@ -2393,6 +2435,9 @@ static int run_hook(Interp *in, int hook, Action *nat)
 				if (!g->b)
 					continue;
 			}
+			/* the arm matched: its counter counts the packet,
+			   whatever its body decides (nftables' meaning) */
+			count(in, pol, st->arm);
 			Value *v = eval(in, arm->body, env);
 			action_from(in, v, &a, arm->body->span);
 			a.at = arm->body->span;
@@ -2406,8 +2451,6 @@ static int run_hook(Interp *in, int hook, Action *nat)
 			st->arm = 0;
 			st->line = 0;
 			a.kind = A_ALLOW;	/* a chain's policy: accept */
-		} else {
-			count(in, pol, st->arm);
 		}
 		action_str(&a, st->action, sizeof st->action);
 		if (a.kind == A_DROP) {
@@ -2687,6 +2730,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 
 	memset(r, 0, offsetof(Result, out));
 	r->ntrace = 0;
+	r->ncounted = 0;
 	r->err[0] = 0;
 	r->after[0] = 0;
 	*p = *pkt0;

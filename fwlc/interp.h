@@ -127,6 +127,15 @@ typedef struct TraceStep {
 } TraceStep;
 
 #define MAX_TRACE 32
+#define MAX_COUNTED 64
+
+/* An arm whose counter the packet moved: its pattern and guard held
+   (whatever its body then did: a rule call that Continues still counted
+   the arm), as nftables counts a rule's matches. */
+typedef struct Counted {
+	const Decl *policy;	/* a policy or a rule */
+	int arm;		/* 1-based */
+} Counted;
 
 enum Verdict { VERDICT_ALLOW, VERDICT_DROP, VERDICT_ERROR };
 
@@ -142,6 +151,8 @@ typedef struct Result {
 	Pkt out;		/* the packet after NAT */
 	TraceStep trace[MAX_TRACE];
 	int ntrace;
+	Counted counted[MAX_COUNTED];	/* in the order they matched */
+	int ncounted;
 	char after[256];	/* state written after the hooks: ct, flows */
 	char err[512];		/* VERDICT_ERROR: message */
 	Span err_span;
@@ -212,6 +223,7 @@ CtEntry *interp_ct_find(Interp *in, const Tuple *t, int *dir);
 int interp_ct_count(Interp *in);	/* live entries */
 CtEntry *interp_ct_by_id(Interp *in, int id);
 /* "forward#4" */
+void interp_counted_name(const Counted *c, char *buf, size_t size);
 void interp_arm_name(const TraceStep *s, char *buf, size_t size);
 /* the tuple of a packet (proto, addresses, ports / icmp id) */
 void tuple_of(const Pkt *p, Tuple *t);
