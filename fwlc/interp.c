@@ -1778,7 +1778,7 @@ seq:
 	in->nfrag = j;
 	j = 0;
 	for (int i = 0; i < in->nseq; i++)
-		if (in->seq[i].last + in->seq_timeout > in->now_ms)
+		if (in->seq[i].deadline >= in->now_ms)
 			in->seq[j++] = in->seq[i];
 	in->nseq = j;
 }
@@ -2053,7 +2053,8 @@ SeqEntry *interp_seq_find(Interp *in, const char *flow, const Tuple *key)
 	for (int i = 0; i < in->nseq; i++)
 		if (is(in->seq[i].flow->name, flow) &&
 		    tuple_eq(&in->seq[i].key, key))
-			return &in->seq[i];
+			return in->seq[i].deadline >= in->now_ms ? &in->seq[i]
+								 : NULL;
 	return NULL;
 }
 
@@ -2066,6 +2067,14 @@ static bool step_matches(Interp *in, const Pat *p)
 	return match(in, p, mk_layer(in, L_L4, 0), &env);
 }
 
+/* Sequence patterns (docs/semantics.md, "Sequence patterns"), as the data
+   plane's fwl_seq_step (bpf/lib/seq.h): every packet arriving at ingress
+   moves the state of its flow before the policies see it.  The packet's
+   step is the first step of the pattern it matches.  In progress, the
+   steps must come in order before the window's deadline (set by the
+   first step; a first step restarts the sequence); once every step
+   matched, the flow is matched until timeout-seq passes without a packet
+   of the flow.  Without `within` the window is timeout-seq too. */
 static void seq_update(Interp *in)
 {
 	Tuple t, k;
@@ -2077,12 +2086,24 @@ static void seq_update(Interp *in)
 		if (d->kind != D_FLOW)
 			continue;
 		SeqEntry *e = interp_seq_find(in, d->name, &k);
-		if (e && e->step > 0 && d->has_within &&
-		    in->now_ms > e->deadline)
-			e->step = 0;	/* window missed: start over */
-		int step = e ? e->step : 0;
-		if (!step_matches(in, d->steps[step]))
+		uint64_t idle = in->now_ms + in->seq_timeout;
+		if (e && e->matched) {
+			e->deadline = idle;	/* the flow is alive */
 			continue;
+		}
+		int step = -1;
+		for (int s = 0; s < d->nsteps && step < 0; s++)
+			if (step_matches(in, d->steps[s]))
+				step = s;
+		if (step < 0 || (step > 0 && (!e || step != e->step)))
+			continue;
+		if (!e) {
+			/* a dead entry of this key is reused */
+			for (int j = 0; j < in->nseq && !e; j++)
+				if (in->seq[j].flow == d &&
+				    tuple_eq(&in->seq[j].key, &k))
+					e = &in->seq[j];
+		}
 		if (!e) {
 			if (in->nseq == in->capseq) {
 				in->capseq = in->capseq ? 2 * in->capseq : 16;
@@ -2090,18 +2111,21 @@ static void seq_update(Interp *in)
 						   in->capseq * sizeof *in->seq);
 			}
 			e = &in->seq[in->nseq++];
+		}
+		if (step == 0) {
 			memset(e, 0, sizeof *e);
 			e->flow = d;
 			e->key = k;
+			e->deadline = d->has_within ? in->now_ms + d->within.u
+						    : idle;
 		}
 		e->last = in->now_ms;
-		if (step == 0)
-			e->deadline = in->now_ms + (d->has_within ? d->within.u
-								  : 0);
 		e->step = step + 1;
-		if (e->step == d->nsteps) {
+		if (e->step >= d->nsteps) {
 			e->matched = true;
-			e->step = 0;
+			e->deadline = idle;
+		} else if (!d->has_within) {
+			e->deadline = idle;
 		}
 		effect_note(in, "flow %s: step %d of %d%s", d->name, step + 1,
 			    d->nsteps, e->matched ? " (matched)" : "");
@@ -2898,6 +2922,10 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		nat_inner(p, true, &e->orig.src, e->orig.sport);
 	}
 
+	/* sequence patterns: every arriving packet, before the policies */
+	if (!local_out && p->l3)
+		seq_update(in);
+
 	/* prerouting / output */
 	int first = local_out ? H_OUTPUT : H_PREROUTING;
 	if (!offloaded && run_hook(in, first, &nat) == A_DROP)
@@ -2939,9 +2967,6 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			goto drop;
 	}
 
-	/* sequence state is seen where the filter saw the packet */
-	Tuple seen;
-	tuple_of(p, &seen);
 	Pkt before_snat = *p;
 
 	if (!local) {
@@ -3060,14 +3085,6 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	if (e && !related && state != CT_INVALID && is(e->helper, "ftp") &&
 	    p->proto == PROTO_TCP && p->l4)
 		ftp_helper(in, &before_snat, e == in->cur_ct ? dir : 0);
-	{
-		/* sequence patterns: on the packet as the filter saw it */
-		Pkt *keep = in->pkt;
-		in->pkt = &before_snat;
-		(void)seen;
-		seq_update(in);
-		in->pkt = keep;
-	}
 	r->ct = e;
 	r->ct_id = e ? e->id : 0;
 	r->verdict = VERDICT_ALLOW;

@@ -29,7 +29,7 @@
  * Time is virtual: fwl_config.clock_ns is set before every packet.
  *
  * A setting the data plane cannot express (ct-max's single table,
- * timeouts that are not whole seconds, timeout-seq) makes every later
+ * timeouts that are not whole seconds) makes every later
  * packet of the case an error that says so: the case fails, never passes
  * silently.
  */
@@ -685,6 +685,8 @@ static bool bc_set(void *cv, const char *k, uint64_t v)
 		idx = FWL_CT_TO_ICMP;
 	else if (strcmp(k, "timeout-tcp-established") == 0)
 		idx = FWL_CT_TO_TCP_ESTABLISHED;
+	else if (strcmp(k, "timeout-seq") == 0)
+		idx = FWL_CT_TO_SEQ;
 	if (idx >= 0) {
 		if (v % 1000 || v == 0) {
 			snprintf(c->cannot, sizeof c->cannot, "the bpf backend "
@@ -697,14 +699,11 @@ static bool bc_set(void *cv, const char *k, uint64_t v)
 		write_config(c);
 		return true;
 	}
-	if (strcmp(k, "ct-max") == 0 || strcmp(k, "timeout-seq") == 0) {
+	if (strcmp(k, "ct-max") == 0) {
 		snprintf(c->cannot, sizeof c->cannot, "the bpf backend cannot "
-			 "express 'set %s': %s", k,
-			 k[3] == 'm' ? "the data plane's conntrack has two "
-				       "tiers sized at load (maps/ct.h), not "
-				       "one table of N entries"
-				     : "the data plane's sequence state has "
-				       "no idle timeout (fwl_seq is an LRU)");
+			 "express 'set %s': the data plane's conntrack has two "
+			 "tiers sized at load (maps/ct.h), not one table of N "
+			 "entries", k);
 		return true;
 	}
 	return false;
