@@ -79,6 +79,7 @@ struct md_view {
 	__u8 dst_local;
 	__u8 payload[MD_PAYLOAD];
 	__u8 flow[MD_FLOWS];
+	__u32 dns_asked;
 	struct fwl_ct ct;
 };
 
@@ -858,6 +859,29 @@ static void fail_outcome(Outcome *o, const Pkt *parsed, const char *fmt, ...)
 	o->flow = -1;
 }
 
+/* A DNS name set the policies asked about (fwl_md.dns_asked) whose name
+ * the scenario does not mock: the interpreter's error for an unmocked
+ * effect, word for word, instead of an answer from an empty set. */
+static bool unmocked_dns(BC *c, const Pkt *parsed, uint32_t asked,
+			 Outcome *o)
+{
+	const struct ir_prog *ir = &c->bt->ir;
+	for (int i = 0; i < ir->nfeeds && i < 32; i++) {
+		const char *src = ir->feeds[i].source;
+		if (!(asked & (1u << i)) || !src || strncmp(src, "dns:", 4))
+			continue;
+		bool mocked = false;
+		for (int k = 0; k < c->mock->ndns && !mocked; k++)
+			mocked = !strcmp(c->mock->dns[k].name, src + 4);
+		if (mocked)
+			continue;
+		fail_outcome(o, parsed, "effect DNS.resolves is not mocked for "
+			     "\"%s\" (add 'dns %s ADDR...')", src + 4, src + 4);
+		return true;
+	}
+	return false;
+}
+
 /* Run one program: XDP with ingress_ifindex, or TC with ifindex (and
  * ingress_ifindex, 0 for the host's own packets). */
 static int run_prog(int fd, bool xdp, const uint8_t *in, uint32_t len,
@@ -1141,6 +1165,9 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 			goto out;
 		}
 	}
+	if (unmocked_dns(c, parsed, (ran_in ? md_in.dns_asked : 0) |
+				       (ran_eg ? md_eg.dns_asked : 0), o))
+		goto out;
 	o->verdict = verdict;
 	pkt_parse(buf[0], blen, &o->out);
 	/* the arms whose counters rose, in hook order */
