@@ -861,14 +861,45 @@ static Value *arg_ip(Interp *in, Value **args, int n, int i, Span at,
 	return args[i];
 }
 
+/* The arm a log record names: the last one counted, i.e. the innermost
+   arm whose body runs (a rule's arm inside its caller's), as the data
+   plane's m->rule_id. */
 static const char *cur_rule_name(Interp *in, char *buf, size_t size)
 {
-	if (in->step && in->step->policy)
+	if (in->res && in->res->ncounted)
+		interp_counted_name(&in->res->counted[in->res->ncounted - 1],
+				    buf, size);
+	else if (in->step && in->step->policy)
 		snprintf(buf, size, "%s#%d", in->step->policy->name,
 			 in->step->arm);
 	else
 		snprintf(buf, size, "?");
 	return buf;
+}
+
+/* Log records are rate-limited per arm, as the data plane writes them
+   (bpf/lib/log.h: FWL_LOG_RATE 10 per second, FWL_LOG_BURST 20, a GCRA
+   bucket, bpf/lib/ratelimit.h): true when this one may be written. */
+static bool log_conforms(Interp *in, const char *rule)
+{
+	const uint64_t ival = 1000 / INTERP_LOG_RATE;	/* ms */
+	LogRate *b = NULL;
+	for (int i = 0; i < in->nlograte && !b; i++)
+		if (is(in->lograte[i].rule, rule))
+			b = &in->lograte[i];
+	if (!b) {
+		in->lograte = xrealloc(in->lograte, (in->nlograte + 1) *
+							    sizeof *b);
+		b = &in->lograte[in->nlograte++];
+		snprintf(b->rule, sizeof b->rule, "%s", rule);
+		b->tat = in->now_ms + ival;
+		return true;
+	}
+	uint64_t tat = b->tat > in->now_ms ? b->tat : in->now_ms;
+	if (tat - in->now_ms > (INTERP_LOG_BURST - 1) * ival)
+		return false;
+	b->tat = tat + ival;
+	return true;
 }
 
 static Value *do_effect(Interp *in, const char *eff, const char *op,
@@ -973,9 +1004,14 @@ static Value *do_effect(Interp *in, const char *eff, const char *op,
 					lv = (FxLogLevel)l;
 		}
 		str_of(in, args[1], s, sizeof s);
+		cur_rule_name(in, r, sizeof r);
+		if (!log_conforms(in, r)) {
+			effect_note(in, "Log.emit(%s, \"%s\"): over the log "
+				    "rate, suppressed", fx_level_name(lv), s);
+			return mk(in, V_UNIT);
+		}
 		if (in->fx.log_emit)
-			in->fx.log_emit(in->fx.ctx, lv, s,
-					cur_rule_name(in, r, sizeof r));
+			in->fx.log_emit(in->fx.ctx, lv, s, r);
 		effect_note(in, "Log.emit(%s, \"%s\")", fx_level_name(lv), s);
 		return mk(in, V_UNIT);
 	}
@@ -2293,6 +2329,7 @@ void interp_free(Interp *in)
 	free(in->seq);
 	free(in->counters);
 	free(in->buckets);
+	free(in->lograte);
 	arena_free(&in->scratch);
 	memset(in, 0, sizeof *in);
 }

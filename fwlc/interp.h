@@ -116,6 +116,15 @@ typedef struct Bucket {
 	uint64_t last;
 } Bucket;
 
+/* The log rate limit of one arm (a GCRA "theoretical arrival time"), as
+ * the data plane's (bpf/lib/log.h). */
+#define INTERP_LOG_RATE 10	/* records per second per arm */
+#define INTERP_LOG_BURST 20
+typedef struct LogRate {
+	char rule[96];		/* "policy#N" */
+	uint64_t tat;		/* ms */
+} LogRate;
+
 /* One step of the path taken, for explain and expectations. */
 typedef struct TraceStep {
 	int hook;
@@ -191,6 +200,8 @@ typedef struct Interp {
 	int ncounters;
 	Bucket *buckets;
 	int nbuckets;
+	LogRate *lograte;
+	int nlograte;
 
 	/* per packet */
 	Arena scratch;

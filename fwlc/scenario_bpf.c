@@ -56,6 +56,7 @@
 #include "fwlc/scenario.h"
 #include "fwlc/scenario_bpf.h"
 #include "loader/bundle.h"
+#include "loader/logmsg.h"
 #include "loader/mapdata.h"
 #include "loader/strbuf.h"
 #include "maps/config.h"
@@ -356,8 +357,8 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	BC *c = ((Built *)ctx)->cur;
 	const struct fwl_event *ev = data;
-	char rule[96] = "?";
-	const char *msg = "?";
+	char rule[96] = "?", msg[256];
+	const char *tmpl = "?";
 
 	if (!c || size < sizeof *ev || !c->fx->log_emit)
 		return 0;	/* no case: draining the ring */
@@ -365,8 +366,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (c->arms[i].arm->rule_id == ev->rule_id)
 			snprintf(rule, sizeof rule, "%s#%d",
 				 c->arms[i].pol->name, c->arms[i].arm->index);
-	if (ev->prefix_id < (unsigned)c->bt->ir.nlog_prefixes)
-		msg = c->bt->ir.log_prefixes[ev->prefix_id];
+	if (ev->prefix_id < (unsigned)c->bt->ir.nlog_messages)
+		tmpl = c->bt->ir.log_messages[ev->prefix_id];
+	/* the message formatted from the record, as fwld's log sink does */
+	log_msg_format(tmpl, ev, msg, sizeof msg);
 	c->fx->log_emit(c->fx->ctx, (FxLogLevel)ev->level, msg, rule);
 	return 0;
 }
