@@ -126,7 +126,7 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 		 * mock, as the interpreter does). */
 		const char *src = ir->feeds[t->idx].source;
 		bool dns = src && !strncmp(src, "dns:", 4) && t->idx < 32;
-		fprintf(f, "%s(", t->negate ? "!" : "");
+		fputc('(', f);	/* a negation is written above */
 		if (dns)
 			fprintf(f, "m->dns_asked |= 1u << %d, ", t->idx);
 		fprintf(f, "(p->l3 == 0x0800 ? fwl_feed_lookup4(&fwl_feed_%d_v4, "
