@@ -96,10 +96,16 @@ static void ib_packet(void *c, const uint8_t *bytes, size_t len,
 	if (!r->ntrace)
 		snprintf(o->path, sizeof o->path, "(no policy ran)");
 	/* the arms whose counters the packet moved (matched, whether or not
-	   they decided), as the data plane's counters tell */
-	for (int i = 0; i < r->ncounted && o->narms < OUTCOME_MAX_ARMS; i++)
-		interp_counted_name(&r->counted[i], o->arms[o->narms++],
-				    sizeof o->arms[0]);
+	   they decided), once each, as the data plane's counters tell */
+	for (int i = 0; i < r->ncounted && o->narms < OUTCOME_MAX_ARMS; i++) {
+		bool seen = false;
+		interp_counted_name(&r->counted[i], nm, sizeof nm);
+		for (int k = 0; k < o->narms && !seen; k++)
+			seen = !strcmp(o->arms[k], nm);
+		if (!seen)
+			snprintf(o->arms[o->narms++], sizeof o->arms[0], "%s",
+				 nm);
+	}
 	o->out = r->out;
 	o->err[0] = o->err_at[0] = 0;
 	if (r->verdict == VERDICT_ERROR) {
