@@ -27,6 +27,8 @@ struct fwl_md {
 	__u8 dst_local;		/* FIB: the destination is this host */
 	__u8 payload[FWL_PAYLOAD_BYTES];	/* the first payload bytes */
 	__u8 flow[FWL_MAX_FLOWS];	/* flow pattern states (FWL_SEQ_*) */
+	__u32 dns_asked;	/* DNS name sets (feeds 0..31) the policies
+				 * asked about this packet (a test's view) */
 	struct fwl_ct ct;	/* conntrack's view (FWL_USES_CT) */
 	/* A hook in tail-called stages (FWL_STAGES): where fwl_ingress
 	 * resumes, with which verdict and route, and the policy whose

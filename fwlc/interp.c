@@ -869,14 +869,45 @@ static Value *arg_ip(Interp *in, Value **args, int n, int i, Span at,
 	return args[i];
 }
 
+/* The arm a log record names: the last one counted, i.e. the innermost
+   arm whose body runs (a rule's arm inside its caller's), as the data
+   plane's m->rule_id. */
 static const char *cur_rule_name(Interp *in, char *buf, size_t size)
 {
-	if (in->step && in->step->policy)
+	if (in->res && in->res->ncounted)
+		interp_counted_name(&in->res->counted[in->res->ncounted - 1],
+				    buf, size);
+	else if (in->step && in->step->policy)
 		snprintf(buf, size, "%s#%d", in->step->policy->name,
 			 in->step->arm);
 	else
 		snprintf(buf, size, "?");
 	return buf;
+}
+
+/* Log records are rate-limited per arm, as the data plane writes them
+   (bpf/lib/log.h: FWL_LOG_RATE 10 per second, FWL_LOG_BURST 20, a GCRA
+   bucket, bpf/lib/ratelimit.h): true when this one may be written. */
+static bool log_conforms(Interp *in, const char *rule)
+{
+	const uint64_t ival = 1000 / INTERP_LOG_RATE;	/* ms */
+	LogRate *b = NULL;
+	for (int i = 0; i < in->nlograte && !b; i++)
+		if (is(in->lograte[i].rule, rule))
+			b = &in->lograte[i];
+	if (!b) {
+		in->lograte = xrealloc(in->lograte, (in->nlograte + 1) *
+							    sizeof *b);
+		b = &in->lograte[in->nlograte++];
+		snprintf(b->rule, sizeof b->rule, "%s", rule);
+		b->tat = in->now_ms + ival;
+		return true;
+	}
+	uint64_t tat = b->tat > in->now_ms ? b->tat : in->now_ms;
+	if (tat - in->now_ms > (INTERP_LOG_BURST - 1) * ival)
+		return false;
+	b->tat = tat + ival;
+	return true;
 }
 
 static Value *do_effect(Interp *in, const char *eff, const char *op,
@@ -981,9 +1012,14 @@ static Value *do_effect(Interp *in, const char *eff, const char *op,
 					lv = (FxLogLevel)l;
 		}
 		str_of(in, args[1], s, sizeof s);
+		cur_rule_name(in, r, sizeof r);
+		if (!log_conforms(in, r)) {
+			effect_note(in, "Log.emit(%s, \"%s\"): over the log "
+				    "rate, suppressed", fx_level_name(lv), s);
+			return mk(in, V_UNIT);
+		}
 		if (in->fx.log_emit)
-			in->fx.log_emit(in->fx.ctx, lv, s,
-					cur_rule_name(in, r, sizeof r));
+			in->fx.log_emit(in->fx.ctx, lv, s, r);
 		effect_note(in, "Log.emit(%s, \"%s\")", fx_level_name(lv), s);
 		return mk(in, V_UNIT);
 	}
@@ -1152,6 +1188,9 @@ static Value *field_of(Interp *in, Value *v, const char *f, Span at)
  */
 
 static Value *apply(Interp *in, Value *fn, Value **args, int n, Span at);
+static void count(Interp *in, const Decl *pol, int arm);
+static Value *eval_case_arms(Interp *in, Value *v, Arm **arms, int narms,
+			     Env *env, Span at, const Decl *rule);
 
 static Value *eval_lit(Interp *in, const Lit *l)
 {
@@ -1232,6 +1271,35 @@ static Value *eval_call(Interp *in, const Expr *e, Env *env, bool perform)
 	return apply(in, f, args, e->nargs, e->span);
 }
 
+/* A rule call.  A rule's arms have counters as a policy's do (the code
+   generator's, fwlc/lower.c rule_index): the arms of a body `\frame ->
+   case frame of ...` count when their pattern and guard hold; any other
+   body is one arm, counted on every call. */
+static Value *apply_rule(Interp *in, const Decl *rule, Value **args, int n,
+			 Span at)
+{
+	const Expr *lam = rule->value;
+	if (lam && lam->kind == E_LAMBDA && lam->nparams == 1 && n == 1 &&
+	    lam->params[0]->kind == P_VAR && lam->body &&
+	    lam->body->kind == E_CASE && lam->body->lhs->kind == E_NAME &&
+	    is(lam->body->lhs->name, lam->params[0]->name)) {
+		Env *env = NULL;
+		if (!match(in, lam->params[0], args[0], &env))
+			fail(in, lam->params[0]->span,
+			     "argument does not match");
+		if (++in->depth > 200)
+			fail(in, at, "recursion deeper than 200");
+		const Expr *cs = lam->body;
+		Value *v = eval(in, cs->lhs, env);
+		Value *r = eval_case_arms(in, v, cs->arms, cs->narms, env,
+					  cs->span, rule);
+		in->depth--;
+		return r;
+	}
+	count(in, rule, 1);
+	return apply(in, eval(in, rule->value, NULL), args, n, at);
+}
+
 static Value *apply(Interp *in, Value *f, Value **args, int n, Span at)
 {
 	if (f->kind == V_CON) {	/* constructor application: DNAT(x) */
@@ -1263,10 +1331,8 @@ static Value *apply(Interp *in, Value *f, Value **args, int n, Span at)
 				args[0]->con.args[2 * i + (is(b, "values"))];
 		return s;
 	}
-	if (f->fn.rule) {
-		Value *body = eval(in, f->fn.rule->value, NULL);
-		return apply(in, body, args, n, at);
-	}
+	if (f->fn.rule)
+		return apply_rule(in, f->fn.rule, args, n, at);
 	const Expr *lam = f->fn.lam;
 	Env *env = f->fn.env;
 	int np = lam->nparams;
@@ -1285,8 +1351,10 @@ static Value *apply(Interp *in, Value *f, Value **args, int n, Span at)
 	return r;
 }
 
+/* The first arm of a case that holds; `rule`: the case is a rule's top
+   level, whose arms have counters (a policy's arms' meaning). */
 static Value *eval_case_arms(Interp *in, Value *v, Arm **arms, int narms,
-			     Env *env, Span at)
+			     Env *env, Span at, const Decl *rule)
 {
 	for (int i = 0; i < narms; i++) {
 		Env *e2 = env;
@@ -1301,6 +1369,8 @@ static Value *eval_case_arms(Interp *in, Value *v, Arm **arms, int narms,
 			if (!g->b)
 				continue;
 		}
+		if (rule)
+			count(in, rule, i + 1);
 		return eval(in, arms[i]->body, e2);
 	}
 	char s[128];
@@ -1379,7 +1449,8 @@ static Value *eval(Interp *in, const Expr *e, Env *env)
 		return eval(in, a->b ? e->then_ : e->else_, env);
 	case E_CASE:
 		a = eval(in, e->lhs, env);
-		return eval_case_arms(in, a, e->arms, e->narms, env, e->span);
+		return eval_case_arms(in, a, e->arms, e->narms, env, e->span,
+				      NULL);
 	case E_LAMBDA:
 		v = mk(in, V_FN);
 		v->fn.lam = e;
@@ -1751,7 +1822,7 @@ seq:
 	in->nfrag = j;
 	j = 0;
 	for (int i = 0; i < in->nseq; i++)
-		if (in->seq[i].last + in->seq_timeout > in->now_ms)
+		if (in->seq[i].deadline >= in->now_ms)
 			in->seq[j++] = in->seq[i];
 	in->nseq = j;
 }
@@ -2026,7 +2097,8 @@ SeqEntry *interp_seq_find(Interp *in, const char *flow, const Tuple *key)
 	for (int i = 0; i < in->nseq; i++)
 		if (is(in->seq[i].flow->name, flow) &&
 		    tuple_eq(&in->seq[i].key, key))
-			return &in->seq[i];
+			return in->seq[i].deadline >= in->now_ms ? &in->seq[i]
+								 : NULL;
 	return NULL;
 }
 
@@ -2039,6 +2111,14 @@ static bool step_matches(Interp *in, const Pat *p)
 	return match(in, p, mk_layer(in, L_L4, 0), &env);
 }
 
+/* Sequence patterns (docs/semantics.md, "Sequence patterns"), as the data
+   plane's fwl_seq_step (bpf/lib/seq.h): every packet arriving at ingress
+   moves the state of its flow before the policies see it.  The packet's
+   step is the first step of the pattern it matches.  In progress, the
+   steps must come in order before the window's deadline (set by the
+   first step; a first step restarts the sequence); once every step
+   matched, the flow is matched until timeout-seq passes without a packet
+   of the flow.  Without `within` the window is timeout-seq too. */
 static void seq_update(Interp *in)
 {
 	Tuple t, k;
@@ -2050,12 +2130,24 @@ static void seq_update(Interp *in)
 		if (d->kind != D_FLOW)
 			continue;
 		SeqEntry *e = interp_seq_find(in, d->name, &k);
-		if (e && e->step > 0 && d->has_within &&
-		    in->now_ms > e->deadline)
-			e->step = 0;	/* window missed: start over */
-		int step = e ? e->step : 0;
-		if (!step_matches(in, d->steps[step]))
+		uint64_t idle = in->now_ms + in->seq_timeout;
+		if (e && e->matched) {
+			e->deadline = idle;	/* the flow is alive */
 			continue;
+		}
+		int step = -1;
+		for (int s = 0; s < d->nsteps && step < 0; s++)
+			if (step_matches(in, d->steps[s]))
+				step = s;
+		if (step < 0 || (step > 0 && (!e || step != e->step)))
+			continue;
+		if (!e) {
+			/* a dead entry of this key is reused */
+			for (int j = 0; j < in->nseq && !e; j++)
+				if (in->seq[j].flow == d &&
+				    tuple_eq(&in->seq[j].key, &k))
+					e = &in->seq[j];
+		}
 		if (!e) {
 			if (in->nseq == in->capseq) {
 				in->capseq = in->capseq ? 2 * in->capseq : 16;
@@ -2063,18 +2155,21 @@ static void seq_update(Interp *in)
 						   in->capseq * sizeof *in->seq);
 			}
 			e = &in->seq[in->nseq++];
+		}
+		if (step == 0) {
 			memset(e, 0, sizeof *e);
 			e->flow = d;
 			e->key = k;
+			e->deadline = d->has_within ? in->now_ms + d->within.u
+						    : idle;
 		}
 		e->last = in->now_ms;
-		if (step == 0)
-			e->deadline = in->now_ms + (d->has_within ? d->within.u
-								  : 0);
 		e->step = step + 1;
-		if (e->step == d->nsteps) {
+		if (e->step >= d->nsteps) {
 			e->matched = true;
-			e->step = 0;
+			e->deadline = idle;
+		} else if (!d->has_within) {
+			e->deadline = idle;
 		}
 		effect_note(in, "flow %s: step %d of %d%s", d->name, step + 1,
 			    d->nsteps, e->matched ? " (matched)" : "");
@@ -2242,6 +2337,7 @@ void interp_free(Interp *in)
 	free(in->seq);
 	free(in->counters);
 	free(in->buckets);
+	free(in->lograte);
 	arena_free(&in->scratch);
 	memset(in, 0, sizeof *in);
 }
@@ -2268,6 +2364,13 @@ static void count(Interp *in, const Decl *pol, int arm)
 	}
 	c->packets++;
 	c->bytes += (uint64_t)in->pkt->len;
+	if (in->res && in->res->ncounted < MAX_COUNTED)
+		in->res->counted[in->res->ncounted++] = (Counted){pol, arm};
+}
+
+void interp_counted_name(const Counted *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s#%d", c->policy->name, c->arm);
 }
 
 void interp_arm_name(const TraceStep *s, char *buf, size_t size)
@@ -2401,6 +2504,9 @@ static int run_hook(Interp *in, int hook, Action *nat)
 				if (!g->b)
 					continue;
 			}
+			/* the arm matched: its counter counts the packet,
+			   whatever its body decides (nftables' meaning) */
+			count(in, pol, st->arm);
 			Value *v = eval(in, arm->body, env);
 			action_from(in, v, &a, arm->body->span);
 			a.at = arm->body->span;
@@ -2414,8 +2520,6 @@ static int run_hook(Interp *in, int hook, Action *nat)
 			st->arm = 0;
 			st->line = 0;
 			a.kind = A_ALLOW;	/* a chain's policy: accept */
-		} else {
-			count(in, pol, st->arm);
 		}
 		action_str(&a, st->action, sizeof st->action);
 		if (a.kind == A_DROP) {
@@ -2695,6 +2799,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 
 	memset(r, 0, offsetof(Result, out));
 	r->ntrace = 0;
+	r->ncounted = 0;
 	r->err[0] = 0;
 	r->after[0] = 0;
 	*p = *pkt0;
@@ -2862,6 +2967,10 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		nat_inner(p, true, &e->orig.src, e->orig.sport);
 	}
 
+	/* sequence patterns: every arriving packet, before the policies */
+	if (!local_out && p->l3)
+		seq_update(in);
+
 	/* prerouting / output */
 	int first = local_out ? H_OUTPUT : H_PREROUTING;
 	if (!offloaded && run_hook(in, first, &nat) == A_DROP)
@@ -2903,9 +3012,6 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			goto drop;
 	}
 
-	/* sequence state is seen where the filter saw the packet */
-	Tuple seen;
-	tuple_of(p, &seen);
 	Pkt before_snat = *p;
 
 	if (!local) {
@@ -3024,14 +3130,6 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	if (e && !related && state != CT_INVALID && is(e->helper, "ftp") &&
 	    p->proto == PROTO_TCP && p->l4)
 		ftp_helper(in, &before_snat, e == in->cur_ct ? dir : 0);
-	{
-		/* sequence patterns: on the packet as the filter saw it */
-		Pkt *keep = in->pkt;
-		in->pkt = &before_snat;
-		(void)seen;
-		seq_update(in);
-		in->pkt = keep;
-	}
 	r->ct = e;
 	r->ct_id = e ? e->id : 0;
 	r->verdict = VERDICT_ALLOW;

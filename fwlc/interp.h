@@ -116,6 +116,15 @@ typedef struct Bucket {
 	uint64_t last;
 } Bucket;
 
+/* The log rate limit of one arm (a GCRA "theoretical arrival time"), as
+ * the data plane's (bpf/lib/log.h). */
+#define INTERP_LOG_RATE 10	/* records per second per arm */
+#define INTERP_LOG_BURST 20
+typedef struct LogRate {
+	char rule[96];		/* "policy#N" */
+	uint64_t tat;		/* ms */
+} LogRate;
+
 /* One step of the path taken, for explain and expectations. */
 typedef struct TraceStep {
 	int hook;
@@ -127,6 +136,15 @@ typedef struct TraceStep {
 } TraceStep;
 
 #define MAX_TRACE 32
+#define MAX_COUNTED 64
+
+/* An arm whose counter the packet moved: its pattern and guard held
+   (whatever its body then did: a rule call that Continues still counted
+   the arm), as nftables counts a rule's matches. */
+typedef struct Counted {
+	const Decl *policy;	/* a policy or a rule */
+	int arm;		/* 1-based */
+} Counted;
 
 enum Verdict { VERDICT_ALLOW, VERDICT_DROP, VERDICT_ERROR };
 
@@ -142,6 +160,8 @@ typedef struct Result {
 	Pkt out;		/* the packet after NAT */
 	TraceStep trace[MAX_TRACE];
 	int ntrace;
+	Counted counted[MAX_COUNTED];	/* in the order they matched */
+	int ncounted;
 	char after[256];	/* state written after the hooks: ct, flows */
 	char err[512];		/* VERDICT_ERROR: message */
 	Span err_span;
@@ -180,6 +200,8 @@ typedef struct Interp {
 	int ncounters;
 	Bucket *buckets;
 	int nbuckets;
+	LogRate *lograte;
+	int nlograte;
 
 	/* per packet */
 	Arena scratch;
@@ -212,6 +234,7 @@ CtEntry *interp_ct_find(Interp *in, const Tuple *t, int *dir);
 int interp_ct_count(Interp *in);	/* live entries */
 CtEntry *interp_ct_by_id(Interp *in, int id);
 /* "forward#4" */
+void interp_counted_name(const Counted *c, char *buf, size_t size);
 void interp_arm_name(const TraceStep *s, char *buf, size_t size);
 /* the tuple of a packet (proto, addresses, ports / icmp id) */
 void tuple_of(const Pkt *p, Tuple *t);

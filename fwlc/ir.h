@@ -201,7 +201,7 @@ struct ir_act {
 	int call;		/* IRA_LEAF, IR_CALL: index into rules */
 	struct ir_cond *cond;	/* IRA_IF */
 	struct ir_act *then_, *else_;
-	int prefix;		/* IRA_LOG: index into ir_prog.log_prefixes */
+	int prefix;		/* IRA_LOG: index into ir_prog.log_messages */
 	int level;		/* IRA_LOG: FWL_LOG_* */
 	int counter;		/* IRA_COUNT: index into ir_prog.counters */
 	int helper;		/* IRA_CT_HELPER: FWL_CT_HELPER_* */
@@ -299,8 +299,10 @@ struct ir_prog {
 	struct ir_dnat *dnat;	/* the DNATMap map's entries */
 	int ndnat;
 	const void *dnat_key;	/* the `let` they came from */
-	const char **log_prefixes;	/* Log.emit prefixes, by id */
-	int nlog_prefixes;
+	const char **log_messages;	/* Log.emit message templates, by id
+					   (docs/bundle.md: text, {src},
+					   {dst}, {sport}, {dport}) */
+	int nlog_messages;
 	bool uses_log, uses_ratelimit, uses_dst_local, uses_payload;
 	bool uses_frag;		/* transport patterns: later fragments get
 				   their first's ports (bpf/lib/frag.h) */

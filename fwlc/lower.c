@@ -1294,20 +1294,20 @@ static struct ir_act *leaf(struct lower *l, enum ir_action action)
 	return a;
 }
 
-/* The id of a Log.emit prefix (deduplicated). */
-static int log_prefix(struct lower *l, const char *s)
+/* The id of a Log.emit message template (deduplicated). */
+static int log_message(struct lower *l, const char *s)
 {
 	struct ir_prog *ir = l->ir;
-	for (int i = 0; i < ir->nlog_prefixes; i++)
-		if (!strcmp(ir->log_prefixes[i], s))
+	for (int i = 0; i < ir->nlog_messages; i++)
+		if (!strcmp(ir->log_messages[i], s))
 			return i;
 	const char **n = arena_alloc(l->a, sizeof(*n) *
-					       (ir->nlog_prefixes + 1));
-	if (ir->nlog_prefixes)
-		memcpy(n, ir->log_prefixes, sizeof(*n) * ir->nlog_prefixes);
-	n[ir->nlog_prefixes] = s;
-	ir->log_prefixes = n;
-	return ir->nlog_prefixes++;
+					       (ir->nlog_messages + 1));
+	if (ir->nlog_messages)
+		memcpy(n, ir->log_messages, sizeof(*n) * ir->nlog_messages);
+	n[ir->nlog_messages] = arena_strndup(l->a, s, strlen(s));
+	ir->log_messages = n;
+	return ir->nlog_messages++;
 }
 
 /* The index of the feed called name in the IR (added, with its source,
@@ -1496,7 +1496,8 @@ static int flow_index(struct lower *l, const Decl *fd)
 		l->failed = 1;
 		return -1;
 	}
-	ir->uses_ct = true;	/* seq.h keys flows as conntrack does */
+	/* seq.h keys flows as conntrack does (fwl_ct_key_make), but needs
+	 * no connection tracking */
 	struct ir_flow *n = arena_alloc(l->a, sizeof(*n) * (ir->nflows + 1));
 	if (ir->nflows)
 		memcpy(n, ir->flows, sizeof(*n) * ir->nflows);
@@ -1562,62 +1563,61 @@ static struct ir_cond *effect_var_cond(struct lower *l, const Expr *e)
 
 static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth);
 
-/* One part of a message: a string, or `show h.f` of a field a log record
- * carries (loader/logfmt.h); appended to t as template text.  -1: not one
- * of these. */
-static int log_part(struct lower *l, const Expr *e, char *t, size_t size)
+#define LOG_TEMPLATE_MAX 256	/* bytes of a message template */
+
+/* Append part e of a Log.emit message to the template t (*n bytes so far):
+ * a string literal (braces doubled), `show B.F` of a header field the log
+ * record carries ({src} {dst} {sport} {dport}: maps/events.h), or a ++ of
+ * those.  -1 (reported) for anything the data plane cannot format. */
+static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 {
-	size_t o = strlen(t);
+	if (e->kind == E_BINARY && e->op == OP_CONCAT)
+		return log_part(l, e->lhs, t, n) || log_part(l, e->rhs, t, n);
 	if (e->kind == E_LIT && e->lit.kind == LIT_STR) {
-		for (size_t i = 0; i < e->lit.str.len && o + 3 < size; i++) {
-			if (e->lit.str.s[i] == '{')
-				t[o++] = '{';
-			t[o++] = e->lit.str.s[i];
+		for (uint32_t i = 0; i < e->lit.str.len; i++) {
+			char c = e->lit.str.s[i];
+			if (!c || *n + 3 >= LOG_TEMPLATE_MAX)
+				goto bad;
+			if (c == '{' || c == '}')
+				t[(*n)++] = c;
+			t[(*n)++] = c;
 		}
-		t[o] = 0;
-		return o + 3 < size ? 0 : -1;
-	}
-	if (e->kind != E_CALL || e->fn->kind != E_NAME ||
-	    strcmp(e->fn->name, "show") || e->nargs != 1)
-		return -1;
-	const Expr *f = e->args[0];
-	const struct binder *b = f->kind == E_FIELD && f->lhs->kind == E_NAME ?
-				 binder_named(l, f->lhs->name) : NULL;
-	static const char *const carried[] = { "src", "dst", "sport", "dport" };
-	for (size_t i = 0; b && i < 4; i++) {
-		if (strcmp(f->field, carried[i]) ||
-		    (b->layer == 3) != (i < 2) ||
-		    (i >= 2 && strcmp(b->con, "TCP") && strcmp(b->con, "UDP")))
-			continue;
-		if (o + strlen(carried[i]) + 3 >= size)
-			return -1;
-		snprintf(t + o, size - o, "{%s}", carried[i]);
+		t[*n] = 0;
 		return 0;
 	}
+	if (e->kind == E_CALL && e->fn->kind == E_NAME &&
+	    !strcmp(e->fn->name, "show") && e->nargs == 1 &&
+	    e->args[0]->kind == E_FIELD && e->args[0]->lhs->kind == E_NAME) {
+		const Expr *fe = e->args[0];
+		const struct binder *b = binder_named(l, fe->lhs->name);
+		HeaderDef h = { 0 };
+		const FieldDef *fd = NULL;
+		if (b) {
+			h.fam = b->fam;
+			h.fields = b->fields;
+			fd = header_field(&h, fe->field);
+		}
+		enum ir_field f = fd ? field_of(fd, b->fam) : (enum ir_field)-1;
+		const char *ph = f == IRF_SRC4 || f == IRF_SRC6 ? "{src}"
+			       : f == IRF_DST4 || f == IRF_DST6 ? "{dst}"
+			       : f == IRF_SPORT ? "{sport}"
+			       : f == IRF_DPORT ? "{dport}" : NULL;
+		if (ph && *n + strlen(ph) < LOG_TEMPLATE_MAX) {
+			strcpy(t + *n, ph);
+			*n += strlen(ph);
+			return 0;
+		}
+	}
+bad:
+	unsupported(l, e->span, "this part of a Log.emit message (the data "
+		    "plane formats string literals and `show` of a header's "
+		    "src, dst, sport or dport, up to 255 bytes)");
 	return -1;
 }
 
-/* The template of a Log.emit message: "str" ++ show ip.src ++ ...; when a
- * part is something else, the first string alone (the prefix). */
-static const char *log_template(struct lower *l, const Expr *m,
-				const Expr *first)
-{
-	char t[256] = "";
-	while (m->kind == E_BINARY && m->op == OP_CONCAT) {
-		if (log_part(l, m->lhs, t, sizeof(t)))
-			goto prefix;
-		m = m->rhs;
-	}
-	if (log_part(l, m, t, sizeof(t)))
-		goto prefix;
-	return arena_strndup(l->a, t, strlen(t));
-prefix:
-	t[0] = 0;
-	log_part(l, first, t, sizeof(t));
-	return arena_strndup(l->a, t, strlen(t));
-}
-
-/* Log.emit(Level, "prefix" [++ anything]) >> rest */
+/* Log.emit(Level, MESSAGE) >> rest: the record names its message template
+ * by id; fwld and the scenario backend format it from the record
+ * (loader/logmsg.c), as the interpreter does from the values. */
 static struct ir_act *lower_log(struct lower *l, const Expr *pf,
 				const Expr *rest, int depth)
 {
@@ -1626,21 +1626,21 @@ static struct ir_act *lower_log(struct lower *l, const Expr *pf,
 		{ "Notice", FWL_LOG_INFO }, { "Warn", FWL_LOG_WARN },
 		{ "Error", FWL_LOG_ERROR },
 	};
-	const Expr *msg = pf->nargs == 2 ? pf->args[1] : NULL;
-	while (msg && msg->kind == E_BINARY && msg->op == OP_CONCAT)
-		msg = msg->lhs;
-	if (pf->nargs != 2 || pf->args[0]->kind != E_NAME || !msg ||
-	    msg->kind != E_LIT || msg->lit.kind != LIT_STR) {
-		unsupported(l, pf->span, "this Log.emit (a level and a message "
-					 "starting with a string)");
+	char t[LOG_TEMPLATE_MAX] = "";
+	size_t n = 0;
+	if (pf->nargs != 2 || pf->args[0]->kind != E_NAME) {
+		unsupported(l, pf->span, "this Log.emit (a level and a "
+					 "message)");
 		return NULL;
 	}
+	if (log_part(l, pf->args[1], t, &n))
+		return NULL;
 	struct ir_act *a = act_new(l, IRA_LOG);
 	a->level = FWL_LOG_INFO;
 	for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++)
 		if (!strcmp(levels[i].name, pf->args[0]->name))
 			a->level = levels[i].level;
-	a->prefix = log_prefix(l, log_template(l, pf->args[1], msg));
+	a->prefix = log_message(l, t);
 	l->ir->uses_log = true;
 	a->then_ = lower_act(l, rest, depth + 1);
 	return a->then_ ? a : NULL;

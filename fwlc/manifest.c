@@ -127,10 +127,29 @@ int manifest_write(FILE *f, const struct manifest *m)
 		fprintf(f, ", \"map\": \"fwl_named_cnt\", \"id\": %" PRIu32
 			   "}", ir->counter_ids[i]);
 	}
-	fputs("\n  ],\n  \"log_prefixes\": [", f);
-	for (int i = 0; i < ir->nlog_prefixes; i++) {
+	/* Log.emit: the message templates by the records' prefix_id, and
+	 * (for older readers) each one's constant start. */
+	fputs("\n  ],\n  \"log_messages\": [", f);
+	for (int i = 0; i < ir->nlog_messages; i++) {
 		fputs(i ? ", " : "", f);
-		json_put_str(f, ir->log_prefixes[i]);
+		json_put_str(f, ir->log_messages[i]);
+	}
+	fputs("],\n  \"log_prefixes\": [", f);
+	for (int i = 0; i < ir->nlog_messages; i++) {
+		char pre[256];
+		size_t n = 0;
+		/* up to the first placeholder; "{{" and "}}" are braces */
+		for (const char *c = ir->log_messages[i];
+		     *c && n + 1 < sizeof(pre); c++) {
+			if (*c == '{' && c[1] != '{')
+				break;
+			if ((*c == '{' || *c == '}') && c[1] == *c)
+				c++;
+			pre[n++] = *c;
+		}
+		pre[n] = 0;
+		fputs(i ? ", " : "", f);
+		json_put_str(f, pre);
 	}
 	fputs("],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n", f);
 	if (m->budget) {

@@ -1955,9 +1955,9 @@ static void outcome_text(const Outcome *o, char *buf, size_t size)
 }
 
 /* What differs between a (this backend) and b (the compared one), or
-   "" when nothing does.  A log message is compared whole: the compiled
-   Log.emit fills its template ("blocked: {src}") from the record's
-   headers as `show` prints them (loader/logfmt.h). */
+   "" when nothing does.  A log event is compared by its level, its whole
+   message and its rule (the compiled object's records are formatted from
+   their message templates, loader/logmsg.h). */
 static void outcome_diff(Run *r, int la, int lb, const Outcome *a,
 			 const Outcome *b, char *why, size_t size)
 {
@@ -2038,6 +2038,17 @@ static void compare_packet(Run *r, ScenarioOpts *o, Stmt *t,
 	for (size_t i = 0; i < t->len; i++)
 		fprintf(r->out, "%02x", t->bytes[i]);
 	fprintf(r->out, "\n");
+	if (strstr(why, "log event")) {
+		/* the log events of both, as the expectations see them */
+		for (int k = 0; k < 2; k++) {
+			const Mock *m = k ? &r->cmock : &r->mock;
+			for (int i = k ? lb : la; i < m->nlogs; i++)
+				fprintf(r->out, "  log %-3s %s \"%s\" (%s)\n",
+					k ? r->cbe->name : r->be->name,
+					fx_level_name(m->logs[i].level),
+					m->logs[i].msg, m->logs[i].rule);
+		}
+	}
 	if (o->replay)
 		fprintf(r->out, "  replay: %s\n", o->replay);
 }

@@ -29,7 +29,7 @@
  * Time is virtual: fwl_config.clock_ns is set before every packet.
  *
  * A setting the data plane cannot express (ct-max's single table,
- * timeouts that are not whole seconds, timeout-seq) makes every later
+ * timeouts that are not whole seconds) makes every later
  * packet of the case an error that says so: the case fails, never passes
  * silently.
  */
@@ -56,7 +56,7 @@
 #include "fwlc/scenario.h"
 #include "fwlc/scenario_bpf.h"
 #include "loader/bundle.h"
-#include "loader/logfmt.h"
+#include "loader/logmsg.h"
 #include "loader/mapdata.h"
 #include "loader/strbuf.h"
 #include "maps/config.h"
@@ -80,6 +80,7 @@ struct md_view {
 	__u8 dst_local;
 	__u8 payload[MD_PAYLOAD];
 	__u8 flow[MD_FLOWS];
+	__u32 dns_asked;
 	struct fwl_ct ct;
 };
 
@@ -356,8 +357,8 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	BC *c = ((Built *)ctx)->cur;
 	const struct fwl_event *ev = data;
-	char rule[96] = "?";
-	const char *msg = "?";
+	char rule[96] = "?", msg[256];
+	const char *tmpl = "?";
 
 	if (!c || size < sizeof *ev || !c->fx->log_emit)
 		return 0;	/* no case: draining the ring */
@@ -365,12 +366,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (c->arms[i].arm->rule_id == ev->rule_id)
 			snprintf(rule, sizeof rule, "%s#%d",
 				 c->arms[i].pol->name, c->arms[i].arm->index);
-	char text[512];
-	if (ev->prefix_id < (unsigned)c->bt->ir.nlog_prefixes) {
-		fwl_log_format(c->bt->ir.log_prefixes[ev->prefix_id], ev, text,
-			       sizeof(text));
-		msg = text;
-	}
+	if (ev->prefix_id < (unsigned)c->bt->ir.nlog_messages)
+		tmpl = c->bt->ir.log_messages[ev->prefix_id];
+	/* the message formatted from the record, as fwld's log sink does */
+	log_msg_format(tmpl, ev, msg, sizeof msg);
 	c->fx->log_emit(c->fx->ctx, (FxLogLevel)ev->level, msg, rule);
 	return 0;
 }
@@ -690,6 +689,8 @@ static bool bc_set(void *cv, const char *k, uint64_t v)
 		idx = FWL_CT_TO_ICMP;
 	else if (strcmp(k, "timeout-tcp-established") == 0)
 		idx = FWL_CT_TO_TCP_ESTABLISHED;
+	else if (strcmp(k, "timeout-seq") == 0)
+		idx = FWL_CT_TO_SEQ;
 	if (idx >= 0) {
 		if (v % 1000 || v == 0) {
 			snprintf(c->cannot, sizeof c->cannot, "the bpf backend "
@@ -702,14 +703,11 @@ static bool bc_set(void *cv, const char *k, uint64_t v)
 		write_config(c);
 		return true;
 	}
-	if (strcmp(k, "ct-max") == 0 || strcmp(k, "timeout-seq") == 0) {
+	if (strcmp(k, "ct-max") == 0) {
 		snprintf(c->cannot, sizeof c->cannot, "the bpf backend cannot "
-			 "express 'set %s': %s", k,
-			 k[3] == 'm' ? "the data plane's conntrack has two "
-				       "tiers sized at load (maps/ct.h), not "
-				       "one table of N entries"
-				     : "the data plane's sequence state has "
-				       "no idle timeout (fwl_seq is an LRU)");
+			 "express 'set %s': the data plane's conntrack has two "
+			 "tiers sized at load (maps/ct.h), not one table of N "
+			 "entries", k);
 		return true;
 	}
 	return false;
@@ -862,6 +860,29 @@ static void fail_outcome(Outcome *o, const Pkt *parsed, const char *fmt, ...)
 	snprintf(o->path, sizeof o->path, "(bpf: %.400s)", o->err);
 	o->out = *parsed;
 	o->flow = -1;
+}
+
+/* A DNS name set the policies asked about (fwl_md.dns_asked) whose name
+ * the scenario does not mock: the interpreter's error for an unmocked
+ * effect, word for word, instead of an answer from an empty set. */
+static bool unmocked_dns(BC *c, const Pkt *parsed, uint32_t asked,
+			 Outcome *o)
+{
+	const struct ir_prog *ir = &c->bt->ir;
+	for (int i = 0; i < ir->nfeeds && i < 32; i++) {
+		const char *src = ir->feeds[i].source;
+		if (!(asked & (1u << i)) || !src || strncmp(src, "dns:", 4))
+			continue;
+		bool mocked = false;
+		for (int k = 0; k < c->mock->ndns && !mocked; k++)
+			mocked = !strcmp(c->mock->dns[k].name, src + 4);
+		if (mocked)
+			continue;
+		fail_outcome(o, parsed, "effect DNS.resolves is not mocked for "
+			     "\"%s\" (add 'dns %s ADDR...')", src + 4, src + 4);
+		return true;
+	}
+	return false;
 }
 
 /* Run one program: XDP with ingress_ifindex, or TC with ifindex (and
@@ -1258,6 +1279,9 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 			goto out;
 		}
 	}
+	if (unmocked_dns(c, parsed, (ran_in ? md_in.dns_asked : 0) |
+				       (ran_eg ? md_eg.dns_asked : 0), o))
+		goto out;
 	o->verdict = verdict;
 	pkt_parse(buf[0], blen, &o->out);
 	frag_fields(c, &o->out);

@@ -86,9 +86,6 @@ static void ib_packet(void *c, const uint8_t *bytes, size_t len,
 	size_t po = 0;
 	for (int i = 0; i < r->ntrace; i++) {
 		interp_arm_name(&r->trace[i], nm, sizeof nm);
-		if (r->trace[i].arm && o->narms < OUTCOME_MAX_ARMS)
-			snprintf(o->arms[o->narms++], sizeof o->arms[0], "%s",
-				 nm);
 		if (po < sizeof o->path)
 			po += (size_t)snprintf(o->path + po,
 					       sizeof o->path - po,
@@ -98,6 +95,17 @@ static void ib_packet(void *c, const uint8_t *bytes, size_t len,
 	}
 	if (!r->ntrace)
 		snprintf(o->path, sizeof o->path, "(no policy ran)");
+	/* the arms whose counters the packet moved (matched, whether or not
+	   they decided), once each, as the data plane's counters tell */
+	for (int i = 0; i < r->ncounted && o->narms < OUTCOME_MAX_ARMS; i++) {
+		bool seen = false;
+		interp_counted_name(&r->counted[i], nm, sizeof nm);
+		for (int k = 0; k < o->narms && !seen; k++)
+			seen = !strcmp(o->arms[k], nm);
+		if (!seen)
+			snprintf(o->arms[o->narms++], sizeof o->arms[0], "%s",
+				 nm);
+	}
 	o->out = r->out;
 	o->err[0] = o->err_at[0] = 0;
 	if (r->verdict == VERDICT_ERROR) {

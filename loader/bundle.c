@@ -190,12 +190,31 @@ int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
 			    "a \"file:PATH\" or \"dns:NAME\" source", dir, i);
 	}
 
-	a = json_get(root, "log_prefixes");
-	b->nlog_prefixes = json_len(a);
-	b->log_prefixes = calloc(b->nlog_prefixes ? b->nlog_prefixes : 1,
+	/* Log.emit message templates; a bundle older than them has only
+	 * the messages' constant starts, which are templates without
+	 * placeholders once their braces are doubled. */
+	a = json_get(root, "log_messages");
+	bool old_prefixes = !a;
+	if (old_prefixes)
+		a = json_get(root, "log_prefixes");
+	b->nlog_messages = json_len(a);
+	b->log_messages = calloc(b->nlog_messages ? b->nlog_messages : 1,
 				 sizeof(char *));
-	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++)
-		b->log_prefixes[i] = strdup(e->kind == JSON_STR ? e->str : "");
+	if (!b->log_messages)
+		BAD("out of memory");
+	for (i = 0, e = a ? a->child : NULL; e; e = e->next, i++) {
+		const char *m = e->kind == JSON_STR ? e->str : "";
+		char *t = malloc(2 * strlen(m) + 1), *o = t;
+		if (!t)
+			BAD("out of memory");
+		for (; *m; m++) {
+			if (old_prefixes && (*m == '{' || *m == '}'))
+				*o++ = *m;
+			*o++ = *m;
+		}
+		*o = 0;
+		b->log_messages[i] = t;
+	}
 
 	a = json_get(root, "counters");
 	b->ncounters = json_len(a);
@@ -245,9 +264,9 @@ void bundle_free(struct bundle *b)
 		free(b->feeds[i].map6);
 	}
 	free(b->feeds);
-	for (i = 0; i < b->nlog_prefixes && b->log_prefixes; i++)
-		free(b->log_prefixes[i]);
-	free(b->log_prefixes);
+	for (i = 0; i < b->nlog_messages && b->log_messages; i++)
+		free(b->log_messages[i]);
+	free(b->log_messages);
 	for (i = 0; i < b->ncounters && b->counters; i++)
 		free(b->counters[i]);
 	free(b->counters);

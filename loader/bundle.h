@@ -71,8 +71,9 @@ struct bundle {
 	int nifaces;
 	struct bundle_feed *feeds;	/* threat feeds fwld keeps filled */
 	int nfeeds;
-	char **log_prefixes;	/* Log.emit prefixes by id */
-	int nlog_prefixes;
+	char **log_messages;	/* Log.emit message templates by the
+				 * records' prefix_id (loader/logmsg.h) */
+	int nlog_messages;
 	char **counters;	/* named counters (Counter.add) ... */
 	uint32_t *counter_ids;	/* ... and their keys in fwl_named_cnt */
 	int ncounters;

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "loader/logfmt.h"
+#include "loader/logmsg.h"
 #include "maps/events.h"
 
 struct events {
@@ -71,15 +71,27 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct fwl_event *e = data;
 	struct strbuf sb;
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE] = "";
-	const char *rule = "", *prefix = "";
+	const char *rule = "", *tmpl = "";
+	char msg[512], prefix[256];
 
 	if (size < sizeof(*e) || e->version != FWL_EVENTS_LAYOUT_VERSION)
 		return 0;	/* another layout: skip, never misread */
 	for (int i = 0; ev->b && i < ev->b->nrules; i++)
 		if (ev->b->rules[i].id == e->rule_id)
 			rule = ev->b->rules[i].name;
-	if (ev->b && e->prefix_id < (uint32_t)ev->b->nlog_prefixes)
-		prefix = ev->b->log_prefixes[e->prefix_id];
+	if (ev->b && e->prefix_id < (uint32_t)ev->b->nlog_messages)
+		tmpl = ev->b->log_messages[e->prefix_id];
+	/* the message as the policy wrote it, and its constant start */
+	log_msg_format(tmpl, e, msg, sizeof(msg));
+	size_t pl = 0;
+	for (const char *c = tmpl; *c && pl + 1 < sizeof(prefix); c++) {
+		if (*c == '{' && c[1] != '{')
+			break;
+		if ((*c == '{' || *c == '}') && c[1] == *c)
+			c++;
+		prefix[pl++] = *c;
+	}
+	prefix[pl] = 0;
 	int fam = e->l3 == 0x86dd ? AF_INET6 : AF_INET;
 	inet_ntop(fam, e->saddr, s, sizeof(s));
 	inet_ntop(fam, e->daddr, d, sizeof(d));
@@ -90,12 +102,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		  "\"rule\": ", (unsigned long long)ev->seq + 1,
 		  (long)time(NULL), e->level < 4 ? levels[e->level] : "?");
 	sb_json_str(&sb, rule);
+	sb_printf(&sb, ", \"msg\": ");
+	sb_json_str(&sb, msg);
 	sb_printf(&sb, ", \"prefix\": ");
 	sb_json_str(&sb, prefix);
-	char msg[512];
-	fwl_log_format(prefix, e, msg, sizeof(msg));
-	sb_printf(&sb, ", \"message\": ");
-	sb_json_str(&sb, msg);
 	sb_printf(&sb, ", \"iif\": \"%s\", \"proto\": %u, \"src\": \"%s\", "
 		  "\"dst\": \"%s\", \"sport\": %u, \"dport\": %u, \"len\": %u, "
 		  "\"suppressed\": %u}", ifn, e->l4, s, d, e->sport, e->dport,

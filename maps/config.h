@@ -34,6 +34,8 @@ enum fwl_ct_timeout {
 	FWL_CT_TO_ICMP,			/* 30 */
 	FWL_CT_TO_GENERIC,		/* 600: other protocols */
 	FWL_CT_TO_FRAG,			/* 30: fragment -> flow binding */
+	FWL_CT_TO_SEQ,			/* 600: a matched sequence pattern
+					 * (fwl_seq) of an idle flow */
 	FWL_CT_TO_MAX = 16		/* room to grow; not a timeout */
 };
 

@@ -30,7 +30,9 @@ struct fwl_event {
 	__u16 size;		/* sizeof(struct fwl_event) */
 	__u32 rule_id;		/* stable rule id */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC */
-	__u32 prefix_id;	/* message/prefix id (manifest.json) */
+	__u32 prefix_id;	/* message template id (manifest.json
+				 * log_messages; loader/logmsg.h formats it
+				 * from this record's fields) */
 	__u16 reason;		/* enum fwl_drop_reason, 0 if none */
 	__u8 level;		/* FWL_LOG_* */
 	__u8 verdict;		/* FWL_VERDICT_* of the rule */

@@ -191,9 +191,10 @@ static void print_log(const struct json *j)
 {
 	const struct json *es = json_get(j, "events");
 	for (const struct json *e = es ? es->child : NULL; e; e = e->next)
-		printf("%s %-5s %-18s %s%s -> %s proto %lld dport %lld\n",
+		printf("%s %-5s %-18s %s (%s -> %s proto %lld dport %lld)\n",
 		       json_str(e, "iif", "?"), json_str(e, "level", "?"),
-		       json_str(e, "rule", "?"), json_str(e, "prefix", ""),
+		       json_str(e, "rule", "?"),
+		       json_str(e, "msg", json_str(e, "prefix", "")),
 		       json_str(e, "src", "?"), json_str(e, "dst", "?"),
 		       (long long)json_int(e, "proto", 0),
 		       (long long)json_int(e, "dport", 0));

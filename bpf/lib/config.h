@@ -80,6 +80,7 @@ static __always_inline __u32 fwl_ct_timeout_default(__u32 idx)
 	case FWL_CT_TO_UDP_STREAM:	return 120;
 	case FWL_CT_TO_ICMP:		return 30;
 	case FWL_CT_TO_FRAG:		return 30;
+	case FWL_CT_TO_SEQ:		return 600;
 	default:			return 600;
 	}
 }

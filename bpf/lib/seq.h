@@ -11,14 +11,20 @@
  * A late packet finds the state expired and starts over (a step 0 starts
  * a new sequence; other steps leave none).  A step 0 while a sequence is
  * in progress restarts it.  Returns FWL_SEQ_NONE / _PARTIAL / _MATCHED
- * (maps/seq.h) for the state after the packet; once MATCHED the state
- * stays matched until the deadline.  nsteps <= FWL_SEQ_MAX_STEPS.
+ * (maps/seq.h) for the state after the packet.  Once MATCHED, the state
+ * stays matched while the flow is alive: every packet of the flow moves
+ * its deadline to now + the idle timeout (fwl_config FWL_CT_TO_SEQ, 600 s
+ * by default), as a connection mark lives with its connection.  A window
+ * of 0 (no `within`) is that idle timeout too.  docs/semantics.md,
+ * "Sequence patterns"; fwlc/interp.c seq_update() is the same.
+ * nsteps <= FWL_SEQ_MAX_STEPS.
  */
 #ifndef FWL_BPF_SEQ_H
 #define FWL_BPF_SEQ_H
 
 #include "parse.h"
 #include "ct.h"
+#include "config.h"
 #include "maps/seq.h"
 
 #define FWL_SEQ_NO_STEP	0xff
@@ -37,6 +43,7 @@ static __always_inline int fwl_seq_step(const struct fwl_pkt *pkt, __u16 zone,
 	struct fwl_seq_key k = {};
 	struct fwl_seq_val *v, nv = {};
 	__u64 now = fwl_now();
+	__u64 idle = now + fwl_cfg_timeout_ns(FWL_CT_TO_SEQ);
 	__u16 sp = pkt->sport, dp = pkt->dport;
 	__u8 lo;
 
@@ -50,16 +57,25 @@ static __always_inline int fwl_seq_step(const struct fwl_pkt *pkt, __u16 zone,
 		bpf_map_delete_elem(&fwl_seq, &k);
 		v = NULL;
 	}
-	if (step == 0 && !(v && v->step >= nsteps)) {
-		nv.deadline = now + window_ns;
+	if (v && v->step >= nsteps) {
+		/* matched: so while the flow is alive */
+		v->deadline = idle;
+		return FWL_SEQ_MATCHED;
+	}
+	if (step == 0) {
 		nv.step = 1;
+		nv.deadline = nsteps <= 1 || !window_ns ? idle
+							: now + window_ns;
 		bpf_map_update_elem(&fwl_seq, &k, &nv, BPF_ANY);
 		return nsteps <= 1 ? FWL_SEQ_MATCHED : FWL_SEQ_PARTIAL;
 	}
 	if (!v)
 		return FWL_SEQ_NONE;
-	if (v->step < nsteps && step == v->step)
+	if (step == v->step) {
 		v->step++;
+		if (v->step >= nsteps || !window_ns)
+			v->deadline = idle;
+	}
 	return v->step >= nsteps ? FWL_SEQ_MATCHED : FWL_SEQ_PARTIAL;
 }
 

@@ -2,7 +2,8 @@
 /*
  * tests/bpf/test_seq.c - bpf/lib/seq.h (FlowMatch) through
  * BPF_PROG_TEST_RUN: steps in order within the window match, in both
- * directions of a flow; late, out-of-order or other-flow steps do not.
+ * directions of a flow; late, out-of-order or other-flow steps do not;
+ * a match lasts while its flow is alive (idle timeout), not its window.
  */
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -12,9 +13,10 @@
 #include "tests/bpf/harness.h"
 #include "tests/bpf/pktgen.h"
 #include "maps/seq.h"
+#include "maps/config.h"
 
 static struct bpf_object *obj;
-static int prog, m_cfg, m_out, m_seq;
+static int prog, m_cfg, m_out, m_seq, m_config;
 
 #define A IP4(10, 0, 0, 2)
 #define B IP4(198, 51, 100, 7)
@@ -110,6 +112,51 @@ static void test_window_expiry(void)
 	CHECK(FWL_SEQ_MAX_STEPS == 255, "step width");
 }
 
+/* The data plane's clock (fwl_config.clock_ns, a virtual clock) and the
+ * matched state's idle timeout (0: the default, 600 s). */
+static void clock_at(uint64_t s, uint32_t idle_s)
+{
+	struct fwl_config c = {.layout_version = FWL_CONFIG_LAYOUT_VERSION,
+			       .clock_ns = s * 1000000000ULL};
+	uint32_t z = 0;
+
+	c.ct_timeout[FWL_CT_TO_SEQ] = idle_s;
+	CHECK_INT(bpf_map_update_elem(m_config, &z, &c, 0), 0);
+}
+
+/* A matched sequence outlives its window: it stays matched while the flow
+ * is alive (each packet of it moves the deadline to now + the idle
+ * timeout) and is forgotten after that timeout without one. */
+static void test_matched_lifetime(void)
+{
+	h_map_clear(m_seq);
+	window(5000000000ULL);
+	clock_at(1000, 0);
+	CHECK_INT(send(0, 40000, 1, NULL), FWL_SEQ_PARTIAL);
+	clock_at(1002, 0);
+	CHECK_INT(send(1, 40000, 2, NULL), FWL_SEQ_MATCHED);
+	clock_at(1010, 0);	/* past the 5 s window: still matched */
+	CHECK_INT(send(0, 40000, 1, NULL), FWL_SEQ_MATCHED);
+	clock_at(1609, 0);	/* 599 s idle: still matched */
+	CHECK_INT(send(0, 40000, 1, NULL), FWL_SEQ_MATCHED);
+	clock_at(2210, 0);	/* 601 s idle: forgotten, a new attempt */
+	CHECK_INT(send(0, 40000, 1, NULL), FWL_SEQ_PARTIAL);
+	/* the idle timeout is fwl_config's */
+	clock_at(2211, 30);
+	CHECK_INT(send(1, 40000, 2, NULL), FWL_SEQ_MATCHED);
+	clock_at(2240, 30);
+	CHECK_INT(send(1, 40000, 2, NULL), FWL_SEQ_MATCHED);
+	clock_at(2271, 30);
+	CHECK_INT(send(1, 40000, 2, NULL), FWL_SEQ_NONE);
+	/* no window (0): the steps may take the idle timeout */
+	window(0);
+	clock_at(3000, 30);
+	CHECK_INT(send(0, 40001, 1, NULL), FWL_SEQ_PARTIAL);
+	clock_at(3029, 30);
+	CHECK_INT(send(1, 40001, 2, NULL), FWL_SEQ_MATCHED);
+	clock_at(0, 0);		/* back to the real clock */
+}
+
 int main(void)
 {
 	obj = h_open("seq");
@@ -117,9 +164,11 @@ int main(void)
 	m_cfg = h_map(obj, "seq_cfg");
 	m_out = h_map(obj, "seq_out");
 	m_seq = h_map(obj, "fwl_seq");
+	m_config = h_map(obj, "fwl_config");
 	RUN(test_two_steps_match);
 	RUN(test_out_of_order_and_repeats);
 	RUN(test_window_expiry);
+	RUN(test_matched_lifetime);
 	bpf_object__close(obj);
 	return check_done();
 }

@@ -29,7 +29,7 @@ assert_eq all_requests_counted "$n" 63
 # The refused ones were logged: records with the rule and the prefix.
 log=$(lab_exec router "$FWLCTL" --run-dir "$RUN" log)
 assert_contains log_names_rule "$log" "input/1"
-assert_contains log_has_prefix "$log" "ping flood: 203.0.113.2"
+assert_contains log_has_message "$log" "ping flood from 203.0.113.2 (203.0.113.2 -> 203.0.113.1"
 jlog=$(lab_exec router "$FWLCTL" --run-dir "$RUN" --json log)
 assert_contains log_json_level "$jlog" '"level": "warn"'
 finish

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/e2e/syslog.sh - the Log effect's syslog sink: fwld --log-syslog=SOCK
-# sends each Log.emit record (JSON with the rule's name and the prefix) to
-# a unix datagram socket, here one the test owns (no system syslog daemon
-# involved): priority daemon.warning, the tag fwld[PID].  A receiver that is
+# sends each Log.emit record (JSON with the rule's name, the formatted
+# message and its constant prefix) to a unix datagram socket, here one the
+# test owns (no system syslog daemon involved): priority daemon.warning,
+# the tag fwld[PID].  A receiver that is
 # not there yet loses records but does not stop fwld; once it listens the
 # records arrive.
 set -u
@@ -47,7 +48,8 @@ sleep 1.2
 lab_exec wan ping -q -i 0.01 -c 30 -W 1 203.0.113.1 >/dev/null 2>&1
 wait $RX
 rec=$(grep -m1 'ping flood' "$GOT")
-assert_contains syslog_record_arrives "$rec" '"prefix": "ping flood: "'
+assert_contains syslog_record_arrives "$rec" '"prefix": "ping flood from "'
+assert_contains syslog_message_formatted "$rec" '"msg": "ping flood from 203.0.113.2"'
 assert_contains syslog_names_rule "$rec" '"rule": "input/1"'
 pid=$(lab_exec router "$FWLCTL" --run-dir "$RUN" --json status | grep -o '"pid": [0-9]*' | grep -o '[0-9]*$')
 [[ "$rec" =~ ^\<28\>[A-Z][a-z]{2}\ [\ 0-9][0-9]\ [0-9:]{8}\ fwld\[$pid\]:\ \{ ]] &&
@@ -57,5 +59,5 @@ n=$(grep -c 'ping flood' "$GOT")
 	fail syslog_every_refused_ping "$n records, want >= 10 of the ~25 refused"
 # The in-memory log has them too (the sinks add up).
 log=$(lab_exec router "$FWLCTL" --run-dir "$RUN" log)
-assert_contains fwlctl_log_still_works "$log" "ping flood: 203.0.113.2"
+assert_contains fwlctl_log_still_works "$log" "ping flood from 203.0.113.2 ("
 finish

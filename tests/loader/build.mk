@@ -1,5 +1,6 @@
 # tests/loader/build.mk - unit tests of the loader library.
-LOADER_TESTS := json_test feed_test metrics_test feed_bpf_test netlink_test
+LOADER_TESTS := json_test feed_test metrics_test feed_bpf_test netlink_test \
+		logmsg_test
 LOADER_TEST_BINS := $(addprefix $(BUILD)/tests/,$(LOADER_TESTS))
 
 $(LOADER_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/loader/%.o \

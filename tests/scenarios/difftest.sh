@@ -7,6 +7,9 @@
 #     seed, exits 1; the same seed replays the same run;
 #   - difftest-layers.fwl must agree (VLAN tags, later fragments), and
 #     difftest-fields.fwl (header fields, VLAN ids, Fragment(..));
+#     difftest-agree.fwl (arms counted on match through rule calls that
+#     Continue, guards, nested cases, tables and parts; sequence lifetime;
+#     Log.emit messages and their rate) - every tests/scenarios/difftest-*.fwl;
 #   - every example policy that compiles, FWL_DIFFTEST_PACKETS packets each
 #     (default 20000), and FWL_DIFFTEST_RANDOM random policies (default 3,
 #     5000 packets each), fixed seeds.  A policy with disagreements must be
@@ -60,8 +63,7 @@ judge() {
 	fi
 }
 
-for p in examples/*.fwl tests/scenarios/difftest-layers.fwl \
-	 tests/scenarios/difftest-fields.fwl; do
+for p in examples/*.fwl tests/scenarios/difftest-*.fwl; do
 	if ! "$FWLC" build "$p" -o "$tmp/b" >"$tmp/build.log" 2>&1; then
 		echo "NOTE difftest: $p does not compile yet: $(grep -m1 error "$tmp/build.log")"
 		continue

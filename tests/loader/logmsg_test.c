@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/* logmsg_test.c - Log.emit messages formatted from their templates and a
+ * ring-buffer record (loader/logmsg.h), as the interpreter writes them. */
+#include "loader/logmsg.h"
+#include "maps/events.h"
+#include "tests/lib/check.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static struct fwl_event ev4(void)
+{
+	struct fwl_event e = {.version = FWL_EVENTS_LAYOUT_VERSION,
+			      .size = sizeof(e), .l3 = 0x0800, .l4 = 6,
+			      .sport = 50000, .dport = 443};
+	inet_pton(AF_INET, "185.220.101.9", e.saddr);
+	inet_pton(AF_INET, "203.0.113.1", e.daddr);
+	return e;
+}
+
+static void test_placeholders(void)
+{
+	struct fwl_event e = ev4();
+	char b[256];
+	CHECK_STR(log_msg_format("blocked by feed: {src}", &e, b, sizeof(b)),
+		  "blocked by feed: 185.220.101.9");
+	CHECK_STR(log_msg_format("{src}{sport} -> {dst}{dport}!", &e, b,
+				 sizeof(b)),
+		  "185.220.101.9:50000 -> 203.0.113.1:443!");
+	CHECK_STR(log_msg_format("ping flood: ", &e, b, sizeof(b)),
+		  "ping flood: ");
+}
+
+static void test_ipv6(void)
+{
+	struct fwl_event e = ev4();
+	char b[256];
+	e.l3 = 0x86dd;
+	inet_pton(AF_INET6, "fd12:3456::10", e.saddr);
+	CHECK_STR(log_msg_format("from {src}", &e, b, sizeof(b)),
+		  "from fd12:3456::10");
+}
+
+/* near misses: braces are text when doubled, unknown names stay as they
+ * are, a short buffer truncates */
+static void test_braces_unknown_truncation(void)
+{
+	struct fwl_event e = ev4();
+	char b[256], s[8];
+	CHECK_STR(log_msg_format("{{src}} {ttl} {src", &e, b, sizeof(b)),
+		  "{src} {ttl} {src");
+	CHECK_STR(log_msg_format("x}}y", &e, b, sizeof(b)), "x}y");
+	CHECK_STR(log_msg_format("a {src}", &e, s, sizeof(s)), "a 185.2");
+	CHECK_STR(log_msg_format(NULL, &e, b, sizeof(b)), "");
+}
+
+int main(void)
+{
+	RUN(test_placeholders);
+	RUN(test_ipv6);
+	RUN(test_braces_unknown_truncation);
+	return check_done();
+}
