@@ -1597,7 +1597,7 @@ static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 			h.fields = b->fields;
 			fd = header_field(&h, fe->field);
 		}
-		enum ir_field f = fd ? field_of(fd, b->fam) : (enum ir_field)-1;
+		enum ir_field f = fd ? field_of(b->con, fe->field, b->fam) : (enum ir_field)-1;
 		const char *ph = f == IRF_SRC4 || f == IRF_SRC6 ? "{src}"
 			       : f == IRF_DST4 || f == IRF_DST6 ? "{dst}"
 			       : f == IRF_SPORT ? "{sport}"

@@ -878,8 +878,10 @@ static bool unmocked_dns(BC *c, const Pkt *parsed, uint32_t asked,
 			mocked = !strcmp(c->mock->dns[k].name, src + 4);
 		if (mocked)
 			continue;
-		fail_outcome(o, parsed, "effect DNS.resolves is not mocked for "
-			     "\"%s\" (add 'dns %s ADDR...')", src + 4, src + 4);
+		fail_outcome(o, parsed, "effect %s is not mocked for "
+			     "\"%s\" (add 'dns %s ADDR...')",
+			     ir->feeds[i].op ? ir->feeds[i].op : "DNS.resolves",
+			     src + 4, src + 4);
 		return true;
 	}
 	return false;
