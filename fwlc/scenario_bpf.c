@@ -302,9 +302,9 @@ static int ifindex_of(BC *c, const char *name);
 static int ensure_link(BC *c, const char *name, char *err, size_t errsz)
 {
 	struct strbuf sb;
-	sb_init(&sb);
 	if (ifindex_of(c, name))
 		return 0;
+	sb_init(&sb);
 	int missing = 0;
 	add_link(&sb, name);
 	int r = 0;
