@@ -5,7 +5,8 @@
 #   - the tool: on examples/server.fwl (known disagreements) it prints the
 #     packet (decoded, hex, as a scenario line) with both results and the
 #     seed, exits 1; the same seed replays the same run;
-#   - difftest-layers.fwl must agree (VLAN tags, later fragments);
+#   - difftest-layers.fwl must agree (VLAN tags, later fragments), and
+#     difftest-sets.fwl (IPv4 sets in fwl_dir4 and in the LPM trie);
 #   - every example policy that compiles, FWL_DIFFTEST_PACKETS packets each
 #     (default 100000, issue 7's bar), and FWL_DIFFTEST_RANDOM random
 #     policies (default 3, FWL_DIFFTEST_RANDOM_PACKETS each, default
@@ -61,7 +62,8 @@ judge() {
 	fi
 }
 
-for p in examples/*.fwl tests/scenarios/difftest-layers.fwl; do
+for p in examples/*.fwl tests/scenarios/difftest-layers.fwl \
+	tests/scenarios/difftest-sets.fwl; do
 	if ! "$FWLC" build "$p" -o "$tmp/b" >"$tmp/build.log" 2>&1; then
 		echo "NOTE difftest: $p does not compile yet: $(grep -m1 error "$tmp/build.log")"
 		continue
