@@ -86,28 +86,78 @@ static int by_plen(const void *x, const void *y)
 	return (int)p->plen - (int)q->plen;
 }
 
-/* Build s under a new root; 1 if it fits its budget (else the build is
+/* Copy leaf l of t into b: 1 if all its addresses are in, 0 if none,
+ * else its number in b + 2. */
+static uint32_t copy_leaf(const struct build *t, struct build *b, uint32_t l)
+{
+	const uint64_t *w = t->leaf[l];
+	if ((w[0] & w[1] & w[2] & w[3]) == ~0ull)
+		return 1;
+	if (!(w[0] | w[1] | w[2] | w[3]))
+		return 0;
+	uint32_t c = new_leaf(b);
+	if (c == UINT32_MAX)
+		return 0;
+	memcpy(b->leaf[c], w, sizeof(b->leaf[0]));
+	return c + 2;
+}
+
+/* Copy chunk n of t (at level lv) into b, leaving out what is all in or
+ * all out (a /16 full of /24s is one entry 1); as copy_leaf.  The root
+ * (lv 0) is always copied, at root. */
+static uint32_t copy_node(const struct build *t, struct build *b, uint32_t n,
+			  int lv, uint32_t root)
+{
+	uint32_t e[256];
+	int ones = 0, zeros = 0;
+	for (int i = 0; i < 256; i++) {
+		uint32_t v = t->node[(size_t)n * 256 + i];
+		if (v >= 2)
+			v = lv < 2 ? copy_node(t, b, v - 2, lv + 1, 0)
+				   : copy_leaf(t, b, v - 2);
+		e[i] = v;
+		ones += v == 1;
+		zeros += v == 0;
+	}
+	if (lv > 0 && ones == 256)
+		return 1;
+	if (lv > 0 && zeros == 256)
+		return 0;
+	uint32_t c = lv ? new_node(b) : root;
+	if (c == UINT32_MAX)
+		return 0;
+	memcpy(b->node + (size_t)c * 256, e, sizeof(e));
+	return c + 2;
+}
+
+/* Build s under a new root of b; 1 if it fits its budget (else it is
  * rolled back), 0, or -ENOMEM. */
 static int place(struct build *b, struct ir_set *s)
 {
 	uint32_t n0 = b->nnodes, l0 = b->nleaves;
+	struct build t = { 0 };
 	struct ir_set_entry *e = malloc(((size_t)s->nentries + 1) *
 					sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	memcpy(e, s->entries, (size_t)s->nentries * sizeof(*e));
 	qsort(e, (size_t)s->nentries, sizeof(*e), by_plen);
-	uint32_t root = new_node(b);
-	for (int i = 0; i < s->nentries && !b->oom; i++) {
+	uint32_t troot = new_node(&t);
+	for (int i = 0; i < s->nentries && !t.oom; i++) {
 		int plen = e[i].plen > 32 ? 32 : e[i].plen;
 		uint32_t a = (uint32_t)e[i].addr[0] << 24 |
 			     (uint32_t)e[i].addr[1] << 16 |
 			     (uint32_t)e[i].addr[2] << 8 | e[i].addr[3];
 		a &= plen ? ~0u << (32 - plen) : 0;
-		insert(b, root, a, plen);
+		insert(&t, troot, a, plen);
 	}
 	free(e);
-	if (b->oom)
+	uint32_t root = t.oom ? UINT32_MAX : new_node(b);
+	if (root != UINT32_MAX)
+		copy_node(&t, b, troot, 0, root);
+	free(t.node);
+	free(t.leaf);
+	if (t.oom || b->oom)
 		return -ENOMEM;
 	uint64_t bytes = (uint64_t)(b->nnodes - n0) * 256 * 4 +
 			 (uint64_t)(b->nleaves - l0) * 32;

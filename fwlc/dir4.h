@@ -12,6 +12,9 @@
  * the LPM trie fwl_cidr4 walks one node per bit that tells its prefixes
  * apart.
  *
+ * A chunk or bitmap whose addresses are all in the set (or none is) is
+ * left out for an entry 1 (0): a /16 full of /24s costs one entry.
+ *
  * dir4_plan() decides per IPv4 set: in fwl_dir4 when its chunks and
  * bitmaps take at most DIR4_BYTES_PER_PREFIX per prefix plus
  * DIR4_BYTES_BASE (the LPM trie's own cost per prefix is about half
