@@ -21,6 +21,7 @@
 #include "fwlc/budget.h"
 #include "fwlc/check.h"
 #include "fwlc/classify.h"
+#include "fwlc/dir4.h"
 #include "fwlc/cmd.h"
 #include "fwlc/gen_bpf.h"
 #include "fwlc/loadcheck.h"
@@ -204,6 +205,11 @@ static int build(const struct build_opts *o)
 		diag_print(&diags, stderr);
 	ir.fault_line = o->fault_line;
 	ir.stage_budget = o->stage_budget;
+	if (dir4_plan(&ir, &arena)) {
+		fprintf(stderr, "fwlc: error: out of memory laying out the "
+			"policy's IPv4 sets\n");
+		goto out;
+	}
 	classify_program(&ir, &arena, o->tables);
 	budget_estimate(&ir, &budget);
 	budget_report(stderr, &budget);
@@ -220,6 +226,10 @@ static int build(const struct build_opts *o)
 	snprintf(d_path, sizeof(d_path), "%s/maps.bin", o->out);
 	/* The maps the object has, by what the policy uses. */
 	if (ir.nsets) {
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_dir4", "POLICY", FWL_SETS_LAYOUT_VERSION };
+		maps[nmaps++] = (struct manifest_map){
+			"fwl_dir4_leaf", "POLICY", FWL_SETS_LAYOUT_VERSION };
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_cidr4", "POLICY", FWL_SETS_LAYOUT_VERSION };
 		maps[nmaps++] = (struct manifest_map){

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fwlc/budget.h"
+#include "fwlc/dir4.h"
 #include "fwlc/gen_bpf.h"
 
 /* How each IR field reads from struct fwl_pkt (bpf/lib/parse.h). */
@@ -104,7 +105,9 @@ static void emit_prefix(FILE *f, const struct ir_test *t)
 	fputc(')', f);
 }
 
-/* Set membership: one map lookup (bpf/lib/sets.h). */
+/* Set membership (bpf/lib/sets.h): an IPv4 set in its fixed-depth trie
+ * (dir4.h) or the LPM trie, an IPv6 set in its LPM trie, a port set in
+ * its bitmap. */
 static void emit_in_set(FILE *f, const struct ir_prog *ir,
 			const struct ir_test *t)
 {
@@ -112,7 +115,12 @@ static void emit_in_set(FILE *f, const struct ir_prog *ir,
 	switch (t->field) {
 	case IRF_SRC4:
 	case IRF_DST4:
-		fprintf(f, "fwl_in_cidr4(%u, %s)", s->id, field_expr[t->field]);
+		if (s->dir4)
+			fprintf(f, "fwl_in_dir4(%u, %s)", s->dir4_root,
+				field_expr[t->field]);
+		else
+			fprintf(f, "fwl_in_cidr4(%u, %s)", s->id,
+				field_expr[t->field]);
 		break;
 	case IRF_SRC6:
 	case IRF_DST6:
@@ -745,8 +753,12 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		   "#include \"policy.h\"\n",
 		ir->source, ir->hash);
 	/* Only the libraries the policy uses. */
+	/* the sets' map sizes (data: the code does not change with them) */
 	if (ir->nsets)
-		fputs("#include \"sets.h\"\n", f);
+		fprintf(f, "#define FWL_DIR4_NODES %u\n#define FWL_DIR4_LEAVES "
+			   "%u\n#include \"sets.h\"\n",
+			ir->dir4 && ir->dir4->nnodes ? ir->dir4->nnodes : 1,
+			ir->dir4 && ir->dir4->nleaves ? ir->dir4->nleaves : 1);
 	if (ir->ncls)
 		fprintf(f, "#define FWL_CLS_ENTRIES %d\n#include \"cls.h\"\n",
 			ir->ncls);

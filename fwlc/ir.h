@@ -129,6 +129,8 @@ struct ir_set {
 	const void *key;	/* the AST node it came from (deduplication) */
 	struct ir_set_entry *entries;
 	int nentries;
+	bool dir4;		/* IPv4 set in fwl_dir4 (dir4.c), else LPM */
+	uint32_t dir4_root;	/* its root chunk in fwl_dir4 */
 };
 
 /* A sequence pattern (`flow F = A . B within 5s`): each step's tests;
@@ -290,6 +292,7 @@ struct ir_prog {
 	int nrules;
 	struct ir_set *sets;
 	int nsets;
+	struct ir_dir4 *dir4;	/* fwl_dir4's contents (dir4.c); NULL: none */
 	struct ir_iface *ifaces;
 	int nifaces;
 	bool uses_ifaces;	/* some test reads IRF_IIF or IRF_OIF */

@@ -107,9 +107,10 @@ int manifest_write(FILE *f, const struct manifest *m)
 						   "fwl_portset" };
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		json_put_str(f, ir->sets[i].name);
+		const struct ir_set *s = &ir->sets[i];
 		fprintf(f, ", \"map\": \"%s\", \"id\": %u, \"entries\": %d}",
-			map[ir->sets[i].kind], ir->sets[i].id,
-			ir->sets[i].nentries);
+			s->dir4 ? "fwl_dir4" : map[s->kind],
+			s->dir4 ? s->dir4_root : s->id, s->nentries);
 	}
 	fputs("\n  ],\n  \"feeds\": [", f);
 	for (int i = 0; i < ir->nfeeds; i++) {

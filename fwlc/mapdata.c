@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwlc/dir4.h"
 #include "fwlc/mapdata.h"
 #include "maps/cls.h"
 #include "maps/nat.h"
@@ -22,13 +23,42 @@ static void put_header(FILE *f, const char *name, uint32_t ksz,
 	fwrite(&count, 4, 1, f);
 }
 
+/* Entries of the sets of kind k in an LPM trie (IPv4 sets in fwl_dir4
+ * are not). */
 static uint32_t count_entries(const struct ir_prog *ir, enum ir_set_kind k)
 {
 	uint32_t n = 0;
 	for (int i = 0; i < ir->nsets; i++)
-		if (ir->sets[i].kind == k)
+		if (ir->sets[i].kind == k && !ir->sets[i].dir4)
 			n += ir->sets[i].nentries;
 	return n;
+}
+
+/* fwl_dir4's non-zero entries and every bitmap of fwl_dir4_leaf (the
+ * arrays start zeroed). */
+static void write_dir4(FILE *f, const struct ir_prog *ir)
+{
+	const struct ir_dir4 *d = ir->dir4;
+	uint32_t n = 0, total = d->nnodes * 256;
+	for (uint32_t k = 0; k < total; k++)
+		n += d->node[k] != 0;
+	put_header(f, "fwl_dir4", 4, 4, n);
+	for (uint32_t k = 0; k < total; k++) {
+		if (!d->node[k])
+			continue;
+		fwrite(&k, 4, 1, f);
+		fwrite(&d->node[k], 4, 1, f);
+	}
+	if (!d->nleaves)
+		return;
+	put_header(f, "fwl_dir4_leaf", 4, sizeof(struct fwl_dir4_leaf),
+		   d->nleaves);
+	for (uint32_t k = 0; k < d->nleaves; k++) {
+		struct fwl_dir4_leaf l;
+		memcpy(l.w, d->leaf[k], sizeof(l.w));
+		fwrite(&k, 4, 1, f);
+		fwrite(&l, sizeof(l), 1, f);
+	}
 }
 
 static void write_cidr4(FILE *f, const struct ir_prog *ir)
@@ -38,7 +68,7 @@ static void write_cidr4(FILE *f, const struct ir_prog *ir)
 		   count_entries(ir, IR_SET_CIDR4));
 	for (int i = 0; i < ir->nsets; i++) {
 		const struct ir_set *s = &ir->sets[i];
-		if (s->kind != IR_SET_CIDR4)
+		if (s->kind != IR_SET_CIDR4 || s->dir4)
 			continue;
 		for (int j = 0; j < s->nentries; j++) {
 			struct fwl_cidr4_key k = {
@@ -153,13 +183,17 @@ static void write_cls(FILE *f, const struct ir_prog *ir)
 int mapdata_write(FILE *f, const struct ir_prog *ir)
 {
 	uint32_t version = FWL_MAPDATA_VERSION, records = 0;
-	int has[3] = { 0 };
+	int has[3] = { 0 }, dir4 = ir->dir4 ? 1 + (ir->dir4->nleaves > 0) : 0;
 	for (int i = 0; i < ir->nsets; i++)
-		has[ir->sets[i].kind] = 1;
-	records = has[0] + has[1] + has[2] + (ir->ndnat > 0) + (ir->ncls > 0);
+		if (!ir->sets[i].dir4)
+			has[ir->sets[i].kind] = 1;
+	records = has[0] + has[1] + has[2] + dir4 + (ir->ndnat > 0) +
+		  (ir->ncls > 0);
 	fwrite("FWLMAPS", 1, 8, f);
 	fwrite(&version, 4, 1, f);
 	fwrite(&records, 4, 1, f);
+	if (dir4)
+		write_dir4(f, ir);
 	if (has[IR_SET_CIDR4])
 		write_cidr4(f, ir);
 	if (has[IR_SET_CIDR6])

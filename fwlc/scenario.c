@@ -203,8 +203,7 @@ typedef struct Stmt {
 	char *text;		/* expectation's own words, as written */
 	FxAddr addr;
 	uint64_t num;
-	/* packets */
-	Pkt *pkt;
+	/* packets: the bytes on the wire (stmt_pkt parses them) */
 	uint8_t *bytes;
 	size_t len;
 	char iif[32], oif[32];
@@ -214,6 +213,16 @@ typedef struct Stmt {
 	bool neg, has_port, delta;
 	char *s1, *s2;
 } Stmt;
+
+/* A packet statement's bytes as the interpreter sees them, parsed into
+ * one scratch Pkt (valid until the next call): a Pkt holds a whole
+ * frame, too much to keep for each of a difftest's packets. */
+static const Pkt *stmt_pkt(const Stmt *t)
+{
+	static Pkt p;
+	pkt_parse(t->bytes, t->len, &p);
+	return &p;
+}
 
 typedef struct Scn {
 	Arena a;
@@ -1369,23 +1378,24 @@ static bool parse_file(Scn *s)
 				snprintf(t->oif, sizeof t->oif, "%.*s", o.n,
 					 o.s);
 			}
-			t->pkt = arena_alloc(&s->a, sizeof *t->pkt);
-			pkt_init(t->pkt);
+			/* built in scratch space, kept as its bytes only:
+			   a difftest holds 100,000 packets (stmt_pkt) */
+			static Pkt pk;
+			static uint8_t buf[PKT_MAX];
+			pkt_init(&pk);
 			Span all;
-			if (!parse_layers(s, t->pkt, &all))
+			if (!parse_layers(s, &pk, &all))
 				goto skip;
 			t->span = span_join(kw.span, all);
-			uint8_t *buf = arena_alloc(&s->a, PKT_MAX);
-			t->len = pkt_build(t->pkt, buf, PKT_MAX);
+			t->len = pkt_build(&pk, buf, PKT_MAX);
 			if (!t->len) {
 				perr(s, t->span, ERR_SCN_PACKET,
 				     "the packet is larger than %d bytes",
 				     PKT_MAX);
 				goto skip;
 			}
-			t->bytes = buf;
-			/* the interpreter sees what is on the wire */
-			pkt_parse(buf, t->len, t->pkt);
+			t->bytes = arena_alloc(&s->a, t->len);
+			memcpy(t->bytes, buf, t->len);
 		} else if (strcmp(k, "advance") == 0) {
 			Tok d = {0};
 			if (!word(s, "a duration (5s, 100ms, 2m)", &d))
@@ -2030,7 +2040,7 @@ static void compare_packet(Run *r, ScenarioOpts *o, Stmt *t,
 	}
 	outcome_text(a, x, sizeof x);
 	outcome_text(b, y, sizeof y);
-	pkt_summary(t->pkt, sum, sizeof sum);
+	pkt_summary(stmt_pkt(t), sum, sizeof sum);
 	fprintf(r->out, "DISAGREE %s:%u: packet %d on %s: %s\n  differs in: "
 		"%s\n  %-7s %s\n  %-7s %s\n  text:   packet %s\n  hex:    ",
 		src ? src->path : "?", t->span.line, r->npackets, t->iif, sum,
@@ -2195,11 +2205,12 @@ static void run_cases(Scn *s, ScenarioOpts *o, FILE *out, int *passed,
 			r.nlogs_before = r.mock.nlogs;
 			r.npackets++;
 			int clogs = r.cbe ? r.cmock.nlogs : 0;
-			r.be->packet(r.c, t->bytes, t->len, t->pkt, t->iif,
+			const Pkt *pk = stmt_pkt(t);
+			r.be->packet(r.c, t->bytes, t->len, pk, t->iif,
 				     t->oif[0] ? t->oif : NULL, &oc);
 			if (r.cbe) {
 				static Outcome coc;
-				r.cbe->packet(r.cc, t->bytes, t->len, t->pkt,
+				r.cbe->packet(r.cc, t->bytes, t->len, pk,
 					      t->iif, t->oif[0] ? t->oif : NULL,
 					      &coc);
 				compare_packet(&r, o, t, &oc, &coc,

@@ -100,6 +100,9 @@ typedef struct BC {
 	FwlEffects fxc;		/* the caller's is on its stack */
 	Mock *mock;		/* the scenario's answers (fx->ctx) */
 	int applied_routes, applied_addrs, applied_locals;
+	bool ns_made;		/* in a namespace of its own, set up */
+	bool ns_dirty;		/* it has more than env_key() says */
+	int fed_feeds, fed_dns;	/* mock feeds/dns in the maps (feed_fill) */
 	int home_ns;		/* the namespace we came from */
 	struct bpf_object *obj;
 	int in_fd, eg_fd;	/* programs; -1 if absent */
@@ -243,6 +246,7 @@ static int sync_netns(BC *c, char *err, size_t errsz)
 		add_link(&sb, m->routes[i].dev);
 	if (sb.len && (ip_batch(sb.s, err, errsz) ||
 		     wait_running(err, errsz))) {
+		c->ns_dirty = true;
 		sb_free(&sb);
 		return -1;
 	}
@@ -281,8 +285,10 @@ static int sync_netns(BC *c, char *err, size_t errsz)
 	if (sb.len)
 		r = ip_batch(sb.s, err, errsz);
 	sb_free(&sb);
-	if (r)
+	if (r) {
+		c->ns_dirty = true;	/* maybe half applied */
 		return -1;
+	}
 	bool changed = c->applied_addrs != m->nifaddrs;
 	c->applied_addrs = m->nifaddrs;
 	c->applied_routes = m->nroutes;
@@ -298,13 +304,14 @@ static int ifindex_of(BC *c, const char *name);
 static int ensure_link(BC *c, const char *name, char *err, size_t errsz)
 {
 	struct strbuf sb;
-	sb_init(&sb);
 	if (ifindex_of(c, name))
 		return 0;
+	sb_init(&sb);
 	int missing = 0;
 	add_link(&sb, name);
 	int r = 0;
 	if (sb.len) {
+		c->ns_dirty = true;
 		r = ip_batch(sb.s, err, errsz);
 		if (!r)
 			r = wait_running(err, errsz);
@@ -316,10 +323,94 @@ static int ensure_link(BC *c, const char *name, char *err, size_t errsz)
 	return r;
 }
 
+/*
+ * The namespace of the last case, kept for the next one when that one
+ * starts from the same interfaces, addresses and routes: making veth
+ * pairs and waiting for their carrier is most of a case's cost (a
+ * difftest runs hundreds of cases on one environment).  A case that made
+ * an interface of its own (ensure_link) leaves no namespace to reuse.
+ */
+static struct {
+	int fd;			/* -1: none */
+	char *env;		/* env_key() it was built for */
+} kept_ns = {-1, NULL};
+
+/* What the namespace of a case is made of: the bundle's interfaces and
+ * the first NADDRS/NROUTES/NLOCALS of the mock's, in one text. */
+static char *env_key(BC *c, int naddrs, int nroutes, int nlocals)
+{
+	const Mock *m = c->mock;
+	struct strbuf sb;
+	char a[80];
+	sb_init(&sb);
+	sb_printf(&sb, "%s", "");
+	for (int i = 0; i < c->bt->b.nifaces; i++)
+		sb_printf(&sb, "link %s\n", c->bt->b.ifaces[i].name);
+	for (int i = 0; i < naddrs; i++) {
+		addr_text(&m->ifaddrs[i].cidr, true, a, sizeof a);
+		sb_printf(&sb, "addr %s %s\n", m->ifaddrs[i].dev, a);
+	}
+	for (int i = 0; i < nroutes; i++) {
+		addr_text(&m->routes[i].cidr, true, a, sizeof a);
+		sb_printf(&sb, "route %s %s\n", m->routes[i].dev, a);
+	}
+	for (int i = 0; i < nlocals; i++) {
+		addr_text(&m->locals[i], true, a, sizeof a);
+		sb_printf(&sb, "local %s\n", a);
+	}
+	return sb.s;
+}
+
+/* Enter the kept namespace if it was made for what this case starts
+ * from (1), else 0. */
+static int reuse_netns(BC *c)
+{
+	const Mock *m = c->mock;
+	if (kept_ns.fd < 0)
+		return 0;
+	char *env = env_key(c, m->nifaddrs, m->nroutes, m->nlocals);
+	bool same = env && kept_ns.env && strcmp(env, kept_ns.env) == 0;
+	free(env);
+	if (!same || setns(kept_ns.fd, CLONE_NEWNET))
+		return 0;
+	close(kept_ns.fd);
+	kept_ns.fd = -1;
+	c->applied_addrs = m->nifaddrs;
+	c->applied_routes = m->nroutes;
+	c->applied_locals = m->nlocals;
+	return 1;
+}
+
+/* At the end of a case (still inside its namespace): keep it for the
+ * next case unless the case added an interface of its own. */
+static void keep_netns(BC *c)
+{
+	if (kept_ns.fd >= 0)
+		close(kept_ns.fd);
+	free(kept_ns.env);
+	kept_ns.fd = -1;
+	kept_ns.env = NULL;
+	if (!c->ns_made || c->ns_dirty)
+		return;
+	kept_ns.env = env_key(c, c->applied_addrs, c->applied_routes,
+			      c->applied_locals);
+	kept_ns.fd = kept_ns.env ? open("/proc/self/ns/net",
+					O_RDONLY | O_CLOEXEC) : -1;
+}
+
 static int enter_netns(BC *c, char *err, size_t errsz)
 {
 	c->home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (c->home_ns < 0 || unshare(CLONE_NEWNET)) {
+	if (c->home_ns < 0) {
+		snprintf(err, errsz, "cannot open this network namespace: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (reuse_netns(c)) {
+		c->ns_made = true;
+		return 0;
+	}
+	if (unshare(CLONE_NEWNET)) {
 		snprintf(err, errsz, "cannot create a private network "
 			 "namespace (the bpf backend needs root): %s",
 			 strerror(errno));
@@ -338,6 +429,7 @@ static int enter_netns(BC *c, char *err, size_t errsz)
 	write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
 	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 	write_sysctl("/proc/sys/net/ipv6/conf/default/forwarding", "1");
+	c->ns_made = true;
 	return 0;
 }
 
@@ -387,6 +479,8 @@ static int write_config(BC *c)
 static void feed_fill(BC *c)
 {
 	const struct ir_prog *ir = &c->bt->ir;
+	c->fed_feeds = c->mock->nfeeds;
+	c->fed_dns = c->mock->ndns;
 	for (int i = 0; i < ir->nfeeds; i++) {
 		char n4[32], n6[32];
 		snprintf(n4, sizeof n4, "fwl_feed_%d_v4", i);
@@ -448,34 +542,58 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
-/* Empty one map: hash-like maps lose their entries, arrays are zeroed,
- * a ring buffer is drained by the caller. */
+/* Empty one map: hash-like maps lose their entries, arrays are zeroed
+ * (one batch update), a ring buffer is drained by the caller.  The keys
+ * of a hash are collected in one walk and then deleted: deleting while
+ * restarting the walk from the first bucket costs a scan of the buckets
+ * per entry. */
 static void map_clear(struct bpf_map *m)
 {
 	int fd = bpf_map__fd(m);
 	enum bpf_map_type t = bpf_map__type(m);
 	size_t ks = bpf_map__key_size(m);
-	uint8_t key[256], next[256];
+	__u32 max = bpf_map__max_entries(m);
 
 	if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		size_t vs = (bpf_map__value_size(m) + 7) & ~7u;
 		int n = libbpf_num_possible_cpus();
 		if (t == BPF_MAP_TYPE_PERCPU_ARRAY && n > 0)
 			vs *= (size_t)n;
-		void *zero = calloc(1, vs);
-		for (__u32 i = 0; zero && i < bpf_map__max_entries(m); i++)
-			bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+		void *zero = calloc(max ? max : 1, vs);
+		__u32 *keys = calloc(max ? max : 1, sizeof *keys);
+		__u32 count = max;
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+		for (__u32 i = 0; keys && i < max; i++)
+			keys[i] = i;
+		if (zero && keys &&
+		    bpf_map_update_batch(fd, keys, zero, &count, &bo))
+			for (__u32 i = 0; i < max; i++)	/* no batch ops */
+				bpf_map_update_elem(fd, &i, zero, BPF_ANY);
 		free(zero);
+		free(keys);
 		return;
 	}
-	if (t == BPF_MAP_TYPE_RINGBUF || ks > sizeof key)
+	if (t == BPF_MAP_TYPE_RINGBUF || ks == 0 || ks > 256)
 		return;
-	for (int guard = 0; guard < 1000000 &&
-			    !bpf_map_get_next_key(fd, NULL, next); guard++) {
-		memcpy(key, next, ks);
-		if (bpf_map_delete_elem(fd, key))
+	size_t cap = 64, n = 0;
+	uint8_t *keys = malloc(cap * ks);
+	const void *prev = NULL;
+	while (keys && n < 4u * max + 64) {
+		if (n == cap) {
+			uint8_t *k = realloc(keys, 2 * cap * ks);
+			if (!k)
+				break;
+			keys = k;
+			cap *= 2;
+		}
+		if (bpf_map_get_next_key(fd, prev, keys + n * ks))
 			break;
+		prev = keys + n * ks;
+		n++;
 	}
+	for (size_t i = 0; keys && i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * ks);
+	free(keys);
 }
 
 /* A fresh case on the object the last case used: the state it keeps
@@ -517,6 +635,16 @@ static int load_object(BC *c, char *err, size_t errsz)
 				 strerror(errno));
 			return -1;
 		}
+		/* Rule counters are read after every packet with one batch
+		   lookup, which walks every bucket: size the map to the
+		   policy's arms (with room to spare) instead of
+		   FWL_RULE_CNT_MAX.  A full map would show as a missing
+		   counter, a disagreement, never silently. */
+		struct bpf_map *rc = bpf_object__find_map_by_name(bt->obj,
+								  "fwl_rule_cnt");
+		__u32 want = 2u * (__u32)c->narms + 64;
+		if (rc && want < bpf_map__max_entries(rc))
+			bpf_map__set_max_entries(rc, want);
 		if (bpf_object__load(bt->obj)) {
 			snprintf(err, errsz, "the kernel refused the compiled "
 				 "object: %s%s%s", libbpf_msg,
@@ -658,7 +786,9 @@ static void bc_close(void *cv)
 	if (c->bt->cur == c)
 		c->bt->cur = NULL;
 	if (c->home_ns >= 0) {
-		/* back home: the case's namespace goes with its last user */
+		/* back home: the case's namespace stays for the next case
+		   (keep_netns) or goes with its last user */
+		keep_netns(c);
 		if (setns(c->home_ns, CLONE_NEWNET)) {
 			fprintf(stderr, "fwlc: cannot return to the original "
 				"network namespace: %s\n", strerror(errno));
@@ -1143,8 +1273,10 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	char route_cleanup[160] = "";
 
 	memset(o, 0, offsetof(Outcome, out));
-	/* A case's own feed/dns lines come after open: fill them now. */
-	feed_fill(c);
+	/* A case's own feed/dns lines come after open: fill them now
+	   (the mock's lists only grow). */
+	if (c->mock->nfeeds != c->fed_feeds || c->mock->ndns != c->fed_dns)
+		feed_fill(c);
 	o->out = *parsed;
 	o->flow = -1;
 	c->npackets++;
@@ -1179,6 +1311,7 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		else
 			snprintf(cmd, sizeof cmd, "route replace %s/%d dev "
 				 "%s\n", a, plen, oif);
+		c->ns_dirty = true;	/* the route it replaced is gone */
 		if (ip_batch(cmd, err, sizeof err)) {
 			fail_outcome(o, parsed, "%s", err);
 			return;

@@ -32,7 +32,24 @@
 struct prog {
 	char name[64];
 	int fd;
+	unsigned long long sets_kib;	/* the set maps' memlock */
 };
+
+/* The kernel's memlock figure of a map (/proc/self/fdinfo). */
+static unsigned long long memlock(int fd)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
 
 struct packet {
 	char label[32];
@@ -68,6 +85,14 @@ static void load_bundle(const char *arg, struct prog *pr)
 	if (mapdata_fill(&b, obj, err, sizeof(err)))
 		die("maps.bin", err);
 	pr->fd = h_prog(obj, "fwl_ingress");
+	static const char *const sets[] = { "fwl_dir4", "fwl_dir4_leaf",
+					    "fwl_cidr4", "fwl_cidr6" };
+	pr->sets_kib = 0;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, sets[i]);
+		if (m)
+			pr->sets_kib += memlock(bpf_map__fd(m)) / 1024;
+	}
 	bundle_free(&b);	/* the object stays loaded until exit */
 }
 
@@ -133,16 +158,17 @@ int main(int argc, char **argv)
 				d[i][k][t] = r->duration;
 			}
 	free(r);
-	printf("%-20s %-14s %10s %10s %8s\n", "program", "packet", "ns/pkt",
-	       "bare ns", "x bare");
+	printf("%-20s %-14s %10s %10s %8s %10s\n", "program", "packet",
+	       "ns/pkt", "bare ns", "x bare", "sets KiB");
 	for (int i = 1; i <= np; i++)
 		for (int k = 0; k < nk; k++) {
 			qsort(d[i][k], TRIALS, sizeof(uint32_t), cmp_u32);
 			qsort(d[0][k], TRIALS, sizeof(uint32_t), cmp_u32);
 			double ns = d[i][k][TRIALS / 2];
 			double bare = d[0][k][TRIALS / 2];
-			printf("%-20s %-14s %10.1f %10.1f %8.2f\n", pr[i].name,
-			       pk[k].label, ns, bare, bare > 0 ? ns / bare : 0);
+			printf("%-20s %-14s %10.1f %10.1f %8.2f %10llu\n",
+			       pr[i].name, pk[k].label, ns, bare,
+			       bare > 0 ? ns / bare : 0, pr[i].sets_kib);
 		}
 	return 0;
 }
