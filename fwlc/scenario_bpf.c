@@ -230,6 +230,41 @@ static int wait_running(char *err, size_t errsz)
 	return -1;
 }
 
+/* IPv6 addresses become local (their route in table local) only once
+ * the kernel's address work has run, even with nodad: asynchronously, and
+ * late on a busy machine.  A packet sent before would be routed out of the
+ * interface instead of to the box.  Wait, bounded, for each new one. */
+static int wait_v6_local(const Mock *m, int from, char *err, size_t errsz)
+{
+	for (int i = from; i < m->nifaddrs; i++) {
+		const FxAddr *x = &m->ifaddrs[i].cidr;
+		char a[80], cmd[160], line[256];
+		bool found = false;
+		if (x->family != 6)
+			continue;
+		addr_text(x, false, a, sizeof a);
+		snprintf(cmd, sizeof cmd, "ip -6 route show table local %s/128 "
+			 "2>/dev/null", a);
+		for (int tries = 0; tries < 300 && !found; tries++) {
+			FILE *p = popen(cmd, "r");
+			if (!p)
+				break;
+			found = fgets(line, sizeof line, p) != NULL;
+			pclose(p);
+			if (!found) {
+				struct timespec ts = {0, 10 * 1000 * 1000};
+				nanosleep(&ts, NULL);
+			}
+		}
+		if (!found) {
+			snprintf(err, errsz, "the test namespace's address %s "
+				 "did not become local within 3 s", a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Interfaces, addresses and routes the mock has that the namespace does
  * not have yet (the scenario may add some inside a case). */
 static int sync_netns(BC *c, char *err, size_t errsz)
@@ -285,6 +320,8 @@ static int sync_netns(BC *c, char *err, size_t errsz)
 	if (sb.len)
 		r = ip_batch(sb.s, err, errsz);
 	sb_free(&sb);
+	if (!r)
+		r = wait_v6_local(m, c->applied_addrs, err, errsz);
 	if (r) {
 		c->ns_dirty = true;	/* maybe half applied */
 		return -1;
