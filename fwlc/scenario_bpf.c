@@ -1337,8 +1337,17 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		fail_outcome(o, parsed, "%s", err);
 		return;
 	}
-	/* `-> OIF`: the FIB must say so, for this destination only */
-	if (oif && parsed->l3) {
+	/* `-> OIF`: the FIB must say so, for this destination only.  An
+	   interface's own address is local already: replacing, then
+	   deleting, its local route would leave it routed out of the
+	   interface for the rest of the case. */
+	bool own_addr = false;
+	for (int i = 0; oif && !strcmp(oif, "local") &&
+			    i < c->mock->nifaddrs; i++)
+		own_addr |= c->mock->ifaddrs[i].cidr.family == parsed->l3 &&
+			    !memcmp(c->mock->ifaddrs[i].cidr.a, parsed->dst.a,
+				    parsed->l3 == 4 ? 4 : 16);
+	if (oif && parsed->l3 && !own_addr) {
 		char a[64], cmd[200];
 		pkt_addr_str(&parsed->dst, a, sizeof a);
 		int plen = parsed->l3 == 4 ? 32 : 128;
