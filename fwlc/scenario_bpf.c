@@ -233,10 +233,13 @@ static int wait_running(char *err, size_t errsz)
 /* IPv6 addresses become local (their route in table local) only once
  * the kernel's address work has run, even with nodad: asynchronously, and
  * late on a busy machine.  A packet sent before would be routed out of the
- * interface instead of to the box.  Wait, bounded, for each new one. */
-static int wait_v6_local(const Mock *m, int from, char *err, size_t errsz)
+ * interface instead of to the box.  Wait for the new ones, at most 2 s in
+ * all; one that is still not local then shows in the packet's outcome
+ * (its route), never as a hang. */
+static void wait_v6_local(const Mock *m, int from)
 {
-	for (int i = from; i < m->nifaddrs; i++) {
+	int budget = 200;	/* 10 ms polls */
+	for (int i = from; i < m->nifaddrs && budget > 0; i++) {
 		const FxAddr *x = &m->ifaddrs[i].cidr;
 		char a[80], cmd[160], line[256];
 		bool found = false;
@@ -245,10 +248,10 @@ static int wait_v6_local(const Mock *m, int from, char *err, size_t errsz)
 		addr_text(x, false, a, sizeof a);
 		snprintf(cmd, sizeof cmd, "ip -6 route show table local %s/128 "
 			 "2>/dev/null", a);
-		for (int tries = 0; tries < 300 && !found; tries++) {
+		while (!found && budget-- > 0) {
 			FILE *p = popen(cmd, "r");
 			if (!p)
-				break;
+				return;
 			found = fgets(line, sizeof line, p) != NULL;
 			pclose(p);
 			if (!found) {
@@ -256,13 +259,7 @@ static int wait_v6_local(const Mock *m, int from, char *err, size_t errsz)
 				nanosleep(&ts, NULL);
 			}
 		}
-		if (!found) {
-			snprintf(err, errsz, "the test namespace's address %s "
-				 "did not become local within 3 s", a);
-			return -1;
-		}
 	}
-	return 0;
 }
 
 /* Interfaces, addresses and routes the mock has that the namespace does
@@ -321,7 +318,7 @@ static int sync_netns(BC *c, char *err, size_t errsz)
 		r = ip_batch(sb.s, err, errsz);
 	sb_free(&sb);
 	if (!r)
-		r = wait_v6_local(m, c->applied_addrs, err, errsz);
+		wait_v6_local(m, c->applied_addrs);
 	if (r) {
 		c->ns_dirty = true;	/* maybe half applied */
 		return -1;
