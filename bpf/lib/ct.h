@@ -283,7 +283,7 @@ static __always_inline int fwl_icmp_is_error(__u8 l4, __u8 type)
 	if (l4 == IPPROTO_ICMP)
 		return type == 3 || type == 4 || type == 5 || type == 11 ||
 		       type == 12;
-	return type >= 1 && type <= 4;
+	return type < 128;	/* ICMPv6: RFC 4443, as Linux's icmpv6_error */
 }
 
 /* Echo, timestamp, info, mask: 1 for a request, 2 for a reply, 0 other */
