@@ -249,7 +249,7 @@ static const char *layer_view(Interp *in, Value *v, Value *args[2])
 		pl->bytes.p = p->payload;
 		pl->bytes.n = p->paylen;
 		args[1] = pl;
-		if (!p->l4) {
+		if (!p->l4 || in->frag_later) {
 			args[0] = mk_int(in, p->proto);
 			return p->has_frag ? "Fragment" : "OtherL4";
 		}
@@ -2800,6 +2800,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	in->depth = 0;
 	in->cur_ct = NULL;
 	in->cur_dir = 0;
+	in->frag_later = false;
 	in->pending_status = 0;
 	in->pending_helper[0] = 0;
 	bool local_out = is(iif, "local");
@@ -2840,11 +2841,34 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		return r->verdict;
 	}
 
+	/* the host's packet to one of its own addresses travels over lo,
+	   where no program of the data plane runs: no policy sees it and
+	   conntrack does not track it (docs/semantics.md) */
+	if (local_out && p->l3) {
+		bool to_self = false;
+		FxAddr d = {.family = p->dst.family,
+			    .prefix = p->dst.family == 4 ? 32 : 128};
+		memcpy(d.a, p->dst.a, 16);
+		if (oif_given)
+			to_self = is(oif_given, "local");
+		else if (!in->fx.fib_daddr_local ||
+			 in->fx.fib_daddr_local(in->fx.ctx, &d, &to_self) !=
+				 FX_OK)
+			to_self = false;
+		if (to_self) {
+			r->verdict = VERDICT_ALLOW;
+			r->ct_state = CT_UNTRACKED;
+			r->out = *p;
+			return r->verdict;
+		}
+	}
+
 	/* later fragments get the ports of their first (by fragment id):
 	   conntrack classifies them by that flow; the packet itself keeps
 	   no ports (r->out below) */
 	bool later = p->l3 && p->has_frag && p->frag_off;
 	bool resolved = frag_resolve(in, p);
+	in->frag_later = later;
 
 	/* conntrack lookup (docs/semantics.md, "Connection tracking") */
 	int dir = 0;

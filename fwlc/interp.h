@@ -191,6 +191,9 @@ typedef struct Interp {
 	int ct_state;
 	CtEntry *cur_ct;
 	int cur_dir;
+	bool frag_later;	/* the packet is a later fragment: policies
+				   see Fragment(..), conntrack its first's
+				   ports */
 	unsigned pending_status;	/* NAT decided for a new flow */
 	char pending_helper[16];
 	Result *res;
