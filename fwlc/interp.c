@@ -3155,8 +3155,20 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			} else {
 				e->expires = in->now_ms + in->other_timeout;
 			}
-			ct_index_add(in, (int)(e - in->ct));
-			effect_note(in, "ct new #%d", e->id);
+			int d3;
+			if (interp_ct_find(in, &e->orig, &d3) ||
+			    interp_ct_find(in, &e->reply, &d3)) {
+				/* a tuple of another flow (the reverse of a
+				   translated flow's original, say): Linux's
+				   confirm finds a clash; not tracked */
+				in->nct--;
+				in->ct_inserts--;
+				in->ct_insert_failed++;
+				e = NULL;
+			} else {
+				ct_index_add(in, (int)(e - in->ct));
+				effect_note(in, "ct new #%d", e->id);
+			}
 		}
 	}
 	/* helpers read the packets the policies allowed */

@@ -685,7 +685,7 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	struct fwl_ct_entry *e;
 	__u64 now = fwl_now();
 	__u16 sp = pkt->sport, dp = pkt->dport;
-	__u8 family, q = 0, r;
+	__u8 family, q = 0, r, clash = 0;
 
 	__builtin_memset(ct, 0, sizeof(*ct));
 	if (pkt->l3 != ETH_P_IP && pkt->l3 != ETH_P_IPV6) {
@@ -743,6 +743,18 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 			 * Linux's conntrack sees a packet once */
 			fwl_ct_classify(ct, e);
 			return ct->state;
+		}
+		/* The reverse of a translated flow's original tuple that did
+		 * not come back through its translation is not its reply
+		 * (that one arrives at the translated end): in Linux it is a
+		 * new flow whose reply tuple clashes with this flow, so it is
+		 * not tracked. */
+		if ((e->status & (FWL_CT_S_SNAT | FWL_CT_S_DNAT)) &&
+		    ct->dir == FWL_CT_DIR_REPLY && !egress &&
+		    !(pkt->flags & FWL_PKT_F_NAT_REV)) {
+			clash = 1;
+			ct->tier = FWL_CT_TIER_NONE;
+			goto new_flow;
 		}
 		if (pkt->frag & FWL_FRAG_LATER) {
 			fwl_ct_classify(ct, e);	/* no header to track */
@@ -823,8 +835,13 @@ new_flow:
 		return ct->state;
 	}
 	ct->state = FWL_CT_NEW;
-	ct->pending = 1;
+	ct->pending = !clash;	/* a clash: passed to the policy, untracked */
 	ct->status = ct->src_is_lo ? FWL_CT_S_ORIG_LO : 0;
+	if (clash) {
+		ct->dir = FWL_CT_DIR_ORIG;
+		fwl_ct_stat_inc(FWL_CT_STAT_NEW_FAIL);
+		return ct->state;
+	}
 #ifdef FWL_USES_HELPER
 	if (pkt->l4 == IPPROTO_TCP && ct->tcp_state == FWL_TCP_SYN_SENT)
 		fwl_ct_expected(ct, pkt, family, zone, now);
