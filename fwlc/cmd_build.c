@@ -203,6 +203,7 @@ static int build(const struct build_opts *o)
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
 	ir.fault_line = o->fault_line;
+	ir.fault_ct = fwlc_test_fault_ct;
 	ir.stage_budget = o->stage_budget;
 	classify_program(&ir, &arena, o->tables);
 	budget_estimate(&ir, &budget);
@@ -323,6 +324,8 @@ out:
 	arena_free(&arena);
 	return r;
 }
+
+bool fwlc_test_fault_ct;
 
 int fwlc_build(const char *input, const char *out)
 {
