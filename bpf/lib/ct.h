@@ -788,8 +788,11 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
 					return ct->state;
 				}
-				e->status |= FWL_CT_S_SEEN_REPLY |
-					     FWL_CT_S_ASSURED;
+				/* Linux assures UDP once answered; ICMP and
+				 * the generic tracker never */
+				e->status |= FWL_CT_S_SEEN_REPLY;
+				if (pkt->l4 == IPPROTO_UDP)
+					e->status |= FWL_CT_S_ASSURED;
 			}
 			e->last_dir = ct->dir;
 			e->expires = now + fwl_cfg_timeout_ns(
@@ -799,7 +802,11 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 count:
 		e->packets[ct->dir & 1]++;
 		e->bytes[ct->dir & 1] += pkt->len;
-		if (e->status & FWL_CT_S_ASSURED)
+		/* answered flows move to the established tier (TCP once
+		 * assured) */
+		if ((e->status & FWL_CT_S_ASSURED) ||
+		    (pkt->l4 != IPPROTO_TCP &&
+		     (e->status & FWL_CT_S_SEEN_REPLY)))
 			fwl_ct_promote(ct, e);
 		return ct->state;
 	}
