@@ -60,8 +60,11 @@ int fwl_egress(struct __sk_buff *skb)
 		fwl_ct_confirm(skb, pkt, &md->ct, md->rule_id);
 #endif
 #if defined(FWL_HOOK_POSTROUTING) && defined(FWL_USES_NAT)
+	/* no port range: the source port is kept when the reply tuple is
+	 * free, as Linux's masquerade without --to-ports (also below 1024:
+	 * the host's own DNS from port 53 keeps it) */
 	if (v == FWL_VERDICT_MASQ &&
-	    (r = fwl_nat_masq(skb, pkt, &md->ct, 1024, 65535)) > 0) {
+	    (r = fwl_nat_masq(skb, pkt, &md->ct, 0, 0)) > 0) {
 		fwl_count_drop(r, pkt->len);	/* fails closed, this flow */
 		return TC_ACT_SHOT;
 	}

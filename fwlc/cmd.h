@@ -28,6 +28,10 @@ int cmd_difftest(int argc, char **argv);	/* difftest.c: interp vs BPF */
 /* fwlc build's pipeline for other commands: POLICY into the bundle
  * directory OUT, messages on stderr.  0, or non-zero on failure. */
 int fwlc_build(const char *input, const char *out);
+/* Tests only (fwlc difftest --inject-fault ct-state): fwlc_build() emits
+   hooks that see an Invalid packet as New, a known fault for the
+   differential tester to find (tests/scenarios/difftest.sh). */
+extern bool fwlc_test_fault_ct;
 
 /*
  * Helpers for commands (main.c).

@@ -204,6 +204,7 @@ static int build(const struct build_opts *o)
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
 	ir.fault_line = o->fault_line;
+	ir.fault_ct = fwlc_test_fault_ct;
 	ir.stage_budget = o->stage_budget;
 	if (dir4_plan(&ir, &arena)) {
 		fprintf(stderr, "fwlc: error: out of memory laying out the "
@@ -333,6 +334,8 @@ out:
 	arena_free(&arena);
 	return r;
 }
+
+bool fwlc_test_fault_ct;
 
 int fwlc_build(const char *input, const char *out)
 {

@@ -751,8 +751,9 @@ static int difftest_file(const char *policy, const Dt *d, const char *label)
 	}
 	char replay[PATH_MAX + 160];
 	snprintf(replay, sizeof replay, "fwlc difftest %s --packets %ld "
-		 "--seed %llu (--keep FILE writes the packets as a .fwlt)",
-		 label, d->packets, (unsigned long long)d->seed);
+		 "--seed %llu%s (--keep FILE writes the packets as a .fwlt)",
+		 label, d->packets, (unsigned long long)d->seed,
+		 fwlc_test_fault_ct ? " --inject-fault ct-state" : "");
 	ScenarioOpts o = {
 		.quiet = !d->verbose,
 		.backend = &scenario_interp_backend,
@@ -976,6 +977,15 @@ int cmd_difftest(int argc, char **argv)
 			d.keep = argv[++i];
 		} else if (strcmp(a, "--max-report") == 0 && i + 1 < argc) {
 			d.max_report = atoi(argv[++i]);
+		} else if (strcmp(a, "--inject-fault") == 0 && i + 1 < argc) {
+			/* tests only: a known fault in the compiled object,
+			   so that the tool's reporting stays tested */
+			if (strcmp(argv[++i], "ct-state") != 0) {
+				fprintf(stderr, "fwlc difftest: unknown fault "
+					"'%s' (known: ct-state)\n", argv[i]);
+				return 2;
+			}
+			fwlc_test_fault_ct = true;
 		} else if (strcmp(a, "-v") == 0) {
 			d.verbose = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

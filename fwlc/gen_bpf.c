@@ -845,6 +845,9 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 			   "static __always_inline int fwl_hook_%s(struct "
 			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v;\n\n",
 			up, hook_fn[h]);
+		if (ir->fault_ct)	/* --inject-fault ct-state: tests only */
+			fputs("\tif (m->ct.state == FWL_CT_INVALID)\n"
+			      "\t\tm->ct.state = FWL_CT_NEW;\n", f);
 		for (int i = 0; i < ir->npolicies; i++) {
 			if (ir->policies[i].hook != (enum ir_hook)h)
 				continue;

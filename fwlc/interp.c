@@ -249,7 +249,7 @@ static const char *layer_view(Interp *in, Value *v, Value *args[2])
 		pl->bytes.p = p->payload;
 		pl->bytes.n = p->paylen;
 		args[1] = pl;
-		if (!p->l4) {
+		if (!p->l4 || in->frag_later) {
 			args[0] = mk_int(in, p->proto);
 			return p->has_frag ? "Fragment" : "OtherL4";
 		}
@@ -1723,9 +1723,11 @@ void tuple_of(const Pkt *p, Tuple *t)
 		/* queries: the id, on the side of the requester */
 		uint8_t ty = p->icmp_type;
 		bool v6 = p->proto == PROTO_ICMPV6;
-		if (v6 ? ty == 128 : (ty == 8 || ty == 13 || ty == 15))
+		if (v6 ? ty == 128
+		       : (ty == 8 || ty == 13 || ty == 15 || ty == 17))
 			t->sport = p->icmp_id;
-		else if (v6 ? ty == 129 : (ty == 0 || ty == 14 || ty == 16))
+		else if (v6 ? ty == 129
+			    : (ty == 0 || ty == 14 || ty == 16 || ty == 18))
 			t->dport = p->icmp_id;
 	}
 }
@@ -1941,43 +1943,88 @@ static uint32_t seg_end(const Pkt *p)
 	       !!(p->flags & TCPF_FIN);
 }
 
-/* Is the segment in the window the receiver opened?  (Simplified Linux
-   tcp_in_window: upper bound by what the receiver acked + its window,
-   lower bound by what the sender sent minus the receiver's window.) */
-static bool tcp_in_window(CtEntry *e, int dir, const Pkt *p)
+/* The first segment of a side that sends a SYN: its window starts here. */
+static void tcp_init_side(TcpDir *s, const Pkt *p)
 {
-	TcpDir *s = &e->td[dir], *r = &e->td[!dir];
-	if (!s->known || !r->known)
-		return true;
-	uint32_t end = seg_end(p);
-	bool upper = !seq_after(p->seq, s->maxend);
-	bool lower = !seq_before(end, s->end - (r->maxwin ? r->maxwin : 1));
-	return upper && lower;
+	int ws = tcp_wscale(p);
+
+	s->end = s->maxend = seg_end(p);
+	s->maxwin = p->window ? p->window : 1;
+	s->wscale_opt = ws >= 0;
+	s->wscale = ws >= 0 ? (uint8_t)ws : 0;
+	s->known = true;
 }
 
-static void tcp_update(CtEntry *e, int dir, const Pkt *p)
+/*
+ * Linux's tcp_in_window (nf_conntrack_proto_tcp.c, after Rooij's "Real
+ * stateful TCP packet filtering"): is the segment from side s in the
+ * window the receiver r announced?  Updates both sides when it is; the
+ * caller passes copies and keeps them only then.  A side picked up
+ * mid-stream (loose) is liberal: no bounds are checked.
+ */
+static bool tcp_window(TcpDir *s, TcpDir *r, const Pkt *p, int st)
 {
-	TcpDir *s = &e->td[dir], *r = &e->td[!dir];
-	uint32_t end = seg_end(p);
-	uint8_t sc = (s->wscale_opt && r->wscale_opt &&
-		      !(p->flags & TCPF_SYN)) ? s->wscale : 0;
-	uint32_t win = (uint32_t)p->window << sc;
+	uint16_t f = p->flags;
+	uint32_t seq = p->seq, ack = p->ack, end = seg_end(p);
+	uint32_t win = p->window;
 
-	if (!s->known || seq_after(end, s->end))
-		s->end = end;
-	if (!s->known) {
-		s->maxend = end;
-		s->known = true;
+	if (s->maxwin == 0) {
+		if (f & TCPF_SYN) {
+			/* the SYN/ACK, or the reply SYN of a simultaneous
+			   open: scaling only if both sides offer it */
+			tcp_init_side(s, p);
+			if (!(s->wscale_opt && r->wscale_opt))
+				s->wscale = r->wscale = 0;
+			if (!(f & TCPF_ACK))
+				return true;
+		} else {
+			/* the first segment of a side picked up mid-stream */
+			uint32_t sw = win << (s->wscale & 15);
+			s->end = end;
+			s->maxwin = sw ? sw : 1;
+			s->maxend = end + s->maxwin;
+			s->known = true;
+			if (r->maxwin == 0)
+				r->end = r->maxend = ack;
+			else if (ack == r->end + 1)
+				r->end++;	/* a keepalive's answer */
+		}
+	} else if ((f & TCPF_SYN) && seq_after(end, s->end) &&
+		   (st == TCP_SYN_SENT || st == TCP_SYN_RECV)) {
+		tcp_init_side(s, p);	/* a reinitialised sender */
 	}
-	if (win > s->maxwin)
+	if (!(f & TCPF_ACK))
+		ack = r->end;
+	else if ((f & (TCPF_ACK | TCPF_RST)) == (TCPF_ACK | TCPF_RST) &&
+		 ack == 0)
+		ack = r->end;		/* broken stacks send RST ack 0 */
+	if ((f & TCPF_RST) && seq == 0 && st == TCP_SYN_SENT)
+		seq = end = s->end;	/* an RST answering a SYN */
+	if (!s->liberal && !r->liberal) {
+		uint32_t maxack = s->maxwin ? s->maxwin : 66000;
+		if (!seq_before(seq, s->maxend + 1))
+			return false;	/* beyond what the receiver allows */
+		if (!seq_after(end, s->end - r->maxwin - 1))
+			return false;	/* more than a window old */
+		if (!seq_before(ack, r->end + 1))
+			return false;	/* acknowledges unsent data */
+		if (!seq_after(ack, r->end - maxack - 1))
+			return false;	/* an ACK far too old */
+	}
+	if (!(f & TCPF_SYN))
+		win <<= s->wscale & 15;
+	if (s->maxwin < win)
 		s->maxwin = win;
-	if (p->flags & TCPF_ACK) {
-		uint32_t me = p->ack + win;
-		if (!r->known || seq_after(me, r->maxend))
-			r->maxend = me;
+	if (seq_after(end, s->end))
+		s->end = end;
+	if (r->maxwin != 0 && seq_after(end, s->maxend))
+		r->maxwin += end - s->maxend;
+	if (seq_after(ack + win, r->maxend - 1)) {
+		r->maxend = ack + win;
+		if (win == 0)
+			r->maxend++;
 	}
-	if (seq_after(s->end, s->maxend))
-		s->maxend = s->end;
+	return true;
 }
 
 static uint64_t tcp_timeout(Interp *in, int st)
@@ -1985,84 +2032,123 @@ static uint64_t tcp_timeout(Interp *in, int st)
 	return in->tcp_timeout[st];
 }
 
-/* The TCP tracker; returns CT_INVALID or the state to report. *fresh set
-   when an old entry must be replaced by a new connection. */
+/* Flag classes of Linux's tcp_conntracks table. */
+enum { TI_SYN, TI_SYNACK, TI_FIN, TI_ACK, TI_RST, TI_NONE, TI_N };
+
+static int tcp_class(uint16_t f)
+{
+	if (f & TCPF_RST)
+		return TI_RST;
+	if (f & TCPF_SYN)
+		return (f & TCPF_ACK) ? TI_SYNACK : TI_SYN;
+	if (f & TCPF_FIN)
+		return TI_FIN;
+	return (f & TCPF_ACK) ? TI_ACK : TI_NONE;
+}
+
+#define T_IV (-1)	/* invalid */
+#define T_IG (-2)	/* ignored: passes, changes nothing */
+
+/* The next state, nf_conntrack_proto_tcp's tcp_conntracks[dir][class]
+   [state] (the first FIN from either side is FIN_WAIT, the ACK after it
+   CLOSE_WAIT, the other FIN LAST_ACK, its ACK TIME_WAIT). */
+static int tcp_next(int dir, int cls, int st)
+{
+	enum { NO = TCP_NONE, SS = TCP_SYN_SENT, S2 = TCP_SYN_SENT2,
+	       SR = TCP_SYN_RECV, ES = TCP_ESTABLISHED, FW = TCP_FIN_WAIT,
+	       CW = TCP_CLOSE_WAIT, LA = TCP_LAST_ACK, TW = TCP_TIME_WAIT,
+	       CL = TCP_CLOSE, IV = T_IV, IG = T_IG };
+	static const int8_t t[2][TI_N][TCP_NSTATES] = {
+		[0] = {	/* original direction */
+			[TI_SYN] = {[NO] = SS, [SS] = SS, [S2] = S2, [SR] = IG,
+				    [ES] = IG, [FW] = IG, [CW] = IG, [LA] = IG,
+				    [TW] = SS, [CL] = SS},
+			[TI_SYNACK] = {[NO] = IV, [SS] = IV, [S2] = SR,
+				       [SR] = SR, [ES] = IV, [FW] = IV,
+				       [CW] = IV, [LA] = IV, [TW] = IV,
+				       [CL] = IV},
+			[TI_FIN] = {[NO] = IV, [SS] = IV, [S2] = IV, [SR] = FW,
+				    [ES] = FW, [FW] = LA, [CW] = LA, [LA] = LA,
+				    [TW] = TW, [CL] = CL},
+			[TI_ACK] = {[NO] = ES, [SS] = IV, [S2] = IV, [SR] = ES,
+				    [ES] = ES, [FW] = CW, [CW] = CW, [LA] = TW,
+				    [TW] = TW, [CL] = CL},
+			[TI_RST] = {[NO] = IV, [SS] = CL, [S2] = CL, [SR] = CL,
+				    [ES] = CL, [FW] = CL, [CW] = CL, [LA] = CL,
+				    [TW] = CL, [CL] = CL},
+			[TI_NONE] = {[NO] = IV, [SS] = IV, [S2] = IV,
+				     [SR] = IV, [ES] = IV, [FW] = IV,
+				     [CW] = IV, [LA] = IV, [TW] = IV,
+				     [CL] = IV},
+		},
+		[1] = {	/* reply direction */
+			[TI_SYN] = {[NO] = IV, [SS] = S2, [S2] = S2, [SR] = IV,
+				    [ES] = IV, [FW] = IV, [CW] = IV, [LA] = IV,
+				    [TW] = SS, [CL] = IV},
+			[TI_SYNACK] = {[NO] = IV, [SS] = SR, [S2] = SR,
+				       [SR] = IG, [ES] = IG, [FW] = IG,
+				       [CW] = IG, [LA] = IG, [TW] = IG,
+				       [CL] = IG},
+			[TI_FIN] = {[NO] = IV, [SS] = IV, [S2] = IV, [SR] = FW,
+				    [ES] = FW, [FW] = LA, [CW] = LA, [LA] = LA,
+				    [TW] = TW, [CL] = CL},
+			[TI_ACK] = {[NO] = IV, [SS] = IG, [S2] = IG, [SR] = SR,
+				    [ES] = ES, [FW] = CW, [CW] = CW, [LA] = TW,
+				    [TW] = TW, [CL] = CL},
+			[TI_RST] = {[NO] = IV, [SS] = CL, [S2] = CL, [SR] = CL,
+				    [ES] = CL, [FW] = CL, [CW] = CL, [LA] = CL,
+				    [TW] = CL, [CL] = CL},
+			[TI_NONE] = {[NO] = IV, [SS] = IV, [S2] = IV,
+				     [SR] = IV, [ES] = IV, [FW] = IV,
+				     [CW] = IV, [LA] = IV, [TW] = IV,
+				     [CL] = IV},
+		},
+	};
+	return t[dir & 1][cls][st];
+}
+
+/* The TCP tracker for a packet of an existing entry; returns CT_INVALID
+   or the state to report.  *fresh is set when a SYN on a closed entry
+   (TIME_WAIT, CLOSE) starts a new connection, its sender the originator. */
 static int tcp_track(Interp *in, CtEntry *e, int dir, const Pkt *p,
 		     bool commit, bool *fresh)
 {
-	uint16_t f = p->flags & (TCPF_SYN | TCPF_ACK | TCPF_FIN | TCPF_RST);
-	int st = e->tcp, nst = st;
+	int cls = tcp_class(p->flags), st = e->tcp, nst;
+	TcpDir s, r;
 
 	*fresh = false;
-	if (f == TCPF_SYN && dir == 0 &&
-	    (st == TCP_TIME_WAIT || st == TCP_CLOSE)) {
+	if (cls == TI_SYN && (st == TCP_TIME_WAIT || st == TCP_CLOSE)) {
 		*fresh = true;	/* a new incarnation */
 		return CT_NEW;
 	}
-	if (f & TCPF_RST) {
-		if (!tcp_in_window(e, dir, p) &&
-		    !(st == TCP_SYN_SENT && dir == 1 && (f & TCPF_ACK) &&
-		      p->ack == e->td[0].end))
-			return CT_INVALID;
-		nst = TCP_CLOSE;
-	} else if (f == TCPF_SYN) {
-		if (dir == 0) {
-			if (st != TCP_SYN_SENT)
-				return CT_INVALID;
-			/* retransmitted SYN: no state change, no refresh */
-			return (e->status & CTS_SEEN_REPLY) ? CT_ESTABLISHED
-							    : CT_NEW;
-		}
-		if (st != TCP_SYN_SENT)
-			return CT_INVALID;
-		nst = TCP_SYN_SENT2;	/* simultaneous open */
-	} else if (f == (TCPF_SYN | TCPF_ACK)) {
-		/* the SYN/ACK must acknowledge the SYN it answers */
-		int opener = st == TCP_SYN_SENT2 ? !dir : 0;
-		if (st == TCP_SYN_SENT && dir != 1)
-			return CT_INVALID;
-		if (st != TCP_SYN_SENT && st != TCP_SYN_SENT2 &&
-		    st != TCP_SYN_RECV)
-			return CT_INVALID;
-		if (p->ack != e->td[opener].end)
-			return CT_INVALID;	/* stale: an old incarnation */
-		if (commit) {
-			TcpDir *s = &e->td[dir];
-			s->known = false;
-			s->end = 0;
-			int ws = tcp_wscale(p);
-			s->wscale_opt = ws >= 0;
-			s->wscale = ws >= 0 ? (uint8_t)ws : 0;
-		}
-		nst = TCP_SYN_RECV;
-	} else if (f & TCPF_ACK) {
-		if (st == TCP_SYN_SENT || st == TCP_SYN_SENT2)
-			return CT_INVALID;	/* ACK before the SYN/ACK */
-		if (!tcp_in_window(e, dir, p))
-			return CT_INVALID;
-		if (f & TCPF_FIN) {
-			if (st == TCP_ESTABLISHED || st == TCP_SYN_RECV)
-				nst = dir == 0 ? TCP_FIN_WAIT : TCP_CLOSE_WAIT;
-			else if (st == TCP_FIN_WAIT || st == TCP_CLOSE_WAIT)
-				nst = e->td[!dir].fin ? TCP_LAST_ACK : st;
-		} else {
-			if (st == TCP_SYN_RECV)
-				nst = TCP_ESTABLISHED;
-			else if (st == TCP_LAST_ACK && e->td[0].fin &&
-				 e->td[1].fin)
-				nst = TCP_TIME_WAIT;
-		}
-	} else {
+	nst = tcp_next(dir, cls, st);
+	if (nst == T_IV)
 		return CT_INVALID;
-	}
-	if (commit) {
-		if (nst == TCP_ESTABLISHED && st != TCP_ESTABLISHED)
-			e->status |= CTS_ASSURED;
-		if (f & TCPF_FIN)
-			e->td[dir].fin = true;
-		tcp_update(e, dir, p);
-		e->tcp = nst;
-		e->expires = in->now_ms + tcp_timeout(in, nst);
+	if (nst != T_IG) {
+		/* a SYN/ACK must acknowledge the SYN it answers */
+		if (cls == TI_SYNACK &&
+		    (st == TCP_SYN_SENT || st == TCP_SYN_SENT2) &&
+		    p->ack != e->td[!dir].end)
+			return CT_INVALID;	/* stale: an old incarnation */
+		s = e->td[dir];
+		r = e->td[!dir];
+		if (!tcp_window(&s, &r, p, st))
+			return CT_INVALID;
+		if (commit) {
+			e->td[dir] = s;
+			e->td[!dir] = r;
+			if (p->flags & TCPF_FIN)
+				e->td[dir].fin = true;
+			if (dir == 1)
+				e->status |= CTS_SEEN_REPLY;
+			if (nst == TCP_ESTABLISHED &&
+			    (e->status & CTS_SEEN_REPLY))
+				e->status |= CTS_ASSURED;
+			/* a retransmitted SYN does not extend its entry */
+			if (!(cls == TI_SYN && st == TCP_SYN_SENT))
+				e->expires = in->now_ms + tcp_timeout(in, nst);
+			e->tcp = nst;
+		}
 	}
 	return dir == 1 || (e->status & CTS_SEEN_REPLY) ? CT_ESTABLISHED
 							 : CT_NEW;
@@ -2574,13 +2660,14 @@ static int route(Interp *in, bool *local, char *oif, size_t size)
 				: FX_UNMOCKED;
 }
 
-/* ICMP queries make pseudo-flows; other non-error messages are not
-   tracked (neighbour discovery, MLD, router messages). */
+/* ICMP queries (echo, timestamp, information, address mask) make
+   pseudo-flows; other non-error messages are not tracked (neighbour
+   discovery, MLD, router messages). */
 static bool icmp_request(const Pkt *p)
 {
 	if (p->proto == PROTO_ICMP)
 		return p->icmp_type == 8 || p->icmp_type == 13 ||
-		       p->icmp_type == 15;
+		       p->icmp_type == 15 || p->icmp_type == 17;
 	return p->proto == PROTO_ICMPV6 && p->icmp_type == 128;
 }
 
@@ -2588,7 +2675,7 @@ static bool icmp_reply(const Pkt *p)
 {
 	if (p->proto == PROTO_ICMP)
 		return p->icmp_type == 0 || p->icmp_type == 14 ||
-		       p->icmp_type == 16;
+		       p->icmp_type == 16 || p->icmp_type == 18;
 	return p->proto == PROTO_ICMPV6 && p->icmp_type == 129;
 }
 
@@ -2615,11 +2702,12 @@ static void ct_refresh(Interp *in, CtEntry *e, int dir, const Pkt *p)
 }
 
 /* First fragments record their ports under (src, dst, id, proto); later
-   ones get them back, so policies and conntrack see the flow. */
-static void frag_resolve(Interp *in, Pkt *p)
+   ones get them back, so conntrack sees the flow.  Returns whether a
+   later fragment found its first. */
+static bool frag_resolve(Interp *in, Pkt *p)
 {
 	if (!p->l3 || !p->has_frag)
-		return;
+		return false;
 	uint32_t id = p->l3 == 6 ? p->frag_id6 : p->ip_id;
 	FragEntry *f = NULL;
 	for (int i = 0; i < in->nfrag; i++) {
@@ -2632,8 +2720,6 @@ static void frag_resolve(Interp *in, Pkt *p)
 			f = c;
 	}
 	if (!p->frag_off) {
-		if (!p->l4)
-			return;
 		if (!f) {
 			in->frag = xrealloc(in->frag,
 					    (in->nfrag + 1) * sizeof *in->frag);
@@ -2643,22 +2729,24 @@ static void frag_resolve(Interp *in, Pkt *p)
 		f->dst = p->dst;
 		f->id = id;
 		f->proto = p->proto;
+		f->l4 = p->l4;
 		f->sport = p->sport;
 		f->dport = p->dport;
 		f->icmp_type = p->icmp_type;
 		f->icmp_code = p->icmp_code;
 		f->icmp_id = p->icmp_id;
 		f->expires = in->now_ms + in->frag_timeout;
-		return;
+		return false;
 	}
 	if (!f)
-		return;
-	p->l4 = true;
+		return false;
+	p->l4 = f->l4;
 	p->sport = f->sport;
 	p->dport = f->dport;
 	p->icmp_type = f->icmp_type;
 	p->icmp_code = f->icmp_code;
 	p->icmp_id = f->icmp_id;
+	return true;
 }
 
 /*
@@ -2788,6 +2876,18 @@ static void ftp_helper(Interp *in, const Pkt *p, int dir)
 		    (unsigned)port);
 }
 
+/* A later fragment leaves as it came: the ports its first fragment lent
+   to conntrack are not on the wire. */
+static void wire_l4(Pkt *out, const Pkt *wire)
+{
+	out->l4 = wire->l4;
+	out->sport = wire->sport;
+	out->dport = wire->dport;
+	out->icmp_type = wire->icmp_type;
+	out->icmp_code = wire->icmp_code;
+	out->icmp_id = wire->icmp_id;
+}
+
 int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		  const char *oif_given, Result *r)
 {
@@ -2813,6 +2913,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	in->depth = 0;
 	in->cur_ct = NULL;
 	in->cur_dir = 0;
+	in->frag_later = false;
 	in->pending_status = 0;
 	in->pending_helper[0] = 0;
 	bool local_out = is(iif, "local");
@@ -2853,42 +2954,79 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		return r->verdict;
 	}
 
-	/* later fragments get the ports of their first (by fragment id) */
-	bool later = p->l3 && p->has_frag && p->frag_off;
-	frag_resolve(in, p);
+	/* the host's packet to one of its own addresses travels over lo,
+	   where no program of the data plane runs: no policy sees it and
+	   conntrack does not track it (docs/semantics.md) */
+	if (local_out && p->l3) {
+		bool to_self = false;
+		FxAddr d = {.family = p->dst.family,
+			    .prefix = p->dst.family == 4 ? 32 : 128};
+		memcpy(d.a, p->dst.a, 16);
+		if (oif_given)
+			to_self = is(oif_given, "local");
+		else if (!in->fx.fib_daddr_local ||
+			 in->fx.fib_daddr_local(in->fx.ctx, &d, &to_self) !=
+				 FX_OK)
+			to_self = false;
+		if (to_self) {
+			r->verdict = VERDICT_ALLOW;
+			r->ct_state = CT_UNTRACKED;
+			r->out = *p;
+			return r->verdict;
+		}
+	}
 
-	/* conntrack lookup */
+	/* later fragments get the ports of their first (by fragment id):
+	   conntrack classifies them by that flow; the packet itself keeps
+	   no ports (r->out below) */
+	bool later = p->l3 && p->has_frag && p->frag_off;
+	bool resolved = frag_resolve(in, p);
+	in->frag_later = later;
+
+	/* conntrack lookup (docs/semantics.md, "Connection tracking") */
 	int dir = 0;
 	CtEntry *e = NULL;
 	bool fresh = false, related = false;
 	int state = CT_UNTRACKED;
+	bool icmp = p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6;
+	/* other IP protocols: Linux's generic tracker, by addresses and
+	   protocol */
+	bool generic = p->l3 && !p->l4 && !icmp && p->proto != PROTO_TCP &&
+		       p->proto != PROTO_UDP;
 	tuple_of(p, &t0);
-	if (p->l3 && icmp_error(p) && p->has_inner) {
-		Tuple it = {.proto = p->inner_proto, .src = p->inner_src,
-			    .dst = p->inner_dst, .sport = p->inner_sport,
-			    .dport = p->inner_dport};
-		Tuple rv;
-		tuple_rev(&it, &rv);
-		int d2;
-		e = interp_ct_find(in, &it, &d2);
-		if (!e)
-			e = interp_ct_find(in, &rv, &d2);
+	if (p->l3 && later && !resolved) {
+		state = CT_INVALID;	/* a later fragment of no known flow */
+	} else if (p->l3 && icmp_error(p)) {
+		if (p->has_inner && !later) {
+			Tuple it = {.proto = p->inner_proto,
+				    .src = p->inner_src, .dst = p->inner_dst,
+				    .sport = p->inner_sport,
+				    .dport = p->inner_dport};
+			Tuple rv;
+			tuple_rev(&it, &rv);
+			int d2;
+			e = interp_ct_find(in, &it, &d2);
+			if (!e)
+				e = interp_ct_find(in, &rv, &d2);
+		}
 		if (e) {
 			related = true;
 			state = CT_RELATED;
 			/* the quoted packet went orig (after SNAT) when the
 			   inner equals the reverse of the reply tuple */
+			Tuple it = {.proto = p->inner_proto,
+				    .src = p->inner_src, .dst = p->inner_dst,
+				    .sport = p->inner_sport,
+				    .dport = p->inner_dport};
 			Tuple rr;
 			tuple_rev(&e->reply, &rr);
 			dir = tuple_eq(&it, &rr) ? 1 : 0;
 		} else {
-			state = CT_INVALID;
+			state = CT_INVALID;	/* about no flow we know */
 		}
-	} else if (later && !p->l4) {
-		state = CT_INVALID;	/* a later fragment of no known flow */
 	} else if (p->l3 && p->l4 && icmp_untracked(p)) {
 		state = CT_UNTRACKED;	/* ND, MLD, router messages, ... */
-	} else if (p->l3 && p->l4) {
+	} else if (p->l3 && (p->l4 || generic)) {
 		e = interp_ct_find(in, &t0, &dir);
 		if (e && later) {
 			/* classified, not tracked: no header to check */
@@ -2897,10 +3035,15 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		} else if (e && p->proto == PROTO_TCP) {
 			/* an existing flow is updated now, before the
 			   policies (netfilter's order; bpf/lib/ct.h too) */
-			int s2 = tcp_track(in, e, dir, p, true, &fresh);
-			if (fresh)
-				e = NULL, dir = 0;
-			state = fresh ? CT_NEW : s2;
+			if (!tcp_flags_valid(p->flags)) {
+				state = CT_INVALID;
+			} else {
+				int s2 = tcp_track(in, e, dir, p, true,
+						   &fresh);
+				if (fresh)
+					e = NULL, dir = 0;
+				state = fresh ? CT_NEW : s2;
+			}
 		} else if (e && icmp_request(p) && dir == 1) {
 			state = CT_INVALID;	/* a request the wrong way */
 		} else if (e) {
@@ -2910,29 +3053,40 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		} else if (later) {
 			state = CT_INVALID;
 		} else if (p->proto == PROTO_TCP) {
-			uint16_t f = p->flags & (TCPF_SYN | TCPF_ACK | TCPF_FIN |
-						 TCPF_RST);
-			if (!tcp_flags_valid(p->flags) || (f & TCPF_RST) ||
-			    f == (TCPF_SYN | TCPF_ACK) ||
-			    (f != TCPF_SYN && !in->ct_loose))
+			/* Linux's tcp_new: a SYN opens a flow; with loose
+			   pick-up a plain ACK (no SYN, FIN, RST) joins one
+			   mid-stream; nothing else */
+			int cls = tcp_class(p->flags);
+			if (!tcp_flags_valid(p->flags) ||
+			    !(cls == TI_SYN ||
+			      (cls == TI_ACK && in->ct_loose)))
 				state = CT_INVALID;
 			else
 				state = CT_NEW;
+		} else if (icmp && !icmp_request(p)) {
+			state = CT_INVALID;	/* a reply to no request */
 		} else {
 			state = CT_NEW;
 		}
-		if (p->proto == PROTO_TCP && !later &&
-		    !tcp_flags_valid(p->flags))
-			state = CT_INVALID;
 		if (e && state != CT_INVALID) {
-			if (dir == 1 && !(e->status & CTS_SEEN_REPLY) &&
-			    p->proto == PROTO_TCP)
-				e->status |= CTS_SEEN_REPLY;
 			e->packets[dir]++;
 			e->bytes[dir] += (uint64_t)p->len;
 		}
 	} else if (p->l3) {
-		state = CT_UNTRACKED;	/* other protocols without ports */
+		state = CT_UNTRACKED;
+	}
+	/* The reverse of a translated flow's original tuple, not come back
+	   through its translation (the reply arrives at the translated end):
+	   a new flow, but its tuple is the flow's own (Linux's confirm would
+	   clash; the data plane keys both directions together), so it is
+	   not tracked and not translated (docs/semantics.md) */
+	bool clash = false;
+	if (state == CT_NEW && !e && p->l3) {
+		Tuple rv;
+		int d4;
+		tuple_rev(&t0, &rv);
+		CtEntry *o = interp_ct_find(in, &rv, &d4);
+		clash = o && d4 == 0 && (o->status & (CTS_SNAT | CTS_DNAT));
 	}
 	/* a SYN a helper expected opens a RELATED flow; the expectation is
 	   used up whatever the policies decide (as in Linux) */
@@ -2975,7 +3129,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	int first = local_out ? H_OUTPUT : H_PREROUTING;
 	if (!offloaded && run_hook(in, first, &nat) == A_DROP)
 		goto drop;
-	if (nat.kind == A_DNAT) {
+	if (nat.kind == A_DNAT && !clash) {
 		nat_set_dst(p, &nat.addr, nat.has_port ? nat.port : p->dport);
 		in->pending_status |= CTS_DNAT;
 	}
@@ -3028,7 +3182,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	/* conntrack create / update */
 	if ((state == CT_NEW ||
 	     (state == CT_RELATED && (in->pending_status & CTS_EXPECTED))) &&
-	    (!e || fresh) && p->l3 &&
+	    (!e || fresh) && p->l3 && !clash &&
 	    !(p->proto == PROTO_TCP && !tcp_flags_valid(p->flags))) {
 		if (fresh) {
 			CtEntry *old = interp_ct_find(in, &t0, &dir);
@@ -3103,15 +3257,21 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			snprintf(e->helper, sizeof e->helper, "%s",
 				 in->pending_helper);
 			if (p->proto == PROTO_TCP && p->l4) {
-				e->tcp = TCP_SYN_SENT;
-				if (!(p->flags & TCPF_SYN)) {
-					e->tcp = TCP_ESTABLISHED; /* loose */
-					e->status |= CTS_ASSURED;
+				if (p->flags & TCPF_SYN) {
+					e->tcp = TCP_SYN_SENT;
+					tcp_init_side(&e->td[0], pkt0);
+				} else {
+					/* picked up mid-stream (loose):
+					   liberal windows, as in Linux */
+					TcpDir *s = &e->td[0];
+					e->tcp = TCP_ESTABLISHED;
+					s->end = seg_end(pkt0);
+					s->maxwin = pkt0->window ? pkt0->window
+								 : 1;
+					s->maxend = s->end + s->maxwin;
+					s->known = true;
+					s->liberal = e->td[1].liberal = true;
 				}
-				int ws = tcp_wscale(p);
-				e->td[0].wscale_opt = ws >= 0;
-				e->td[0].wscale = ws >= 0 ? (uint8_t)ws : 0;
-				tcp_update(e, 0, pkt0);
 				e->expires = in->now_ms +
 					     in->tcp_timeout[e->tcp];
 			} else if (p->proto == PROTO_UDP) {
@@ -3122,8 +3282,20 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			} else {
 				e->expires = in->now_ms + in->other_timeout;
 			}
-			ct_index_add(in, (int)(e - in->ct));
-			effect_note(in, "ct new #%d", e->id);
+			int d3;
+			if (interp_ct_find(in, &e->orig, &d3) ||
+			    interp_ct_find(in, &e->reply, &d3)) {
+				/* a tuple of another flow (the reverse of a
+				   translated flow's original, say): Linux's
+				   confirm finds a clash; not tracked */
+				in->nct--;
+				in->ct_inserts--;
+				in->ct_insert_failed++;
+				e = NULL;
+			} else {
+				ct_index_add(in, (int)(e - in->ct));
+				effect_note(in, "ct new #%d", e->id);
+			}
 		}
 	}
 	/* helpers read the packets the policies allowed */
@@ -3134,12 +3306,16 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	r->ct_id = e ? e->id : 0;
 	r->verdict = VERDICT_ALLOW;
 	r->out = *p;
+	if (later)
+		wire_l4(&r->out, pkt0);
 	in->step = NULL;
 	return r->verdict;
 
 drop:
 	r->verdict = VERDICT_DROP;
 	r->out = *p;
+	if (later)
+		wire_l4(&r->out, pkt0);
 	in->step = NULL;
 	r->ct = e;	/* the flow's entry, also when this packet was
 			   invalid for it */

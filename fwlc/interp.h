@@ -61,6 +61,7 @@ typedef struct TcpDir {
 	uint32_t end, maxend, maxwin;
 	uint8_t wscale;
 	bool known, fin, wscale_opt;
+	bool liberal;		/* picked up mid-stream: no window checks */
 } TcpDir;
 
 typedef struct CtEntry {
@@ -98,6 +99,7 @@ typedef struct FragEntry {
 	PktAddr src, dst;
 	uint32_t id;
 	uint8_t proto;
+	bool l4;		/* the first fragment had its L4 header */
 	uint16_t sport, dport;
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id;
@@ -211,6 +213,9 @@ typedef struct Interp {
 	int ct_state;
 	CtEntry *cur_ct;
 	int cur_dir;
+	bool frag_later;	/* the packet is a later fragment: policies
+				   see Fragment(..), conntrack its first's
+				   ports */
 	unsigned pending_status;	/* NAT decided for a new flow */
 	char pending_helper[16];
 	Result *res;

@@ -328,6 +328,8 @@ struct ir_prog {
 				   called stage (0: BUDGET_STAGE_PROCESSED) */
 	int fault_line;		/* fwlc build --inject-fault (tests): the arm
 				   at this line reads out of bounds */
+	bool fault_ct;		/* fwlc difftest --inject-fault ct-state
+				   (tests): the hooks see Invalid as New */
 };
 
 const char *ir_hook_name(enum ir_hook h);

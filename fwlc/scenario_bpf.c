@@ -987,8 +987,19 @@ static void key_of(const Pkt *p, struct fwl_ct_key *k)
 	memset(k, 0, sizeof *k);
 	memcpy(s, p->src.a, p->l3 == 4 ? 4 : 16);
 	memcpy(d, p->dst.a, p->l3 == 4 ? 4 : 16);
-	if (p->proto == 1 || p->proto == 58)
-		sp = dp = p->icmp_id;
+	if (p->proto == 1 || p->proto == 58) {
+		/* a query: the identifier on the requester's side (ct.h's
+		   fwl_ct_query_ports) */
+		uint8_t t = p->icmp_type;
+		bool req = p->proto == 1 ? t == 8 || t == 13 || t == 15 ||
+					   t == 17
+					 : t == 128;
+		bool rep = p->proto == 1 ? t == 0 || t == 14 || t == 16 ||
+					   t == 18
+					 : t == 129;
+		sp = req ? p->icmp_id : 0;
+		dp = rep ? p->icmp_id : 0;
+	}
 	int cmp = 0;
 	for (int i = 0; i < 4 && !cmp; i++)
 		cmp = s[i] < d[i] ? -1 : s[i] > d[i];

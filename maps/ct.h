@@ -56,7 +56,8 @@
 struct fwl_ct_key {
 	__be32 addr_lo[4];	/* network order */
 	__be32 addr_hi[4];
-	__u16 port_lo;		/* host order; ICMP echo: identifier */
+	__u16 port_lo;		/* host order; ICMP query: the identifier on
+				   the requester's side, 0 on the responder's */
 	__u16 port_hi;
 	__u8 proto;		/* IPPROTO_* */
 	__u8 family;		/* 4 or 6 */

@@ -36,7 +36,12 @@
  * NEW until a reply, then ESTABLISHED, with their own timeouts.  An ICMP or
  * ICMPv6 error is RELATED when the packet it quotes belongs to a flow, and
  * INVALID otherwise.  Non-first fragments get their ports from the first
- * (bpf/lib/frag.h) and are classified, not tracked.
+ * (bpf/lib/frag.h) and are classified, not tracked.  A packet is tracked
+ * once, where it enters: at TC egress a forwarded packet (one that came in
+ * on an interface, so XDP ingress tracked it) is only looked up and
+ * classified; the host's own packets are tracked there.  An ICMP query's
+ * key holds its identifier on the requester's side only, so a request
+ * each way is a flow of its own (Linux's tuple has the type).
  *
  * The entry points are global BPF functions (verified once); they take
  * the hook's ctx, so there is an _xdp and an _skb variant behind each
@@ -283,7 +288,7 @@ static __always_inline int fwl_icmp_is_error(__u8 l4, __u8 type)
 	if (l4 == IPPROTO_ICMP)
 		return type == 3 || type == 4 || type == 5 || type == 11 ||
 		       type == 12;
-	return type >= 1 && type <= 4;
+	return type < 128;	/* ICMPv6: RFC 4443, as Linux's icmpv6_error */
 }
 
 /* Echo, timestamp, info, mask: 1 for a request, 2 for a reply, 0 other */
@@ -301,6 +306,19 @@ static __always_inline int fwl_icmp_query(__u8 l4, __u8 type)
 	if (type == 129)
 		return 2;
 	return 0;
+}
+
+/*
+ * The ports of an ICMP query's key.  Linux's tuple holds the identifier
+ * and the message type, so a request each way is a flow of its own: the
+ * requester's side carries the identifier, the responder's 0 (q: 1 for a
+ * request, 2 for a reply, 0 for another message, as fwl_icmp_query).
+ */
+static __always_inline void fwl_ct_query_ports(__u8 q, __u16 id, __u16 *sp,
+					       __u16 *dp)
+{
+	*sp = q == 1 ? id : 0;
+	*dp = q == 2 ? id : 0;	/* other messages: no ports */
 }
 
 static __always_inline __u32 fwl_ct_proto_timeout(__u8 proto, __u32 status)
@@ -367,12 +385,8 @@ static __always_inline void fwl_ct_reply_key(const struct fwl_ct_key *k,
 		__builtin_memcpy(r->daddr, fwl_ct_orig_saddr(k, st), 16);
 		r->dport = fwl_ct_orig_sport(k, st);
 	}
-	if (echo) {
-		if (st & FWL_CT_S_SNAT)
-			r->sport = r->dport;
-		else
-			r->dport = r->sport;
-	}
+	if (echo)
+		r->sport = r->dport;	/* the (SNAT'd) identifier on both */
 	r->proto = k->proto;
 	r->family = k->family;
 	r->zone = k->zone;
@@ -406,7 +420,7 @@ fwl_ct_find(const struct fwl_ct_key *k, __u64 now, __u8 *tier)
 		*tier = FWL_CT_TIER_NONE;
 		return NULL;
 	}
-	if (e->expires < now) {
+	if (e->expires <= now) {	/* Linux: gone at its timeout */
 		fwl_ct_unbind(k, e);
 		bpf_map_delete_elem(*tier == FWL_CT_TIER_EST ? (void *)&fwl_ct :
 							     (void *)&fwl_ct_new,
@@ -576,9 +590,11 @@ static __attribute__((noinline)) void fwl_ct_icmp_error(struct fwl_ct *ct,
 		sp = ((__u16)l4[0] << 8) | l4[1];
 		dp = ((__u16)l4[2] << 8) | l4[3];
 	} else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
-		if (fwl_icmp_query(proto, l4[0]) == 0)
+		__u8 qq = fwl_icmp_query(proto, l4[0]);
+
+		if (qq == 0)
 			goto unrelated;
-		sp = dp = ((__u16)l4[4] << 8) | l4[5];
+		fwl_ct_query_ports(qq, ((__u16)l4[4] << 8) | l4[5], &sp, &dp);
 	}
 	fwl_ct_key_make(&ct->key, sa, sp, da, dp, proto,
 			pkt->l3 == ETH_P_IPV6 ? 6 : 4, zone, &lo);
@@ -669,7 +685,7 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	struct fwl_ct_entry *e;
 	__u64 now = fwl_now();
 	__u16 sp = pkt->sport, dp = pkt->dport;
-	__u8 family, q = 0, r;
+	__u8 family, q = 0, r, clash = 0;
 
 	__builtin_memset(ct, 0, sizeof(*ct));
 	if (pkt->l3 != ETH_P_IP && pkt->l3 != ETH_P_IPV6) {
@@ -704,7 +720,7 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 			ct->state = FWL_CT_UNTRACKED;	/* ND, MLD, ... */
 			return ct->state;
 		}
-		sp = dp = pkt->icmp_id;
+		fwl_ct_query_ports(q, pkt->icmp_id, &sp, &dp);
 	} else if (pkt->l4 != IPPROTO_TCP && pkt->l4 != IPPROTO_UDP) {
 		sp = dp = 0;	/* generic: addresses and protocol */
 	}
@@ -712,13 +728,34 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	fwl_ct_key_make(&ct->key, pkt->saddr, sp, pkt->daddr, dp, pkt->l4,
 			family, zone, &ct->src_is_lo);
 	e = fwl_ct_find(&ct->key, now, &ct->tier);
-	/* Only TC (egress) sees packets after their DNAT. */
+	/* Only TC (egress) sees packets after their DNAT.  NAT bindings
+	 * name an ICMP query by its identifier on both ends. */
 	if (!e && egress)
-		e = fwl_ct_find_translated(ct, pkt, sp, dp, family, zone, now);
+		e = fwl_ct_find_translated(ct, pkt, q ? pkt->icmp_id : sp,
+					   q ? pkt->icmp_id : dp, family, zone,
+					   now);
 
 	if (e) {
 		ct->dir = (ct->src_is_lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
 			  FWL_CT_DIR_ORIG : FWL_CT_DIR_REPLY;
+		if (egress == 2) {
+			/* a forwarded packet, tracked at ingress already:
+			 * Linux's conntrack sees a packet once */
+			fwl_ct_classify(ct, e);
+			return ct->state;
+		}
+		/* The reverse of a translated flow's original tuple that did
+		 * not come back through its translation is not its reply
+		 * (that one arrives at the translated end): in Linux it is a
+		 * new flow whose reply tuple clashes with this flow, so it is
+		 * not tracked. */
+		if ((e->status & (FWL_CT_S_SNAT | FWL_CT_S_DNAT)) &&
+		    ct->dir == FWL_CT_DIR_REPLY && !egress &&
+		    !(pkt->flags & FWL_PKT_F_NAT_REV)) {
+			clash = 1;
+			ct->tier = FWL_CT_TIER_NONE;
+			goto new_flow;
+		}
 		if (pkt->frag & FWL_FRAG_LATER) {
 			fwl_ct_classify(ct, e);	/* no header to track */
 			goto count;
@@ -751,8 +788,11 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					fwl_ct_invalid(ct, FWL_DROP_CT_INVALID);
 					return ct->state;
 				}
-				e->status |= FWL_CT_S_SEEN_REPLY |
-					     FWL_CT_S_ASSURED;
+				/* Linux assures UDP once answered; ICMP and
+				 * the generic tracker never */
+				e->status |= FWL_CT_S_SEEN_REPLY;
+				if (pkt->l4 == IPPROTO_UDP)
+					e->status |= FWL_CT_S_ASSURED;
 			}
 			e->last_dir = ct->dir;
 			e->expires = now + fwl_cfg_timeout_ns(
@@ -762,7 +802,11 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 count:
 		e->packets[ct->dir & 1]++;
 		e->bytes[ct->dir & 1] += pkt->len;
-		if (e->status & FWL_CT_S_ASSURED)
+		/* answered flows move to the established tier (TCP once
+		 * assured) */
+		if ((e->status & FWL_CT_S_ASSURED) ||
+		    (pkt->l4 != IPPROTO_TCP &&
+		     (e->status & FWL_CT_S_SEEN_REPLY)))
 			fwl_ct_promote(ct, e);
 		return ct->state;
 	}
@@ -798,8 +842,13 @@ new_flow:
 		return ct->state;
 	}
 	ct->state = FWL_CT_NEW;
-	ct->pending = 1;
+	ct->pending = !clash;	/* a clash: passed to the policy, untracked */
 	ct->status = ct->src_is_lo ? FWL_CT_S_ORIG_LO : 0;
+	if (clash) {
+		ct->dir = FWL_CT_DIR_ORIG;
+		fwl_ct_stat_inc(FWL_CT_STAT_NEW_FAIL);
+		return ct->state;
+	}
 #ifdef FWL_USES_HELPER
 	if (pkt->l4 == IPPROTO_TCP && ct->tcp_state == FWL_TCP_SYN_SENT)
 		fwl_ct_expected(ct, pkt, family, zone, now);
@@ -870,8 +919,10 @@ __attribute__((noinline)) int fwl_ct_track_skb(struct __sk_buff *ctx,
 {
 	if (!pkt || !ct)
 		return FWL_CT_INVALID;
+	/* 2: a forwarded packet (it came in on an interface) is only
+	 * looked up; 1: the host's own packet is tracked here */
 	return fwl_ct_track_data(skb_data(ctx), skb_data_end(ctx), pkt,
-				 (__u16)zone, ct, 1);
+				 (__u16)zone, ct, ctx->ingress_ifindex ? 2 : 1);
 }
 
 __attribute__((noinline)) int fwl_ct_confirm_g(struct fwl_pkt *pkt,

@@ -60,7 +60,7 @@ static __always_inline int fwl_frag_resolve(struct fwl_pkt *pkt)
 		return 0;
 	}
 	vp = bpf_map_lookup_elem(&fwl_frag, &k);
-	if (!vp || vp->expires < now)
+	if (!vp || vp->expires <= now)
 		return FWL_DROP_FRAG_NO_FLOW;
 	pkt->sport = vp->sport;
 	pkt->dport = vp->dport;

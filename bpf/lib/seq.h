@@ -48,7 +48,8 @@ static __always_inline int fwl_seq_step(const struct fwl_pkt *pkt, __u16 zone,
 	__u8 lo;
 
 	if (pkt->l4 == IPPROTO_ICMP || pkt->l4 == IPPROTO_ICMPV6)
-		sp = dp = pkt->icmp_id;
+		fwl_ct_query_ports(fwl_icmp_query(pkt->l4, pkt->icmp_type),
+				   pkt->icmp_id, &sp, &dp);	/* as ct.h */
 	fwl_ct_key_make(&k.flow, pkt->saddr, sp, pkt->daddr, dp, pkt->l4,
 			pkt->l3 == ETH_P_IPV6 ? 6 : 4, zone, &lo);
 	k.pattern = pattern;

@@ -661,7 +661,8 @@ static void test_icmp_echo(void)
 	CHECK_INT(ct.state, FWL_CT_INVALID);	/* reply without request */
 	CHECK_INT(icmp_echo(&f, ORIG, 8, 77, &ct), XDP_PASS_);
 	CHECK_INT(ct.state, FWL_CT_NEW);
-	f.ap = f.bp = 77;
+	f.ap = 77;	/* the requester's side carries the identifier */
+	f.bp = 0;
 	CHECK_INT(entry(&f, &e), 1);
 	CHECK_INT(icmp_echo(&f, REPLY, 0, 77, &ct), XDP_PASS_);
 	CHECK_INT(ct.state, FWL_CT_ESTABLISHED);
@@ -669,12 +670,21 @@ static void test_icmp_echo(void)
 	CHECK_INT(entry(&f, &e), 2);
 	/* another identifier is another flow */
 	CHECK_INT(icmp_echo(&f, REPLY, 0, 78, &ct), XDP_DROP_);
+	/* a request the other way with the same identifier is a flow of
+	   its own (Linux's tuple has the type): NEW, not INVALID */
+	CHECK_INT(icmp_echo(&f, REPLY, 8, 77, &ct), XDP_PASS_);
+	CHECK_INT(ct.state, FWL_CT_NEW);
+	CHECK_INT(ct.dir, ORIG);
+	CHECK_INT(icmp_echo(&f, ORIG, 0, 77, &ct), XDP_PASS_);
+	CHECK_INT(ct.state, FWL_CT_ESTABLISHED);
+	CHECK_INT(ct.dir, REPLY);
 
 	CHECK_INT(icmp_echo(&f6, ORIG, 128, 5, &ct), XDP_PASS_);
 	CHECK_INT(ct.state, FWL_CT_NEW);
 	CHECK_INT(icmp_echo(&f6, REPLY, 129, 5, &ct), XDP_PASS_);
 	CHECK_INT(ct.state, FWL_CT_ESTABLISHED);
-	f6.ap = f6.bp = 5;
+	f6.ap = 5;
+	f6.bp = 0;
 	CHECK_INT(entry(&f6, &e), 2);
 	/* neighbour discovery is not tracked */
 	CHECK_INT(icmp_echo(&f6, ORIG, 135, 0, &ct), XDP_PASS_);

@@ -58,7 +58,10 @@ ct=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --port 8080)
 assert_contains ct_lists_flow "$ct" "dst=203.0.113.2"
 assert_contains ct_tcp_state "$ct" "ESTABLISHED"
 assert_contains ct_status_bits "$ct" "[Assured]"
-assert_eq ct_list_is_ct "$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct list --port 8080)" "$ct"
+# (the two listings are taken apart in time: a second boundary between
+# them changes the countdowns, so those are left out of the comparison)
+no_expiry() { sed 's/ expires=[0-9]*s//'; }
+assert_eq ct_list_is_ct "$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct list --port 8080 | no_expiry)" "$(no_expiry <<<"$ct")"
 none=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct --port 1)
 assert_contains ct_filter_excludes "$none" "0 flows"
 fl=$(lab_exec router "$FWLCTL" --run-dir "$RUN" ct flush)

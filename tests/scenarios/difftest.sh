@@ -2,9 +2,14 @@
 # tests/scenarios/difftest.sh - fwlc difftest: the interpreter against the
 # compiled BPF object on random packets (needs root: BPF_PROG_TEST_RUN).
 #
-#   - the tool: on examples/server.fwl (known disagreements) it prints the
-#     packet (decoded, hex, as a scenario line) with both results and the
-#     seed, exits 1; the same seed replays the same run;
+#   - the tool: on examples/server.fwl with a known fault injected into
+#     the compiled object (--inject-fault ct-state, tests only: the hooks
+#     see Invalid as New) it prints the packet (decoded, hex, as a scenario
+#     line) with both results and the seed, exits 1; the same seed replays
+#     the same run; without the fault the same run agrees;
+#   - difftest-conntrack.fwl must agree (conntrack classes: other
+#     protocols, loose pick-up, ICMP errors/replies without a flow, close
+#     states, the host's own flows, fragments);
 #   - difftest-layers.fwl must agree (VLAN tags, later fragments), and
 #     difftest-fields.fwl (header fields, VLAN ids, Fragment(..));
 #     difftest-agree.fwl (arms counted on match through rule calls that
@@ -29,21 +34,26 @@ known=tests/scenarios/difftest-known.txt
 tmp=$(mktemp -d /tmp/fwl-difftest.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# the tool itself
+# the tool itself, on a fault injected into the compiled object
 out=$(timeout 300 "$FWLC" difftest examples/server.fwl --packets 2000 \
-	--seed 7 --max-report 3 2>&1)
+	--seed 7 --max-report 3 --inject-fault ct-state 2>&1)
 rc=$?
 assert_eq "difftest: exits 1 on a disagreement" "$rc" 1
 assert_contains "difftest: names the packet" "$out" "DISAGREE <difftest examples/server.fwl>"
 assert_contains "difftest: says what differs" "$out" "  differs in: "
+assert_contains "difftest: finds the injected fault" "$out" "conntrack state"
 assert_contains "difftest: the packet as a scenario line" "$out" "  text:   packet "
 assert_contains "difftest: both results" "$out" "  bpf     "
 assert_contains "difftest: the bytes" "$out" "  hex:    "
-assert_contains "difftest: the seed to replay" "$out" "--seed 7"
+assert_contains "difftest: the seed to replay" "$out" "--seed 7 --inject-fault ct-state"
 again=$(timeout 300 "$FWLC" difftest examples/server.fwl --packets 2000 \
-	--seed 7 --max-report 3 2>&1)
+	--seed 7 --max-report 3 --inject-fault ct-state 2>&1)
 assert_eq "difftest: a seed replays the same run" "$(tail -n 1 <<<"$again")" "$(tail -n 1 <<<"$out")"
+clean=$(timeout 300 "$FWLC" difftest examples/server.fwl --packets 2000 \
+	--seed 7 --max-report 3 2>&1)
+assert_contains "difftest: without the fault the same run agrees" "$(tail -n 1 <<<"$clean")" ": 0 disagreements"
 expect_fail "difftest: a bad option is refused" "$FWLC" difftest --packets 10
+expect_fail "difftest: an unknown fault is refused" "$FWLC" difftest examples/server.fwl --inject-fault nope
 
 # judge LABEL OUTPUT PACKETS: the summary line against the ledger
 judge() {
