@@ -2977,11 +2977,13 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	}
 
 	/* later fragments get the ports of their first (by fragment id):
-	   conntrack classifies them by that flow; the packet itself keeps
-	   no ports (r->out below) */
+	   conntrack classifies them by that flow and the policies match
+	   them as they matched it (as netfilter's filter sees the
+	   reassembled datagram); one whose first was not seen is a
+	   Fragment.  The packet itself keeps no ports (r->out below). */
 	bool later = p->l3 && p->has_frag && p->frag_off;
 	bool resolved = frag_resolve(in, p);
-	in->frag_later = later;
+	in->frag_later = later && !resolved;
 
 	/* conntrack lookup (docs/semantics.md, "Connection tracking") */
 	int dir = 0;

@@ -1275,33 +1275,6 @@ static int unmocked(BC *c, const Pkt *parsed, const char *iif,
 	return 0;
 }
 
-/* A later fragment the data plane matched to its first (bpf/lib/frag.h,
- * FWL_FRAG_RESOLVED): the ports and ICMP fields its policies saw, read
- * back from fwl_frag, as the interpreter reports them. */
-static void frag_fields(BC *c, Pkt *p)
-{
-	struct fwl_frag_key k;
-	struct fwl_frag_val v;
-	int fd = map_fd(c->obj, "fwl_frag");
-
-	if (fd < 0 || !p->l3 || !p->has_frag || !p->frag_off || p->l4)
-		return;
-	memset(&k, 0, sizeof k);
-	memcpy(k.saddr, p->src.a, 16);
-	memcpy(k.daddr, p->dst.a, 16);
-	k.id = p->l3 == 6 ? p->frag_id6 : p->ip_id;
-	k.proto = (__u8)p->proto;
-	k.family = (__u8)p->l3;
-	if (bpf_map_lookup_elem(fd, &k, &v) || v.expires < c->cfg.clock_ns)
-		return;
-	p->l4 = true;
-	p->sport = v.sport;
-	p->dport = v.dport;
-	p->icmp_type = v.icmp_type;
-	p->icmp_code = v.icmp_code;
-	p->icmp_id = v.icmp_id;
-}
-
 static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		      const Pkt *parsed, const char *iif, const char *oif,
 		      Outcome *o)
@@ -1473,7 +1446,6 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		goto out;
 	o->verdict = verdict;
 	pkt_parse(buf[0], blen, &o->out);
-	frag_fields(c, &o->out);
 	/* the arms whose counters rose, in hook order */
 	size_t po = 0;
 	const Armref *last = NULL;
