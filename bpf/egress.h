@@ -37,6 +37,8 @@ int fwl_egress(struct __sk_buff *skb)
 #ifdef FWL_USES_NAT
 	/* Source NAT needs the flow of forwarded packets too. */
 	fwl_ct_track(skb, pkt, 0, &md->ct);
+	/* `table = NAT` policies see only a flow's first packet */
+	md->nat_first = fwl_nat_src_first(&md->ct);
 #elif defined(FWL_USES_CT)
 	if (local)
 		fwl_ct_track(skb, pkt, 0, &md->ct);
@@ -54,9 +56,24 @@ int fwl_egress(struct __sk_buff *skb)
 	if (md->ct.pending)
 		fwl_ct_confirm(skb, pkt, &md->ct, md->rule_id);
 #endif
-#if defined(FWL_HOOK_POSTROUTING) && defined(FWL_USES_NAT)
-	if (v == FWL_VERDICT_MASQ &&
-	    (r = fwl_nat_masq(skb, pkt, &md->ct, 1024, 65535)) > 0) {
+#ifdef FWL_USES_NAT
+	/* A flow's first packet: the NAT policies' decision makes the
+	 * flow's source binding (or none); later packets use it. */
+	r = 0;
+	if (!md->nat_first) {
+		r = fwl_nat_snat_apply(skb, pkt, &md->ct);
+	} else {
+#ifdef FWL_HOOK_POSTROUTING
+		if (v == FWL_VERDICT_MASQ)
+			r = fwl_nat_masq(skb, pkt, &md->ct, 1024, 65535);
+		else if (v == FWL_VERDICT_SNAT &&
+			 (md->nat_family == 6) == (pkt->l3 == ETH_P_IPV6))
+			r = fwl_nat_snat(skb, pkt, &md->ct, &md->nat,
+					 md->nat.port, md->nat.port);
+#endif
+		fwl_nat_src_seen(&md->ct);
+	}
+	if (r > 0) {
 		fwl_count_drop(r, pkt->len);	/* fails closed, this flow */
 		return TC_ACT_SHOT;
 	}

@@ -291,6 +291,23 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 	case IR_MASQ:
 		fputs("return FWL_VERDICT_MASQ;\n", f);
 		break;
+	case IR_DNAT:
+	case IR_SNAT: {
+		const struct ir_nat_target *t = &a->nat;
+		uint32_t w[4];
+		for (int i = 0; i < 4; i++)
+			w[i] = (uint32_t)t->addr[4 * i] << 24 |
+			       (uint32_t)t->addr[4 * i + 1] << 16 |
+			       (uint32_t)t->addr[4 * i + 2] << 8 |
+			       t->addr[4 * i + 3];
+		fprintf(f, "return fwl_nat_to(m, %s, %d, 0x%08" PRIx32
+			   ", 0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32
+			   ", %u);\n",
+			a->action == IR_DNAT ? "FWL_VERDICT_DNAT"
+					     : "FWL_VERDICT_SNAT",
+			t->family, w[0], w[1], w[2], w[3], t->port);
+		break;
+	}
 	case IR_CALL:
 		/* The rule's Continue goes on with the next arm. */
 		fprintf(f, "{\n");
@@ -577,23 +594,25 @@ static void emit_step(FILE *f, const struct ir_prog *ir, const struct step *s)
 {
 	const struct ir_policy *pol = &ir->policies[s->policy];
 	if (s->part < 0) {
-		fprintf(f, "\tif (m->stage_skip != %d) {\n"
+		fprintf(f, "\tif (m->stage_skip != %d%s) {\n"
 			   "\t\tv = fwl_policy_%s(p, m);\n"
 			   "\t\tif (v == FWL_VERDICT_DROP || v >= "
 			   "FWL_VERDICT_DNAT_MAP)\n\t\t\tgoto done;\n"
-			   "\t}\n", s->policy + 1, pol->name);
+			   "\t}\n", s->policy + 1,
+			pol->nat_table ? " && m->nat_first" : "", pol->name);
 		return;
 	}
 	/* A part: its verdict is its policy's; Allow and Continue end the
 	 * policy (its later parts are skipped), the next policy looks. */
-	fprintf(f, "\tif (m->stage_skip != %d) {\n"
+	fprintf(f, "\tif (m->stage_skip != %d%s) {\n"
 		   "\t\tv = fwl_policy_%s_part%d(p, m);\n"
 		   "\t\tif (v == FWL_VERDICT_DROP || (v >= "
 		   "FWL_VERDICT_DNAT_MAP && v != FWL_VERDICT_NONE))\n"
 		   "\t\t\tgoto done;\n"
 		   "\t\tif (v != FWL_VERDICT_NONE)\n"
 		   "\t\t\tm->stage_skip = %d;\n\t}\n",
-		s->policy + 1, pol->name, s->part, s->policy + 1);
+		s->policy + 1, pol->nat_table ? " && m->nat_first" : "",
+		pol->name, s->part, s->policy + 1);
 }
 
 static void emit_stages(FILE *f, const struct ir_prog *ir)
@@ -778,11 +797,17 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 			if (ir->policies[i].hook != (enum ir_hook)h)
 				continue;
 			/* NAT verdicts go to the entry program, which
-			 * rewrites the packet; Drop is final. */
-			fprintf(f, "\tv = fwl_policy_%s(p, m);\n"
-				   "\tif (v == FWL_VERDICT_DROP || v >= "
-				   "FWL_VERDICT_DNAT_MAP)\n\t\treturn v;\n",
-				ir->policies[i].name);
+			 * rewrites the packet; Drop is final.  A `table =
+			 * NAT` policy sees only a flow's first packet. */
+			fprintf(f, "\t%sv = fwl_policy_%s(p, m);\n"
+				   "\tif (%s(v == FWL_VERDICT_DROP || v >= "
+				   "FWL_VERDICT_DNAT_MAP))\n\t\treturn v;\n",
+				ir->policies[i].nat_table ?
+					"v = FWL_VERDICT_PASS;\n\tif "
+					"(m->nat_first)\n\t\t" : "",
+				ir->policies[i].name,
+				ir->policies[i].nat_table ? "m->nat_first && "
+							  : "");
 		}
 		fputs("\treturn FWL_VERDICT_PASS;\n}\n\n", f);
 	}

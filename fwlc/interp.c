@@ -2365,7 +2365,7 @@ static int run_hook(Interp *in, int hook, Action *nat)
 	in->hook = hook;
 	for (int k = 0; k < in->nhooks[hook]; k++) {
 		const Decl *pol = in->hooks[hook][k];
-		if (is_nat_policy(pol) && in->ct_state != CT_NEW)
+		if (is_nat_policy(pol) && !in->ct_first)
 			continue;	/* NAT chains see a flow's first packet */
 		if (in->res->ntrace == MAX_TRACE)
 			fail(in, pol->span, "path longer than %d steps",
@@ -2834,6 +2834,13 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	if (state == CT_NEW && e && dir == 0 && (e->status & CTS_EXPECTED))
 		state = CT_RELATED;
 	in->ct_state = state;
+	/* the packet that opens its flow (creates the entry below, if the
+	   policies accept it); Linux's NAT chains see only that one */
+	in->ct_first = (state == CT_NEW ||
+			(state == CT_RELATED &&
+			 (in->pending_status & CTS_EXPECTED))) &&
+		       (!e || fresh) && p->l3 &&
+		       !(p->proto == PROTO_TCP && !tcp_flags_valid(p->flags));
 	in->cur_ct = state == CT_INVALID ? NULL : e;
 	in->cur_dir = dir;
 	r->ct_state = state;
@@ -2970,7 +2977,9 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 					port = (uint16_t)(32768 +
 							  (port + 1 - 32768) %
 								  28232);
-					if (probe == 63) {
+					/* SNAT(addr, :port): that port only,
+					   as netfilter's range of one */
+					if (probe == 63 || nat.has_port) {
 						in->nct--;
 						snprintf(r->reason,
 							 sizeof r->reason,

@@ -187,6 +187,7 @@ typedef struct Interp {
 	const char *iif, *oif;
 	int hook;
 	int ct_state;
+	bool ct_first;		/* the packet opens its flow: NAT chains run */
 	CtEntry *cur_ct;
 	int cur_dir;
 	unsigned pending_status;	/* NAT decided for a new flow */

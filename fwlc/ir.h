@@ -148,6 +148,16 @@ enum ir_action {
 	IR_DNAT_MAP,	/* DNATMap(m): destination from ir_prog.dnat, by
 			   (protocol, port); no entry: Allow */
 	IR_MASQ,	/* Masquerade: source := the egress interface's */
+	IR_DNAT,	/* DNAT(addr[, :port]): ir_act.nat (port 0: keep) */
+	IR_SNAT,	/* SNAT(addr[, :port]): ir_act.nat (port 0: any free,
+			   the original first) */
+};
+
+/* The target of IR_DNAT / IR_SNAT. */
+struct ir_nat_target {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t addr[16];	/* network order; IPv4 in the first 4 */
+	uint16_t port;		/* 0: none given */
 };
 
 /* One entry of the DNATMap map: (proto, port) -> (addr, port). */
@@ -187,6 +197,7 @@ struct ir_act {
 	int helper;		/* IRA_CT_HELPER: FWL_CT_HELPER_* */
 	struct ir_arm *arms;	/* IRA_MATCH */
 	int narms;
+	struct ir_nat_target nat;	/* IRA_LEAF, IR_DNAT / IR_SNAT */
 };
 
 struct ir_arm {
@@ -247,6 +258,7 @@ struct ir_cls_entry {
 struct ir_policy {
 	const char *name;
 	bool is_rule;
+	bool nat_table;		/* table = NAT: runs on a flow's first packet */
 	enum ir_hook hook;
 	struct ir_arm *arms;
 	int narms;

@@ -820,6 +820,8 @@ static __always_inline int fwl_ct_confirm_pkt(const struct fwl_pkt *pkt,
 	__builtin_memset(&e, 0, sizeof(e));
 	e.created = now;
 	e.status = ct->status;
+	e.dnat = ct->dnat;	/* a DNAT decided before the flow existed */
+	e.snat = ct->snat;	/* (bpf/lib/nat.h, fwl_nat_dnat_commit) */
 	e.helper = ct->helper;
 	e.rule_id = rule_id;
 	e.packets[FWL_CT_DIR_ORIG] = 1;
