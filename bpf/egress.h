@@ -65,7 +65,7 @@ int fwl_egress(struct __sk_buff *skb)
 	} else {
 #ifdef FWL_HOOK_POSTROUTING
 		if (v == FWL_VERDICT_MASQ)
-			r = fwl_nat_masq(skb, pkt, &md->ct, 1024, 65535);
+			r = fwl_nat_masq(skb, pkt, &md->ct, 0, 0);
 		else if (v == FWL_VERDICT_SNAT &&
 			 (md->nat_family == 6) == (pkt->l3 == ETH_P_IPV6))
 			r = fwl_nat_snat(skb, pkt, &md->ct, &md->nat,

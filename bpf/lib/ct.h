@@ -719,6 +719,17 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	if (e) {
 		ct->dir = (ct->src_is_lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
 			  FWL_CT_DIR_ORIG : FWL_CT_DIR_REPLY;
+		/* A translated flow's replies arrive translated (fwl_nat_rev
+		 * turned them back): its untranslated reverse tuple is
+		 * another connection, as in Linux, whose entry would clash
+		 * with this one, so it is never confirmed. */
+		if (!egress && ct->dir == FWL_CT_DIR_REPLY &&
+		    (e->status & (FWL_CT_S_SNAT | FWL_CT_S_DNAT)) &&
+		    !(pkt->flags & FWL_PKT_F_NAT_REV)) {
+			ct->clash = 1;
+			ct->tier = FWL_CT_TIER_NONE;
+			goto new_flow;
+		}
 		if (pkt->frag & FWL_FRAG_LATER) {
 			fwl_ct_classify(ct, e);	/* no header to track */
 			goto count;
@@ -817,6 +828,10 @@ static __always_inline int fwl_ct_confirm_pkt(const struct fwl_pkt *pkt,
 
 	if (!ct->pending)
 		return 0;
+	if (ct->clash) {
+		fwl_ct_stat_inc(FWL_CT_STAT_NEW_FAIL);
+		return -1;
+	}
 	__builtin_memset(&e, 0, sizeof(e));
 	e.created = now;
 	e.status = ct->status;

@@ -455,6 +455,7 @@ static __always_inline int fwl_nat_rev_data(void *ctx_, struct fwl_pkt *pkt,
 		if (d)
 			return d;
 	}
+	pkt->flags |= FWL_PKT_F_NAT_REV;
 	fwl_nat_stat_inc(FWL_NAT_STAT_REV);
 	return 0;
 }

@@ -67,6 +67,8 @@
 #define FWL_PKT_F_IP4_OPTS	0x01	/* IPv4 header has options (IHL > 5) */
 #define FWL_PKT_F_IP6_EXT	0x02	/* IPv6 has extension headers */
 #define FWL_PKT_F_IP6_RH	0x04	/* IPv6 routing header present */
+#define FWL_PKT_F_NAT_REV	0x08	/* a NAT'd flow's reply, translated back
+					 * by fwl_nat_rev (bpf/lib/nat.h) */
 
 /* TCP flag bits in pkt.tcp_flags (the 8 bits of TCP header byte 13). */
 #define FWL_TCP_FIN		0x01
