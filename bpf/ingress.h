@@ -179,6 +179,12 @@ resume_forward:
 #endif
 #endif
 #ifdef FWL_USES_NAT
+	/* A new flow on the untranslated reverse tuple of a translated one
+	 * cannot have an entry of its own (bpf/lib/ct.h): dropped. */
+	if (md->ct.pending && md->ct.clash) {
+		r = FWL_DROP_NAT_COLLISION;
+		goto drop_reason;
+	}
 	/* Accepted: a DNAT'd flow is created with its binding. */
 	if (md->nat_pending &&
 	    (r = fwl_nat_dnat_commit(pkt, &md->ct, md->rule_id)) > 0)

@@ -2441,6 +2441,20 @@ static bool reply_tuple_used(Interp *in, const Tuple *t)
 	return interp_ct_find(in, t, &dir) != NULL;
 }
 
+/* Is t the untranslated reverse of a translated connection's original
+   tuple?  Such a packet is not that connection's reply (its replies come
+   translated) but a new connection whose entry would clash with it: the
+   data plane keeps one entry per address and port pair, so it is dropped
+   where the new flow would be created (docs/semantics.md). */
+static bool nat_clash(Interp *in, const Tuple *t)
+{
+	Tuple rv;
+	int dir;
+	tuple_rev(t, &rv);
+	CtEntry *x = interp_ct_find(in, &rv, &dir);
+	return x && dir == 0 && (x->status & (CTS_SNAT | CTS_DNAT));
+}
+
 static int route(Interp *in, bool *local, char *oif, size_t size)
 {
 	FxAddr d = {.family = in->pkt->dst.family};
@@ -2900,6 +2914,12 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		if (!offloaded &&
 		    run_hook(in, local ? H_INPUT : H_FORWARD, &nat) == A_DROP)
 			goto drop;
+	}
+
+	if (!local_out && in->ct_first && nat_clash(in, &t0)) {
+		snprintf(r->reason, sizeof r->reason,
+			 "nat: reply tuple already bound");
+		goto drop;
 	}
 
 	/* sequence state is seen where the filter saw the packet */

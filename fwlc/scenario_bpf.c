@@ -769,6 +769,7 @@ static const char *drop_name(int r)
 	case FWL_DROP_ICMP_TRUNC:
 	case FWL_DROP_ICMP6_TRUNC: return "icmp-truncated";
 	case FWL_DROP_NAT_NO_PORT: return "nat: no free port";
+	case FWL_DROP_NAT_COLLISION: return "nat: reply tuple already bound";
 	default: return NULL;
 	}
 }
