@@ -281,6 +281,9 @@ struct ir_prog {
 	bool uses_ct;		/* some test reads conntrack */
 	bool has_egress;	/* a policy at Output or Postrouting */
 	bool uses_nat;		/* DNAT/SNAT/Masquerade somewhere */
+	bool uses_dnat;		/* DNAT/DNATMap somewhere: its replies are
+				   translated at XDP ingress (fwld sets
+				   accept_local, manifest "dnat") */
 	struct ir_dnat *dnat;	/* the DNATMap map's entries */
 	int ndnat;
 	const void *dnat_key;	/* the `let` they came from */

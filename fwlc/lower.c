@@ -1524,6 +1524,7 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 		    (!strcmp(e->fn->name, "DNAT") ||
 		     !strcmp(e->fn->name, "SNAT"))) {
 			l->ir->uses_nat = l->ir->uses_ct = true;
+			l->ir->uses_dnat |= e->fn->name[0] == 'D';
 			a = leaf(l, e->fn->name[0] == 'D' ? IR_DNAT : IR_SNAT);
 			return lower_nat_target(l, e, &a->nat) ? NULL : a;
 		}
@@ -1531,6 +1532,7 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 			break;
 		if (!strcmp(e->fn->name, "DNATMap")) {
 			l->ir->uses_nat = l->ir->uses_ct = true;
+			l->ir->uses_dnat = true;
 			if (lower_dnat_map(l, e->args[0]))
 				return NULL;
 			return leaf(l, IR_DNAT_MAP);

@@ -133,6 +133,7 @@ int manifest_write(FILE *f, const struct manifest *m)
 		json_put_str(f, ir->log_prefixes[i]);
 	}
 	fputs("],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n", f);
+	fprintf(f, "  \"dnat\": %s,\n", ir->uses_dnat ? "true" : "false");
 	if (m->budget) {
 		/* fwlc's verifier cost estimate of the decision code. */
 		fputs("  \"budget\": [", f);

@@ -20,6 +20,10 @@ out=$(lab_exec router "$FWLD" --policy "$POLICY" --pin-dir "$PIN" --run-dir "$RU
 assert_eq fwld_starts "$?" 0
 [ "$?" -eq 0 ] || echo "$out"
 
+# A DNAT policy: fwld lets the translated replies (from the router's own
+# address) in on the LAN side.
+assert_eq accept_local_for_dnat "$(lab_exec router cat /proc/sys/net/ipv4/conf/lan/accept_local)" 1
+
 # DNAT(10.17.1.10, :80): the WAN host's 203.0.113.1:8081 is the LAN :80.
 expect dnat_addr_port lab_tcp wan 203.0.113.1 8081
 expect_fail dnat_near_miss_8083 lab_tcp wan 203.0.113.1 8083
