@@ -43,6 +43,7 @@ struct fwl_md {
 	__u8 resume;		/* FWL_RESUME_*: re-entered after stages */
 	__u8 resume_hook;	/* FWL_RESUME_* of the staged hook running */
 	__u16 stage_skip;
+	__u8 stage_nat;		/* the first NAT verdict of the staged hook */
 	__s32 stage_v;
 	__s32 route;
 };
@@ -97,6 +98,8 @@ static __always_inline int fwl_nat_to(struct fwl_md *m, int v, int family,
 				      __u32 a0, __u32 a1, __u32 a2, __u32 a3,
 				      __u16 port)
 {
+	if (m->nat_family)
+		return v;	/* an earlier policy's target stands */
 	m->nat_family = family;
 	m->nat.addr[0] = bpf_htonl(a0);
 	m->nat.addr[1] = bpf_htonl(a1);

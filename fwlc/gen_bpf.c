@@ -596,19 +596,24 @@ static void emit_step(FILE *f, const struct ir_prog *ir, const struct step *s)
 	if (s->part < 0) {
 		fprintf(f, "\tif (m->stage_skip != %d%s) {\n"
 			   "\t\tv = fwl_policy_%s(p, m);\n"
-			   "\t\tif (v == FWL_VERDICT_DROP || v >= "
-			   "FWL_VERDICT_DNAT_MAP)\n\t\t\tgoto done;\n"
+			   "\t\tif (v == FWL_VERDICT_DROP)\n"
+			   "\t\t\tgoto done;\n"
+			   "\t\tif (v >= FWL_VERDICT_DNAT_MAP && "
+			   "!m->stage_nat)\n\t\t\tm->stage_nat = v;\n"
 			   "\t}\n", s->policy + 1,
 			pol->nat_table ? " && m->nat_first" : "", pol->name);
 		return;
 	}
-	/* A part: its verdict is its policy's; Allow and Continue end the
-	 * policy (its later parts are skipped), the next policy looks. */
+	/* A part: its verdict is its policy's; Allow, Continue and a NAT
+	 * action end the policy (its later parts are skipped), the next
+	 * policy looks; the first NAT action is the hook's. */
 	fprintf(f, "\tif (m->stage_skip != %d%s) {\n"
 		   "\t\tv = fwl_policy_%s_part%d(p, m);\n"
-		   "\t\tif (v == FWL_VERDICT_DROP || (v >= "
-		   "FWL_VERDICT_DNAT_MAP && v != FWL_VERDICT_NONE))\n"
+		   "\t\tif (v == FWL_VERDICT_DROP)\n"
 		   "\t\t\tgoto done;\n"
+		   "\t\tif (v >= FWL_VERDICT_DNAT_MAP && "
+		   "v != FWL_VERDICT_NONE && !m->stage_nat)\n"
+		   "\t\t\tm->stage_nat = v;\n"
 		   "\t\tif (v != FWL_VERDICT_NONE)\n"
 		   "\t\t\tm->stage_skip = %d;\n\t}\n",
 		s->policy + 1, pol->nat_table ? " && m->nat_first" : "",
@@ -651,6 +656,7 @@ static void emit_stages(FILE *f, const struct ir_prog *ir)
 	      "*ctx, struct fwl_md *m,\n\t\t\t\t\t    int hook, int slot, "
 	      "int route)\n{\n\tm->resume_hook = hook;\n"
 	      "\tm->route = route;\n\tm->stage_skip = 0;\n"
+	      "\tm->stage_nat = 0;\n"
 	      "\tbpf_tail_call(ctx, &fwl_stages, slot);\n}\n\n", f);
 	for (int h = 0; h < IR_HOOK_COUNT; h++) {
 		if (!nstages[h])
@@ -687,7 +693,8 @@ static void emit_stages(FILE *f, const struct ir_prog *ir)
 					   "stage is missing: fails closed */\n",
 					slot[h] + sg + 1);
 			else
-				fputs("\tv = FWL_VERDICT_PASS;\n", f);
+				fputs("\tv = m->stage_nat ? m->stage_nat : "
+				      "FWL_VERDICT_PASS;\n", f);
 			fprintf(f, "done:\n\tm->stage_v = v;\n"
 				   "\tm->resume = %s;\n"
 				   "\tbpf_tail_call(ctx, &fwl_stages, 0);\n"
@@ -791,25 +798,27 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		up[k] = 0;
 		fprintf(f, "#define FWL_HOOK_%s 1\n"
 			   "static __always_inline int fwl_hook_%s(struct "
-			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v;\n\n",
+			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v, nat = "
+			   "FWL_VERDICT_PASS;\n\n",
 			up, hook_fn[h]);
 		for (int i = 0; i < ir->npolicies; i++) {
 			if (ir->policies[i].hook != (enum ir_hook)h)
 				continue;
-			/* NAT verdicts go to the entry program, which
-			 * rewrites the packet; Drop is final.  A `table =
-			 * NAT` policy sees only a flow's first packet. */
+			/* Drop is final; the first NAT verdict is the
+			 * hook's (the entry program rewrites the packet),
+			 * the later policies still look.  A `table = NAT`
+			 * policy sees only a flow's first packet. */
 			fprintf(f, "\t%sv = fwl_policy_%s(p, m);\n"
-				   "\tif (%s(v == FWL_VERDICT_DROP || v >= "
-				   "FWL_VERDICT_DNAT_MAP))\n\t\treturn v;\n",
+				   "\tif (v == FWL_VERDICT_DROP)\n"
+				   "\t\treturn v;\n"
+				   "\tif (v >= FWL_VERDICT_DNAT_MAP && nat == "
+				   "FWL_VERDICT_PASS)\n\t\tnat = v;\n",
 				ir->policies[i].nat_table ?
 					"v = FWL_VERDICT_PASS;\n\tif "
 					"(m->nat_first)\n\t\t" : "",
-				ir->policies[i].name,
-				ir->policies[i].nat_table ? "m->nat_first && "
-							  : "");
+				ir->policies[i].name);
 		}
-		fputs("\treturn FWL_VERDICT_PASS;\n}\n\n", f);
+		fputs("\treturn nat;\n}\n\n", f);
 	}
 	fputs("#include \"ingress.h\"\n", f);
 	if (ir->uses_ct || ir->has_egress)
