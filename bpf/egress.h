@@ -47,6 +47,14 @@ int fwl_egress(struct __sk_buff *skb)
 	if (local && fwl_hook_output(pkt, md) == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;
 #endif
+#ifdef FWL_USES_NAT
+	/* The host's own packet on the untranslated reverse tuple of a
+	 * translated flow: its flow cannot be created (bpf/lib/ct.h). */
+	if (md->ct.pending && md->ct.clash) {
+		fwl_count_drop(FWL_DROP_NAT_COLLISION, pkt->len);
+		return TC_ACT_SHOT;
+	}
+#endif
 #ifdef FWL_HOOK_POSTROUTING
 	v = fwl_hook_postrouting(pkt, md);
 	if (v == FWL_VERDICT_DROP)

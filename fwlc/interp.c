@@ -2916,7 +2916,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			goto drop;
 	}
 
-	if (!local_out && in->ct_first && nat_clash(in, &t0)) {
+	if (in->ct_first && nat_clash(in, &t0)) {
 		snprintf(r->reason, sizeof r->reason,
 			 "nat: reply tuple already bound");
 		goto drop;

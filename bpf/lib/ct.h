@@ -662,6 +662,7 @@ static __always_inline void fwl_ct_expected(struct fwl_ct *ct,
 }
 #endif
 
+/* egress: 0 XDP ingress, 1 TC egress (forwarded), 2 TC egress (local) */
 static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					     struct fwl_pkt *pkt, __u16 zone,
 					     struct fwl_ct *ct, int egress)
@@ -720,10 +721,12 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 		ct->dir = (ct->src_is_lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
 			  FWL_CT_DIR_ORIG : FWL_CT_DIR_REPLY;
 		/* A translated flow's replies arrive translated (fwl_nat_rev
-		 * turned them back): its untranslated reverse tuple is
-		 * another connection, as in Linux, whose entry would clash
-		 * with this one, so it is never confirmed. */
-		if (!egress && ct->dir == FWL_CT_DIR_REPLY &&
+		 * turned them back at XDP ingress): its untranslated reverse
+		 * tuple is another connection, as in Linux, whose entry would
+		 * clash with this one, so it is never confirmed.  Forwarded
+		 * packets at egress were checked at ingress; the host's own
+		 * (egress 2) are checked here. */
+		if (egress != 1 && ct->dir == FWL_CT_DIR_REPLY &&
 		    (e->status & (FWL_CT_S_SNAT | FWL_CT_S_DNAT)) &&
 		    !(pkt->flags & FWL_PKT_F_NAT_REV)) {
 			ct->clash = 1;
@@ -887,8 +890,9 @@ __attribute__((noinline)) int fwl_ct_track_skb(struct __sk_buff *ctx,
 {
 	if (!pkt || !ct)
 		return FWL_CT_INVALID;
+	/* egress 2: the host's own packet (no ingress interface) */
 	return fwl_ct_track_data(skb_data(ctx), skb_data_end(ctx), pkt,
-				 (__u16)zone, ct, 1);
+				 (__u16)zone, ct, ctx->ingress_ifindex ? 1 : 2);
 }
 
 __attribute__((noinline)) int fwl_ct_confirm_g(struct fwl_pkt *pkt,
