@@ -37,6 +37,8 @@ int fwl_egress(struct __sk_buff *skb)
 #ifdef FWL_USES_NAT
 	/* Source NAT needs the flow of forwarded packets too. */
 	fwl_ct_track(skb, pkt, 0, &md->ct);
+	/* `table = NAT` policies see only a flow's first packet */
+	md->nat_first = fwl_nat_src_first(&md->ct);
 #elif defined(FWL_USES_CT)
 	if (local)
 		fwl_ct_track(skb, pkt, 0, &md->ct);
@@ -50,6 +52,14 @@ int fwl_egress(struct __sk_buff *skb)
 	if (local && fwl_hook_output(pkt, md) == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;
 #endif
+#ifdef FWL_USES_NAT
+	/* The host's own packet on the untranslated reverse tuple of a
+	 * translated flow: its flow cannot be created (bpf/lib/ct.h). */
+	if (md->ct.pending && md->ct.clash) {
+		fwl_count_drop(FWL_DROP_NAT_COLLISION, pkt->len);
+		return TC_ACT_SHOT;
+	}
+#endif
 #ifdef FWL_HOOK_POSTROUTING
 	v = fwl_hook_postrouting(pkt, md);
 	if (v == FWL_VERDICT_DROP)
@@ -59,12 +69,24 @@ int fwl_egress(struct __sk_buff *skb)
 	if (md->ct.pending)
 		fwl_ct_confirm(skb, pkt, &md->ct, md->rule_id);
 #endif
-#if defined(FWL_HOOK_POSTROUTING) && defined(FWL_USES_NAT)
-	/* no port range: the source port is kept when the reply tuple is
-	 * free, as Linux's masquerade without --to-ports (also below 1024:
-	 * the host's own DNS from port 53 keeps it) */
-	if (v == FWL_VERDICT_MASQ &&
-	    (r = fwl_nat_masq(skb, pkt, &md->ct, 0, 0)) > 0) {
+#ifdef FWL_USES_NAT
+	/* A flow's first packet: the NAT policies' decision makes the
+	 * flow's source binding (or none); later packets use it. */
+	r = 0;
+	if (!md->nat_first) {
+		r = fwl_nat_snat_apply(skb, pkt, &md->ct);
+	} else {
+#ifdef FWL_HOOK_POSTROUTING
+		if (v == FWL_VERDICT_MASQ)
+			r = fwl_nat_masq(skb, pkt, &md->ct, 0, 0);
+		else if (v == FWL_VERDICT_SNAT &&
+			 (md->nat_family == 6) == (pkt->l3 == ETH_P_IPV6))
+			r = fwl_nat_snat(skb, pkt, &md->ct, &md->nat,
+					 md->nat.port, md->nat.port);
+#endif
+		fwl_nat_src_seen(&md->ct);
+	}
+	if (r > 0) {
 		fwl_count_drop(r, pkt->len);	/* fails closed, this flow */
 		return TC_ACT_SHOT;
 	}

@@ -66,6 +66,8 @@ int fwl_ingress(struct xdp_md *ctx)
 #endif
 #ifdef FWL_USES_CT
 	fwl_ct_track(ctx, pkt, 0, &md->ct);
+	/* `table = NAT` policies see only the packet that opens a flow */
+	md->nat_first = md->ct.pending;
 #elif defined(FWL_USES_FRAG)
 	/* later fragments: their first's ports (conntrack does it above) */
 	fwl_frag_resolve(pkt);
@@ -112,13 +114,27 @@ resume_prerouting:
 	if (v == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #ifdef FWL_USES_NAT
+	/* DNAT: the packet is rewritten now (routing and the filter see
+	 * the target); the binding and the flow are made only if the packet
+	 * is accepted (fwl_nat_dnat_commit below). */
 	if (v == FWL_VERDICT_DNAT_MAP) {
-		/* The flow must exist to hold its translation. */
-		if (md->ct.pending)
-			fwl_ct_confirm(ctx, pkt, &md->ct, md->rule_id);
-		r = fwl_nat_dnat_map(ctx, pkt, &md->ct);
+		struct fwl_dnat_key k = { .port = pkt->dport,
+					  .proto = pkt->l4,
+					  .family = pkt->l3 == ETH_P_IPV6 ? 6 : 4 };
+		struct fwl_nat_target *t = bpf_map_lookup_elem(&fwl_dnat_map,
+							       &k);
+		if (t) {
+			md->nat = *t;
+			md->nat_family = k.family;
+			v = FWL_VERDICT_DNAT;
+		}
+	}
+	if (v == FWL_VERDICT_DNAT) {
+		r = fwl_nat_dnat_prepare(ctx, pkt, &md->ct, &md->nat,
+					 md->nat_family);
 		if (r > 0)
 			goto drop_reason;	/* fails closed, this flow */
+		md->nat_pending = r == 0;
 	}
 #endif
 #endif
@@ -164,6 +180,18 @@ resume_forward:
 	    fwl_hook_forward(pkt, md) == FWL_VERDICT_DROP)
 		return XDP_DROP;
 #endif
+#endif
+#ifdef FWL_USES_NAT
+	/* A new flow on the untranslated reverse tuple of a translated one
+	 * cannot have an entry of its own (bpf/lib/ct.h): dropped. */
+	if (md->ct.pending && md->ct.clash) {
+		r = FWL_DROP_NAT_COLLISION;
+		goto drop_reason;
+	}
+	/* Accepted: a DNAT'd flow is created with its binding. */
+	if (md->nat_pending &&
+	    (r = fwl_nat_dnat_commit(pkt, &md->ct, md->rule_id)) > 0)
+		goto drop_reason;	/* fails closed, this flow */
 #endif
 #ifdef FWL_USES_CT
 	/* Allowed: a packet that opens a flow creates it now (a dropped one

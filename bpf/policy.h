@@ -14,6 +14,7 @@
 #include "fib.h"
 #include "ct_types.h"
 #include "scratch.h"
+#include "maps/nat.h"
 
 #define FWL_PAYLOAD_BYTES 16	/* byte patterns test these (fwlc too) */
 #define FWL_MAX_FLOWS 8		/* flow patterns a policy checks */
@@ -30,12 +31,21 @@ struct fwl_md {
 	__u32 dns_asked;	/* DNS name sets (feeds 0..31) the policies
 				 * asked about this packet (a test's view) */
 	struct fwl_ct ct;	/* conntrack's view (FWL_USES_CT) */
+	/* NAT (bpf/lib/nat.h): a `table = NAT` policy runs only when
+	 * nat_first (the flow's first packet); the target of a DNAT/SNAT
+	 * verdict, and a DNAT applied to the packet whose binding is made
+	 * only once the packet is accepted (nat_pending). */
+	__u8 nat_first;
+	__u8 nat_pending;
+	__u8 nat_family;	/* of nat: 4 or 6 */
+	struct fwl_nat_target nat;
 	/* A hook in tail-called stages (FWL_STAGES): where fwl_ingress
 	 * resumes, with which verdict and route, and the policy whose
 	 * remaining parts a stage skips (index + 1: it already decided). */
 	__u8 resume;		/* FWL_RESUME_*: re-entered after stages */
 	__u8 resume_hook;	/* FWL_RESUME_* of the staged hook running */
 	__u16 stage_skip;
+	__u8 stage_nat;		/* the first NAT verdict of the staged hook */
 	__s32 stage_v;
 	__s32 route;
 };
@@ -81,5 +91,25 @@ static __always_inline struct fwl_md *fwl_md_get(void)
 /* NAT actions: the entry program rewrites the packet (bpf/lib/nat.h). */
 #define FWL_VERDICT_DNAT_MAP 3	/* DNATMap: by the fwl_dnat_map entry */
 #define FWL_VERDICT_MASQ 4	/* Masquerade: the egress address */
+#define FWL_VERDICT_DNAT 5	/* DNAT(addr[, port]): md->nat */
+#define FWL_VERDICT_SNAT 6	/* SNAT(addr[, port]): md->nat */
+
+/* A DNAT/SNAT verdict with its target (addresses in host order words,
+ * IPv4 in a0; port 0: none given). */
+static __always_inline int fwl_nat_to(struct fwl_md *m, int v, int family,
+				      __u32 a0, __u32 a1, __u32 a2, __u32 a3,
+				      __u16 port)
+{
+	if (m->nat_family)
+		return v;	/* an earlier policy's target stands */
+	m->nat_family = family;
+	m->nat.addr[0] = bpf_htonl(a0);
+	m->nat.addr[1] = bpf_htonl(a1);
+	m->nat.addr[2] = bpf_htonl(a2);
+	m->nat.addr[3] = bpf_htonl(a3);
+	m->nat.port = port;
+	m->nat.reserved = 0;
+	return v;
+}
 
 #endif

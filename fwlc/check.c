@@ -1167,6 +1167,9 @@ static const Ty *tc_call(Check *c, Ctx *x, const Expr *e, uint32_t *acts)
 		   !strcmp(n, "DNATMap")) {
 		uint32_t a = n[0] == 'S' ? ACT_SNAT : ACT_DNAT;
 		*acts |= a;
+		/* DNAT(addr, :port) / SNAT(addr, :port): address and port */
+		if (strcmp(n, "DNATMap") && e->nargs == 2)
+			want_args = 2;
 		note_actions(c, x, a, e->span, NULL);
 		res = &T_ACTION;
 	} else if (!strcmp(n, "CtHelper") || !strcmp(n, "Counter") ||
@@ -1208,7 +1211,17 @@ static const Ty *tc_call(Check *c, Ctx *x, const Expr *e, uint32_t *acts)
 				   "DNATMap takes a map from (Protocol, Port) "
 				   "to (IP, Port), but this is %s",
 				   ty_str(c->a, t));
-		if ((!strcmp(n, "DNAT") || !strcmp(n, "SNAT")) &&
+		if ((!strcmp(n, "DNAT") || !strcmp(n, "SNAT")) && i == 1 &&
+		    t->kind != TY_ERROR && t->kind != TY_PORT)
+			diag_error(c->d, e->args[i]->span, ERR_TYPE,
+				   "%s(address, port) takes a port second, but "
+				   "this is %s", n, ty_str(c->a, t));
+		if ((!strcmp(n, "DNAT") || !strcmp(n, "SNAT")) && i == 0 &&
+		    e->nargs == 2 && t->kind != TY_ERROR && t->kind != TY_IP)
+			diag_error(c->d, e->args[i]->span, ERR_TYPE,
+				   "%s(address, port) takes an address first, "
+				   "but this is %s", n, ty_str(c->a, t));
+		else if ((!strcmp(n, "DNAT") || !strcmp(n, "SNAT")) && i == 0 &&
 		    t->kind != TY_ERROR && t->kind != TY_IP &&
 		    t->kind != TY_CIDRSET && t->kind != TY_TUPLE)
 			diag_error(c->d, e->args[i]->span, ERR_TYPE,

@@ -339,6 +339,23 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 	case IR_MASQ:
 		fputs("return FWL_VERDICT_MASQ;\n", f);
 		break;
+	case IR_DNAT:
+	case IR_SNAT: {
+		const struct ir_nat_target *t = &a->nat;
+		uint32_t w[4];
+		for (int i = 0; i < 4; i++)
+			w[i] = (uint32_t)t->addr[4 * i] << 24 |
+			       (uint32_t)t->addr[4 * i + 1] << 16 |
+			       (uint32_t)t->addr[4 * i + 2] << 8 |
+			       t->addr[4 * i + 3];
+		fprintf(f, "return fwl_nat_to(m, %s, %d, 0x%08" PRIx32
+			   ", 0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32
+			   ", %u);\n",
+			a->action == IR_DNAT ? "FWL_VERDICT_DNAT"
+					     : "FWL_VERDICT_SNAT",
+			t->family, w[0], w[1], w[2], w[3], t->port);
+		break;
+	}
 	case IR_CALL:
 		/* The rule's Continue goes on with the next arm. */
 		fprintf(f, "{\n");
@@ -642,23 +659,30 @@ static void emit_step(FILE *f, const struct ir_prog *ir, const struct step *s)
 {
 	const struct ir_policy *pol = &ir->policies[s->policy];
 	if (s->part < 0) {
-		fprintf(f, "\tif (m->stage_skip != %d) {\n"
+		fprintf(f, "\tif (m->stage_skip != %d%s) {\n"
 			   "\t\tv = fwl_policy_%s(p, m);\n"
-			   "\t\tif (v == FWL_VERDICT_DROP || v >= "
-			   "FWL_VERDICT_DNAT_MAP)\n\t\t\tgoto done;\n"
-			   "\t}\n", s->policy + 1, pol->name);
+			   "\t\tif (v == FWL_VERDICT_DROP)\n"
+			   "\t\t\tgoto done;\n"
+			   "\t\tif (v >= FWL_VERDICT_DNAT_MAP && "
+			   "!m->stage_nat)\n\t\t\tm->stage_nat = v;\n"
+			   "\t}\n", s->policy + 1,
+			pol->nat_table ? " && m->nat_first" : "", pol->name);
 		return;
 	}
-	/* A part: its verdict is its policy's; Allow and Continue end the
-	 * policy (its later parts are skipped), the next policy looks. */
-	fprintf(f, "\tif (m->stage_skip != %d) {\n"
+	/* A part: its verdict is its policy's; Allow, Continue and a NAT
+	 * action end the policy (its later parts are skipped), the next
+	 * policy looks; the first NAT action is the hook's. */
+	fprintf(f, "\tif (m->stage_skip != %d%s) {\n"
 		   "\t\tv = fwl_policy_%s_part%d(p, m);\n"
-		   "\t\tif (v == FWL_VERDICT_DROP || (v >= "
-		   "FWL_VERDICT_DNAT_MAP && v != FWL_VERDICT_NONE))\n"
+		   "\t\tif (v == FWL_VERDICT_DROP)\n"
 		   "\t\t\tgoto done;\n"
+		   "\t\tif (v >= FWL_VERDICT_DNAT_MAP && "
+		   "v != FWL_VERDICT_NONE && !m->stage_nat)\n"
+		   "\t\t\tm->stage_nat = v;\n"
 		   "\t\tif (v != FWL_VERDICT_NONE)\n"
 		   "\t\t\tm->stage_skip = %d;\n\t}\n",
-		s->policy + 1, pol->name, s->part, s->policy + 1);
+		s->policy + 1, pol->nat_table ? " && m->nat_first" : "",
+		pol->name, s->part, s->policy + 1);
 }
 
 static void emit_stages(FILE *f, const struct ir_prog *ir)
@@ -697,6 +721,7 @@ static void emit_stages(FILE *f, const struct ir_prog *ir)
 	      "*ctx, struct fwl_md *m,\n\t\t\t\t\t    int hook, int slot, "
 	      "int route)\n{\n\tm->resume_hook = hook;\n"
 	      "\tm->route = route;\n\tm->stage_skip = 0;\n"
+	      "\tm->stage_nat = 0;\n"
 	      "\tbpf_tail_call(ctx, &fwl_stages, slot);\n}\n\n", f);
 	for (int h = 0; h < IR_HOOK_COUNT; h++) {
 		if (!nstages[h])
@@ -733,7 +758,8 @@ static void emit_stages(FILE *f, const struct ir_prog *ir)
 					   "stage is missing: fails closed */\n",
 					slot[h] + sg + 1);
 			else
-				fputs("\tv = FWL_VERDICT_PASS;\n", f);
+				fputs("\tv = m->stage_nat ? m->stage_nat : "
+				      "FWL_VERDICT_PASS;\n", f);
 			fprintf(f, "done:\n\tm->stage_v = v;\n"
 				   "\tm->resume = %s;\n"
 				   "\tbpf_tail_call(ctx, &fwl_stages, 0);\n"
@@ -843,7 +869,8 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		up[k] = 0;
 		fprintf(f, "#define FWL_HOOK_%s 1\n"
 			   "static __always_inline int fwl_hook_%s(struct "
-			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v;\n\n",
+			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v, nat = "
+			   "FWL_VERDICT_PASS;\n\n",
 			up, hook_fn[h]);
 		if (ir->fault_ct)	/* --inject-fault ct-state: tests only */
 			fputs("\tif (m->ct.state == FWL_CT_INVALID)\n"
@@ -851,14 +878,21 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		for (int i = 0; i < ir->npolicies; i++) {
 			if (ir->policies[i].hook != (enum ir_hook)h)
 				continue;
-			/* NAT verdicts go to the entry program, which
-			 * rewrites the packet; Drop is final. */
-			fprintf(f, "\tv = fwl_policy_%s(p, m);\n"
-				   "\tif (v == FWL_VERDICT_DROP || v >= "
-				   "FWL_VERDICT_DNAT_MAP)\n\t\treturn v;\n",
+			/* Drop is final; the first NAT verdict is the
+			 * hook's (the entry program rewrites the packet),
+			 * the later policies still look.  A `table = NAT`
+			 * policy sees only a flow's first packet. */
+			fprintf(f, "\t%sv = fwl_policy_%s(p, m);\n"
+				   "\tif (v == FWL_VERDICT_DROP)\n"
+				   "\t\treturn v;\n"
+				   "\tif (v >= FWL_VERDICT_DNAT_MAP && nat == "
+				   "FWL_VERDICT_PASS)\n\t\tnat = v;\n",
+				ir->policies[i].nat_table ?
+					"v = FWL_VERDICT_PASS;\n\tif "
+					"(m->nat_first)\n\t\t" : "",
 				ir->policies[i].name);
 		}
-		fputs("\treturn FWL_VERDICT_PASS;\n}\n\n", f);
+		fputs("\treturn nat;\n}\n\n", f);
 	}
 	fputs("#include \"ingress.h\"\n", f);
 	if (ir->uses_ct || ir->has_egress)

@@ -2562,7 +2562,7 @@ static int run_hook(Interp *in, int hook, Action *nat)
 	in->hook = hook;
 	for (int k = 0; k < in->nhooks[hook]; k++) {
 		const Decl *pol = in->hooks[hook][k];
-		if (is_nat_policy(pol) && in->ct_state != CT_NEW)
+		if (is_nat_policy(pol) && !in->ct_first)
 			continue;	/* NAT chains see a flow's first packet */
 		if (in->res->ntrace == MAX_TRACE)
 			fail(in, pol->span, "path longer than %d steps",
@@ -2637,6 +2637,20 @@ static bool reply_tuple_used(Interp *in, const Tuple *t)
 {
 	int dir;
 	return interp_ct_find(in, t, &dir) != NULL;
+}
+
+/* Is t the untranslated reverse of a translated connection's original
+   tuple?  Such a packet is not that connection's reply (its replies come
+   translated) but a new connection whose entry would clash with it: the
+   data plane keeps one entry per address and port pair, so it is dropped
+   where the new flow would be created (docs/semantics.md). */
+static bool nat_clash(Interp *in, const Tuple *t)
+{
+	Tuple rv;
+	int dir;
+	tuple_rev(t, &rv);
+	CtEntry *x = interp_ct_find(in, &rv, &dir);
+	return x && dir == 0 && (x->status & (CTS_SNAT | CTS_DNAT));
 }
 
 static int route(Interp *in, bool *local, char *oif, size_t size)
@@ -3103,6 +3117,13 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	if (state == CT_NEW && e && dir == 0 && (e->status & CTS_EXPECTED))
 		state = CT_RELATED;
 	in->ct_state = state;
+	/* the packet that opens its flow (creates the entry below, if the
+	   policies accept it); Linux's NAT chains see only that one */
+	in->ct_first = (state == CT_NEW ||
+			(state == CT_RELATED &&
+			 (in->pending_status & CTS_EXPECTED))) &&
+		       (!e || fresh) && p->l3 &&
+		       !(p->proto == PROTO_TCP && !tcp_flags_valid(p->flags));
 	in->cur_ct = state == CT_INVALID ? NULL : e;
 	in->cur_dir = dir;
 	r->ct_state = state;
@@ -3168,6 +3189,11 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			goto drop;
 	}
 
+	if (in->ct_first && nat_clash(in, &t0)) {
+		snprintf(r->reason, sizeof r->reason,
+			 "nat: reply tuple already bound");
+		goto drop;
+	}
 	Pkt before_snat = *p;
 
 	if (!local) {
@@ -3240,7 +3266,9 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 					port = (uint16_t)(32768 +
 							  (port + 1 - 32768) %
 								  28232);
-					if (probe == 63) {
+					/* SNAT(addr, :port): that port only,
+					   as netfilter's range of one */
+					if (probe == 63 || nat.has_port) {
 						in->nct--;
 						snprintf(r->reason,
 							 sizeof r->reason,

@@ -211,6 +211,7 @@ typedef struct Interp {
 	const char *iif, *oif;
 	int hook;
 	int ct_state;
+	bool ct_first;		/* the packet opens its flow: NAT chains run */
 	CtEntry *cur_ct;
 	int cur_dir;
 	bool frag_later;	/* the packet is a later fragment: policies

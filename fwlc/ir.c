@@ -28,6 +28,8 @@ const char *ir_action_name(enum ir_action a)
 	case IR_CALL: return "call";
 	case IR_DNAT_MAP: return "DNATMap";
 	case IR_MASQ: return "Masquerade";
+	case IR_DNAT: return "DNAT";
+	case IR_SNAT: return "SNAT";
 	}
 	return "?";
 }

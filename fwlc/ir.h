@@ -170,6 +170,16 @@ enum ir_action {
 	IR_DNAT_MAP,	/* DNATMap(m): destination from ir_prog.dnat, by
 			   (protocol, port); no entry: Allow */
 	IR_MASQ,	/* Masquerade: source := the egress interface's */
+	IR_DNAT,	/* DNAT(addr[, :port]): ir_act.nat (port 0: keep) */
+	IR_SNAT,	/* SNAT(addr[, :port]): ir_act.nat (port 0: any free,
+			   the original first) */
+};
+
+/* The target of IR_DNAT / IR_SNAT. */
+struct ir_nat_target {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t addr[16];	/* network order; IPv4 in the first 4 */
+	uint16_t port;		/* 0: none given */
 };
 
 /* One entry of the DNATMap map: (proto, port) -> (addr, port). */
@@ -209,6 +219,7 @@ struct ir_act {
 	int helper;		/* IRA_CT_HELPER: FWL_CT_HELPER_* */
 	struct ir_arm *arms;	/* IRA_MATCH */
 	int narms;
+	struct ir_nat_target nat;	/* IRA_LEAF, IR_DNAT / IR_SNAT */
 };
 
 struct ir_arm {
@@ -276,6 +287,7 @@ struct ir_cls_entry {
 struct ir_policy {
 	const char *name;
 	bool is_rule;
+	bool nat_table;		/* table = NAT: runs on a flow's first packet */
 	enum ir_hook hook;
 	struct ir_arm *arms;
 	int narms;
@@ -299,6 +311,9 @@ struct ir_prog {
 	bool uses_ct;		/* some test reads conntrack */
 	bool has_egress;	/* a policy at Output or Postrouting */
 	bool uses_nat;		/* DNAT/SNAT/Masquerade somewhere */
+	bool uses_dnat;		/* DNAT/DNATMap somewhere: its replies are
+				   translated at XDP ingress (fwld sets
+				   accept_local, manifest "dnat") */
 	struct ir_dnat *dnat;	/* the DNATMap map's entries */
 	int ndnat;
 	const void *dnat_key;	/* the `let` they came from */

@@ -1280,6 +1280,40 @@ static int lower_dnat_map(struct lower *l, const Expr *arg)
 	return 0;
 }
 
+/* A literal of kind k: written in place, or the value of a `let`. */
+static const Lit *const_lit(struct lower *l, const Expr *e, int kind)
+{
+	if (e->kind == E_NAME) {
+		const Decl *d = check_decl_of(l->c, e);
+		e = d && d->kind == D_LET ? d->value : NULL;
+	}
+	return e && e->kind == E_LIT && (int)e->lit.kind == kind ? &e->lit
+								  : NULL;
+}
+
+/* DNAT(addr) | DNAT(addr, :port) | DNAT((addr, :port)), SNAT alike. */
+static int lower_nat_target(struct lower *l, const Expr *e,
+			    struct ir_nat_target *t)
+{
+	const Expr *addr = e->args[0], *port = e->nargs > 1 ? e->args[1]
+							    : NULL;
+	if (e->nargs == 1 && addr->kind == E_TUPLE && addr->nitems == 2) {
+		port = addr->items[1];
+		addr = addr->items[0];
+	}
+	const Lit *a = const_lit(l, addr, LIT_IP);
+	const Lit *p = port ? const_lit(l, port, LIT_PORT) : NULL;
+	if (!a || (port && !p)) {
+		unsupported(l, e->span, "a NAT target other than a constant "
+					"address (and port)");
+		return -1;
+	}
+	t->family = a->ip.family;
+	memcpy(t->addr, a->ip.addr, 16);
+	t->port = p ? p->port.lo : 0;
+	return 0;
+}
+
 static struct ir_act *act_new(struct lower *l, enum ir_act_kind k)
 {
 	struct ir_act *a = arena_alloc(l->a, sizeof(*a));
@@ -1824,10 +1858,19 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth)
 		}
 		break;
 	case E_CALL:
+		if (e->fn->kind == E_NAME && e->nargs >= 1 && e->nargs <= 2 &&
+		    (!strcmp(e->fn->name, "DNAT") ||
+		     !strcmp(e->fn->name, "SNAT"))) {
+			l->ir->uses_nat = l->ir->uses_ct = true;
+			l->ir->uses_dnat |= e->fn->name[0] == 'D';
+			a = leaf(l, e->fn->name[0] == 'D' ? IR_DNAT : IR_SNAT);
+			return lower_nat_target(l, e, &a->nat) ? NULL : a;
+		}
 		if (e->fn->kind != E_NAME || e->nargs != 1)
 			break;
 		if (!strcmp(e->fn->name, "DNATMap")) {
 			l->ir->uses_nat = l->ir->uses_ct = true;
+			l->ir->uses_dnat = true;
 			if (lower_dnat_map(l, e->args[0]))
 				return NULL;
 			return leaf(l, IR_DNAT_MAP);
@@ -2054,6 +2097,11 @@ static int lower_hook(struct lower *l, const Decl *d, enum ir_hook *out)
 		return -1;
 	}
 	*out = map[cp->hook];
+	if (cp->nat_table) {
+		/* NAT chains see a flow's first packet: conntrack decides
+		 * which one that is */
+		l->ir->uses_ct = true;
+	}
 	if (*out == IR_HOOK_OUTPUT || *out == IR_HOOK_POSTROUTING)
 		l->ir->has_egress = true;
 	return 0;
@@ -2115,6 +2163,8 @@ int lower_program(const Program *prog, const Check *chk, Arena *a, Diags *d,
 		struct ir_policy *pol = &ir->policies[ir->npolicies++];
 		pol->name = dc->name;
 		lower_hook(&l, dc, &pol->hook);
+		const CheckPolicy *cp = check_policy(l.c, dc);
+		pol->nat_table = cp && cp->nat_table;
 		pol->arms = arena_alloc(a, sizeof(*pol->arms) * (dc->narms + 1));
 		for (int j = 0; j < dc->narms; j++)
 			lower_arm(&l, dc->arms[j], j + 1,

@@ -153,6 +153,7 @@ int manifest_write(FILE *f, const struct manifest *m)
 		json_put_str(f, pre);
 	}
 	fputs("],\n  \"map_data\": \"maps.bin\",\n  \"effects\": [],\n", f);
+	fprintf(f, "  \"dnat\": %s,\n", ir->uses_dnat ? "true" : "false");
 	if (m->budget) {
 		/* fwlc's verifier cost estimate of the decision code. */
 		fputs("  \"budget\": [", f);

@@ -936,8 +936,22 @@ static const char *drop_name(int r)
 	case FWL_DROP_ICMP_TRUNC:
 	case FWL_DROP_ICMP6_TRUNC: return "icmp-truncated";
 	case FWL_DROP_NAT_NO_PORT: return "nat: no free port";
+	case FWL_DROP_NAT_COLLISION: return "nat: reply tuple already bound";
 	default: return NULL;
 	}
+}
+
+/* Does fwl_ingress look the route up (bpf/ingress.h)?  Only for the
+ * Input and Forward hooks and FIB.daddrLocal. */
+static bool fib_in_xdp(const struct ir_prog *ir)
+{
+	if (ir->uses_dst_local)
+		return true;
+	for (int i = 0; i < ir->npolicies; i++)
+		if (ir->policies[i].hook == IR_HOOK_INPUT ||
+		    ir->policies[i].hook == IR_HOOK_FORWARD)
+			return true;
+	return false;
 }
 
 static int fwl_to_ct_state(int s)
@@ -1378,7 +1392,38 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 			goto out;
 		}
 		/* the routing decision, also for a packet dropped after it */
-		{
+		if (!fib_in_xdp(&c->bt->ir)) {
+			/* the object asks no FIB at ingress (no Input or
+			 * Forward policy): the kernel routes the packet as
+			 * it is now, by the scenario's routes */
+			char dev[32] = "";
+			Pkt now;
+			pkt_parse(buf[0], blen, &now);
+			FxAddr d = {.family = (uint8_t)now.l3,
+				    .prefix = now.l3 == 4 ? 32 : 128};
+			memcpy(d.a, now.dst.a, 16);
+			bool to_self = false;
+			if (c->fx->fib_daddr_local &&
+			    c->fx->fib_daddr_local(c->fx->ctx, &d, &to_self))
+				to_self = false;
+			if (oif)
+				snprintf(dev, sizeof dev, "%s", oif);
+			else if (!to_self && c->fx->fib_route &&
+				 c->fx->fib_route(c->fx->ctx, &d, dev,
+						  sizeof dev))
+				dev[0] = 0;
+			if (to_self || !strcmp(dev, "local") || !dev[0])
+				snprintf(o->oif, sizeof o->oif, "local");
+			else
+				snprintf(o->oif, sizeof o->oif, "%s", dev);
+			if (strcmp(o->oif, "local") &&
+			    ensure_link(c, o->oif, err, sizeof err)) {
+				fail_outcome(o, parsed, "%s", err);
+				goto out;
+			}
+			oif_idx = strcmp(o->oif, "local") ?
+				  ifindex_of(c, o->oif) : 0;
+		} else {
 			oif_idx = (int)md_in.oif;
 			char nm[IF_NAMESIZE] = "";
 			const char *on = oif_idx ? ifname_of(c, oif_idx, nm)
@@ -1483,6 +1528,16 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		const struct md_view *m = dropper_md == 2 ? &md_eg : &md_in;
 		const char *why = NULL;
 		int rr = new_drop_reason(c);
+		if (rr == FWL_DROP_NAT_NO_ADDR) {
+			/* fwl_ifaddr holds only the scenario's `iface`
+			 * addresses: this is an effect nobody mocked, an
+			 * error as in the interpreter */
+			fail_outcome(o, parsed, "effect FIB (the address of "
+				     "interface '%s' for Masquerade) is not "
+				     "mocked (add 'iface %s addr ADDR')",
+				     o->oif, o->oif);
+			goto keys;
+		}
 		if (rr > 0) {
 			why = drop_name(rr);
 			if (!why)

@@ -230,6 +230,12 @@ int bundle_load(const char *dir, struct bundle *b, char *err, int errlen)
 		b->counters[i] = strdup(json_str(e, "name", ""));
 		b->counter_ids[i] = (uint32_t)id;
 	}
+	/* "dnat" (bool); a manifest without it (older fwlc): any object
+	 * with a DNAT map may destination-NAT */
+	e = json_get(root, "dnat");
+	if (e && e->kind != JSON_BOOL)
+		BAD("%s/manifest.json: \"dnat\" must be true or false", dir);
+	b->dnat = e ? e->b : bundle_find_map(b, "fwl_dnat_map") != NULL;
 
 	json_free(root);
 	return 0;

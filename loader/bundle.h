@@ -12,6 +12,7 @@
 #ifndef FWL_LOADER_BUNDLE_H
 #define FWL_LOADER_BUNDLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FWL_BUNDLE_VERSION 1
@@ -77,6 +78,8 @@ struct bundle {
 	char **counters;	/* named counters (Counter.add) ... */
 	uint32_t *counter_ids;	/* ... and their keys in fwl_named_cnt */
 	int ncounters;
+	bool dnat;		/* the policy destination-NATs: its replies are
+				   translated before routing (accept_local) */
 };
 
 /* Load BUNDLE/manifest.json.  Returns 0, or -errno with err filled. */

@@ -22,8 +22,8 @@ const char *ifsync_state(const struct dp_iface *ifc)
 void ifsync_accept_local(const struct bundle *b, const struct dp_iface *ifc)
 {
 	char path[256];
-	if (!bundle_find_map(b, "fwl_dnat_map"))
-		return;
+	if (!b->dnat)
+		return;		/* Masquerade/SNAT only: replies need none */
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local",
 		 ifc->name);
 	FILE *f = fopen(path, "w");

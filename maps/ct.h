@@ -116,6 +116,10 @@ _Static_assert(sizeof(struct fwl_ct_entry) == 136, "fwl_ct_entry layout");
 #define FWL_CT_S_PROMOTED	0x0040	/* lives in fwl_ct (not fwl_ct_new) */
 #define FWL_CT_S_OFFLOAD	0x0080	/* Conntrack.offload: established
 					 * packets skip the policies */
+#define FWL_CT_S_SRC_NAT_SEEN	0x0100	/* the Postrouting NAT policies saw
+					 * the flow's first packet (Linux's
+					 * "nat initialized"); later packets
+					 * use the stored binding */
 
 /* Connection helpers (fwl_ct_entry.helper, ct.helper in FWL). */
 #define FWL_CT_HELPER_NONE	0

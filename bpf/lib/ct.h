@@ -678,6 +678,8 @@ static __always_inline void fwl_ct_expected(struct fwl_ct *ct,
 }
 #endif
 
+/* egress: 0 XDP ingress, 1 TC egress (the host's own packet), 2 TC egress
+ * (a forwarded packet: only looked up) */
 static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					     struct fwl_pkt *pkt, __u16 zone,
 					     struct fwl_ct *ct, int egress)
@@ -744,15 +746,18 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 			fwl_ct_classify(ct, e);
 			return ct->state;
 		}
-		/* The reverse of a translated flow's original tuple that did
-		 * not come back through its translation is not its reply
-		 * (that one arrives at the translated end): in Linux it is a
-		 * new flow whose reply tuple clashes with this flow, so it is
-		 * not tracked. */
-		if ((e->status & (FWL_CT_S_SNAT | FWL_CT_S_DNAT)) &&
-		    ct->dir == FWL_CT_DIR_REPLY && !egress &&
+		/* A translated flow's replies arrive translated (fwl_nat_rev
+		 * turned them back at XDP ingress): its untranslated reverse
+		 * tuple is another connection, as in Linux, whose entry would
+		 * clash with this one (the data plane keys both directions
+		 * together), so it is dropped where it would be created
+		 * (ingress.h, egress.h: "nat: reply tuple already bound").
+		 * Checked at ingress and for the host's own packets. */
+		if (ct->dir == FWL_CT_DIR_REPLY &&
+		    (e->status & (FWL_CT_S_SNAT | FWL_CT_S_DNAT)) &&
 		    !(pkt->flags & FWL_PKT_F_NAT_REV)) {
 			clash = 1;
+			ct->clash = 1;
 			ct->tier = FWL_CT_TIER_NONE;
 			goto new_flow;
 		}
@@ -842,7 +847,8 @@ new_flow:
 		return ct->state;
 	}
 	ct->state = FWL_CT_NEW;
-	ct->pending = !clash;	/* a clash: passed to the policy, untracked */
+	ct->pending = 1;	/* a clash (ct->clash) is dropped before it
+				 * would be created, never confirmed */
 	ct->status = ct->src_is_lo ? FWL_CT_S_ORIG_LO : 0;
 	if (clash) {
 		ct->dir = FWL_CT_DIR_ORIG;
@@ -866,9 +872,13 @@ static __always_inline int fwl_ct_confirm_pkt(const struct fwl_pkt *pkt,
 
 	if (!ct->pending)
 		return 0;
+	if (ct->clash)
+		return -1;	/* counted in fwl_ct_track_data */
 	__builtin_memset(&e, 0, sizeof(e));
 	e.created = now;
 	e.status = ct->status;
+	e.dnat = ct->dnat;	/* a DNAT decided before the flow existed */
+	e.snat = ct->snat;	/* (bpf/lib/nat.h, fwl_nat_dnat_commit) */
 	e.helper = ct->helper;
 	e.rule_id = rule_id;
 	e.packets[FWL_CT_DIR_ORIG] = 1;

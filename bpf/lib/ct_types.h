@@ -24,6 +24,8 @@ struct fwl_ct {
 	__u32 rule_id;		/* rule that created the flow */
 	struct fwl_ct_nat dnat;	/* the flow's translations (status bits */
 	struct fwl_ct_nat snat;	/* FWL_CT_S_DNAT / _SNAT say if valid) */
+	__u8 clash;		/* NEW, but its tuple is the untranslated
+				 * reply of a NAT'd flow: never confirmed */
 };	/* not ABI: a per-packet result, never stored in a map */
 
 #define FWL_CT_TIER_NONE	0

@@ -578,6 +578,72 @@ __attribute__((noinline)) int fwl_nat_dnat_skb(struct __sk_buff *ctx,
 		bpf_map_lookup_elem(&fwl_dnat_map, &k_);		\
 	t_ ? fwl_nat_dnat(ctx, pkt, ct, t_) : -1; })
 
+/*
+ * DNAT of a flow's first packet in two steps, so that a packet a later
+ * policy drops leaves nothing behind (Linux confirms a connection, with
+ * its NAT binding, only when the packet leaves the hooks accepted):
+ *
+ *	fwl_nat_dnat_prepare()	after Prerouting: rewrites the packet's
+ *				destination (routing and the filter see the
+ *				target) and marks ct DNAT; no map is touched;
+ *	fwl_nat_dnat_commit()	once the packet is accepted: inserts the
+ *				reverse binding, then creates the flow with
+ *				its translation (instead of fwl_ct_confirm).
+ *
+ * prepare returns -1 when it does not apply (not a flow's first packet,
+ * the target's family is not the packet's), 0 when applied, or a drop
+ * reason; t->port becomes the port the flow keeps (0 outside TCP/UDP).
+ */
+__attribute__((noinline)) int fwl_nat_dnat_prepare(struct xdp_md *ctx,
+						   struct fwl_pkt *pkt,
+						   struct fwl_ct *ct,
+						   struct fwl_nat_target *t,
+						   __u32 family)
+{
+	if (!pkt || !ct || !t)
+		return FWL_DROP_UNSUPPORTED;
+	if (!ct->pending || ct->state == FWL_CT_INVALID ||
+	    ct->dir != FWL_CT_DIR_ORIG ||
+	    (family == 6) != (pkt->l3 == ETH_P_IPV6))
+		return -1;
+	if (pkt->l4 != IPPROTO_TCP && pkt->l4 != IPPROTO_UDP)
+		t->port = 0;
+	__builtin_memcpy(ct->dnat.addr, t->addr, 16);
+	ct->dnat.port = t->port;
+	ct->status |= FWL_CT_S_DNAT;
+	return fwl_nat_set_end(ctx, pkt, 1, t->addr, t->port, 1);
+}
+
+__attribute__((noinline)) int fwl_nat_dnat_commit(struct fwl_pkt *pkt,
+						  struct fwl_ct *ct,
+						  __u32 rule_id)
+{
+	struct fwl_nat_rkey r;
+
+	if (!pkt || !ct)
+		return FWL_DROP_UNSUPPORTED;
+	if (!ct->pending || !(ct->status & FWL_CT_S_DNAT))
+		return FWL_DROP_NAT_NO_FLOW;
+	/* the reply: the packet as it now is, turned around */
+	fwl_nat_pkt_rkey(pkt, ct->key.zone, &r);
+	__builtin_memcpy(r.saddr, pkt->daddr, 16);
+	__builtin_memcpy(r.daddr, pkt->saddr, 16);
+	if (pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP) {
+		r.sport = pkt->dport;
+		r.dport = pkt->sport;
+	}
+	if (fwl_nat_bind(&r, &ct->key)) {
+		fwl_nat_stat_inc(FWL_NAT_STAT_COLLISION);
+		return FWL_DROP_NAT_COLLISION;
+	}
+	if (fwl_ct_confirm_pkt(pkt, ct, rule_id)) {
+		bpf_map_delete_elem(&fwl_nat_rev, &r);
+		return FWL_DROP_NAT_NO_FLOW;
+	}
+	fwl_nat_stat_inc(FWL_NAT_STAT_DNAT);
+	return 0;
+}
+
 static __always_inline __u32 fwl_ct_key_hash(const struct fwl_ct_key *k)
 {
 	__u32 h = k->addr_lo[0] ^ k->addr_lo[1] ^ k->addr_lo[2] ^
@@ -717,6 +783,44 @@ __attribute__((noinline)) int fwl_nat_snat_skb(struct __sk_buff *ctx,
 #define fwl_nat_snat(ctx, pkt, ct, a, pmin, pmax)			\
 	FWL_CTX_DISPATCH_(ctx, fwl_nat_snat_xdp, fwl_nat_snat_skb)(ctx, pkt, \
 		ct, a, FWL_PORT_RANGE(pmin, pmax))
+
+/* Later packets of a SNAT'd flow, original direction (egress). */
+__attribute__((noinline)) int fwl_nat_snat_apply(struct __sk_buff *ctx,
+						 struct fwl_pkt *pkt,
+						 struct fwl_ct *ct)
+{
+	if (!pkt || !ct || ct->state == FWL_CT_INVALID || !ct->tier ||
+	    ct->dir != FWL_CT_DIR_ORIG || !(ct->status & FWL_CT_S_SNAT))
+		return 0;
+	return fwl_nat_set_end(ctx, pkt, 0, ct->snat.addr, ct->snat.port, 0);
+}
+
+/* Do the Postrouting NAT policies see this packet?  Only a flow's first
+ * (Linux: while the connection's source NAT is not initialized): one that
+ * opens the flow here, or the first of a forwarded flow, or of a flow a
+ * helper expected. */
+static __always_inline int fwl_nat_src_first(const struct fwl_ct *ct)
+{
+	if (ct->pending)
+		return 1;
+	if (!ct->tier || ct->dir != FWL_CT_DIR_ORIG ||
+	    (ct->status & FWL_CT_S_SRC_NAT_SEEN))
+		return 0;
+	return ct->state == FWL_CT_NEW ||
+	       (ct->state == FWL_CT_RELATED &&
+		(ct->status & FWL_CT_S_EXPECTED));
+}
+
+/* The Postrouting NAT policies have seen the flow: later packets use its
+ * binding (fwl_nat_snat_apply), or none. */
+static __always_inline void fwl_nat_src_seen(struct fwl_ct *ct)
+{
+	struct fwl_ct_entry *e = fwl_nat_entry(ct);
+
+	ct->status |= FWL_CT_S_SRC_NAT_SEEN;
+	if (e)
+		e->status |= FWL_CT_S_SRC_NAT_SEEN;
+}
 
 /* Masquerade: SNAT to the egress interface's address (fwl_ifaddr). */
 #define fwl_nat_masq(ctx, pkt, ct, pmin, pmax) ({			\

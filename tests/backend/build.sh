@@ -19,6 +19,7 @@ build() { # build NAME POLICY [--load-check]
 for p in examples/ssh-icmp.fwl examples/server.fwl \
 	 examples/home-router.fwl examples/router-forwards.fwl \
 	 tests/e2e/policies/ifaces-sets.fwl tests/e2e/policies/nat.fwl \
+	 tests/e2e/policies/nat-addr.fwl \
 	 tests/e2e/policies/ratelimit.fwl \
 	 tests/e2e/policies/stateful-input.fwl tests/e2e/policies/ftp.fwl \
 	 examples/ftfw.fwl; do
@@ -30,6 +31,21 @@ for p in examples/ssh-icmp.fwl examples/server.fwl \
 	fi
 	assert_contains "load_check_reports_$n" "$(cat "$TMP/$n.out")" "passed the verifier"
 done
+
+# The manifest says whether the policy destination-NATs (fwld sets
+# accept_local only then): DNATMap and DNAT yes, Masquerade/SNAT alone no.
+assert_contains manifest_dnat_map "$(cat "$TMP/nat/manifest.json" 2>/dev/null)" '"dnat": true'
+assert_contains manifest_dnat_addr "$(cat "$TMP/nat-addr/manifest.json" 2>/dev/null)" '"dnat": true'
+cat >"$TMP/masq.fwl" <<'EOP'
+interface wan : WAN dynamic
+policy post : Frame<{}>
+  on hook = Postrouting, table = NAT, priority = SrcNat
+  where
+  | Frame(_ -> wan, _) -> Masquerade
+  | _ -> Allow
+EOP
+build masq "$TMP/masq.fwl"
+assert_contains manifest_masquerade_only_no_dnat "$(cat "$TMP/masq/manifest.json" 2>/dev/null)" '"dnat": false'
 
 # Specialization: a stateless policy has no conntrack, no egress program.
 syms() { llvm-objdump -t "$TMP/$1/policy.bpf.o" 2>/dev/null; }
