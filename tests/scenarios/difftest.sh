@@ -76,12 +76,7 @@ judge() {
 	fi
 }
 
-<<<<<<< HEAD
 for p in examples/*.fwl tests/scenarios/difftest-*.fwl; do
-=======
-for p in examples/*.fwl tests/scenarios/difftest-layers.fwl \
-	tests/scenarios/difftest-nat.fwl; do
->>>>>>> nat
 	if ! "$FWLC" build "$p" -o "$tmp/b" >"$tmp/build.log" 2>&1; then
 		echo "NOTE difftest: $p does not compile yet: $(grep -m1 error "$tmp/build.log")"
 		continue
