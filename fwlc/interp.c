@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwlc/builtin.h"
 #include "fwlc/effects_mock.h"
 #include "fwlc/interp.h"
 
@@ -529,17 +530,6 @@ static bool veq(Interp *in, Value *a, Value *b)
 	}
 }
 
-static const char *rfc1918[] = {"10.0.0.0/8", "172.16.0.0/12",
-				"192.168.0.0/16", NULL};
-static const char *bogons4[] = {
-	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-	"169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
-	"192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-	"203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", NULL};
-static const char *bogons6[] = {"::/8", "100::/64", "2001:db8::/32",
-				"fc00::/7", "fe80::/10", "fec0::/10",
-				"ff00::/8", NULL};
-
 #include <arpa/inet.h>
 
 static bool parse_cidr(const char *s, IPAddr *out)
@@ -564,26 +554,19 @@ static bool parse_cidr(const char *s, IPAddr *out)
 	return true;
 }
 
+/* Membership in a builtin set: the one table fwlc/builtin.c keeps for the
+   checker, the compiler and fwld (a copy here had drifted: "::/8" for
+   bogons6's "::/128", "::1/128", "::/96" ...). */
 static bool builtin_set_has(const char *from, Value *x, bool *known)
 {
-	const char **list = NULL;
+	const BuiltinSet *set = builtin_set(from);
 
-	*known = true;
-	if (is(from, "builtin:rfc1918"))
-		list = rfc1918;
-	else if (is(from, "builtin:bogons4"))
-		list = bogons4;
-	else if (is(from, "builtin:bogons6"))
-		list = bogons6;
-	if (!list) {
-		*known = false;
+	*known = set != NULL;
+	if (!set || x->kind != V_IP)
 		return false;
-	}
-	if (x->kind != V_IP)
-		return false;
-	for (int i = 0; list[i]; i++) {
+	for (int i = 0; i < set->n; i++) {
 		IPAddr c;
-		if (parse_cidr(list[i], &c) && ip_in(&x->ip, &c))
+		if (parse_cidr(set->cidrs[i], &c) && ip_in(&x->ip, &c))
 			return true;
 	}
 	return false;
