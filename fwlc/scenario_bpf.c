@@ -1517,7 +1517,13 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	if (!po)
 		snprintf(o->path, sizeof o->path, "(no arm counted)");
 	bool routed = ran_in;
+	/* the data plane's drop reason, if any (read once: it is the rise
+	   of a counter since the last packet) */
+	int rr = verdict == VERDICT_DROP ? new_drop_reason(c) : 0;
+	/* a clash is dropped where its flow would be created: after the
+	   filter, so after routing */
 	if (verdict == VERDICT_DROP && dropper_md == 1 &&
+	    rr != FWL_DROP_NAT_COLLISION &&
 	    (!last || last->pol->hook == IR_HOOK_PREROUTING)) {
 		o->oif[0] = 0;	/* dropped before routing */
 		routed = false;
@@ -1527,7 +1533,6 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	if (verdict == VERDICT_DROP) {
 		const struct md_view *m = dropper_md == 2 ? &md_eg : &md_in;
 		const char *why = NULL;
-		int rr = new_drop_reason(c);
 		if (rr == FWL_DROP_NAT_NO_ADDR) {
 			/* fwl_ifaddr holds only the scenario's `iface`
 			 * addresses: this is an effect nobody mocked, an
