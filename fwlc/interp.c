@@ -3135,7 +3135,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	int first = local_out ? H_OUTPUT : H_PREROUTING;
 	if (!offloaded && run_hook(in, first, &nat) == A_DROP)
 		goto drop;
-	if (nat.kind == A_DNAT && !clash) {
+	if (nat.kind == A_DNAT) {
 		nat_set_dst(p, &nat.addr, nat.has_port ? nat.port : p->dport);
 		in->pending_status |= CTS_DNAT;
 	}
@@ -3246,12 +3246,26 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 					tuple_rev(&cur, &rt);
 					if (!reply_tuple_used(in, &rt))
 						break;
+					/* no ports to move aside (GRE, ESP,
+					   ...): the flow clashes, as in Linux
+					   (and bpf/lib/nat.h) */
+					bool ported =
+						p->l4 &&
+						(p->proto == PROTO_TCP ||
+						 p->proto == PROTO_UDP ||
+						 (p->proto == PROTO_ICMP &&
+						  (p->icmp_type == 8 ||
+						   p->icmp_type == 0)) ||
+						 (p->proto == PROTO_ICMPV6 &&
+						  (p->icmp_type == 128 ||
+						   p->icmp_type == 129)));
 					port = (uint16_t)(32768 +
 							  (port + 1 - 32768) %
 								  28232);
 					/* SNAT(addr, :port): that port only,
 					   as netfilter's range of one */
-					if (probe == 63 || nat.has_port) {
+					if (probe == 63 || nat.has_port ||
+					    !ported) {
 						in->nct--;
 						snprintf(r->reason,
 							 sizeof r->reason,
