@@ -1717,13 +1717,16 @@ void exhaust_policy(Check *c, CheckPolicy *cp)
 	const Decl *d = cp->decl;
 	BoxSet u = {0};
 	frame_universe(c, &u);
-	for (int i = 0; i < d->narms; i++)
+	/* each arm's boxes go to the arena at once (they outlive the pass),
+	   so the heap keeps reusing the same few blocks: growing 100,000
+	   sets side by side made malloc a third of the time */
+	for (int i = 0; i < d->narms; i++) {
 		arm_set(c, &cp->arms[i], true);
+		boxes_keep(c, &cp->arms[i].set);
+	}
 	char *whole = arena_printf(c->a, "policy '%s' does not decide every "
 				   "packet", d->name);
 	sweep(c, cp->arms, d->narms, &u, "packet", d->name_span, whole, true);
-	for (int i = 0; i < d->narms; i++)
-		boxes_keep(c, &cp->arms[i].set);
 	boxes_free(&u);
 }
 
