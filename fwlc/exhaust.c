@@ -346,7 +346,13 @@ bool exhaust_const_set(Check *c, const Expr *v, int dim, int fam,
 {
 	BoxSet tmp = {0};
 	bool ok = const_set(c, v, dim, fam, &tmp, 0);
-	if (ok) {
+	if (ok && !out->n) {
+		boxes_free(out);	/* moved, not copied: a set may hold
+					   a million prefixes */
+		*out = tmp;
+		tmp = (BoxSet){0};
+		boxes_keep(c, out);
+	} else if (ok) {
 		set_copy(out, &tmp);
 		boxes_keep(c, out);
 	}
@@ -403,18 +409,18 @@ static u128 dim_max(const Check *c, int dim, int fam)
 static void pb_constrain(PB *pb, int dim, const BoxSet *set, bool negate,
 			 int fam)
 {
-	BoxSet iv = {0};
+	BoxSet neg = {0};
+	const BoxSet *iv = set;	/* read in place, not copied */
 	if (negate) {
-		push_iv(&iv, dim, 0, dim_max(pb->c, dim, fam));
-		set_minus(&iv, set);
-	} else {
-		set_copy(&iv, set);
+		push_iv(&neg, dim, 0, dim_max(pb->c, dim, fam));
+		set_minus(&neg, set);
+		iv = &neg;
 	}
 	BoxSet out = {0};
 	for (int i = 0; i < pb->s.n && out.n <= MAX_ARM_BOXES; i++)
-		for (int j = 0; j < iv.n; j++) {
+		for (int j = 0; j < iv->n; j++) {
 			Box b = pb->s.v[i];
-			u128 lo = iv.v[j].lo[dim], hi = iv.v[j].hi[dim];
+			u128 lo = iv->v[j].lo[dim], hi = iv->v[j].hi[dim];
 			if (b.lo[dim] < lo)
 				b.lo[dim] = lo;
 			if (b.hi[dim] > hi)
@@ -422,7 +428,7 @@ static void pb_constrain(PB *pb, int dim, const BoxSet *set, bool negate,
 			if (b.lo[dim] <= b.hi[dim])
 				boxes_push(&out, &b);
 		}
-	boxes_free(&iv);
+	boxes_free(&neg);
 	if (out.n > MAX_ARM_BOXES) {
 		boxes_free(&out);
 		pb->exact = false;
