@@ -148,10 +148,13 @@ static void set_minus_box(BoxSet *r, const Box *b)
 	int w = 0;
 	add.n = 0;
 	for (int i = 0; i < r->n; i++) {
-		if (!box_meets(&r->v[i], b))
-			r->v[w++] = r->v[i];
-		else
+		if (!box_meets(&r->v[i], b)) {
+			if (w != i)	/* a box is 384 bytes: no self-copies */
+				r->v[w] = r->v[i];
+			w++;
+		} else {
 			box_minus(&add, &r->v[i], b);
+		}
 	}
 	r->n = w;
 	for (int i = 0; i < add.n; i++)
