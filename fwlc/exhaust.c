@@ -1535,6 +1535,31 @@ static bool has_catch_all(const CheckArm *arms, int narms,
 	return false;
 }
 
+/* What arm j decides, D_j: q[j] (S_j within the universe) minus the earlier
+   covering arms, subtracted box by box as before, since its boxes are
+   printed (made only for the partly-shadowed example). */
+static const BoxSet *decided_of(const ArmIndex *ix, const CheckArm *arms,
+				const BoxSet *q, BoxSet *decided, bool *made,
+				int j)
+{
+	if (made[j])
+		return &decided[j];
+	made[j] = true;
+	BoxSet d = {0};
+	set_copy(&d, &q[j]);
+	int *cand;
+	int nc = index_query(ix, &arms[j].set, 0, j, &cand);
+	for (int k = 0; k < nc && d.n; k++) {
+		const CheckArm *b = &arms[cand[k]];
+		if (!covers(b) || !set_meets(&b->set, &d))
+			continue;
+		set_minus(&d, &b->set);
+	}
+	free(cand);
+	decided[j] = d;
+	return &decided[j];
+}
+
 /* The core sweep over arms; policy: report redundancy and partial
    shadowing too (first-match arms with verdicts). */
 static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
@@ -1542,13 +1567,17 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 {
 	ArmIndex ix;
 	BoxSet *decided = xmalloc(sizeof(BoxSet) * (size_t)(narms + 1));
+	BoxSet *q = xmalloc(sizeof(BoxSet) * (size_t)(narms + 1));
+	bool *dlive = xmalloc(sizeof(bool) * (size_t)(narms + 1));
+	bool *made = xmalloc(sizeof(bool) * (size_t)(narms + 1));
 	const char **keys = xmalloc(sizeof(char *) * (size_t)(narms + 1));
 	int *used = xmalloc(sizeof(int) * (size_t)(narms + 1));
 	index_build(&ix, arms, narms);
 	for (int i = 0; i < narms; i++) {
 		CheckArm *a = &arms[i];
 		keys[i] = policy ? action_key(c, a->arm->body) : NULL;
-		decided[i] = (BoxSet){0};
+		decided[i] = q[i] = (BoxSet){0};
+		dlive[i] = made[i] = false;
 		/* D = S_i minus the earlier covering arms; with many of
 		   them only whether D is empty (D itself is then not kept:
 		   no redundancy or partial-shadowing report for the arm) */
@@ -1568,23 +1597,34 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 			free(cand);
 			continue;
 		}
+		/* asked of the sets with uncovered() rather than by
+		   subtracting box by box, which fragments: an arm is used
+		   when it meets what the covering arms before it leave,
+		   and D is empty when they cover all of S_i */
 		set_and(&d, &a->set, universe);
+		Rows rows = {0};
 		for (int k = 0; k < nc && d.n; k++) {
 			const CheckArm *b = &arms[cand[k]];
-			if (!covers(b) || !set_meets(&b->set, &d))
+			if (!covers(b))
 				continue;
-			used[nu++] = cand[k];
-			set_minus(&d, &b->set);
+			if (set_meets(&b->set, &d) &&
+			    meet_live(&d, &b->set, &rows))
+				used[nu++] = cand[k];
+			rows_add(&rows, &b->set);
 		}
 		free(cand);
-		if (!d.n) {
+		bool empty = !meet_live(&d, NULL, &rows);
+		free(rows.v);
+		if (empty) {
 			a->shadowed = true;
 			report_shadowed(c, arms, i, used, nu, what);
 		}
-		if (covers(a) && d.n)
-			decided[i] = d;
-		else
+		if (covers(a) && !empty) {
+			dlive[i] = true;
+			q[i] = d;
+		} else {
 			boxes_free(&d);
+		}
 	}
 	if (!has_catch_all(arms, narms, universe)) {
 		BoxSet r = {0};
@@ -1645,11 +1685,13 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		int nc = index_query(&ix, &a->set, 0, i, &cand);
 		for (int k = 0; k < nc; k++) {
 			int j = cand[k];
-			if (!decided[j].n || !keys[j] ||
+			if (!dlive[j] || !keys[j] ||
 			    !strcmp(keys[j], keys[i]) ||
 			    !strcmp(keys[j], "Drop") ||
 			    !strcmp(keys[j], "Reject") ||
-			    !set_meets(&decided[j], &a->set))
+			    !set_meets(&q[j], &a->set) ||
+			    !set_meets(decided_of(&ix, arms, q, decided, made,
+						  j), &a->set))
 				continue;
 			BoxSet both = {0};
 			set_and(&both, &decided[j], &a->set);
@@ -1682,12 +1724,20 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 	   by subtracting box by box (which fragments: 300 /32s subtracted
 	   from thousands of boxes made hundreds of thousands). */
 	for (int i = 0; i < narms; i++) {
-		if (!decided[i].n || !keys[i])
+		if (!dlive[i] || !keys[i])
 			continue;
+		/* D_i is q[i] less the earlier covering arms: they start
+		   the rows */
 		Rows rows = {0};
+		int *pc;
+		int npc = index_query(&ix, &arms[i].set, 0, i, &pc);
+		for (int k = 0; k < npc; k++)
+			if (covers(&arms[pc[k]]))
+				rows_add(&rows, &arms[pc[k]].set);
+		free(pc);
 		bool same = true;
 		int *cand;
-		int nc = index_query(&ix, &decided[i], i + 1, narms, &cand);
+		int nc = index_query(&ix, &q[i], i + 1, narms, &cand);
 		for (int k = 0; k < nc; k++) {
 			CheckArm *b = &arms[cand[k]];
 			if (keys[cand[k]] && !strcmp(keys[cand[k]], keys[i])) {
@@ -1695,14 +1745,14 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 					rows_add(&rows, &b->set);
 				continue;
 			}
-			if (set_meets(&b->set, &decided[i]) &&
-			    meet_live(&decided[i], &b->set, &rows)) {
+			if (set_meets(&b->set, &q[i]) &&
+			    meet_live(&q[i], &b->set, &rows)) {
 				same = false;
 				break;
 			}
 		}
 		free(cand);
-		if (same && !meet_live(&decided[i], NULL, &rows)) {
+		if (same && !meet_live(&q[i], NULL, &rows)) {
 			Diag *g = diag_warning(c->d, arms[i].arm->pat->span,
 					       WARN_REDUNDANT,
 					       "this arm is redundant: without "
@@ -1713,10 +1763,15 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		free(rows.v);
 	}
 out:
-	for (int i = 0; i < narms; i++)
+	for (int i = 0; i < narms; i++) {
 		boxes_free(&decided[i]);
+		boxes_free(&q[i]);
+	}
 	index_free(&ix);
 	free(decided);
+	free(q);
+	free(dlive);
+	free(made);
 	free(keys);
 	free(used);
 }
