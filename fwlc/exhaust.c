@@ -286,6 +286,12 @@ static bool const_set(Check *c, const Expr *v, int dim, int fam,
 		}
 	}
 	case E_SET:
+		if (out->cap - out->n < v->nitems) {	/* one allocation,
+							   not log2(n) */
+			out->cap = out->n + v->nitems;
+			out->v = xrealloc(out->v, sizeof(*out->v) *
+						  (size_t)out->cap);
+		}
 		for (int i = 0; i < v->nitems; i++)
 			if (!const_set(c, v->items[i], dim, fam, out, depth + 1))
 				return false;
