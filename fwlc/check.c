@@ -25,10 +25,15 @@
 
 static size_t ptr_hash(const void *p)
 {
-	uintptr_t x = (uintptr_t)p;
-	x ^= x >> 17;
-	x *= 0xed5ad4bbu;
-	x ^= x >> 11;
+	/* a full 64-bit mix: the table keeps the low bits, and arena
+	   pointers differ mostly in their middle ones (the old 32-bit
+	   multiply left long probe chains at 100,000 arms) */
+	uint64_t x = (uintptr_t)p;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
 	return (size_t)x;
 }
 

@@ -5,7 +5,8 @@
  *
  * Random policies are generated over small address and port spaces (arms
  * with interfaces, CIDRs inside 10.0.0.0/24, TCP/UDP/ICMP, port ranges,
- * ct.state guards, Allow/Drop), written out as FWL text, parsed and checked
+ * ct.state guards, Allow/Drop; with gen_sets, sources that are sets of up to
+ * three prefixes, adjacent to, nested in or apart from each other), written out as FWL text, parsed and checked
  * by check_program().  Independently, every packet class is enumerated: the
  * values of each dimension are cut at every boundary the policy mentions,
  * so one packet per cell stands for all packets of the cell (the arms are
@@ -38,6 +39,9 @@ typedef struct GArm {
 	int has_src, has_dst;
 	uint32_t src, smask, dst, dmask;	/* prefix as value/mask */
 	int plen_s, plen_d;
+	int nxs;		/* more source prefixes: src ∈ { ... } */
+	uint32_t xs[2], xmask[2];
+	int xplen[2];
 	int proto;		/* P_ANY ... */
 	int has_port;
 	int plo, phi;
@@ -74,6 +78,35 @@ static void gen_prefix(uint32_t *v, uint32_t *m, int *plen)
 	*v = (0x0a000000u | rnd(256)) & *m;
 }
 
+static int gen_sets;	/* sources may be sets of prefixes */
+
+/* Another prefix beside v/plen: the next block of the same length
+   (adjacent), one inside it (nested), one around it, or anywhere. */
+static void gen_near(uint32_t v, int plen, uint32_t *x, uint32_t *m, int *xl)
+{
+	uint32_t size = plen == 32 ? 1 : 1u << (32 - plen);
+	switch (rnd(4)) {
+	case 0:		/* adjacent, after or before */
+		*xl = plen;
+		*x = rnd(2) ? v + size : v - size;
+		*x = 0x0a000000u | (*x & 0xff);
+		break;
+	case 1:		/* nested inside */
+		*xl = plen + (int)rnd((uint32_t)(33 - plen));
+		*x = v | (rnd(256) & (size - 1));
+		break;
+	case 2:		/* around it */
+		*xl = 24 + (int)rnd((uint32_t)(plen - 23));
+		*x = v;
+		break;
+	default:
+		gen_prefix(x, m, xl);
+		return;
+	}
+	*m = *xl == 32 ? 0xffffffffu : ~(0xffffffffu >> *xl);
+	*x &= *m;
+}
+
 static void gen_arm(GArm *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -82,6 +115,13 @@ static void gen_arm(GArm *a)
 	a->has_dst = rnd(4) == 0;
 	if (a->has_src)
 		gen_prefix(&a->src, &a->smask, &a->plen_s);
+	if (a->has_src && gen_sets) {
+		a->nxs = (int)rnd(3);
+		for (int k = 0; k < a->nxs; k++)
+			gen_near(k ? a->xs[0] : a->src,
+				 k ? a->xplen[0] : a->plen_s, &a->xs[k],
+				 &a->xmask[k], &a->xplen[k]);
+	}
 	if (a->has_dst)
 		gen_prefix(&a->dst, &a->dmask, &a->plen_d);
 	a->proto = (int)rnd(4);
@@ -118,7 +158,7 @@ static int print_policy(char *out, size_t size, const GArm *arms, int n)
 			   "Filter\n  where\n");
 	for (int i = 0; i < n; i++) {
 		const GArm *a = &arms[i];
-		char l3[256] = "_", l4[128] = "_", hdr[128] = "ip", s[32], d[32];
+		char l3[512] = "_", l4[128] = "_", hdr[256] = "ip", s[32], d[32];
 		if (a->wild) {
 			len += snprintf(out + len, size - (size_t)len,
 					"  | _ -> %s\n",
@@ -128,9 +168,20 @@ static int print_policy(char *out, size_t size, const GArm *arms, int n)
 		if (a->has_src || a->has_dst) {
 			ip4(s, a->src);
 			ip4(d, a->dst);
-			char f1[64] = "", f2[64] = "";
-			if (a->has_src)
+			char f1[128] = "", f2[64] = "";
+			if (a->has_src && a->nxs) {
+				int l = sprintf(f1, "src ∈ { %s/%d", s,
+						a->plen_s);
+				for (int k = 0; k < a->nxs; k++) {
+					char x[32];
+					ip4(x, a->xs[k]);
+					l += sprintf(f1 + l, ", %s/%d", x,
+						     a->xplen[k]);
+				}
+				sprintf(f1 + l, " }");
+			} else if (a->has_src) {
 				sprintf(f1, "src ∈ %s/%d", s, a->plen_s);
+			}
 			if (a->has_dst)
 				sprintf(f2, "%sdst ∈ %s/%d",
 					a->has_src ? ", " : "", d, a->plen_d);
@@ -186,8 +237,13 @@ static int matches(const GArm *a, const Pkt *p)
 		return 1;
 	if (p->l3 != 1)
 		return 0;
-	if (a->has_src && (p->src & a->smask) != a->src)
-		return 0;
+	if (a->has_src) {
+		int in = (p->src & a->smask) == a->src;
+		for (int k = 0; k < a->nxs; k++)
+			in |= (p->src & a->xmask[k]) == a->xs[k];
+		if (!in)
+			return 0;
+	}
 	if (a->has_dst && (p->dst & a->dmask) != a->dst)
 		return 0;
 	if (a->proto == P_TCP && p->proto != 6)
@@ -250,6 +306,11 @@ static void brute(const GArm *arms, int n, struct answers *ans)
 		if (a->has_src) {
 			cut(&src, a->src);
 			cut(&src, (uint64_t)(a->src | ~a->smask) + 1);
+			for (int k = 0; k < a->nxs; k++) {
+				cut(&src, a->xs[k]);
+				cut(&src,
+				    (uint64_t)(a->xs[k] | ~a->xmask[k]) + 1);
+			}
 		}
 		if (a->has_dst) {
 			cut(&dst, a->dst);
@@ -461,10 +522,23 @@ static void test_random_policies_split(void)
 	exhaust_max_subtract = 64;
 }
 
+/* The same with source sets of adjacent, nested and scattered prefixes
+   (arms of several boxes that overlap or touch). */
+static void test_random_set_policies(void)
+{
+	gen_sets = 1;
+	test_random_policies();
+	exhaust_max_subtract = 0;
+	test_random_policies();
+	exhaust_max_subtract = 64;
+	gen_sets = 0;
+}
+
 int main(void)
 {
 	RUN(test_api);
 	RUN(test_random_policies);
 	RUN(test_random_policies_split);
+	RUN(test_random_set_policies);
 	return check_done();
 }
