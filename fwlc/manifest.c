@@ -5,6 +5,7 @@
 
 #include "fwlc/budget.h"
 #include "fwlc/manifest.h"
+#include "loader/logmsg.h"
 
 #define FWL_BUNDLE_VERSION 1	/* loader/bundle.h reads this version */
 
@@ -138,17 +139,7 @@ int manifest_write(FILE *f, const struct manifest *m)
 	fputs("],\n  \"log_prefixes\": [", f);
 	for (int i = 0; i < ir->nlog_messages; i++) {
 		char pre[256];
-		size_t n = 0;
-		/* up to the first placeholder; "{{" and "}}" are braces */
-		for (const char *c = ir->log_messages[i];
-		     *c && n + 1 < sizeof(pre); c++) {
-			if (*c == '{' && c[1] != '{')
-				break;
-			if ((*c == '{' || *c == '}') && c[1] == *c)
-				c++;
-			pre[n++] = *c;
-		}
-		pre[n] = 0;
+		log_msg_prefix(ir->log_messages[i], pre, sizeof(pre));
 		fputs(i ? ", " : "", f);
 		json_put_str(f, pre);
 	}

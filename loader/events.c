@@ -83,15 +83,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		tmpl = ev->b->log_messages[e->prefix_id];
 	/* the message as the policy wrote it, and its constant start */
 	log_msg_format(tmpl, e, msg, sizeof(msg));
-	size_t pl = 0;
-	for (const char *c = tmpl; *c && pl + 1 < sizeof(prefix); c++) {
-		if (*c == '{' && c[1] != '{')
-			break;
-		if ((*c == '{' || *c == '}') && c[1] == *c)
-			c++;
-		prefix[pl++] = *c;
-	}
-	prefix[pl] = 0;
+	log_msg_prefix(tmpl, prefix, sizeof(prefix));
 	int fam = e->l3 == 0x86dd ? AF_INET6 : AF_INET;
 	inet_ntop(fam, e->saddr, s, sizeof(s));
 	inet_ntop(fam, e->daddr, d, sizeof(d));

@@ -54,3 +54,20 @@ char *log_msg_format(const char *tmpl, const struct fwl_event *ev, char *buf,
 	buf[n] = 0;
 	return buf;
 }
+
+char *log_msg_prefix(const char *tmpl, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (!size)
+		return buf;
+	for (const char *c = tmpl ? tmpl : ""; *c && n + 1 < size; c++) {
+		if (*c == '{' && c[1] != '{')
+			break;
+		if ((*c == '{' || *c == '}') && c[1] == *c)
+			c++;
+		buf[n++] = *c;
+	}
+	buf[n] = 0;
+	return buf;
+}

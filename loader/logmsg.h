@@ -24,4 +24,8 @@ struct fwl_event;
 char *log_msg_format(const char *tmpl, const struct fwl_event *ev, char *buf,
 		     size_t size);
 
+/* The template's constant start, up to its first placeholder ("{{" and
+ * "}}" read as braces): the `prefix` older readers know.  Returns buf. */
+char *log_msg_prefix(const char *tmpl, char *buf, size_t size);
+
 #endif

@@ -54,10 +54,26 @@ static void test_braces_unknown_truncation(void)
 	CHECK_STR(log_msg_format(NULL, &e, b, sizeof(b)), "");
 }
 
+/* the constant start older readers get as "prefix": up to the first
+ * placeholder; doubled braces are text (near miss: "{{src}}" is no
+ * placeholder) */
+static void test_prefix(void)
+{
+	char b[256], s[4];
+	CHECK_STR(log_msg_prefix("blocked by feed: {src}", b, sizeof(b)),
+		  "blocked by feed: ");
+	CHECK_STR(log_msg_prefix("a {{src}} b {dst}", b, sizeof(b)),
+		  "a {src} b ");
+	CHECK_STR(log_msg_prefix("ping flood", b, sizeof(b)), "ping flood");
+	CHECK_STR(log_msg_prefix("abcdef", s, sizeof(s)), "abc");
+	CHECK_STR(log_msg_prefix(NULL, b, sizeof(b)), "");
+}
+
 int main(void)
 {
 	RUN(test_placeholders);
 	RUN(test_ipv6);
 	RUN(test_braces_unknown_truncation);
+	RUN(test_prefix);
 	return check_done();
 }
