@@ -118,14 +118,11 @@ resume_prerouting:
 	 * the target); the binding and the flow are made only if the packet
 	 * is accepted (fwl_nat_dnat_commit below). */
 	if (v == FWL_VERDICT_DNAT_MAP) {
-		struct fwl_dnat_key k = { .port = pkt->dport,
-					  .proto = pkt->l4,
-					  .family = pkt->l3 == ETH_P_IPV6 ? 6 : 4 };
-		struct fwl_nat_target *t = bpf_map_lookup_elem(&fwl_dnat_map,
-							       &k);
+		struct fwl_nat_target *t = fwl_dnat_map_target(pkt);
+
 		if (t) {
 			md->nat = *t;
-			md->nat_family = k.family;
+			md->nat_family = pkt->l3 == ETH_P_IPV6 ? 6 : 4;
 			v = FWL_VERDICT_DNAT;
 		}
 	}

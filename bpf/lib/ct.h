@@ -687,7 +687,7 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	struct fwl_ct_entry *e;
 	__u64 now = fwl_now();
 	__u16 sp = pkt->sport, dp = pkt->dport;
-	__u8 family, q = 0, r, clash = 0;
+	__u8 family, q = 0, r;
 
 	__builtin_memset(ct, 0, sizeof(*ct));
 	if (pkt->l3 != ETH_P_IP && pkt->l3 != ETH_P_IPV6) {
@@ -756,7 +756,6 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 		if (ct->dir == FWL_CT_DIR_REPLY &&
 		    (e->status & (FWL_CT_S_SNAT | FWL_CT_S_DNAT)) &&
 		    !(pkt->flags & FWL_PKT_F_NAT_REV)) {
-			clash = 1;
 			ct->clash = 1;
 			ct->tier = FWL_CT_TIER_NONE;
 			goto new_flow;
@@ -850,7 +849,7 @@ new_flow:
 	ct->pending = 1;	/* a clash (ct->clash) is dropped before it
 				 * would be created, never confirmed */
 	ct->status = ct->src_is_lo ? FWL_CT_S_ORIG_LO : 0;
-	if (clash) {
+	if (ct->clash) {
 		ct->dir = FWL_CT_DIR_ORIG;
 		fwl_ct_stat_inc(FWL_CT_STAT_NEW_FAIL);
 		return ct->state;

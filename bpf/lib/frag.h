@@ -8,7 +8,8 @@
  * (saddr, daddr, id, proto) in fwl_frag; a later one (FWL_FRAG_LATER) gets
  * them back into pkt.sport/dport/icmp_*, so policies and conntrack see the
  * flow, and FWL_FRAG_RESOLVED: transport patterns match it as they match
- * its first (the interpreter's meaning, docs/semantics.md).  Returns 0, or FWL_DROP_FRAG_NO_FLOW for a later fragment whose
+ * its first (docs/semantics.md, "Later fragments").  Returns 0, or
+ * FWL_DROP_FRAG_NO_FLOW for a later fragment whose
  * first fragment was not seen (out of order, or expired after
  * FWL_CT_TO_FRAG): the policy decides (the proposal's Drop is usual).
  * The entry is not removed by the last fragment: fragments may be

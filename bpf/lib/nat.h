@@ -8,22 +8,27 @@
  *	fwl_nat_rev(ctx, pkt, zone);            // replies: undo NAT first
  *	fwl_ct_track(ctx, pkt, zone, ct);
  *	fwl_nat_dnat_apply(ctx, pkt, ct);       // later packets of a flow
- *	... policy; for an accepted NEW flow:
- *	fwl_ct_confirm(ctx, pkt, ct, rule);     // the flow must exist first
- *	r = fwl_nat_dnat(ctx, pkt, ct, &target);       // or:
- *	r = fwl_nat_dnat_map(ctx, pkt, ct);            // DNATMap
- *	r = fwl_nat_dnat_backend(ctx, pkt, ct, set);   // backend set
+ *	... Prerouting; a DNAT verdict (DNATMap: fwl_dnat_map_target()):
+ *	r = fwl_nat_dnat_prepare(ctx, pkt, ct, &target, family);
+ *	... Input/Forward; the packet accepted:
+ *	r = fwl_nat_dnat_commit(pkt, ct, rule);  // binding + flow, at once
+ *
+ * fwl_nat_dnat(ctx, pkt, ct, &target) and fwl_nat_dnat_backend(ctx, pkt,
+ * ct, set) translate a flow confirmed already, in one step: a backend set
+ * (not compiled yet: docs/bundle.md) and the benchmarks use them.
  *
  * Generated TC egress (postrouting):
  *
  *	fwl_parse(ctx, pkt);
  *	fwl_ct_track(ctx, pkt, zone, ct);       // finds DNAT'd flows too
- *	r = fwl_nat_snat(ctx, pkt, ct, addr, port_min, port_max);
- *	r = fwl_nat_masq(ctx, pkt, ct, port_min, port_max);
+ *	first packet of the flow (fwl_nat_src_first()):
+ *	  r = fwl_nat_snat(ctx, pkt, ct, addr, port_min, port_max);
+ *	  r = fwl_nat_masq(ctx, pkt, ct, port_min, port_max);
+ *	later packets: r = fwl_nat_snat_apply(ctx, pkt, ct);
  *
  * Each returns 0 when the packet may go on (translated or not applicable)
  * or a FWL_DROP_* reason when it must be dropped (fails closed for that
- * flow only); fwl_nat_dnat_map() returns -1 when the map has no entry.
+ * flow only); fwl_nat_dnat_prepare() returns -1 when it does not apply.
  *
  * The forward translation is stored in the flow's ct entry (dnat/snat
  * slots), so a flow keeps its address, port and backend for its life; the
@@ -569,14 +574,16 @@ __attribute__((noinline)) int fwl_nat_dnat_skb(struct __sk_buff *ctx,
 	FWL_CTX_DISPATCH_(ctx, fwl_nat_dnat_xdp, fwl_nat_dnat_skb)(ctx, pkt, \
 								    ct, t)
 
-/* DNATMap: -1 when (proto, dport) has no entry, else as fwl_nat_dnat. */
-#define fwl_nat_dnat_map(ctx, pkt, ct) ({				\
-	struct fwl_dnat_key k_ = {					\
-		.port = (pkt)->dport, .proto = (pkt)->l4,		\
-		.family = (pkt)->l3 == ETH_P_IPV6 ? 6 : 4 };		\
-	struct fwl_nat_target *t_ =					\
-		bpf_map_lookup_elem(&fwl_dnat_map, &k_);		\
-	t_ ? fwl_nat_dnat(ctx, pkt, ct, t_) : -1; })
+/* DNATMap: the target of the packet's (family, protocol, destination
+ * port) in fwl_dnat_map, or NULL. */
+static __always_inline struct fwl_nat_target *
+fwl_dnat_map_target(const struct fwl_pkt *pkt)
+{
+	struct fwl_dnat_key k = { .port = pkt->dport, .proto = pkt->l4,
+				  .family = pkt->l3 == ETH_P_IPV6 ? 6 : 4 };
+
+	return bpf_map_lookup_elem(&fwl_dnat_map, &k);
+}
 
 /*
  * DNAT of a flow's first packet in two steps, so that a packet a later

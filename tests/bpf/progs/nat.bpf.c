@@ -68,22 +68,42 @@ int nat_xdp(struct xdp_md *ctx)
 	r = fwl_nat_dnat_apply(ctx, &s->pkt, &s->ct);
 	if (r)
 		goto drop;
+	if (s->ct.pending && (c->dnat == 1 || c->dnat == 2)) {
+		/* as bpf/ingress.h: prepare after Prerouting, commit (binding
+		 * and flow) once accepted */
+		struct fwl_nat_target *tp = c->dnat == 1 ?
+			&c->dnat_to : fwl_dnat_map_target(&s->pkt);
+
+		struct fwl_nat_target t;
+
+		if (tp) {
+			t = *tp;
+			r = fwl_nat_dnat_prepare(ctx, &s->pkt, &s->ct, &t,
+						 s->pkt.l3 == ETH_P_IPV6 ? 6 : 4);
+			if (r > 0)
+				goto drop;
+			if (r == 0) {
+				r = fwl_nat_dnat_commit(&s->pkt, &s->ct, 1);
+				if (r)
+					goto drop;
+				goto pass;
+			}
+			r = 0;
+		}
+	}
 	if (s->ct.pending) {
 		if (fwl_ct_confirm(ctx, &s->pkt, &s->ct, 1)) {
 			r = FWL_DROP_CT_FULL;
 			goto drop;
 		}
-		if (c->dnat == 1)
-			r = fwl_nat_dnat(ctx, &s->pkt, &s->ct, &c->dnat_to);
-		else if (c->dnat == 2)
-			r = fwl_nat_dnat_map(ctx, &s->pkt, &s->ct);
-		else if (c->dnat == 3)
+		if (c->dnat == 3)
 			r = fwl_nat_dnat_backend(ctx, &s->pkt, &s->ct, 0);
 		if (r == -1)
 			r = 0;
 		if (r)
 			goto drop;
 	}
+pass:
 	out(0, &s->ct, 0);
 	return XDP_PASS;
 drop:
