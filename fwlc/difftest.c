@@ -951,6 +951,14 @@ static int difftest_random(int k, const Dt *d)
 	return worst;
 }
 
+/* --inject-fault ct-state is for tests only (docs/testing-scenarios.md). */
+static const char difftest_usage[] =
+	"usage: fwlc difftest POLICY [--packets N] [--seed S] [--sequence LEN]\n"
+	"                    [--with STMT]... [--keep OUT.fwlt] "
+	"[--max-report N] [-v]\n"
+	"       fwlc difftest --random-policies K [--packets N] [--seed S] "
+	"[--max-report N]\n";
+
 int cmd_difftest(int argc, char **argv)
 {
 	Dt d = {.packets = 1000, .per_case = 500};
@@ -989,10 +997,7 @@ int cmd_difftest(int argc, char **argv)
 		} else if (strcmp(a, "-v") == 0) {
 			d.verbose = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			printf("usage: fwlc difftest POLICY [--packets N] "
-			       "[--seed S] [--sequence LEN] [--with STMT]... "
-			       "[--keep OUT.fwlt]\n       fwlc difftest "
-			       "--random-policies K [--packets N] [--seed S]\n");
+			fputs(difftest_usage, stdout);
 			return 0;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "fwlc difftest: unknown option '%s'\n",
@@ -1007,9 +1012,7 @@ int cmd_difftest(int argc, char **argv)
 	}
 	if ((!policy && !random) || (policy && random) || d.packets <= 0 ||
 	    d.per_case <= 0) {
-		fprintf(stderr, "usage: fwlc difftest POLICY [--packets N] "
-				"[--seed S] | --random-policies K [--packets "
-				"N] [--seed S]\n");
+		fputs(difftest_usage, stderr);
 		return 2;
 	}
 	if (!seeded)

@@ -20,6 +20,10 @@ static const ScenarioBackend *const backends[] = {
 
 /* fwlc test [--backend interp] [--explain] [--case NAME] [--pcap OUT]
    FILE... */
+static const char test_usage[] =
+	"usage: fwlc test [--explain] [--case NAME] [--pcap OUT.pcap] "
+	"[--backend interp|bpf] FILE.fwlt...\n";
+
 int cmd_test(int argc, char **argv)
 {
 	ScenarioOpts o = {0};
@@ -48,9 +52,7 @@ int cmd_test(int argc, char **argv)
 				return 2;
 			}
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			printf("usage: fwlc test [--explain] [--case NAME] "
-			       "[--pcap OUT.pcap] [--backend interp|bpf] "
-			       "FILE.fwlt...\n");
+			fputs(test_usage, stdout);
 			return 0;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "fwlc test: unknown option '%s'\n", a);
@@ -63,8 +65,7 @@ int cmd_test(int argc, char **argv)
 		}
 	}
 	if (!nfiles) {
-		fprintf(stderr, "usage: fwlc test [--explain] [--case NAME] "
-				"[--pcap OUT.pcap] FILE.fwlt...\n");
+		fputs(test_usage, stderr);
 		return 2;
 	}
 	if (o.pcap_out && nfiles > 1) {
