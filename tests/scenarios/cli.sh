@@ -126,4 +126,12 @@ printf 'garbage that is not a capture file at all......' >"$tmp/junk.pcap"
 out=$("$FWLC" replay $HR "$tmp/junk.pcap" --on lan 2>&1); rc=$?
 assert_eq replay-junk-exit "$rc" 2
 
+# the usage text names every option, in --help and on a usage error alike
+for cmd in test difftest; do
+	help=$("$FWLC" $cmd --help 2>&1)
+	err=$("$FWLC" $cmd 2>&1)
+	assert_eq "usage-$cmd-same" "$err" "$help"
+done
+assert_contains usage-test-backend "$("$FWLC" test --help)" "--backend interp|bpf"
+assert_contains usage-difftest-max-report "$("$FWLC" difftest --help)" "--max-report N"
 finish
