@@ -3074,19 +3074,6 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	} else if (p->l3) {
 		state = CT_UNTRACKED;
 	}
-	/* The reverse of a translated flow's original tuple, not come back
-	   through its translation (the reply arrives at the translated end):
-	   a new flow, but its tuple is the flow's own (Linux's confirm would
-	   clash; the data plane keys both directions together), so it is
-	   not tracked and not translated (docs/semantics.md) */
-	bool clash = false;
-	if (state == CT_NEW && !e && p->l3) {
-		Tuple rv;
-		int d4;
-		tuple_rev(&t0, &rv);
-		CtEntry *o = interp_ct_find(in, &rv, &d4);
-		clash = o && d4 == 0 && (o->status & (CTS_SNAT | CTS_DNAT));
-	}
 	/* a SYN a helper expected opens a RELATED flow; the expectation is
 	   used up whatever the policies decide (as in Linux) */
 	if (state == CT_NEW && !e && p->proto == PROTO_TCP && p->l4 &&
@@ -3193,7 +3180,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	/* conntrack create / update */
 	if ((state == CT_NEW ||
 	     (state == CT_RELATED && (in->pending_status & CTS_EXPECTED))) &&
-	    (!e || fresh) && p->l3 && !clash &&
+	    (!e || fresh) && p->l3 &&
 	    !(p->proto == PROTO_TCP && !tcp_flags_valid(p->flags))) {
 		if (fresh) {
 			CtEntry *old = interp_ct_find(in, &t0, &dir);
