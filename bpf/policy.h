@@ -28,8 +28,9 @@ struct fwl_md {
 	__u8 dst_local;		/* FIB: the destination is this host */
 	__u8 payload[FWL_PAYLOAD_BYTES];	/* the first payload bytes */
 	__u8 flow[FWL_MAX_FLOWS];	/* flow pattern states (FWL_SEQ_*) */
-	__u32 dns_asked;	/* DNS name sets (feeds 0..31) the policies
-				 * asked about this packet (a test's view) */
+	__u32 feeds_asked;	/* feeds 0..31 (threat feeds, DNS name sets)
+				 * the policies read for this packet: the
+				 * scenario backend's unmocked-effect error */
 	struct fwl_ct ct;	/* conntrack's view (FWL_USES_CT) */
 	/* NAT (bpf/lib/nat.h): a `table = NAT` policy runs only when
 	 * nat_first (the flow's first packet); the target of a DNAT/SNAT

@@ -145,15 +145,13 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 		return;
 	}
 	if (t->field == IRF_FEED_SRC || t->field == IRF_FEED_DST) {
-		/* The packet's family picks the feed's trie.  A DNS name
-		 * set records that it was asked (fwl_md.dns_asked: the
-		 * scenario backend reports a name the scenario does not
-		 * mock, as the interpreter does). */
-		const char *src = ir->feeds[t->idx].source;
-		bool dns = src && !strncmp(src, "dns:", 4) && t->idx < 32;
+		/* The packet's family picks the feed's trie.  The read is
+		 * recorded (fwl_md.feeds_asked: the scenario backend reports
+		 * a feed or DNS name the scenario does not mock, as the
+		 * interpreter does). */
 		fputc('(', f);	/* a negation is written above */
-		if (dns)
-			fprintf(f, "m->dns_asked |= 1u << %d, ", t->idx);
+		if (t->idx < 32)
+			fprintf(f, "m->feeds_asked |= 1u << %d, ", t->idx);
 		fprintf(f, "(p->l3 == 0x0800 ? fwl_feed_lookup4(&fwl_feed_%d_v4, "
 			   "%s[0]) != NULL : fwl_feed_lookup6(&fwl_feed_%d_v6, "
 			   "%s) != NULL))", t->idx, field_expr[t->field], t->idx,

@@ -80,7 +80,7 @@ struct md_view {
 	__u8 dst_local;
 	__u8 payload[MD_PAYLOAD];
 	__u8 flow[MD_FLOWS];
-	__u32 dns_asked;
+	__u32 feeds_asked;
 	struct fwl_ct ct;
 };
 
@@ -1051,26 +1051,44 @@ static void fail_outcome(Outcome *o, const Pkt *parsed, const char *fmt, ...)
 	o->flow = -1;
 }
 
-/* A DNS name set the policies asked about (fwl_md.dns_asked) whose name
- * the scenario does not mock: the interpreter's error for an unmocked
- * effect, word for word, instead of an answer from an empty set. */
-static bool unmocked_dns(BC *c, const Pkt *parsed, uint32_t asked,
-			 Outcome *o)
+/*
+ * A feed (threat feed or DNS name set) the policies read for this packet
+ * (fwl_md.feeds_asked) that the scenario does not mock: the interpreter's
+ * error for an unmocked effect, word for word, instead of an answer from
+ * an empty map (the oracle must not invent answers).
+ */
+static bool unmocked_feeds(BC *c, const Pkt *parsed, uint32_t asked,
+			   Outcome *o)
 {
 	const struct ir_prog *ir = &c->bt->ir;
+	const FwlEffects *fx = c->fx;
 	for (int i = 0; i < ir->nfeeds && i < 32; i++) {
-		const char *src = ir->feeds[i].source;
-		if (!(asked & (1u << i)) || !src || strncmp(src, "dns:", 4))
+		if (!(asked & (1u << i)))
 			continue;
-		bool mocked = false;
-		for (int k = 0; k < c->mock->ndns && !mocked; k++)
-			mocked = !strcmp(c->mock->dns[k].name, src + 4);
-		if (mocked)
+		const struct ir_feed *f = &ir->feeds[i];
+		bool dns = f->source && !strncmp(f->source, "dns:", 4);
+		FxAddr a = {.family = (uint8_t)parsed->l3};
+		FxAddr out[16];
+		bool hit;
+		int n;
+		int rc = dns ? (fx->dns_resolve ? fx->dns_resolve(fx->ctx,
+						f->source + 4, out, 16, &n)
+						: FX_UNMOCKED)
+			     : (fx->feed_contains ? fx->feed_contains(fx->ctx,
+						f->name, &a, &hit)
+						  : FX_UNMOCKED);
+		if (rc != FX_UNMOCKED)
 			continue;
-		fail_outcome(o, parsed, "effect %s is not mocked for "
-			     "\"%s\" (add 'dns %s ADDR...')",
-			     ir->feeds[i].op ? ir->feeds[i].op : "DNS.resolves",
-			     src + 4, src + 4);
+		if (dns)
+			fail_outcome(o, parsed, "effect %s is not mocked for "
+				     "\"%s\" (add 'dns %s ADDR...')",
+				     f->op ? f->op : "DNS.resolves",
+				     f->source + 4, f->source + 4);
+		else
+			fail_outcome(o, parsed, "effect %s is not mocked for "
+				     "feed '%s' (add 'feed %s CIDR...')",
+				     f->op ? f->op : "ThreatFeed.lookup",
+				     f->name, f->name);
 		return true;
 	}
 	return false;
@@ -1205,30 +1223,13 @@ static const char *arm_action(const struct ir_arm *a)
 	return ir_action_name(a->action);
 }
 
-/* The feed an arm reads as soon as it is reached: the test of its guard
- * or of its action's first `if` (perform ThreatFeed.lookup(f, ip.src)
- * >>= \\x -> if x ..., if ip.src ∈ DNS set ...); -1 if none. */
-static int feed_read_first(const struct ir_arm *a)
-{
-	const struct ir_cond *k = a->guard;
-	if (!k && a->act && a->act->kind == IRA_IF)
-		k = a->act->cond;
-	while (k && k->kind == IRC_NOT)
-		k = k->a;
-	if (!k || k->kind != IRC_TEST)
-		return -1;
-	if (k->test.field != IRF_FEED_SRC && k->test.field != IRF_FEED_DST)
-		return -1;
-	return k->test.idx;
-}
-
 /*
  * An effect the scenario does not mock is an error in the interpreter
  * (the oracle must not invent answers); the compiled object would read
  * the namespace's routes or an empty map instead.  The same mocks decide
  * here, so a case that leaves one out fails on both backends alike:
- * routing (FIB) for an arriving packet that reached it, and the feeds or
- * DNS names of the arms that read them first thing.  0 or -1 (reported).
+ * routing (FIB) for an arriving packet that reached it (feeds and DNS
+ * names: unmocked_feeds).  0 or -1 (reported).
  */
 static int unmocked(BC *c, const Pkt *parsed, const char *iif,
 		    const char *oif, bool routed, Outcome *o)
@@ -1253,38 +1254,6 @@ static int unmocked(BC *c, const Pkt *parsed, const char *iif,
 				     "IFACE', or give the packet '-> IFACE')");
 			return -1;
 		}
-	}
-	for (int i = 0; i < c->narms; i++) {
-		if (c->arms[i].now == c->arms[i].before)
-			continue;
-		int k = feed_read_first(c->arms[i].arm);
-		if (k < 0 || k >= c->bt->ir.nfeeds)
-			continue;
-		const struct ir_feed *f = &c->bt->ir.feeds[k];
-		bool dns = f->source && !strncmp(f->source, "dns:", 4);
-		FxAddr a = {.family = (uint8_t)o->out.l3};
-		FxAddr out[16];
-		bool hit;
-		int n;
-		int rc = dns ? (fx->dns_resolve ? fx->dns_resolve(fx->ctx,
-						f->source + 4, out, 16, &n)
-						: FX_UNMOCKED)
-			     : (fx->feed_contains ? fx->feed_contains(fx->ctx,
-						f->name, &a, &hit)
-						  : FX_UNMOCKED);
-		if (rc != FX_UNMOCKED)
-			continue;
-		if (dns)
-			fail_outcome(o, parsed, "effect %s is not mocked for "
-				     "\"%s\" (add 'dns %s ADDR...')",
-				     f->op ? f->op : "DNS.resolves",
-				     f->source + 4, f->source + 4);
-		else
-			fail_outcome(o, parsed, "effect %s is not mocked for "
-				     "feed '%s' (add 'feed %s CIDR...')",
-				     f->op ? f->op : "ThreatFeed.lookup",
-				     f->name, f->name);
-		return -1;
 	}
 	return 0;
 }
@@ -1486,9 +1455,6 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 			goto out;
 		}
 	}
-	if (unmocked_dns(c, parsed, (ran_in ? md_in.dns_asked : 0) |
-				       (ran_eg ? md_eg.dns_asked : 0), o))
-		goto out;
 	o->verdict = verdict;
 	pkt_parse(buf[0], blen, &o->out);
 	/* the arms whose counters rose, in hook order */
@@ -1528,7 +1494,10 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		o->oif[0] = 0;	/* dropped before routing */
 		routed = false;
 	}
-	if (unmocked(c, parsed, iif, oif, routed, o))
+	/* routing first: the interpreter reaches it before Input reads */
+	if (unmocked(c, parsed, iif, oif, routed, o) ||
+	    unmocked_feeds(c, parsed, (ran_in ? md_in.feeds_asked : 0) |
+				      (ran_eg ? md_eg.feeds_asked : 0), o))
 		goto out;
 	if (verdict == VERDICT_DROP) {
 		const struct md_view *m = dropper_md == 2 ? &md_eg : &md_in;
