@@ -35,6 +35,14 @@ int fwl_egress(struct __sk_buff *skb)
 	md->oif_mask = fwl_iface_mask(skb->ifindex);
 #endif
 #ifdef FWL_USES_NAT
+	/* The host's own reply on a translated flow (a connection DNAT'd
+	 * to the box itself): back to the tuple its peer knows, as Linux's
+	 * output NAT does; the flow then sees a true reply.  Forwarded
+	 * replies were translated at ingress already. */
+	if (local && (r = fwl_nat_rev(skb, pkt, 0)) > 0) {
+		fwl_count_drop(r, pkt->len);
+		return TC_ACT_SHOT;
+	}
 	/* Source NAT needs the flow of forwarded packets too. */
 	fwl_ct_track(skb, pkt, 0, &md->ct);
 	/* `table = NAT` policies see only a flow's first packet */

@@ -2935,11 +2935,19 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		r->verdict = VERDICT_ALLOW;
 		r->ct_state = CT_INVALID;
 		r->out = *p;
+		int rc = FX_OK;
 		if (oif_given)
 			snprintf(r->oif, sizeof r->oif, "%s", oif_given);
-		else if (p->l3 && route(in, &to_self, dev, sizeof dev) ==
-					  FX_OK && !to_self)
+		else if (p->l3 && (rc = route(in, &to_self, dev,
+					      sizeof dev)) == FX_OK &&
+			 !to_self)
 			snprintf(r->oif, sizeof r->oif, "%s", dev);
+		if (rc == FX_ERROR) {
+			/* no route: its sender gets ENETUNREACH */
+			r->verdict = VERDICT_DROP;
+			snprintf(r->reason, sizeof r->reason,
+				 "no route: the sender gets ENETUNREACH");
+		}
 		return r->verdict;
 	}
 	if (p->invalid) {
@@ -2968,6 +2976,19 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		if (to_self) {
 			r->verdict = VERDICT_ALLOW;
 			r->ct_state = CT_UNTRACKED;
+			r->out = *p;
+			return r->verdict;
+		}
+		/* no route: the host routes its own packet before Output,
+		   and its sender gets ENETUNREACH; nothing is built, no
+		   hook sees it, nothing is tracked, nothing leaves */
+		char dev[32];
+		if (!oif_given &&
+		    route(in, &to_self, dev, sizeof dev) == FX_ERROR) {
+			r->verdict = VERDICT_DROP;
+			r->ct_state = CT_UNTRACKED;
+			snprintf(r->reason, sizeof r->reason,
+				 "no route: the sender gets ENETUNREACH");
 			r->out = *p;
 			return r->verdict;
 		}
@@ -3128,7 +3149,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	}
 
 	/* routing */
-	bool local = false;
+	bool local = false, unroutable = false;
 	if (oif_given) {
 		local = is(oif_given, "local");
 		snprintf(oifbuf, sizeof oifbuf, "%s", local ? "" : oif_given);
@@ -3140,18 +3161,31 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			     "which interface) is not mocked by the scenario "
 			     "(add 'fib local ADDR...' and 'fib route CIDR "
 			     "IFACE', or give the packet '-> IFACE')");
-		if (rc != FX_OK) {
+		if (rc != FX_OK && (local_out || !p->l3)) {
+			/* after an Output DNAT to an unroutable address;
+			   a frame that is not IP */
 			snprintf(r->reason, sizeof r->reason, "no route");
 			r->verdict = VERDICT_DROP;
 			r->out = *p;
 			return r->verdict;
+		}
+		if (rc != FX_OK) {
+			/* not routable: the data plane's FIB lookup
+			   (bpf_fib_lookup) does not forward it, as for a
+			   local destination, so Input judges it; if Input
+			   accepts, the kernel drops it for want of a route
+			   (docs/semantics.md, "Routing") */
+			unroutable = true;
+			local = true;
+			oifbuf[0] = 0;
 		}
 	}
 	if (local_out)
 		local = false;
 	in->oif = local ? NULL : arena_strndup(&in->scratch, oifbuf,
 					       strlen(oifbuf));
-	snprintf(r->oif, sizeof r->oif, "%s", local ? "local" : oifbuf);
+	snprintf(r->oif, sizeof r->oif, "%s",
+		 unroutable ? "" : local ? "local" : oifbuf);
 	r->local_in = local;
 	if (!local_out) {
 		if (!offloaded &&
@@ -3319,6 +3353,11 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	r->ct = e;
 	r->ct_id = e ? e->id : 0;
 	r->verdict = VERDICT_ALLOW;
+	if (unroutable) {
+		r->verdict = VERDICT_DROP;
+		snprintf(r->reason, sizeof r->reason,
+			 "no route: the kernel drops it after Input");
+	}
 	r->out = *p;
 	if (later)
 		wire_l4(&r->out, pkt0);

@@ -1258,6 +1258,25 @@ static int unmocked(BC *c, const Pkt *parsed, const char *iif,
 	return 0;
 }
 
+/* The packet as it left ingress has neither a local address nor a route
+ * in the scenario's FIB (an unmocked one is unmocked()'s to report). */
+static bool not_routable(BC *c, const uint8_t *bytes, uint32_t len)
+{
+	const FwlEffects *fx = c->fx;
+	Pkt now;
+	char dev[32];
+	bool self = false;
+	pkt_parse(bytes, len, &now);
+	if (!now.l3 || now.invalid)
+		return false;
+	FxAddr d = {.family = (uint8_t)now.l3,
+		    .prefix = now.l3 == 4 ? 32 : 128};
+	memcpy(d.a, now.dst.a, 16);
+	return fx->fib_daddr_local && fx->fib_route &&
+	       fx->fib_daddr_local(fx->ctx, &d, &self) == FX_OK && !self &&
+	       fx->fib_route(fx->ctx, &d, dev, sizeof dev) == FX_ERROR;
+}
+
 static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 		      const Pkt *parsed, const char *iif, const char *oif,
 		      Outcome *o)
@@ -1269,7 +1288,7 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 	uint32_t ret;
 	struct md_view md_in = {0}, md_eg = {0};
 	bool local = strcmp(iif, "local") == 0;
-	bool ran_in = false, ran_eg = false;
+	bool ran_in = false, ran_eg = false, unroutable = false;
 	int iif_idx = 0, oif_idx = 0;
 	char route_cleanup[160] = "";
 
@@ -1402,16 +1421,27 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 			else if (md_in.dst_local || !oif_idx)
 				snprintf(o->oif, sizeof o->oif, "local");
 		}
+		/* bpf_fib_lookup does not forward a packet the FIB has no
+		   route for, as for a local one: the object ran Input on
+		   it, and the kernel drops it after the hooks
+		   (docs/semantics.md, "Routing") */
+		if (!oif && !strcmp(o->oif, "local") &&
+		    not_routable(c, buf[0], blen)) {
+			o->oif[0] = 0;
+			unroutable = true;
+		}
 	} else {
 		/* the host's own packet: the route the scenario gives */
 		char dev[32] = "";
 		FxAddr d = {.family = (uint8_t)parsed->l3,
 			    .prefix = parsed->l3 == 4 ? 32 : 128};
 		memcpy(d.a, parsed->dst.a, 16);
+		int rc = FX_OK;
 		if (oif)
 			snprintf(dev, sizeof dev, "%s", oif);
 		else if (!c->fx->fib_route ||
-			 c->fx->fib_route(c->fx->ctx, &d, dev, sizeof dev))
+			 (rc = c->fx->fib_route(c->fx->ctx, &d, dev,
+						sizeof dev)))
 			dev[0] = 0;
 		bool to_self = false;
 		if (!oif && c->fx->fib_daddr_local &&
@@ -1423,6 +1453,18 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 			o->verdict = VERDICT_ALLOW;
 			snprintf(o->path, sizeof o->path, "(to this host "
 				 "over lo: no program runs)");
+			goto keys;
+		}
+		if (!dev[0] && c->fx->fib_route && rc == FX_ERROR) {
+			/* the FIB has no route: the sender gets
+			   ENETUNREACH, nothing is built, nothing leaves,
+			   no program sees it, nothing is tracked
+			   (docs/semantics.md, "Routing") */
+			o->verdict = VERDICT_DROP;
+			snprintf(o->reason, sizeof o->reason,
+				 "no route: the sender gets ENETUNREACH");
+			snprintf(o->path, sizeof o->path, "(no route: the "
+				 "sender gets ENETUNREACH)");
 			goto keys;
 		}
 		if (!dev[0]) {
@@ -1454,6 +1496,11 @@ static void bc_packet(void *cv, const uint8_t *bytes, size_t len,
 				     (int)ret);
 			goto out;
 		}
+	}
+	if (unroutable && verdict == VERDICT_ALLOW) {
+		verdict = VERDICT_DROP;
+		snprintf(o->reason, sizeof o->reason,
+			 "no route: the kernel drops it after Input");
 	}
 	o->verdict = verdict;
 	pkt_parse(buf[0], blen, &o->out);
