@@ -2706,6 +2706,27 @@ static bool nat_clash(Interp *in, const Tuple *t)
 	return x && dir == 0 && (x->status & (CTS_SNAT | CTS_DNAT));
 }
 
+/* Would the reply of p, DNAT'd now, be that of another translated flow?
+   Two flows from one source (and port) to two addresses DNAT'd to one
+   target (a backend set makes it common) have one reply tuple: as Linux,
+   which confirms the second with a clashing reply tuple never (a DNAT
+   without a port range does not move the port), the second is dropped
+   (bpf/lib/nat.h fwl_nat_dnat_commit, its binding in fwl_nat_rev). */
+static bool dnat_reply_bound(Interp *in, const Pkt *p)
+{
+	Tuple cur, rt;
+	tuple_of(p, &cur);
+	tuple_rev(&cur, &rt);
+	for (int i = 0; i < in->nct; i++) {
+		const CtEntry *x = &in->ct[i];
+		if (x->expires > in->now_ms &&
+		    (x->status & (CTS_SNAT | CTS_DNAT)) &&
+		    tuple_eq(&x->reply, &rt))
+			return true;
+	}
+	return false;
+}
+
 static int route(Interp *in, bool *local, char *oif, size_t size)
 {
 	FxAddr d = {.family = in->pkt->dst.family};
@@ -3230,7 +3251,8 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			goto drop;
 	}
 
-	if (in->ct_first && nat_clash(in, &t0)) {
+	if (in->ct_first && (nat_clash(in, &t0) ||
+			     (nat.kind == A_DNAT && dnat_reply_bound(in, p)))) {
 		snprintf(r->reason, sizeof r->reason,
 			 "nat: reply tuple already bound");
 		goto drop;
