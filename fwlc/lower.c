@@ -1704,8 +1704,8 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth);
 
 /* Append part e of a Log.emit message to the template t (*n bytes so far):
  * a string literal (braces doubled), `show B.F` of a header field the log
- * record carries ({src} {dst} {sport} {dport}: maps/events.h), or a ++ of
- * those.  -1 (reported) for anything the data plane cannot format. */
+ * record carries ({src} {dst} {sport} {dport} {proto} {flags} {itype}
+ * {icode}: maps/events.h, loader/logmsg.c), or a ++ of those.  -1 (reported) for anything the data plane cannot format. */
 static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 {
 	if (e->kind == E_BINARY && e->op == OP_CONCAT)
@@ -1735,10 +1735,17 @@ static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 			fd = header_field(&h, fe->field);
 		}
 		enum ir_field f = fd ? field_of(b->con, fe->field, b->fam) : (enum ir_field)-1;
+		if (fd && b->con && !strcmp(b->con, "TCP") &&
+		    !strcmp(fe->field, "flags"))
+			f = IRF_TCP_FLAGS;
 		const char *ph = f == IRF_SRC4 || f == IRF_SRC6 ? "{src}"
 			       : f == IRF_DST4 || f == IRF_DST6 ? "{dst}"
 			       : f == IRF_SPORT ? "{sport}"
-			       : f == IRF_DPORT ? "{dport}" : NULL;
+			       : f == IRF_DPORT ? "{dport}"
+			       : f == IRF_L4 ? "{proto}"
+			       : f == IRF_TCP_FLAGS ? "{flags}"
+			       : f == IRF_ICMP_TYPE ? "{itype}"
+			       : f == IRF_ICMP_CODE ? "{icode}" : NULL;
 		if (ph && *n + strlen(ph) < LOG_TEMPLATE_MAX) {
 			strcpy(t + *n, ph);
 			*n += strlen(ph);
@@ -1748,7 +1755,8 @@ static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 bad:
 	unsupported(l, e->span, "this part of a Log.emit message (the data "
 		    "plane formats string literals and `show` of a header's "
-		    "src, dst, sport or dport, up to 255 bytes)");
+		    "src, dst, sport, dport, protocol, TCP flags, ICMP type "
+		    "or code, up to 255 bytes)");
 	return -1;
 }
 
