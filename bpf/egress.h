@@ -56,6 +56,16 @@ int fwl_egress(struct __sk_buff *skb)
 	   (a second call for one conntrack resolved is harmless) */
 	fwl_frag_resolve(pkt);
 #endif
+#ifdef FWL_USES_NAT
+	/* The host's own packet in the original direction of a DNAT'd
+	 * flow (its tuple is that flow's original) is translated before
+	 * the Output policies, as Linux's OUTPUT nat translates a packet of
+	 * an existing connection (docs/semantics.md, NAT). */
+	if (local && (r = fwl_nat_dnat_apply(skb, pkt, &md->ct)) > 0) {
+		fwl_count_drop(r, pkt->len);
+		return TC_ACT_SHOT;
+	}
+#endif
 #ifdef FWL_HOOK_OUTPUT
 	if (local && fwl_hook_output(pkt, md) == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;

@@ -15,6 +15,7 @@
 #include "ct_types.h"
 #include "scratch.h"
 #include "maps/nat.h"
+#include "nat_sets.h"
 
 #define FWL_PAYLOAD_BYTES 16	/* byte patterns test these (fwlc too) */
 #define FWL_MAX_FLOWS 8		/* flow patterns a policy checks */
@@ -109,6 +110,31 @@ static __always_inline int fwl_nat_to(struct fwl_md *m, int v, int family,
 	m->nat.addr[2] = bpf_htonl(a2);
 	m->nat.addr[3] = bpf_htonl(a3);
 	m->nat.port = port;
+	m->nat.reserved = 0;
+	return v;
+}
+
+/* A DNAT/SNAT verdict to a backend set (DNAT(set), SNAT(set)): the flow's
+ * backend among the set's of the packet's family (set4 / set6, -1: the
+ * set has none, the arm allows the packet untranslated), chosen by the
+ * hash of the flow's original tuple (nat_sets.h).  A set emptied at run
+ * time drops the flow's first packet. */
+static __always_inline int fwl_nat_pick(const struct fwl_pkt *p,
+					struct fwl_md *m, int v, int set4,
+					int set6)
+{
+	int six = p->l3 == ETH_P_IPV6, set = six ? set6 : set4;
+	struct fwl_nat_target *t;
+
+	if (m->nat_family)
+		return v;	/* an earlier policy's target stands */
+	if (set < 0)
+		return FWL_VERDICT_PASS;
+	t = fwl_nat_set_pick(&m->ct, (__u32)set);
+	if (!t)
+		return FWL_VERDICT_DROP;
+	m->nat_family = six ? 6 : 4;
+	m->nat = *t;
 	m->nat.reserved = 0;
 	return v;
 }

@@ -1076,6 +1076,14 @@ static void check_record_arg(Check *c, Ctx *x, const Expr *arg,
 	}
 }
 
+/* A set of backends with ports: Set<(IP, Port)> (DNAT, SNAT). */
+static bool is_backend_set(const Ty *t)
+{
+	const Ty *e = t->kind == TY_SET ? t->elem : NULL;
+	return e && e->kind == TY_TUPLE && e->nitems == 2 &&
+	       e->items[0]->kind == TY_IP && e->items[1]->kind == TY_PORT;
+}
+
 static const Ty *tc_call(Check *c, Ctx *x, const Expr *e, uint32_t *acts)
 {
 	const Expr *fn = e->fn;
@@ -1228,7 +1236,8 @@ static const Ty *tc_call(Check *c, Ctx *x, const Expr *e, uint32_t *acts)
 				   "but this is %s", n, ty_str(c->a, t));
 		else if ((!strcmp(n, "DNAT") || !strcmp(n, "SNAT")) && i == 0 &&
 		    t->kind != TY_ERROR && t->kind != TY_IP &&
-		    t->kind != TY_CIDRSET && t->kind != TY_TUPLE)
+		    t->kind != TY_CIDRSET && t->kind != TY_TUPLE &&
+		    !is_backend_set(t))
 			diag_error(c->d, e->args[i]->span, ERR_TYPE,
 				   "%s takes an address, an (address, port) "
 				   "or a set of backends, but this is %s", n,

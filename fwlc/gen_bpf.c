@@ -341,6 +341,13 @@ static void emit_act(FILE *f, const struct ir_prog *ir,
 	case IR_SNAT: {
 		const struct ir_nat_target *t = &a->nat;
 		uint32_t w[4];
+		if (t->is_set) {
+			fprintf(f, "return fwl_nat_pick(p, m, %s, %d, %d);\n",
+				a->action == IR_DNAT ? "FWL_VERDICT_DNAT"
+						     : "FWL_VERDICT_SNAT",
+				t->set4, t->set6);
+			break;
+		}
 		for (int i = 0; i < 4; i++)
 			w[i] = (uint32_t)t->addr[4 * i] << 24 |
 			       (uint32_t)t->addr[4 * i + 1] << 16 |

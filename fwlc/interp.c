@@ -14,6 +14,7 @@
 #include "fwlc/builtin.h"
 #include "fwlc/effects_mock.h"
 #include "fwlc/interp.h"
+#include "maps/nat.h"
 
 /*
  * Values
@@ -2461,6 +2462,70 @@ typedef struct Action {
 	Span at;		/* the arm body that chose it */
 } Action;
 
+/* A backend of a set, as the data plane orders them: address bytes,
+   then port. */
+typedef struct Backend {
+	uint8_t addr[16];
+	uint16_t port;
+	bool has_port;
+} Backend;
+
+static int backend_cmp(const void *x, const void *y)
+{
+	const Backend *a = x, *b = y;
+	int c = memcmp(a->addr, b->addr, 16);
+	if (c)
+		return c;
+	return (a->port > b->port) - (a->port < b->port);
+}
+
+/* DNAT(set) / SNAT(set) (docs/semantics.md, "NAT"): the flow's backend
+   among the set's backends of the packet's family, sorted and without
+   duplicates, is number fwl_nat_flow_hash(original tuple) % count.
+   false: the set has no backend of that family. */
+static bool pick_backend(Interp *in, const Value *set, Action *a, Span at)
+{
+	Backend be[64];
+	int n = 0, fam = in->pkt->l3;
+	for (int i = 0; i < set->con.n; i++) {
+		const Value *x = set->con.args[i], *ip = x, *port = NULL;
+		if (x->kind == V_TUPLE && x->con.n == 2) {
+			ip = x->con.args[0];
+			port = x->con.args[1];
+		}
+		if (ip->kind != V_IP || (port && port->kind != V_PORT) ||
+		    ip->ip.prefix != (ip->ip.family == 4 ? 32 : 128))
+			fail(in, at, "a backend of a NAT set must be an "
+				     "address or (address, port)");
+		if (ip->ip.family != fam)
+			continue;
+		Backend b = {.port = port ? port->port.lo : 0,
+			     .has_port = port != NULL};
+		memcpy(b.addr, ip->ip.addr, 16);
+		bool dup = false;
+		for (int j = 0; j < n; j++)
+			dup |= !backend_cmp(&be[j], &b);
+		if (dup)
+			continue;
+		if (n == (int)(sizeof be / sizeof be[0]))
+			fail(in, at, "a NAT set of more than %d backends",
+			     (int)(sizeof be / sizeof be[0]));
+		be[n++] = b;
+	}
+	if (!n)
+		return false;
+	qsort(be, (size_t)n, sizeof be[0], backend_cmp);
+	const Tuple *t = &in->flow0;
+	uint32_t h = fwl_nat_flow_hash(t->src.a, t->dst.a, t->sport,
+				       t->dport, t->proto);
+	const Backend *b = &be[h % (uint32_t)n];
+	a->addr.family = (uint8_t)fam;
+	memcpy(a->addr.a, b->addr, 16);
+	a->port = b->port;
+	a->has_port = b->has_port && b->port;
+	return true;
+}
+
 static void action_from(Interp *in, Value *v, Action *a, Span at)
 {
 	memset(a, 0, sizeof *a);
@@ -2504,6 +2569,11 @@ static void action_from(Interp *in, Value *v, Action *a, Span at)
 			a->has_port = true;
 			return;
 		}
+	} else if ((is(n, "DNAT") || is(n, "SNAT")) && v->con.n == 1 &&
+		   v->con.args[0]->kind == V_SET) {
+		a->kind = is(n, "DNAT") ? A_DNAT : A_SNAT;
+		if (!pick_backend(in, v->con.args[0], a, at))
+			a->kind = A_ALLOW;	/* none of the packet's family */
 	} else if (is(n, "DNAT") || is(n, "SNAT")) {
 		a->kind = is(n, "DNAT") ? A_DNAT : A_SNAT;
 		Value *t = v->con.n == 1 && v->con.args[0]->kind == V_TUPLE
@@ -2634,6 +2704,27 @@ static bool nat_clash(Interp *in, const Tuple *t)
 	tuple_rev(t, &rv);
 	CtEntry *x = interp_ct_find(in, &rv, &dir);
 	return x && dir == 0 && (x->status & (CTS_SNAT | CTS_DNAT));
+}
+
+/* Would the reply of p, DNAT'd now, be that of another translated flow?
+   Two flows from one source (and port) to two addresses DNAT'd to one
+   target (a backend set makes it common) have one reply tuple: as Linux,
+   which confirms the second with a clashing reply tuple never (a DNAT
+   without a port range does not move the port), the second is dropped
+   (bpf/lib/nat.h fwl_nat_dnat_commit, its binding in fwl_nat_rev). */
+static bool dnat_reply_bound(Interp *in, const Pkt *p)
+{
+	Tuple cur, rt;
+	tuple_of(p, &cur);
+	tuple_rev(&cur, &rt);
+	for (int i = 0; i < in->nct; i++) {
+		const CtEntry *x = &in->ct[i];
+		if (x->expires > in->now_ms &&
+		    (x->status & (CTS_SNAT | CTS_DNAT)) &&
+		    tuple_eq(&x->reply, &rt))
+			return true;
+	}
+	return false;
 }
 
 static int route(Interp *in, bool *local, char *oif, size_t size)
@@ -3014,6 +3105,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	bool generic = p->l3 && !p->l4 && !icmp && p->proto != PROTO_TCP &&
 		       p->proto != PROTO_UDP;
 	tuple_of(p, &t0);
+	in->flow0 = t0;
 	if (p->l3 && later && !resolved) {
 		state = CT_INVALID;	/* a later fragment of no known flow */
 	} else if (p->l3 && icmp_error(p)) {
@@ -3193,7 +3285,8 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			goto drop;
 	}
 
-	if (in->ct_first && nat_clash(in, &t0)) {
+	if (in->ct_first && (nat_clash(in, &t0) ||
+			     (nat.kind == A_DNAT && dnat_reply_bound(in, p)))) {
 		snprintf(r->reason, sizeof r->reason,
 			 "nat: reply tuple already bound");
 		goto drop;

@@ -212,6 +212,9 @@ typedef struct Interp {
 	int hook;
 	int ct_state;
 	bool ct_first;		/* the packet opens its flow: NAT chains run */
+	Tuple flow0;		/* the packet's tuple as it arrived: the
+				   original tuple of the flow it opens
+				   (DNAT(set)/SNAT(set) hash it) */
 	CtEntry *cur_ct;
 	int cur_dir;
 	bool frag_later;	/* the packet is a later fragment: policies

@@ -175,11 +175,25 @@ enum ir_action {
 			   the original first) */
 };
 
-/* The target of IR_DNAT / IR_SNAT. */
+/* The target of IR_DNAT / IR_SNAT: an address (and port), or a backend
+ * set: one set of ir_prog.natsets per family (-1: none of that family). */
 struct ir_nat_target {
 	uint8_t family;		/* 4 or 6 */
 	uint8_t addr[16];	/* network order; IPv4 in the first 4 */
 	uint16_t port;		/* 0: none given */
+	bool is_set;		/* a backend set: set4 / set6, not addr */
+	int set4, set6;		/* ids in fwl_nat_sets, or -1 */
+};
+
+/* A backend set (fwl_nat_sets entry `id`, maps/nat.h): backends of one
+ * family in canonical order (address bytes, then port), no duplicates. */
+struct ir_natset {
+	uint8_t family;
+	int n;
+	struct {
+		uint8_t addr[16];
+		uint16_t port;	/* 0: keep the packet's */
+	} be[16];		/* FWL_NAT_SET_SIZE */
 };
 
 /* One entry of the DNATMap map: (proto, port) -> (addr, port). */
@@ -317,6 +331,8 @@ struct ir_prog {
 	struct ir_dnat *dnat;	/* the DNATMap map's entries */
 	int ndnat;
 	const void *dnat_key;	/* the `let` they came from */
+	struct ir_natset *natsets;	/* backend sets, by id (fwl_nat_sets) */
+	int nnatsets;
 	const char **log_messages;	/* Log.emit message templates, by id
 					   (docs/bundle.md: text, {src},
 					   {dst}, {sport}, {dport}) */

@@ -14,6 +14,7 @@
  * construct: a test is never dropped, since an arm that tests less
  * matches more.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fwlc/check_int.h"
@@ -21,6 +22,7 @@
 #include "maps/counters.h"
 #include "maps/ct.h"
 #include "maps/events.h"
+#include "maps/nat.h"
 #include "maps/seq.h"
 #include "maps/sets.h"
 
@@ -1291,12 +1293,113 @@ static const Lit *const_lit(struct lower *l, const Expr *e, int kind)
 								  : NULL;
 }
 
-/* DNAT(addr) | DNAT(addr, :port) | DNAT((addr, :port)), SNAT alike. */
+/* One backend of a set: an address, or (address, port). */
+static int natset_backend(struct lower *l, const Expr *e, uint8_t *family,
+			  uint8_t addr[16], uint16_t *port)
+{
+	const Expr *a = e, *p = NULL;
+	if (e->kind == E_TUPLE && e->nitems == 2) {
+		a = e->items[0];
+		p = e->items[1];
+	}
+	const Lit *la = const_lit(l, a, LIT_IP);
+	const Lit *lp = p ? const_lit(l, p, LIT_PORT) : NULL;
+	if (!la || (p && !lp) ||
+	    la->ip.prefix != (la->ip.family == 4 ? 32 : 128)) {
+		unsupported(l, e->span, "a backend other than a constant "
+					"address (and port)");
+		return -1;
+	}
+	*family = la->ip.family;
+	memcpy(addr, la->ip.addr, 16);
+	*port = lp ? lp->port.lo : 0;
+	return 0;
+}
+
+static int natset_be_cmp(const void *x, const void *y)
+{
+	const uint8_t *a = x, *b = y;	/* addr[16] then port */
+	int c = memcmp(a, b, 16);
+	if (c)
+		return c;
+	uint16_t pa, pb;
+	memcpy(&pa, a + 16, 2);
+	memcpy(&pb, b + 16, 2);
+	return (pa > pb) - (pa < pb);
+}
+
+/* DNAT(set) / SNAT(set): the set literal (or a `let` of one) becomes a
+ * set of fwl_nat_sets per family, its backends in canonical order. */
+static int lower_nat_set(struct lower *l, const Expr *e, const Expr *set,
+			 struct ir_nat_target *t)
+{
+	struct ir_prog *ir = l->ir;
+	struct ir_natset fam[2];
+	memset(fam, 0, sizeof(fam));
+	fam[0].family = 4;
+	fam[1].family = 6;
+	for (int i = 0; i < set->nitems; i++) {
+		uint8_t f, addr[16];
+		uint16_t port;
+		if (natset_backend(l, set->items[i], &f, addr, &port))
+			return -1;
+		struct ir_natset *s = &fam[f == 6];
+		int dup = 0;
+		for (int j = 0; j < s->n; j++)
+			dup |= !memcmp(s->be[j].addr, addr, 16) &&
+			       s->be[j].port == port;
+		if (dup)
+			continue;
+		if (s->n == FWL_NAT_SET_SIZE) {
+			diag_error(l->d, set->span, E_LIMIT, "a backend set "
+				   "has more than %d IPv%d backends",
+				   FWL_NAT_SET_SIZE, f);
+			l->failed = 1;
+			return -1;
+		}
+		memcpy(s->be[s->n].addr, addr, 16);
+		s->be[s->n].port = port;
+		s->n++;
+	}
+	t->is_set = true;
+	t->set4 = t->set6 = -1;
+	for (int k = 0; k < 2; k++) {
+		if (!fam[k].n)
+			continue;
+		if (ir->nnatsets == FWL_NAT_SETS_MAX) {
+			diag_error(l->d, e->span, E_LIMIT, "more than %d "
+				   "backend sets", FWL_NAT_SETS_MAX);
+			l->failed = 1;
+			return -1;
+		}
+		qsort(fam[k].be, (size_t)fam[k].n, sizeof(fam[k].be[0]),
+		      natset_be_cmp);
+		struct ir_natset *ns = arena_alloc(l->a, sizeof(*ns) *
+					(size_t)(ir->nnatsets + 1));
+		if (ir->nnatsets)
+			memcpy(ns, ir->natsets,
+			       sizeof(*ns) * (size_t)ir->nnatsets);
+		ns[ir->nnatsets] = fam[k];
+		ir->natsets = ns;
+		*(k ? &t->set6 : &t->set4) = ir->nnatsets++;
+	}
+	return 0;
+}
+
+/* DNAT(addr) | DNAT(addr, :port) | DNAT((addr, :port)) | DNAT(set),
+ * SNAT alike. */
 static int lower_nat_target(struct lower *l, const Expr *e,
 			    struct ir_nat_target *t)
 {
 	const Expr *addr = e->args[0], *port = e->nargs > 1 ? e->args[1]
 							    : NULL;
+	const Expr *set = addr;
+	if (set->kind == E_NAME) {
+		const Decl *d = check_decl_of(l->c, set);
+		set = d && d->kind == D_LET ? d->value : NULL;
+	}
+	if (!port && set && set->kind == E_SET)
+		return lower_nat_set(l, e, set, t);
 	if (e->nargs == 1 && addr->kind == E_TUPLE && addr->nitems == 2) {
 		port = addr->items[1];
 		addr = addr->items[0];
@@ -1305,7 +1408,7 @@ static int lower_nat_target(struct lower *l, const Expr *e,
 	const Lit *p = port ? const_lit(l, port, LIT_PORT) : NULL;
 	if (!a || (port && !p)) {
 		unsupported(l, e->span, "a NAT target other than a constant "
-					"address (and port)");
+					"address (and port) or a set of them");
 		return -1;
 	}
 	t->family = a->ip.family;
@@ -1601,8 +1704,8 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth);
 
 /* Append part e of a Log.emit message to the template t (*n bytes so far):
  * a string literal (braces doubled), `show B.F` of a header field the log
- * record carries ({src} {dst} {sport} {dport}: maps/events.h), or a ++ of
- * those.  -1 (reported) for anything the data plane cannot format. */
+ * record carries ({src} {dst} {sport} {dport} {proto} {flags} {itype}
+ * {icode}: maps/events.h, loader/logmsg.c), or a ++ of those.  -1 (reported) for anything the data plane cannot format. */
 static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 {
 	if (e->kind == E_BINARY && e->op == OP_CONCAT)
@@ -1632,10 +1735,17 @@ static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 			fd = header_field(&h, fe->field);
 		}
 		enum ir_field f = fd ? field_of(b->con, fe->field, b->fam) : (enum ir_field)-1;
+		if (fd && b->con && !strcmp(b->con, "TCP") &&
+		    !strcmp(fe->field, "flags"))
+			f = IRF_TCP_FLAGS;
 		const char *ph = f == IRF_SRC4 || f == IRF_SRC6 ? "{src}"
 			       : f == IRF_DST4 || f == IRF_DST6 ? "{dst}"
 			       : f == IRF_SPORT ? "{sport}"
-			       : f == IRF_DPORT ? "{dport}" : NULL;
+			       : f == IRF_DPORT ? "{dport}"
+			       : f == IRF_L4 ? "{proto}"
+			       : f == IRF_TCP_FLAGS ? "{flags}"
+			       : f == IRF_ICMP_TYPE ? "{itype}"
+			       : f == IRF_ICMP_CODE ? "{icode}" : NULL;
 		if (ph && *n + strlen(ph) < LOG_TEMPLATE_MAX) {
 			strcpy(t + *n, ph);
 			*n += strlen(ph);
@@ -1645,7 +1755,8 @@ static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 bad:
 	unsupported(l, e->span, "this part of a Log.emit message (the data "
 		    "plane formats string literals and `show` of a header's "
-		    "src, dst, sport or dport, up to 255 bytes)");
+		    "src, dst, sport, dport, protocol, TCP flags, ICMP type "
+		    "or code, up to 255 bytes)");
 	return -1;
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* manifest.c - bundle manifest writer, see manifest.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "fwlc/budget.h"
 #include "fwlc/manifest.h"
@@ -112,6 +114,28 @@ int manifest_write(FILE *f, const struct manifest *m)
 		fprintf(f, ", \"map\": \"%s\", \"id\": %u, \"entries\": %d}",
 			s->dir4 ? "fwl_dir4" : map[s->kind],
 			s->dir4 ? s->dir4_root : s->id, s->nentries);
+	}
+	/* DNAT(set) / SNAT(set): the fwl_nat_sets entries, by id */
+	fputs("\n  ],\n  \"nat_sets\": [", f);
+	for (int i = 0; i < ir->nnatsets; i++) {
+		const struct ir_natset *n = &ir->natsets[i];
+		fprintf(f, "%s\n    {\"map\": \"fwl_nat_sets\", \"id\": %d, "
+			   "\"family\": %d, \"backends\": [", i ? "," : "", i,
+			n->family);
+		for (int j = 0; j < n->n; j++) {
+			char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 8];
+			inet_ntop(n->family == 6 ? AF_INET6 : AF_INET,
+				  n->be[j].addr, a, sizeof(a));
+			if (n->be[j].port)
+				snprintf(b, sizeof(b), n->family == 6 ?
+					 "[%s]:%u" : "%s:%u", a,
+					 n->be[j].port);
+			else
+				snprintf(b, sizeof(b), "%s", a);
+			fputs(j ? ", " : "", f);
+			json_put_str(f, b);
+		}
+		fputs("]}", f);
 	}
 	fputs("\n  ],\n  \"feeds\": [", f);
 	for (int i = 0; i < ir->nfeeds; i++) {

@@ -155,6 +155,26 @@ static void write_dnat(FILE *f, const struct ir_prog *ir)
 	}
 }
 
+/* Backend sets of DNAT(set) / SNAT(set): id -> struct fwl_nat_set. */
+static void write_natsets(FILE *f, const struct ir_prog *ir)
+{
+	put_header(f, "fwl_nat_sets", 4, sizeof(struct fwl_nat_set),
+		   (uint32_t)ir->nnatsets);
+	for (int i = 0; i < ir->nnatsets; i++) {
+		const struct ir_natset *n = &ir->natsets[i];
+		struct fwl_nat_set v;
+		uint32_t k = (uint32_t)i;
+		memset(&v, 0, sizeof(v));
+		v.count = (uint32_t)n->n;
+		for (int j = 0; j < n->n; j++) {
+			memcpy(v.be[j].addr, n->be[j].addr, 16);
+			v.be[j].port = n->be[j].port;
+		}
+		fwrite(&k, 4, 1, f);
+		fwrite(&v, sizeof(v), 1, f);
+	}
+}
+
 /* Classification table entries (classify.c). */
 static void write_cls(FILE *f, const struct ir_prog *ir)
 {
@@ -188,7 +208,7 @@ int mapdata_write(FILE *f, const struct ir_prog *ir)
 		if (!ir->sets[i].dir4)
 			has[ir->sets[i].kind] = 1;
 	records = has[0] + has[1] + has[2] + dir4 + (ir->ndnat > 0) +
-		  (ir->ncls > 0);
+		  (ir->nnatsets > 0) + (ir->ncls > 0);
 	fwrite("FWLMAPS", 1, 8, f);
 	fwrite(&version, 4, 1, f);
 	fwrite(&records, 4, 1, f);
@@ -202,6 +222,8 @@ int mapdata_write(FILE *f, const struct ir_prog *ir)
 		return -ENOMEM;
 	if (ir->ndnat)
 		write_dnat(f, ir);
+	if (ir->nnatsets)
+		write_natsets(f, ir);
 	if (ir->ncls)
 		write_cls(f, ir);
 	return ferror(f) ? -EIO : 0;

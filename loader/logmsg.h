@@ -9,7 +9,9 @@
  * literal text with "{{" and "}}" for braces, and placeholders for the
  * values the record (maps/events.h) carries: {src} {dst} (addresses, as
  * inet_ntop writes them), {sport} {dport} (":N", as FWL's `show` writes a
- * port).  The result is the interpreter's message for the same packet.
+ * port), {proto} ("tcp", "udp", "icmp", "icmpv6", else "proto"), {flags}
+ * (the TCP flags set: "{Syn, Ack}", bit order), {itype} (the ICMP/ICMPv6
+ * type's name, "EchoRequest", or its number), {icode} (a number).  The result is the interpreter's message for the same packet.
  * fwld's log sink (events.c) and fwlc's BPF scenario backend use it.
  */
 #ifndef FWL_LOADER_LOGMSG_H

@@ -19,7 +19,8 @@
 #include <netinet/in.h>
 
 #define MAPDATA_VERSION 1
-#define MAX_KV 256	/* largest key or value a record may have */
+#define MAX_KV 512	/* largest key or value a record may have
+			   (struct fwl_nat_set: 328 bytes) */
 
 int mapdata_fill(const struct bundle *b, struct bpf_object *obj, char *err,
 		 size_t errlen)

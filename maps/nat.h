@@ -6,9 +6,11 @@
  *                 the proposal's DNATMap: (proto, port) -> (ip, port).
  *                 Lifetime POLICY (filled by the loader from the bundle).
  *   fwl_nat_sets  ARRAY  key __u32 set id  value struct fwl_nat_set
- *                 backend sets; a new flow picks be[hash(flow) % count]
- *                 and keeps it for its life (stored in its ct entry).
- *                 Lifetime POLICY.
+ *                 backend sets of DNAT(set) / SNAT(set), one set id per
+ *                 address family; a flow's first packet picks
+ *                 be[fwl_nat_flow_hash(its original tuple) % count] and
+ *                 the flow keeps it for its life (stored in its ct entry).
+ *                 Lifetime POLICY (filled by the loader from maps.bin).
  *   fwl_ifaddr    HASH   key __u32 ifindex  value struct fwl_ifaddr
  *                 the address masquerade uses on an egress interface;
  *                 kept current by the loader.  Lifetime EXTERNAL.
@@ -24,7 +26,8 @@
  * Addresses network byte order (IPv4 in word 0), ports host byte order.
  * Do not reorder fields; append only; retired fields become reserved.
  * Files that change with this one: bpf/lib/nat.h, bpf/lib/ct.h (binding
- * cleanup), loader/, tests/bpf/test_nat.c.
+ * cleanup), bpf/policy.h (fwl_nat_pick), fwlc/mapdata.c, fwlc/interp.c
+ * (fwl_nat_flow_hash), loader/, tests/bpf/test_nat.c.
  */
 #ifndef FWL_MAPS_NAT_H
 #define FWL_MAPS_NAT_H
@@ -97,5 +100,47 @@ enum fwl_nat_stat {
 	FWL_NAT_STAT_STALE,	/* bindings found without their flow */
 	FWL_NAT_STAT_MAX = 16
 };
+
+/*
+ * The flow hash that picks a flow's backend in a set (DNAT(set),
+ * SNAT(set)): FNV-1a, 32 bit (offset basis 2166136261, prime 16777619),
+ * over the 37 bytes
+ *
+ *	saddr[16] daddr[16] sport[2] dport[2] proto[1]
+ *
+ * of the flow's original tuple (conntrack's original direction, before
+ * any NAT): addresses in network order, IPv4 in bytes 0..3 and zeros
+ * after; ports big endian (an ICMP query: its identifier as the
+ * requester's port, 0 as the other; no ports: 0).  The backend is
+ * be[hash % count] of the set, its backends in canonical order (by
+ * address bytes, then port).  The interpreter (fwlc/interp.c) and the
+ * data plane (bpf/policy.h) both call this one function; tests/bpf and
+ * tests/scenarios check it against vectors computed independently.
+ */
+#define FWL_NAT_HASH_BASIS	2166136261u
+#define FWL_NAT_HASH_PRIME	16777619u
+
+static inline __attribute__((always_inline)) __u32
+fwl_nat_hash_bytes(__u32 h, const __u8 *b, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * FWL_NAT_HASH_PRIME;
+	return h;
+}
+
+static inline __attribute__((always_inline)) __u32
+fwl_nat_flow_hash(const void *saddr, const void *daddr, __u16 sport,
+		  __u16 dport, __u8 proto)
+{
+	__u8 tail[5] = { (__u8)(sport >> 8), (__u8)sport, (__u8)(dport >> 8),
+			 (__u8)dport, proto };
+	__u32 h = FWL_NAT_HASH_BASIS;
+
+	h = fwl_nat_hash_bytes(h, (const __u8 *)saddr, 16);
+	h = fwl_nat_hash_bytes(h, (const __u8 *)daddr, 16);
+	return fwl_nat_hash_bytes(h, tail, 5);
+}
 
 #endif

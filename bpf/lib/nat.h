@@ -14,8 +14,10 @@
  *	r = fwl_nat_dnat_commit(pkt, ct, rule);  // binding + flow, at once
  *
  * fwl_nat_dnat(ctx, pkt, ct, &target) and fwl_nat_dnat_backend(ctx, pkt,
- * ct, set) translate a flow confirmed already, in one step: a backend set
- * (not compiled yet: docs/bundle.md) and the benchmarks use them.
+ * ct, set) translate a flow confirmed already, in one step (tests/bpf and
+ * the benchmarks).  Generated code picks a set's backend itself
+ * (bpf/policy.h fwl_nat_pick, nat_sets.h) and returns a DNAT/SNAT verdict
+ * with it, which goes the ways above.
  *
  * Generated TC egress (postrouting):
  *
@@ -56,6 +58,7 @@
 #include "ct.h"
 #include "csum.h"
 #include "maps/nat.h"
+#include "nat_sets.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -63,13 +66,6 @@ struct {
 	__type(key, struct fwl_dnat_key);
 	__type(value, struct fwl_nat_target);
 } fwl_dnat_map SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FWL_NAT_SETS_MAX);
-	__type(key, __u32);
-	__type(value, struct fwl_nat_set);
-} fwl_nat_sets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -651,34 +647,18 @@ __attribute__((noinline)) int fwl_nat_dnat_commit(struct fwl_pkt *pkt,
 	return 0;
 }
 
-static __always_inline __u32 fwl_ct_key_hash(const struct fwl_ct_key *k)
-{
-	__u32 h = k->addr_lo[0] ^ k->addr_lo[1] ^ k->addr_lo[2] ^
-		  k->addr_lo[3];
-
-	h = h * 0x9e3779b1 ^ k->addr_hi[0] ^ k->addr_hi[1] ^ k->addr_hi[2] ^
-	    k->addr_hi[3];
-	h = h * 0x9e3779b1 ^ ((__u32)k->port_lo << 16 | k->port_hi);
-	h = h * 0x9e3779b1 ^ k->proto;
-	return h ^ (h >> 15);
-}
-
-/* DNAT to a backend of set `set`, chosen by flow hash for a new flow. */
+/* DNAT to a backend of set `set` (nat_sets.h), in one step: a flow
+ * confirmed already (tests/bpf and the benchmarks). */
 #define fwl_nat_dnat_backend(ctx, pkt, ct, set) ({			\
-	__u32 s_ = (set);						\
-	struct fwl_nat_set *ns_ = bpf_map_lookup_elem(&fwl_nat_sets, &s_); \
+	struct fwl_nat_target *be_ = fwl_nat_set_pick(ct, set);		\
 	int r_;								\
 	if ((ct)->status & FWL_CT_S_DNAT)				\
 		r_ = fwl_nat_dnat_apply(ctx, pkt, ct);			\
-	else if (!ns_ || !ns_->count || ns_->count > FWL_NAT_SET_SIZE) { \
+	else if (!be_) {						\
 		fwl_nat_stat_inc(FWL_NAT_STAT_NO_BACKEND);		\
 		r_ = FWL_DROP_NAT_NO_BACKEND;				\
-	} else {							\
-		__u32 i_ = fwl_ct_key_hash(&(ct)->key) % ns_->count;	\
-		asm volatile("" : "+r"(i_)); /* keep the mask */	\
-		r_ = fwl_nat_dnat(ctx, pkt, ct,				\
-				  &ns_->be[i_ & (FWL_NAT_SET_SIZE - 1)]); \
-	}								\
+	} else								\
+		r_ = fwl_nat_dnat(ctx, pkt, ct, be_);			\
 	r_; })
 
 /* ---- SNAT / masquerade (egress) ---- */

@@ -232,6 +232,27 @@ static void test_dnat_map(void)
 	check_tuple4(&p, C_IP, 41002, V_IP, 2222);
 }
 
+/* fwl_nat_flow_hash (maps/nat.h) against vectors computed apart from it:
+ * FNV-1a 32 of saddr[16] daddr[16] sport dport (big endian) proto. */
+static void test_flow_hash_vectors(void)
+{
+	uint8_t z[16] = { 0 }, a[16] = { 198, 51, 100, 1 },
+		b[16] = { 192, 0, 2, 1 }, c[16] = { 10, 0, 0, 5 },
+		d[16] = { 198, 51, 100, 1 },
+		e[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+		f[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0f, [15] = 1 };
+
+	/* 37 zero bytes: the basis times the prime 37 times */
+	CHECK_INT(fwl_nat_flow_hash(z, z, 0, 0, 0), 0x2dfe038fu);
+	CHECK_INT(fwl_nat_hash_bytes(FWL_NAT_HASH_BASIS, z, 0), 0x811c9dc5u);
+	CHECK_INT(fwl_nat_flow_hash(a, b, 40000, 80, 6), 0xef0cb1a2u);
+	CHECK_INT(fwl_nat_flow_hash(c, d, 5000, 53, 17), 0x741e6f0bu);
+	CHECK_INT(fwl_nat_flow_hash(e, f, 40001, 80, 6), 0xdbff1523u);
+	/* the direction matters: the original tuple, not a sorted one */
+	CHECK(fwl_nat_flow_hash(b, a, 80, 40000, 6) != 0xef0cb1a2u,
+	      "reversed tuple hashed alike");
+}
+
 static void test_dnat_backends_per_flow(void)
 {
 	struct fwl_nat_set set;
@@ -257,6 +278,13 @@ static void test_dnat_backends_per_flow(void)
 		for (j = 0; j < 3; j++)
 			if (first[i] == IP4(10, 0, 1, 1 + j))
 				seen[j]++;
+	}
+	/* each as maps/nat.h says: be[fwl_nat_flow_hash(tuple) % 3] */
+	for (i = 0; i < 30; i++) {
+		uint8_t ca[16] = { 198, 51, 100, 10 }, va[16] = { 203, 0, 113, 1 };
+		uint32_t h = fwl_nat_flow_hash(ca, va, (uint16_t)(30000 + i),
+					       80, IPPROTO_TCP);
+		CHECK_INT(first[i], IP4(10, 0, 1, 1 + h % 3));
 	}
 	CHECK_INT(seen[0] + seen[1] + seen[2], 30);
 	CHECK(seen[0] && seen[1] && seen[2], "spread %u/%u/%u", seen[0],
@@ -607,6 +635,7 @@ int main(void)
 
 	RUN(test_dnat_single_tcp_flow);
 	RUN(test_dnat_map);
+	RUN(test_flow_hash_vectors);
 	RUN(test_dnat_backends_per_flow);
 	RUN(test_snat_keeps_port_and_reverses);
 	RUN(test_snat_probes_when_taken);

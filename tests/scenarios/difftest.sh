@@ -15,7 +15,8 @@
 #     difftest-agree.fwl (arms counted on match through rule calls that
 #     Continue, guards, nested cases, tables and parts; sequence lifetime;
 #     Log.emit messages and their rate); difftest-sets.fwl (IPv4 sets in
-#     fwl_dir4 and in the LPM trie) - every tests/scenarios/difftest-*.fwl;
+#     fwl_dir4 and in the LPM trie); difftest-lb.fwl (DNAT/SNAT to backend
+#     sets) - every tests/scenarios/difftest-*.fwl;
 #   - every example policy that compiles, FWL_DIFFTEST_PACKETS packets each
 #     (default 100000, issue 7's bar), and FWL_DIFFTEST_RANDOM random
 #     policies (default 3, FWL_DIFFTEST_RANDOM_PACKETS each, default
