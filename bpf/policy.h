@@ -28,9 +28,12 @@ struct fwl_md {
 	__u8 dst_local;		/* FIB: the destination is this host */
 	__u8 payload[FWL_PAYLOAD_BYTES];	/* the first payload bytes */
 	__u8 flow[FWL_MAX_FLOWS];	/* flow pattern states (FWL_SEQ_*) */
+#ifdef FWL_TESTING
 	__u32 feeds_asked;	/* feeds 0..31 (threat feeds, DNS name sets)
 				 * the policies read for this packet: the
-				 * scenario backend's unmocked-effect error */
+				 * scenario backend's unmocked-effect error
+				 * (only in objects built for it) */
+#endif
 	struct fwl_ct ct;	/* conntrack's view (FWL_USES_CT) */
 	/* NAT (bpf/lib/nat.h): a `table = NAT` policy runs only when
 	 * nat_first (the flow's first packet); the target of a DNAT/SNAT

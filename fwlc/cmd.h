@@ -26,8 +26,10 @@ int cmd_replay(int argc, char **argv);	/* interp_cmd.c: pcap replay */
 int cmd_difftest(int argc, char **argv);	/* difftest.c: interp vs BPF */
 
 /* fwlc build's pipeline for other commands: POLICY into the bundle
- * directory OUT, messages on stderr.  0, or non-zero on failure. */
-int fwlc_build(const char *input, const char *out);
+ * directory OUT, messages on stderr.  0, or non-zero on failure.  With
+ * testing, the object is the scenario backend's (FWL_TESTING: a virtual
+ * clock, the feeds each packet asked); fwlc build's never is. */
+int fwlc_build(const char *input, const char *out, bool testing);
 /* Tests only (fwlc difftest --inject-fault ct-state): fwlc_build() emits
    hooks that see an Invalid packet as New, a known fault for the
    differential tester to find (tests/scenarios/difftest.sh). */

@@ -50,6 +50,7 @@ struct build_opts {
 	int load_check;		/* --load-check: run the verifier now */
 	enum cls_mode tables;	/* --tables: arms as classification tables */
 	int fault_line;		/* --inject-fault LINE (tests only) */
+	int testing;		/* an object for tests (FWL_TESTING) */
 	long stage_budget;	/* --stage-budget N */
 };
 
@@ -205,6 +206,7 @@ static int build(const struct build_opts *o)
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
 	ir.fault_line = o->fault_line;
+	ir.testing = o->testing;
 	ir.fault_ct = fwlc_test_fault_ct;
 	ir.stage_budget = o->stage_budget;
 	if (dir4_plan(&ir, &arena)) {
@@ -359,9 +361,10 @@ out:
 
 bool fwlc_test_fault_ct;
 
-int fwlc_build(const char *input, const char *out)
+int fwlc_build(const char *input, const char *out, bool testing)
 {
-	struct build_opts o = { .input = input, .out = out };
+	struct build_opts o = { .input = input, .out = out,
+				.testing = testing };
 
 	return build(&o);
 }
@@ -378,6 +381,9 @@ int cmd_build(int argc, char **argv)
 		 * the verifier rejects it (tests/backend/tables.sh). */
 		{ "inject-fault", 1, NULL, 'F' },
 		{ "stage-budget", 1, NULL, 'S' },
+		/* Tests only: the object the scenario backend builds, with
+		 * its virtual clock and records (FWL_TESTING). */
+		{ "test-instrumentation", 0, NULL, 'X' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -392,6 +398,7 @@ int cmd_build(int argc, char **argv)
 		case 'L': o.load_check = 1; break;
 		case 'F': o.fault_line = atoi(optarg); break;
 		case 'S': o.stage_budget = atol(optarg); break;
+		case 'X': o.testing = 1; break;
 		case 'T':
 			if (!strcmp(optarg, "auto"))
 				o.tables = CLS_AUTO;
