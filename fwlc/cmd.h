@@ -34,6 +34,10 @@ int fwlc_build(const char *input, const char *out, bool testing);
    hooks that see an Invalid packet as New, a known fault for the
    differential tester to find (tests/scenarios/difftest.sh). */
 extern bool fwlc_test_fault_ct;
+/* fwlc test --stage-budget N: fwlc_build(.., testing) builds with this
+   stage budget (0: the default), so that the bpf backend runs a scenario
+   with its hooks in tail-called stages (tests/scenarios/bpf.sh). */
+extern long fwlc_test_stage_budget;
 
 /*
  * Helpers for commands (main.c).

@@ -360,11 +360,14 @@ out:
 }
 
 bool fwlc_test_fault_ct;
+long fwlc_test_stage_budget;
 
 int fwlc_build(const char *input, const char *out, bool testing)
 {
 	struct build_opts o = { .input = input, .out = out,
-				.testing = testing };
+				.testing = testing,
+				.stage_budget = testing ? fwlc_test_stage_budget
+							: 0 };
 
 	return build(&o);
 }
