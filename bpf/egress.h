@@ -9,6 +9,10 @@
  * that the replies to the host's own connections are ESTABLISHED at XDP
  * ingress, and go through the Output hook; every packet leaving goes
  * through Postrouting.  Forwarded packets were tracked at ingress already.
+ *
+ * A hook in tail-called stages (FWL_STAGED_OUTPUT, FWL_STAGED_POSTROUTING,
+ * fwlc's gen_bpf.c) is left by a tail call; its last stage tail-calls
+ * fwl_egress again, which resumes right after the hook (fwl_md.resume).
  */
 #ifndef FWL_BPF_EGRESS_H
 #define FWL_BPF_EGRESS_H
@@ -17,13 +21,33 @@ SEC("tc")
 int fwl_egress(struct __sk_buff *skb)
 {
 	struct fwl_scratch *s = fwl_scratch();
-	struct fwl_md *md = fwl_md_get();
+	struct fwl_md *md = fwl_md_peek();
 	int local __attribute__((unused)) = skb->ingress_ifindex == 0;
 	int v __attribute__((unused)), r __attribute__((unused));
 
 	if (!s || !md)
 		return TC_ACT_OK;	/* cannot happen: 1-entry arrays */
 	struct fwl_pkt *pkt = &s->pkt;
+#ifdef FWL_EGRESS_STAGES
+	/* Back from a staged hook (a chain of tail calls, fwlc's gen_bpf.c):
+	 * the packet and md are as the stages left them. */
+	if (md->resume) {
+		int at = md->resume;
+
+		md->resume = 0;
+		v = md->stage_v;
+#ifdef FWL_STAGED_OUTPUT
+		if (at == FWL_RESUME_OUTPUT)
+			goto resume_output;
+#endif
+#ifdef FWL_STAGED_POSTROUTING
+		if (at == FWL_RESUME_POSTROUTING)
+			goto resume_postrouting;
+#endif
+		return TC_ACT_SHOT;	/* cannot happen: fails closed */
+	}
+#endif
+	__builtin_memset(md, 0, sizeof(*md));
 	if (fwl_parse(skb, pkt) != FWL_DROP_NONE) {
 		/* What the host sends is its own business: count, pass. */
 		fwl_count_drop(pkt->invalid, pkt->len);
@@ -67,8 +91,21 @@ int fwl_egress(struct __sk_buff *skb)
 	}
 #endif
 #ifdef FWL_HOOK_OUTPUT
+#ifdef FWL_STAGED_OUTPUT
+	if (local) {
+		fwl_egress_stages_enter(skb, md, FWL_RESUME_OUTPUT,
+					FWL_STAGED_OUTPUT, 0);
+		return TC_ACT_SHOT;	/* the stage is missing: fails closed */
+	}
+	if (0) {
+resume_output:
+		if (v == FWL_VERDICT_DROP)
+			return TC_ACT_SHOT;
+	}
+#else
 	if (local && fwl_hook_output(pkt, md) == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;
+#endif
 #endif
 #ifdef FWL_USES_NAT
 	/* The host's own packet on the untranslated reverse tuple of a
@@ -79,7 +116,14 @@ int fwl_egress(struct __sk_buff *skb)
 	}
 #endif
 #ifdef FWL_HOOK_POSTROUTING
+#ifdef FWL_STAGED_POSTROUTING
+	fwl_egress_stages_enter(skb, md, FWL_RESUME_POSTROUTING,
+				FWL_STAGED_POSTROUTING, 0);
+	return TC_ACT_SHOT;	/* the stage is missing: fails closed */
+resume_postrouting:
+#else
 	v = fwl_hook_postrouting(pkt, md);
+#endif
 	if (v == FWL_VERDICT_DROP)
 		return TC_ACT_SHOT;
 #endif

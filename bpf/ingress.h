@@ -104,7 +104,7 @@ int fwl_ingress(struct xdp_md *ctx)
 #endif
 #ifdef FWL_HOOK_PREROUTING
 #ifdef FWL_STAGED_PREROUTING
-	fwl_stage_enter(ctx, md, FWL_RESUME_PREROUTING, FWL_STAGED_PREROUTING,
+	fwl_stages_enter(ctx, md, FWL_RESUME_PREROUTING, FWL_STAGED_PREROUTING,
 			0);
 	return XDP_DROP;	/* the stage is missing: fails closed */
 resume_prerouting:
@@ -145,7 +145,7 @@ resume_prerouting:
 #ifdef FWL_HOOK_INPUT
 #ifdef FWL_STAGED_INPUT
 	if (route == FWL_ROUTE_LOCAL) {
-		fwl_stage_enter(ctx, md, FWL_RESUME_INPUT, FWL_STAGED_INPUT,
+		fwl_stages_enter(ctx, md, FWL_RESUME_INPUT, FWL_STAGED_INPUT,
 				route);
 		return XDP_DROP;	/* the stage is missing: fails closed */
 	}
@@ -163,7 +163,7 @@ resume_input:
 #ifdef FWL_HOOK_FORWARD
 #ifdef FWL_STAGED_FORWARD
 	if (route == FWL_ROUTE_FORWARD) {
-		fwl_stage_enter(ctx, md, FWL_RESUME_FORWARD,
+		fwl_stages_enter(ctx, md, FWL_RESUME_FORWARD,
 				FWL_STAGED_FORWARD, route);
 		return XDP_DROP;	/* the stage is missing: fails closed */
 	}

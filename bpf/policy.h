@@ -29,9 +29,12 @@ struct fwl_md {
 	__u8 dst_local;		/* FIB: the destination is this host */
 	__u8 payload[FWL_PAYLOAD_BYTES];	/* the first payload bytes */
 	__u8 flow[FWL_MAX_FLOWS];	/* flow pattern states (FWL_SEQ_*) */
+#ifdef FWL_TESTING
 	__u32 feeds_asked;	/* feeds 0..31 (threat feeds, DNS name sets)
 				 * the policies read for this packet: the
-				 * scenario backend's unmocked-effect error */
+				 * scenario backend's unmocked-effect error
+				 * (only in objects built for it) */
+#endif
 	struct fwl_ct ct;	/* conntrack's view (FWL_USES_CT) */
 	/* NAT (bpf/lib/nat.h): a `table = NAT` policy runs only when
 	 * nat_first (the flow's first packet); the target of a DNAT/SNAT
@@ -41,9 +44,10 @@ struct fwl_md {
 	__u8 nat_pending;
 	__u8 nat_family;	/* of nat: 4 or 6 */
 	struct fwl_nat_target nat;
-	/* A hook in tail-called stages (FWL_STAGES): where fwl_ingress
-	 * resumes, with which verdict and route, and the policy whose
-	 * remaining parts a stage skips (index + 1: it already decided). */
+	/* A hook in tail-called stages (FWL_STAGES, FWL_EGRESS_STAGES):
+	 * where the entry program (fwl_ingress, fwl_egress) resumes, with
+	 * which verdict and route, and the policy whose remaining parts a
+	 * stage skips (index + 1: it already decided). */
 	__u8 resume;		/* FWL_RESUME_*: re-entered after stages */
 	__u8 resume_hook;	/* FWL_RESUME_* of the staged hook running */
 	__u16 stage_skip;
@@ -55,6 +59,8 @@ struct fwl_md {
 #define FWL_RESUME_PREROUTING 1
 #define FWL_RESUME_INPUT 2
 #define FWL_RESUME_FORWARD 3
+#define FWL_RESUME_OUTPUT 4	/* fwl_egress's hooks (egress.h) */
+#define FWL_RESUME_POSTROUTING 5
 
 /* The hooks' struct fwl_md lives in a per-CPU slot, like the packet in
  * scratch.h: the entry program's stack, with the conntrack and flow
@@ -66,22 +72,13 @@ struct {
 	__type(value, struct fwl_md);
 } fwl_md_map SEC(".maps");
 
-/* The slot as it is: a re-entered fwl_ingress reads its resume state. */
+/* The slot as it is: a re-entered entry program reads its resume state
+ * (fwl_md.resume) before it clears the slot for a new packet. */
 static __always_inline struct fwl_md *fwl_md_peek(void)
 {
 	__u32 k = 0;
 
 	return bpf_map_lookup_elem(&fwl_md_map, &k);
-}
-
-static __always_inline struct fwl_md *fwl_md_get(void)
-{
-	__u32 k = 0;
-	struct fwl_md *m = bpf_map_lookup_elem(&fwl_md_map, &k);
-
-	if (m)
-		__builtin_memset(m, 0, sizeof(*m));
-	return m;
 }
 
 /* A policy's verdicts: FWL_VERDICT_PASS (Allow) and FWL_VERDICT_DROP come

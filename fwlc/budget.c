@@ -163,10 +163,12 @@ static void policy_cost(const struct ir_prog *ir, const struct ir_policy *pol,
 }
 
 long budget_items(const struct ir_prog *ir, const struct ir_policy *pol,
-		  int from, int to, int r)
+		  int from, int to, int r, long *branches)
 {
 	struct cost c = { 0 };
 	items_cost(ir, pol, from, to, &r, &c, NULL, 0);
+	if (branches)
+		*branches = c.branches + 1;
 	return PROCESSED_PER_INSN * (c.insns + PART_CALL_INSNS);
 }
 

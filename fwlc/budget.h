@@ -22,10 +22,19 @@
  * subprograms (our noinline parts share these with the entry's own). */
 #define BUDGET_MAX_PROCESSED 1000000L
 #define BUDGET_MAX_SUBPROGS 256
-/* A hook whose decision code is estimated above this many processed
- * instructions runs in tail-called stages of at most this much each
- * (gen_bpf.c); the entry program's own work needs the rest. */
+/* An entry program (fwl_ingress, fwl_egress) whose hooks' decision code
+ * is estimated above this many processed instructions runs its costliest
+ * hooks in tail-called stages of at most this much each (gen_bpf.c); the
+ * entry program's own work needs the rest. */
 #define BUDGET_STAGE_PROCESSED 400000L
+/* ... and noinline parts: the entry program's own functions need the
+ * rest of the kernel's 256. */
+#define BUDGET_STAGE_SUBPROGS 192
+/* ... and conditional branches: the verifier keeps the branches it has
+ * still to walk on a stack of at most 8192 (BPF_COMPLEXITY_LIMIT_JMP_SEQ,
+ * "the sequence of 8193 jumps is too complex"); a path that matches no
+ * arm leaves about every other branch of the arms it passed there. */
+#define BUDGET_STAGE_BRANCHES 8192L
 #define BUDGET_MAX_STAGES 8	/* per hook; tail calls per packet: 33 */
 /* fwlc warns past this share of a limit: the estimate is rough. */
 #define BUDGET_WARN_PERCENT 50
@@ -50,9 +59,10 @@ struct budget {
 
 void budget_estimate(const struct ir_prog *ir, struct budget *b);
 /* Estimated processed instructions of arms [from, to) of pol as one
- * function (r: the first table run not before from). */
+ * function (r: the first table run not before from); its conditional
+ * branches in *branches unless NULL. */
 long budget_items(const struct ir_prog *ir, const struct ir_policy *pol,
-		  int from, int to, int r);
+		  int from, int to, int r, long *branches);
 /* "hook Input: 1,234 insns, ..." lines on f; a warning when a limit is
  * near.  Returns 1 when it warned. */
 int budget_report(FILE *f, const struct budget *b);

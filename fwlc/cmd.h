@@ -26,12 +26,18 @@ int cmd_replay(int argc, char **argv);	/* interp_cmd.c: pcap replay */
 int cmd_difftest(int argc, char **argv);	/* difftest.c: interp vs BPF */
 
 /* fwlc build's pipeline for other commands: POLICY into the bundle
- * directory OUT, messages on stderr.  0, or non-zero on failure. */
-int fwlc_build(const char *input, const char *out);
+ * directory OUT, messages on stderr.  0, or non-zero on failure.  With
+ * testing, the object is the scenario backend's (FWL_TESTING: a virtual
+ * clock, the feeds each packet asked); fwlc build's never is. */
+int fwlc_build(const char *input, const char *out, bool testing);
 /* Tests only (fwlc difftest --inject-fault ct-state): fwlc_build() emits
    hooks that see an Invalid packet as New, a known fault for the
    differential tester to find (tests/scenarios/difftest.sh). */
 extern bool fwlc_test_fault_ct;
+/* fwlc test --stage-budget N: fwlc_build(.., testing) builds with this
+   stage budget (0: the default), so that the bpf backend runs a scenario
+   with its hooks in tail-called stages (tests/scenarios/bpf.sh). */
+extern long fwlc_test_stage_budget;
 
 /*
  * Helpers for commands (main.c).

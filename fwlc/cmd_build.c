@@ -50,6 +50,7 @@ struct build_opts {
 	int load_check;		/* --load-check: run the verifier now */
 	enum cls_mode tables;	/* --tables: arms as classification tables */
 	int fault_line;		/* --inject-fault LINE (tests only) */
+	int testing;		/* an object for tests (FWL_TESTING) */
 	long stage_budget;	/* --stage-budget N */
 };
 
@@ -166,10 +167,11 @@ static int emit_manifest(FILE *f, const void *arg)
 
 static int build(const struct build_opts *o)
 {
-	static const struct manifest_prog progs[] = {
-		{ "fwl_ingress", "xdp" },
-		{ "fwl_egress", "tc-egress" },
+	/* The entry programs, then each hook's tail-called stages. */
+	struct manifest_prog progs[2 + IR_HOOK_COUNT * BUDGET_MAX_STAGES] = {
+		{ "fwl_ingress", "xdp", NULL, NULL, 0 },
 	};
+	static char stage_names[IR_HOOK_COUNT * BUDGET_MAX_STAGES][32];
 	struct manifest_map maps[48] = {
 		{ "fwl_rule_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
 		{ "fwl_drop_cnt", "FLOW", FWL_COUNTERS_LAYOUT_VERSION },
@@ -204,6 +206,7 @@ static int build(const struct build_opts *o)
 	if (diags.n)	/* warnings only: shown, the build goes on */
 		diag_print(&diags, stderr);
 	ir.fault_line = o->fault_line;
+	ir.testing = o->testing;
 	ir.fault_ct = fwlc_test_fault_ct;
 	ir.stage_budget = o->stage_budget;
 	if (dir4_plan(&ir, &arena)) {
@@ -241,12 +244,36 @@ static int build(const struct build_opts *o)
 	if (ir.ncls)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_cls", "POLICY", FWL_CLS_LAYOUT_VERSION };
-	int staged = 0;
-	for (int h = 0; h < budget.nhooks; h++)
-		staged |= budget.hooks[h].stages > 1;
-	if (staged)	/* pinned with the policy: it holds the stages */
+	/* The stages: pinned with the policy, their array keeps them. */
+	int staged[2] = { 0 }, nprogs = 1, nstaged = 0;
+	/* The egress program is needed to see what the host sends: its own
+	 * flows (conntrack) and the egress hooks. */
+	if (ir.uses_ct || ir.has_egress)
+		progs[nprogs++] = (struct manifest_prog){ "fwl_egress",
+							  "tc-egress", NULL,
+							  NULL, 0 };
+	for (int h = 0; h < budget.nhooks; h++) {
+		const struct budget_hook *bh = &budget.hooks[h];
+		int eg = bh->hook == IR_HOOK_OUTPUT ||
+			 bh->hook == IR_HOOK_POSTROUTING;
+		for (int k = 0; bh->stages > 1 && k < bh->stages; k++) {
+			snprintf(stage_names[nstaged], sizeof(stage_names[0]),
+				 "%s%d", eg ? "fwl_eg_stage_" : "fwl_stage_",
+				 ++staged[eg]);
+			progs[nprogs++] = (struct manifest_prog){
+				stage_names[nstaged], "tail-call",
+				ir_hook_name(bh->hook),
+				eg ? "fwl_egress_stages" : "fwl_stages",
+				staged[eg] };
+			nstaged++;
+		}
+	}
+	if (staged[0])
 		maps[nmaps++] = (struct manifest_map){ "fwl_stages", "POLICY",
 						       1 };
+	if (staged[1])
+		maps[nmaps++] = (struct manifest_map){ "fwl_egress_stages",
+						       "POLICY", 1 };
 	if (ir.uses_ifaces)
 		maps[nmaps++] = (struct manifest_map){
 			"fwl_ifaces", "POLICY", FWL_SETS_LAYOUT_VERSION };
@@ -309,11 +336,8 @@ static int build(const struct build_opts *o)
 	struct manifest m = {
 		.ir = &ir, .object = "policy.bpf.o",
 		.counters_map = "fwl_rule_cnt",
-		.progs = progs, .maps = maps, .nmaps = nmaps,
-		.budget = &budget,
-		/* The egress program is needed to see what the host sends:
-		 * its own flows (conntrack) and the egress hooks. */
-		.nprogs = ir.uses_ct || ir.has_egress ? 2 : 1,
+		.progs = progs, .nprogs = nprogs,
+		.maps = maps, .nmaps = nmaps, .budget = &budget,
 	};
 	struct c_job cj = { &ir, c_path };
 	if (write_file(c_path, emit_c, &cj) || run_clang(o, c_path, o_path) ||
@@ -336,10 +360,14 @@ out:
 }
 
 bool fwlc_test_fault_ct;
+long fwlc_test_stage_budget;
 
-int fwlc_build(const char *input, const char *out)
+int fwlc_build(const char *input, const char *out, bool testing)
 {
-	struct build_opts o = { .input = input, .out = out };
+	struct build_opts o = { .input = input, .out = out,
+				.testing = testing,
+				.stage_budget = testing ? fwlc_test_stage_budget
+							: 0 };
 
 	return build(&o);
 }
@@ -356,6 +384,9 @@ int cmd_build(int argc, char **argv)
 		 * the verifier rejects it (tests/backend/tables.sh). */
 		{ "inject-fault", 1, NULL, 'F' },
 		{ "stage-budget", 1, NULL, 'S' },
+		/* Tests only: the object the scenario backend builds, with
+		 * its virtual clock and records (FWL_TESTING). */
+		{ "test-instrumentation", 0, NULL, 'X' },
 		{ "help", 0, NULL, 'h' },
 		{ 0 },
 	};
@@ -370,6 +401,7 @@ int cmd_build(int argc, char **argv)
 		case 'L': o.load_check = 1; break;
 		case 'F': o.fault_line = atoi(optarg); break;
 		case 'S': o.stage_budget = atol(optarg); break;
+		case 'X': o.testing = 1; break;
 		case 'T':
 			if (!strcmp(optarg, "auto"))
 				o.tables = CLS_AUTO;

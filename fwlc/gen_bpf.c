@@ -145,12 +145,12 @@ static void emit_test(FILE *f, const struct ir_prog *ir,
 		return;
 	}
 	if (t->field == IRF_FEED_SRC || t->field == IRF_FEED_DST) {
-		/* The packet's family picks the feed's trie.  The read is
-		 * recorded (fwl_md.feeds_asked: the scenario backend reports
-		 * a feed or DNS name the scenario does not mock, as the
-		 * interpreter does). */
+		/* The packet's family picks the feed's trie.  In an object
+		 * for tests the read is recorded (fwl_md.feeds_asked: the
+		 * scenario backend reports a feed or DNS name the scenario
+		 * does not mock, as the interpreter does). */
 		fputc('(', f);	/* a negation is written above */
-		if (t->idx < 32)
+		if (ir->testing && t->idx < 32)
 			fprintf(f, "m->feeds_asked |= 1u << %d, ", t->idx);
 		fprintf(f, "(p->l3 == 0x0800 ? fwl_feed_lookup4(&fwl_feed_%d_v4, "
 			   "%s[0]) != NULL : fwl_feed_lookup6(&fwl_feed_%d_v6, "
@@ -563,19 +563,51 @@ static void emit_policy(FILE *f, const struct ir_prog *ir,
 	fputs("\treturn FWL_VERDICT_CONTINUE;\n}\n/* fwl:end */\n\n", f);
 }
 
-/* Tail-called stages.  A hook whose decision code is estimated past
- * ir->stage_budget processed instructions (BUDGET_STAGE_PROCESSED by
- * default) runs as a chain of XDP programs, each within its own verifier
- * budget: fwl_ingress tail-calls the hook's first stage; a stage runs its
- * steps (a policy, or a part of a cut one) in order, and when the hook
- * has its verdict -- or after the last step -- records it in fwl_md and
- * tail-calls fwl_ingress again, which resumes after the hook (ingress.h).
- * A failed tail call drops the packet (fails closed). */
+/* Tail-called stages.  Each entry program -- fwl_ingress (XDP: the hooks
+ * Prerouting, Input, Forward) and fwl_egress (TC: Output, Postrouting) --
+ * must pass the verifier on its own: at most ir->stage_budget
+ * (BUDGET_STAGE_PROCESSED by default) estimated processed instructions and
+ * BUDGET_STAGE_SUBPROGS noinline parts of decision code.  When its hooks
+ * together exceed that, its costliest hooks run as chains of programs of
+ * their own until what stays in the entry fits: the entry tail-calls the
+ * hook's first stage; a stage runs its steps (a policy, or a part of a cut
+ * one) in order, and when the hook has its verdict -- or after the last
+ * step -- records it in fwl_md and tail-calls the entry again, which
+ * resumes after the hook (ingress.h, egress.h).  A failed tail call drops
+ * the packet (fails closed). */
 struct step {
 	int policy;		/* index in ir->policies */
 	int part;		/* part number, -1: the whole policy */
 	long cost;		/* estimated processed instructions */
+	long branches;		/* conditional branches */
 };
+
+/* The two entry programs and what their stages are made of. */
+struct entry {
+	const char *name;	/* the entry program, slot 0 of the array */
+	const char *array;	/* its PROG_ARRAY of stages */
+	const char *stage;	/* stage program names: prefix, slot */
+	const char *sec;	/* ELF section: program type */
+	const char *ctx;	/* context type */
+	const char *drop;	/* fail closed */
+	const char *define;	/* set when the entry has stages */
+};
+
+/* The conditional branches a stage adds around each step (emit_step). */
+#define STEP_BRANCHES 5
+
+static const struct entry entries[2] = {
+	{ "fwl_ingress", "fwl_stages", "fwl_stage_", "xdp", "struct xdp_md",
+	  "XDP_DROP", "FWL_STAGES" },
+	{ "fwl_egress", "fwl_egress_stages", "fwl_eg_stage_", "tc",
+	  "struct __sk_buff", "TC_ACT_SHOT", "FWL_EGRESS_STAGES" },
+};
+
+/* 0: the hook is in fwl_ingress, 1: in fwl_egress. */
+static int hook_entry(enum ir_hook h)
+{
+	return h == IR_HOOK_OUTPUT || h == IR_HOOK_POSTROUTING;
+}
 
 static long stage_budget(const struct ir_prog *ir)
 {
@@ -594,19 +626,22 @@ static int hook_steps(const struct ir_prog *ir, enum ir_hook h,
 		if (pol->hook != h)
 			continue;
 		if (gen_part_end(pol, 0, 0) >= pol->narms) {
-			if (steps && n < max)
-				steps[n] = (struct step){ i, -1,
-					budget_items(ir, pol, 0, pol->narms,
-						     0) };
+			if (steps && n < max) {
+				steps[n] = (struct step){ i, -1, 0, 0 };
+				steps[n].cost = budget_items(ir, pol, 0,
+					pol->narms, 0, &steps[n].branches);
+			}
 			n++;
 			continue;
 		}
 		int r = 0;
 		for (int a = 0, k = 0; a < pol->narms; k++) {
 			int end = gen_part_end(pol, a, r);
-			if (steps && n < max)
-				steps[n] = (struct step){ i, k,
-					budget_items(ir, pol, a, end, r) };
+			if (steps && n < max) {
+				steps[n] = (struct step){ i, k, 0, 0 };
+				steps[n].cost = budget_items(ir, pol, a, end,
+					r, &steps[n].branches);
+			}
 			n++;
 			while (r < pol->nruns && pol->runs[r].first < end)
 				r++;
@@ -616,34 +651,123 @@ static int hook_steps(const struct ir_prog *ir, enum ir_hook h,
 	return n;
 }
 
+/* The steps of hook h (malloc'ed, *n of them), NULL when none. */
+static struct step *hook_steps_alloc(const struct ir_prog *ir, enum ir_hook h,
+				     int *n)
+{
+	*n = hook_steps(ir, h, NULL, 0);
+	if (!*n)
+		return NULL;
+	struct step *st = calloc(*n, sizeof(*st));
+	if (!st)
+		abort();
+	hook_steps(ir, h, st, *n);
+	return st;
+}
+
+/* Decision code: processed estimate, branches, noinline parts, steps. */
+struct hook_cost {
+	long processed;
+	long branches;
+	int subprogs;
+	int nsteps;
+};
+
+static void cost_add(struct hook_cost *c, const struct step *s, int sign)
+{
+	c->processed += sign * s->cost;
+	c->branches += sign * (s->branches + STEP_BRANCHES);
+	c->subprogs += sign * (s->part >= 0);
+}
+
+static struct hook_cost hook_cost(const struct ir_prog *ir, enum ir_hook h)
+{
+	struct hook_cost c = { 0 };
+	int n;
+	struct step *st = hook_steps_alloc(ir, h, &n);
+	for (int i = 0; i < n; i++)
+		cost_add(&c, &st[i], 1);
+	c.nsteps = n;
+	free(st);
+	return c;
+}
+
+/* Whether code of cost c fits one program (an entry or a stage). */
+static int fits(const struct ir_prog *ir, const struct hook_cost *c)
+{
+	return c->processed <= stage_budget(ir) &&
+	       c->branches <= BUDGET_STAGE_BRANCHES &&
+	       c->subprogs <= BUDGET_STAGE_SUBPROGS;
+}
+
+/* Whether hook h runs in stages: of its entry program's hooks, the
+ * costliest are staged, one after the other, until the rest fits.  A hook
+ * of one step (a policy not cut into parts) stays in the entry. */
+static int hook_staged(const struct ir_prog *ir, enum ir_hook h)
+{
+	struct hook_cost c[IR_HOOK_COUNT], sum = { 0 };
+	int staged[IR_HOOK_COUNT] = { 0 };
+	for (int k = 0; k < IR_HOOK_COUNT; k++) {
+		c[k] = hook_entry((enum ir_hook)k) == hook_entry(h)
+			       ? hook_cost(ir, (enum ir_hook)k)
+			       : (struct hook_cost){ 0 };
+		sum.processed += c[k].processed;
+		sum.branches += c[k].branches;
+		sum.subprogs += c[k].subprogs;
+	}
+	while (!fits(ir, &sum)) {
+		int best = -1;
+		for (int k = 0; k < IR_HOOK_COUNT; k++)
+			if (!staged[k] && c[k].nsteps > 1 &&
+			    (best < 0 || c[k].processed > c[best].processed ||
+			     (c[k].processed == c[best].processed &&
+			      c[k].subprogs > c[best].subprogs)))
+				best = k;
+		if (best < 0)
+			break;	/* nothing left to stage: the kernel decides */
+		staged[best] = 1;
+		sum.processed -= c[best].processed;
+		sum.branches -= c[best].branches;
+		sum.subprogs -= c[best].subprogs;
+	}
+	return staged[h];
+}
+
 /* Stage number (0-based) of each step in stage_of[]; the number of stages
- * of hook h (0: no policy, 1: not staged). */
+ * of hook h (0: no policy, 1: not staged).  A staged hook's steps are
+ * packed in order into stages within the budget (at least two: one
+ * would only add a tail call; at most BUDGET_MAX_STAGES). */
 int gen_hook_stages(const struct ir_prog *ir, enum ir_hook h, int **stage_of)
 {
-	if (h != IR_HOOK_PREROUTING && h != IR_HOOK_INPUT &&
-	    h != IR_HOOK_FORWARD)
-		return 1;	/* egress hooks are not staged */
-	int n = hook_steps(ir, h, NULL, 0);
+	int n;
+	struct step *st = hook_steps_alloc(ir, h, &n);
 	if (!n)
 		return 0;
-	struct step *st = calloc(n, sizeof(*st));
 	int *of = calloc(n, sizeof(*of));
-	if (!st || !of)
+	if (!of)
 		abort();
-	hook_steps(ir, h, st, n);
-	long total = 0, sum = 0;
-	for (int i = 0; i < n; i++)
-		total += st[i].cost;
 	int stages = 1;
-	if (total > stage_budget(ir)) {
+	if (hook_staged(ir, h)) {
+		struct hook_cost sum = { 0 };
+		long total = 0;
 		for (int i = 0; i < n; i++) {
-			if (sum && sum + st[i].cost > stage_budget(ir) &&
+			cost_add(&sum, &st[i], 1);
+			if (i && !fits(ir, &sum) &&
 			    stages < BUDGET_MAX_STAGES) {
 				stages++;
-				sum = 0;
+				sum = (struct hook_cost){ 0 };
+				cost_add(&sum, &st[i], 1);
 			}
-			sum += st[i].cost;
 			of[i] = stages - 1;
+			total += st[i].cost;
+		}
+		if (stages == 1) {	/* fits one: cut it in halves */
+			long half = 0;
+			for (int i = 0; i < n; i++) {
+				of[i] = i && half >= total / 2;
+				half += st[i].cost;
+			}
+			stages = 2;
 		}
 	}
 	free(st);
@@ -658,6 +782,8 @@ static const char *const hook_resume[IR_HOOK_COUNT] = {
 	[IR_HOOK_PREROUTING] = "FWL_RESUME_PREROUTING",
 	[IR_HOOK_INPUT] = "FWL_RESUME_INPUT",
 	[IR_HOOK_FORWARD] = "FWL_RESUME_FORWARD",
+	[IR_HOOK_OUTPUT] = "FWL_RESUME_OUTPUT",
+	[IR_HOOK_POSTROUTING] = "FWL_RESUME_POSTROUTING",
 };
 
 static void emit_step(FILE *f, const struct ir_prog *ir, const struct step *s)
@@ -690,11 +816,66 @@ static void emit_step(FILE *f, const struct ir_prog *ir, const struct step *s)
 		pol->name, s->part, s->policy + 1);
 }
 
-static void emit_stages(FILE *f, const struct ir_prog *ir)
+/* The upper-case name of hook h, for FWL_HOOK_* and FWL_STAGED_*. */
+static void hook_upper(enum ir_hook h, char *up, size_t size)
+{
+	size_t k;
+	for (k = 0; hook_fn[h][k] && k < size - 1; k++)
+		up[k] = hook_fn[h][k] - 'a' + 'A';
+	up[k] = 0;
+}
+
+/* The stages of hook h, slots slot.. of e's array. */
+static void emit_hook_stages(FILE *f, const struct ir_prog *ir,
+			     const struct entry *e, enum ir_hook h, int slot,
+			     int nstages, const int *of)
+{
+	int n;
+	struct step *st = hook_steps_alloc(ir, h, &n);
+	char up[16];
+	hook_upper(h, up, sizeof(up));
+	fprintf(f, "#define FWL_HOOK_%s 1\n#define FWL_STAGED_%s %d\n", up, up,
+		slot);
+	for (int sg = 0; sg < nstages; sg++) {
+		fprintf(f, "/* hook %s, stage %d of %d */\n"
+			   "SEC(\"%s\")\nint %s%d(%s *ctx)\n{\n"
+			   "\tstruct fwl_scratch *s = fwl_scratch();\n"
+			   "\tstruct fwl_md *m = fwl_md_peek();\n"
+			   "\tint v = FWL_VERDICT_PASS;\n\n"
+			   "\tif (!s || !m)\n\t\treturn %s;\n"
+			   "\tstruct fwl_pkt *p = &s->pkt;\n\n",
+			ir_hook_name(h), sg + 1, nstages, e->sec, e->stage,
+			slot + sg, e->ctx, e->drop);
+		for (int i = 0; i < n; i++)
+			if (of[i] == sg)
+				emit_step(f, ir, &st[i]);
+		if (sg + 1 < nstages)
+			fprintf(f, "\tbpf_tail_call(ctx, &%s, %d);\n"
+				   "\treturn %s;\t/* the stage is missing: "
+				   "fails closed */\n",
+				e->array, slot + sg + 1, e->drop);
+		else
+			fputs("\tv = m->stage_nat ? m->stage_nat : "
+			      "FWL_VERDICT_PASS;\n", f);
+		fprintf(f, "done:\n\tm->stage_v = v;\n"
+			   "\tm->resume = %s;\n"
+			   "\tbpf_tail_call(ctx, &%s, 0);\n"
+			   "\tm->resume = 0;\n"
+			   "\treturn %s;\t/* fails closed */\n"
+			   "}\n\n", hook_resume[h], e->array, e->drop);
+	}
+	free(st);
+}
+
+/* Entry e's array of stages, its way into a stage and the stages. */
+static void emit_entry_stages(FILE *f, const struct ir_prog *ir,
+			      const struct entry *e, int which)
 {
 	int slot[IR_HOOK_COUNT] = { 0 }, nstages[IR_HOOK_COUNT] = { 0 };
 	int *of[IR_HOOK_COUNT] = { 0 }, total = 0;
 	for (int h = 0; h < IR_HOOK_COUNT; h++) {
+		if (hook_entry((enum ir_hook)h) != which)
+			continue;
 		int n = gen_hook_stages(ir, (enum ir_hook)h, &of[h]);
 		if (n > 1) {
 			slot[h] = 1 + total;
@@ -707,82 +888,55 @@ static void emit_stages(FILE *f, const struct ir_prog *ir)
 	}
 	if (!total)
 		return;
-	fputs("/* Tail-called stages (see fwlc/gen_bpf.c): slot 0 is the "
-	      "entry program. */\n#define FWL_STAGES 1\n"
-	      "int fwl_ingress(struct xdp_md *ctx);\n", f);
+	fprintf(f, "/* Tail-called stages of %s (see fwlc/gen_bpf.c): slot 0 "
+		   "is the entry program. */\n#define %s 1\n"
+		   "int %s(%s *ctx);\n", e->name, e->define, e->name, e->ctx);
 	for (int i = 1; i <= total; i++)
-		fprintf(f, "int fwl_stage_%d(struct xdp_md *ctx);\n", i);
+		fprintf(f, "int %s%d(%s *ctx);\n", e->stage, i, e->ctx);
 	fprintf(f, "struct {\n\t__uint(type, BPF_MAP_TYPE_PROG_ARRAY);\n"
 		   "\t__uint(max_entries, %d);\n\t__uint(key_size, 4);\n"
-		   "\t__array(values, int(struct xdp_md *));\n"
-		   "} fwl_stages SEC(\".maps\") = {\n\t.values = {\n"
-		   "\t\t[0] = (void *)&fwl_ingress,\n", total + 1);
+		   "\t__array(values, int(%s *));\n"
+		   "} %s SEC(\".maps\") = {\n\t.values = {\n"
+		   "\t\t[0] = (void *)&%s,\n", total + 1, e->ctx, e->array,
+		e->name);
 	for (int i = 1; i <= total; i++)
-		fprintf(f, "\t\t[%d] = (void *)&fwl_stage_%d,\n", i, i);
-	fputs("\t},\n};\n\n"
-	      "/* Into a staged hook: never returns unless the stage is "
-	      "missing. */\n"
-	      "static __always_inline void fwl_stage_enter(struct xdp_md "
-	      "*ctx, struct fwl_md *m,\n\t\t\t\t\t    int hook, int slot, "
-	      "int route)\n{\n\tm->resume_hook = hook;\n"
-	      "\tm->route = route;\n\tm->stage_skip = 0;\n"
-	      "\tm->stage_nat = 0;\n"
-	      "\tbpf_tail_call(ctx, &fwl_stages, slot);\n}\n\n", f);
+		fprintf(f, "\t\t[%d] = (void *)&%s%d,\n", i, e->stage, i);
+	fprintf(f, "\t},\n};\n\n"
+		   "/* Into a staged hook: never returns unless the stage is "
+		   "missing. */\n"
+		   "static __always_inline void %s_enter(%s *ctx, struct "
+		   "fwl_md *m,\n\t\t\t\t\t    int hook, int slot, int route)"
+		   "\n{\n\tm->resume_hook = hook;\n"
+		   "\tm->route = route;\n\tm->stage_skip = 0;\n"
+		   "\tm->stage_nat = 0;\n"
+		   "\tbpf_tail_call(ctx, &%s, slot);\n}\n\n",
+		e->array, e->ctx, e->array);
 	for (int h = 0; h < IR_HOOK_COUNT; h++) {
 		if (!nstages[h])
 			continue;
-		int n = hook_steps(ir, (enum ir_hook)h, NULL, 0);
-		struct step *st = calloc(n, sizeof(*st));
-		if (!st)
-			abort();
-		hook_steps(ir, (enum ir_hook)h, st, n);
-		char up[16];
-		size_t k;
-		for (k = 0; hook_fn[h][k] && k < sizeof(up) - 1; k++)
-			up[k] = hook_fn[h][k] - 'a' + 'A';
-		up[k] = 0;
-		fprintf(f, "#define FWL_HOOK_%s 1\n#define FWL_STAGED_%s %d\n",
-			up, up, slot[h]);
-		for (int sg = 0; sg < nstages[h]; sg++) {
-			fprintf(f, "/* hook %s, stage %d of %d */\n"
-				   "SEC(\"xdp\")\nint fwl_stage_%d(struct "
-				   "xdp_md *ctx)\n{\n"
-				   "\tstruct fwl_scratch *s = fwl_scratch();\n"
-				   "\tstruct fwl_md *m = fwl_md_peek();\n"
-				   "\tint v = FWL_VERDICT_PASS;\n\n"
-				   "\tif (!s || !m)\n\t\treturn XDP_ABORTED;\n"
-				   "\tstruct fwl_pkt *p = &s->pkt;\n\n",
-				ir_hook_name((enum ir_hook)h), sg + 1,
-				nstages[h], slot[h] + sg);
-			for (int i = 0; i < n; i++)
-				if (of[h][i] == sg)
-					emit_step(f, ir, &st[i]);
-			if (sg + 1 < nstages[h])
-				fprintf(f, "\tbpf_tail_call(ctx, &fwl_stages, "
-					   "%d);\n\treturn XDP_DROP;\t/* the "
-					   "stage is missing: fails closed */\n",
-					slot[h] + sg + 1);
-			else
-				fputs("\tv = m->stage_nat ? m->stage_nat : "
-				      "FWL_VERDICT_PASS;\n", f);
-			fprintf(f, "done:\n\tm->stage_v = v;\n"
-				   "\tm->resume = %s;\n"
-				   "\tbpf_tail_call(ctx, &fwl_stages, 0);\n"
-				   "\tm->resume = 0;\n"
-				   "\treturn XDP_DROP;\t/* fails closed */\n"
-				   "}\n\n", hook_resume[h]);
-		}
-		free(st);
+		emit_hook_stages(f, ir, e, (enum ir_hook)h, slot[h],
+				 nstages[h], of[h]);
 		free(of[h]);
 	}
+}
+
+static void emit_stages(FILE *f, const struct ir_prog *ir)
+{
+	emit_entry_stages(f, ir, &entries[0], 0);
+	emit_entry_stages(f, ir, &entries[1], 1);
 }
 
 int gen_bpf(FILE *f, const struct ir_prog *ir)
 {
 	fprintf(f, "/* Generated by fwlc from %s (policy %016" PRIx64 ").\n"
-		   " * Do not edit: edit the policy and rebuild. */\n"
-		   "#include \"policy.h\"\n",
+		   " * Do not edit: edit the policy and rebuild. */\n",
 		ir->source, ir->hash);
+	/* An object for the scenario backend and difftest: their virtual
+	 * clock and records (bpf/lib/config.h, fwl_md.feeds_asked). */
+	if (ir->testing)
+		fputs("#define FWL_TESTING 1\t/* tests only, never fwlc build's "
+		      "*/\n", f);
+	fputs("#include \"policy.h\"\n", f);
 	/* Only the libraries the policy uses. */
 	/* the sets' map sizes (data: the code does not change with them) */
 	if (ir->nsets)
@@ -868,10 +1022,7 @@ int gen_bpf(FILE *f, const struct ir_prog *ir)
 		if (!n)
 			continue;
 		char up[16];
-		size_t k;
-		for (k = 0; hook_fn[h][k] && k < sizeof(up) - 1; k++)
-			up[k] = hook_fn[h][k] - 'a' + 'A';
-		up[k] = 0;
+		hook_upper((enum ir_hook)h, up, sizeof(up));
 		fprintf(f, "#define FWL_HOOK_%s 1\n"
 			   "static __always_inline int fwl_hook_%s(struct "
 			   "fwl_pkt *p, struct fwl_md *m)\n{\n\tint v, nat = "

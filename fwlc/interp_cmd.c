@@ -19,10 +19,10 @@ static const ScenarioBackend *const backends[] = {
 };
 
 /* fwlc test [--backend interp] [--explain] [--case NAME] [--pcap OUT]
-   FILE... */
+   [--stage-budget N] FILE... */
 static const char test_usage[] =
 	"usage: fwlc test [--explain] [--case NAME] [--pcap OUT.pcap] "
-	"[--backend interp|bpf] FILE.fwlt...\n";
+	"[--backend interp|bpf] [--stage-budget N] FILE.fwlt...\n";
 
 int cmd_test(int argc, char **argv)
 {
@@ -49,6 +49,15 @@ int cmd_test(int argc, char **argv)
 				fprintf(stderr, "fwlc test: unknown backend '%s' "
 					"(interp or bpf)\n",
 					b);
+				return 2;
+			}
+		} else if (strcmp(a, "--stage-budget") == 0 && i + 1 < argc) {
+			/* the bpf backend's object: fwlc build --stage-budget */
+			char *end;
+			fwlc_test_stage_budget = strtol(argv[++i], &end, 10);
+			if (*end || fwlc_test_stage_budget <= 0) {
+				fprintf(stderr, "fwlc test: --stage-budget %s: "
+					"expected a positive number\n", argv[i]);
 				return 2;
 			}
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

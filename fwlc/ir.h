@@ -357,6 +357,9 @@ struct ir_prog {
 	int nshapes;		/* table ids handed out */
 	long stage_budget;	/* --stage-budget: processed insns per tail-
 				   called stage (0: BUDGET_STAGE_PROCESSED) */
+	bool testing;		/* an object for the scenario backend and
+				   difftest (FWL_TESTING): the virtual clock,
+				   fwl_md.feeds_asked; never fwlc build's */
 	int fault_line;		/* fwlc build --inject-fault (tests): the arm
 				   at this line reads out of bounds */
 	bool fault_ct;		/* fwlc difftest --inject-fault ct-state

@@ -81,6 +81,12 @@ int manifest_write(FILE *f, const struct manifest *m)
 		json_put_str(f, m->progs[i].name);
 		fputs(", \"attach\": ", f);
 		json_put_str(f, m->progs[i].attach);
+		if (m->progs[i].hook) {	/* a stage: where it is called from */
+			fprintf(f, ", \"hook\": \"%s\", \"map\": ",
+				m->progs[i].hook);
+			json_put_str(f, m->progs[i].array);
+			fprintf(f, ", \"slot\": %d", m->progs[i].slot);
+		}
 		fputc('}', f);
 	}
 	fputs("\n  ],\n  \"hooks\": [", f);

@@ -22,7 +22,10 @@ struct manifest_map {
 
 struct manifest_prog {
 	const char *name;	/* program function name */
-	const char *attach;	/* "xdp" or "tc-egress" */
+	const char *attach;	/* "xdp", "tc-egress" or "tail-call" (a stage) */
+	const char *hook;	/* a stage's hook, else NULL */
+	const char *array;	/* a stage's PROG_ARRAY ... */
+	int slot;		/* ... and its slot there */
 };
 
 struct budget;

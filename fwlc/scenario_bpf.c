@@ -67,7 +67,8 @@
 #include "maps/seq.h"
 #include "bpf/lib/ct_types.h"
 
-/* The data plane's per-packet record (bpf/policy.h struct fwl_md): only
+/* The data plane's per-packet record (bpf/policy.h struct fwl_md, as in
+ * the objects built for this backend: FWL_TESTING, with feeds_asked): only
  * the leading fields are read here; the layout is checked against the
  * map's value size at load. */
 #define MD_PAYLOAD 16

@@ -301,6 +301,16 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* The bundle's TC egress program, NULL when it has none (the programs
+ * after the first are fwl_egress and tail-called stages, docs/bundle.md). */
+static const char *tc_prog_of(const struct bundle *b)
+{
+	for (int k = 1; k < b->nprogs; k++)
+		if (!strcmp(b->progs[k].attach, "tc-egress"))
+			return b->progs[k].name;
+	return NULL;
+}
+
 /* Put iface back as it was before this load attached to it. */
 static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 {
@@ -310,9 +320,9 @@ static void undo_attach(struct fwld *d, struct dp_iface *ifc)
 			 d->pin_dir, ifc->name);
 		unlink(path);
 		ifc->tc_attached = ifc->tc_created = false;
-	} else if (ifc->tc_attached && d->obj && d->bundle.nprogs > 1) {
+	} else if (ifc->tc_attached && d->obj && tc_prog_of(&d->bundle)) {
 		struct bpf_program *old = bpf_object__find_program_by_name(
-			d->obj, d->bundle.progs[1].name);
+			d->obj, tc_prog_of(&d->bundle));
 		snprintf(path, sizeof(path), "%s/links/tcx-egress-%s",
 			 d->pin_dir, ifc->name);
 		int fd = bpf_obj_get(path);
@@ -476,10 +486,7 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	    (r = mapdata_fill_ifaddrs(obj, err, sizeof(err))))
 		goto fail;
 	/* The switch: each pinned link is updated in place, atomically. */
-	const char *tc_prog = NULL;
-	for (int k = 1; k < b.nprogs; k++)
-		if (!strcmp(b.progs[k].attach, "tc-egress"))
-			tc_prog = b.progs[k].name;
+	const char *tc_prog = tc_prog_of(&b);
 	for (i = 0; i < d->nifaces; i++) {
 		if (!if_nametoindex(d->ifaces[i].name)) {
 			/* Waiting for it: no stale links of a former one. */

@@ -48,12 +48,14 @@ struct fwl_config {
 	__u32 layout_version;		/* FWL_CONFIG_LAYOUT_VERSION */
 	__u32 flags;			/* FWL_CFG_* */
 	__u32 ct_timeout[FWL_CT_TO_MAX];/* seconds; 0 = default */
-	__u64 clock_ns;			/* 0 (production): the data plane's
-					 * clock is CLOCK_MONOTONIC.  Else the
-					 * clock reads this value: a virtual
-					 * clock for fwlc test --backend bpf
-					 * and fwlc difftest, which set it
-					 * before every packet. */
+	__u64 clock_ns;			/* 0: the data plane's clock is
+					 * CLOCK_MONOTONIC.  Else, in objects
+					 * built for tests (FWL_TESTING: fwlc
+					 * test --backend bpf, fwlc difftest,
+					 * tests/bpf) the clock reads this
+					 * value, a virtual clock they set
+					 * before every packet.  Production
+					 * objects never read it. */
 	__u32 reserved[6];
 };
 _Static_assert(sizeof(struct fwl_config) == 104, "fwl_config layout");

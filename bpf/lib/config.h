@@ -4,8 +4,9 @@
  *
  *	fwl_cfg_flags()            FWL_CFG_* bits (0 when the map is empty)
  *	fwl_cfg_timeout_ns(idx)    conntrack timeout idx in ns, default if 0
- *	fwl_now(), fwl_now_fine()  the clock (coarse / exact), or the
- *	                           virtual clock tests set (fwl_config.clock_ns)
+ *	fwl_now(), fwl_now_fine()  the clock (coarse / exact); in an object
+ *	                           built for tests (FWL_TESTING), the virtual
+ *	                           clock they set (fwl_config.clock_ns)
  */
 #ifndef FWL_BPF_CONFIG_H
 #define FWL_BPF_CONFIG_H
@@ -27,13 +28,17 @@ static __always_inline struct fwl_config *fwl_cfg(void)
 	return bpf_map_lookup_elem(&fwl_config, &k);
 }
 
-/* A virtual clock set by tests (fwl_config.clock_ns), 0 when none. */
+#ifdef FWL_TESTING
+/* A virtual clock set by tests (fwl_config.clock_ns), 0 when none.  Only
+ * in objects built for tests (fwlc's scenario backend and difftest,
+ * tests/bpf): production objects never read it on the packet path. */
 static __always_inline __u64 fwl_virtual_clock(void)
 {
 	struct fwl_config *c = fwl_cfg();
 
 	return c ? c->clock_ns : 0;
 }
+#endif
 
 /*
  * The clock of flow state (conntrack, fragments, sequences): CLOCK_MONOTONIC
@@ -41,20 +46,28 @@ static __always_inline __u64 fwl_virtual_clock(void)
  * source costs tens of ns under kvm-clock, the coarse clock a few.
  * Userspace comparing with it (GC) uses CLOCK_MONOTONIC(_COARSE).
  * fwl_now_fine() is the exact clock (rate limits, log timestamps).  Both
- * read the virtual clock instead when a test set one.
+ * read the virtual clock instead when a test set one (FWL_TESTING).
  */
 static __always_inline __u64 fwl_now(void)
 {
+#ifdef FWL_TESTING
 	__u64 v = fwl_virtual_clock();
 
-	return v ? v : bpf_ktime_get_coarse_ns();
+	if (v)
+		return v;
+#endif
+	return bpf_ktime_get_coarse_ns();
 }
 
 static __always_inline __u64 fwl_now_fine(void)
 {
+#ifdef FWL_TESTING
 	__u64 v = fwl_virtual_clock();
 
-	return v ? v : bpf_ktime_get_ns();
+	if (v)
+		return v;
+#endif
+	return bpf_ktime_get_ns();
 }
 
 static __always_inline __u32 fwl_cfg_flags(void)

@@ -1,6 +1,7 @@
 # tests/backend/build.mk - fwlc build's bundles: verifier, specialization,
 # classification tables against code (bundle-run feeds both the packets).
 TEST_SCRIPTS += tests/backend/build.sh tests/backend/tables.sh \
+	tests/backend/stages.sh \
 	tests/backend/refuse.sh
 
 # bundle-run: a bundle's XDP program under BPF_PROG_TEST_RUN, maps.bin filled.

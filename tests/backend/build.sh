@@ -129,4 +129,57 @@ build unsup "$TMP/unsup.fwl"
 [ $? -ne 0 ] && pass unsupported_refused || fail unsupported_refused "built"
 assert_contains unsupported_names_construct "$(cat "$TMP/unsup.out")" "unsup.fwl:4:"
 [ ! -e "$TMP/unsup" ] && pass failed_build_leaves_nothing || fail failed_build_leaves_nothing "$(ls "$TMP/unsup")"
+# Test-only instrumentation stays out of production objects: fwlc build's
+# object neither reads the virtual clock (fwl_config.clock_ns, a u64 at
+# offset 72 loaded right after a lookup of fwl_config) nor records the
+# feeds a packet asked (fwl_md.feeds_asked); the scenario backend's object
+# (--test-instrumentation, FWL_TESTING) does both -- the near miss that
+# shows the checks see them.  A stateless policy with a feed and a rate
+# limit, and router-forwards (conntrack, NAT, a feed).
+cat >"$TMP/inst.fwl" <<'EOP'
+import blocklist : ThreatFeed from "file:/var/lib/fwl/blocklist.txt"
+
+let pingRate : Rate = 10/second
+
+policy input : Frame<{}>
+  on hook = Input, table = Filter, priority = Filter
+  where
+  | Frame(_, Ether(_, IPv4(ip, _))) ->
+      perform ThreatFeed.lookup(blocklist, ip.src) >>= \listed ->
+      if listed then Drop else Allow
+  | Frame(_, Ether(_, IPv6(_, ICMPv6(_, _)))) ->
+      perform RateLimit.check(pingRate) >>= \ok -> if ok then Allow else Drop
+  | _ -> Allow
+EOP
+clock_reads() { # clock_reads OBJECT: loads of clock_ns after fwl_config lookups
+	llvm-objdump -d -r --no-show-raw-insn "$1" | awk '
+		/R_BPF_64_64[ \t]+fwl_config/ { n = 6; next }
+		n > 0 { n--; if ($0 ~ /\*\(u64 \*\)\(r0 \+ 72\)/) c++ }
+		END { print c + 0 }'
+}
+for p in inst router-forwards; do
+	pol=$TMP/inst.fwl
+	[ "$p" = inst ] || pol=$FWL_SRC/examples/$p.fwl
+	if build "prod-$p" "$pol" --load-check &&
+	   build "test-$p" "$pol" --test-instrumentation --load-check; then
+		pass "instrumented_builds_$p"
+	else
+		fail "instrumented_builds_$p" "$(tail -n 5 "$TMP/prod-$p.out" "$TMP/test-$p.out")"
+		continue
+	fi
+	assert_eq "production_no_clock_read_$p" "$(clock_reads "$TMP/prod-$p/policy.bpf.o")" 0
+	n=$(clock_reads "$TMP/test-$p/policy.bpf.o")
+	if [ "$n" -ge 1 ]; then pass "testing_reads_clock_$p"; else
+		fail "testing_reads_clock_$p" "no clock_ns read found in the scenario backend's object"; fi
+	assert_not_contains "production_c_no_feeds_asked_$p" \
+		"$(cat "$TMP/prod-$p/policy.bpf.c")" "feeds_asked"
+	assert_not_contains "production_c_not_testing_$p" \
+		"$(cat "$TMP/prod-$p/policy.bpf.c")" "FWL_TESTING"
+	assert_not_contains "production_btf_no_feeds_asked_$p" \
+		"$(bpftool btf dump file "$TMP/prod-$p/policy.bpf.o")" "feeds_asked"
+	assert_contains "testing_c_records_feeds_$p" \
+		"$(cat "$TMP/test-$p/policy.bpf.c")" "m->feeds_asked |= 1u << 0"
+	assert_contains "testing_btf_feeds_asked_$p" \
+		"$(bpftool btf dump file "$TMP/test-$p/policy.bpf.o")" "'feeds_asked'"
+done
 finish

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tests/backend/bundle_run.c - run packets through a bundle's XDP program
+ * (or, with --egress, its TC egress program, as packets the host sends)
  * with BPF_PROG_TEST_RUN: load policy.bpf.o, fill its POLICY maps from
  * maps.bin as fwld does, then one packet per input line:
  *
  *	tcp|udp SRC DST SPORT DPORT      IPv4 (dotted) or IPv6 addresses
  *	icmp    SRC DST TYPE CODE        (ICMPv6 between IPv6 addresses)
  *
- * and print one line per packet, "PASS|DROP|... rule=0xID" (the XDP verdict
+ * optionally followed by "ttl=N" (the IPv4 TTL or IPv6 hop limit, else 64)
+ *
+ * and print one line per packet, "PASS|DROP|... rule=0xID" (the verdict
  * and the rule id of the arm that decided, 0 for none), then the per-rule
  * counters, "count 0xID PACKETS", sorted by id.  Two builds of one policy
  * (tables and code) must print the same; tests/backend/tables.sh checks it.
  *
- *	bundle-run BUNDLE_DIR < packets
+ *	bundle-run [--egress] BUNDLE_DIR < packets
  */
 #include <arpa/inet.h>
 #include <bpf/btf.h>
@@ -89,24 +92,28 @@ int main(int argc, char **argv)
 	struct bundle bun;
 	cpu_set_t cpus;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: bundle-run BUNDLE_DIR < packets\n");
+	int egress = argc == 3 && !strcmp(argv[1], "--egress");
+	if (argc != 2 + egress) {
+		fprintf(stderr, "usage: bundle-run [--egress] BUNDLE_DIR < "
+			"packets\n");
 		return 2;
 	}
+	const char *dir = argv[1 + egress];
 	/* The decision is read back from CPU 0's fwl_md. */
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
 		die("sched_setaffinity", "cannot run on CPU 0");
-	if (bundle_load(argv[1], &bun, err, sizeof(err)))
-		die(argv[1], err);
+	if (bundle_load(dir, &bun, err, sizeof(err)))
+		die(dir, err);
 	snprintf(path, sizeof(path), "%s", bun.object);
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	if (!obj || bpf_object__load(obj))
 		die(path, "cannot open or load (see the verifier log above)");
 	if (mapdata_fill(&bun, obj, err, sizeof(err)))
 		die("maps.bin", err);
-	int prog = h_prog(obj, "fwl_ingress"), md = h_map(obj, "fwl_md_map");
+	int prog = h_prog(obj, egress ? "fwl_egress" : "fwl_ingress");
+	int md = h_map(obj, "fwl_md_map");
 	int off = rule_id_offset(obj), ncpu = h_ncpus();
 	size_t vsz = (bpf_map__value_size(bpf_object__find_map_by_name(
 			      obj, "fwl_md_map")) + 7) & ~7u;
@@ -122,8 +129,10 @@ int main(int argc, char **argv)
 		if (!r)
 			die("run", "out of memory");
 		int six = strchr(line, ':') != NULL;
-		if (sscanf(line, "%7s %63s %63s %u %u", proto, src, dst, &a,
-			   &b) != 5 ||
+		unsigned ttl = 64;
+		int nf = sscanf(line, "%7s %63s %63s %u %u ttl=%u", proto, src,
+				dst, &a, &b, &ttl);
+		if (nf < 5 || ttl > 255 ||
 		    (six ? inet_pton(AF_INET6, src, s6) != 1 ||
 			   inet_pton(AF_INET6, dst, d6) != 1
 			 : !inet_aton(src, &s4) || !inet_aton(dst, &d4)))
@@ -137,6 +146,7 @@ int main(int argc, char **argv)
 			pk_ip6(&p, s6, d6, l4);
 		else
 			pk_ip4(&p, ntohl(s4.s_addr), ntohl(d4.s_addr), l4);
+		p.b[p.l3 + (six ? 7 : 8)] = (uint8_t)ttl;
 		if (l4 == IPPROTO_TCP)
 			pk_tcp(&p, a, b, 1, 0, 0x02, 65535);
 		else if (l4 == IPPROTO_UDP)
@@ -144,15 +154,23 @@ int main(int argc, char **argv)
 		else
 			pk_icmp(&p, a, b, 1, 1);
 		pk_finish(&p);
-		h_xdp(prog, p.b, p.len, r);
+		if (egress)	/* no ingress ifindex: the host's own */
+			h_tc(prog, p.b, p.len, r);
+		else
+			h_xdp(prog, p.b, p.len, r);
 		if (r->err)
 			die("BPF_PROG_TEST_RUN", strerror(-r->err));
 		uint32_t k = 0, id = 0;
 		if (bpf_map_lookup_elem(md, &k, vals))
 			die("fwl_md_map", "lookup failed");
 		memcpy(&id, vals + off, 4);	/* CPU 0's */
-		printf("%s rule=0x%08x\n", r->ret == 1 ? "DROP" : r->ret == 2
-			? "PASS" : r->ret == 3 ? "TX" : "OTHER", id);
+		if (egress)	/* TC_ACT_OK, TC_ACT_SHOT */
+			printf("%s rule=0x%08x\n", r->ret == 0 ? "PASS"
+			       : r->ret == 2 ? "DROP" : "OTHER", id);
+		else
+			printf("%s rule=0x%08x\n", r->ret == 1 ? "DROP"
+			       : r->ret == 2 ? "PASS" : r->ret == 3 ? "TX"
+			       : "OTHER", id);
 		free(r);
 	}
 	print_counters(obj);

@@ -29,13 +29,15 @@ reason_of() {
 }
 
 nknown=0
-for f in "${files[@]}"; do
-	f=${f#./}
-	out=$(timeout 600 "$FWLC" test --backend bpf "$f" 2>&1)
+# run_file LABEL FILE [OPTIONS...]: the file's cases on the BPF object
+run_file() {
+	local label=$1 f=$2 out rc line name why diff
+	shift 2
+	out=$(timeout 600 "$FWLC" test --backend bpf "$@" "$f" 2>&1)
 	rc=$?
 	if ! grep -q '^[0-9]* passed, [0-9]* failed$' <<<"$out"; then
-		fail "bpf: $f" "fwlc test --backend bpf exited $rc: $(tail -n 5 <<<"$out")"
-		continue
+		fail "$label: $f" "fwlc test --backend bpf exited $rc: $(tail -n 5 <<<"$out")"
+		return
 	fi
 	# one block per case: the PASS/FAIL line and its diff lines
 	while IFS= read -r line; do
@@ -44,9 +46,9 @@ for f in "${files[@]}"; do
 			name=${line#PASS }
 			why=$(reason_of "$name")
 			if [ -n "$why" ]; then
-				fail "bpf: $name" "passes now: take it off $known ($why)"
+				fail "$label: $name" "passes now: take it off $known ($why)"
 			else
-				pass "bpf: $name"
+				pass "$label: $name"
 			fi ;;
 		"FAIL "*)
 			name=${line#FAIL }
@@ -54,13 +56,38 @@ for f in "${files[@]}"; do
 				on && /^(PASS|FAIL) / { exit } on' <<<"$out" | head -n 6)
 			why=$(reason_of "$name")
 			if [ -n "$why" ]; then
-				echo "KNOWN bpf: $name: $why"
+				echo "KNOWN $label: $name: $why"
 				nknown=$((nknown + 1))
 			else
-				fail "bpf: $name" "$diff"
+				fail "$label: $name" "$diff"
 			fi ;;
 		esac
 	done <<<"$out"
+}
+for f in "${files[@]}"; do
+	run_file bpf "${f#./}"
+done
+
+# Tail-called stages (docs/bundle.md): these files again with every hook
+# of more than one step (policies, parts of a long one) in stages of its
+# own -- the ingress and egress programs' tail calls, resumptions and NAT
+# verdicts across stages.  That their objects are staged is checked on
+# fwlc build's manifest of the file's policy.
+staged_files=(tests/scenarios/egress-stages.fwlt)
+TMPS=$(mktemp -d)
+trap 'rm -rf "$TMPS"' EXIT
+for f in "${staged_files[@]}"; do
+	awk '/^policy \{$/ { on = 1; next } on && /^\}$/ { exit } on' "$f" >"$TMPS/p.fwl"
+	rm -rf "$TMPS/b"
+	if "$FWLC" build "$TMPS/p.fwl" -o "$TMPS/b" --stage-budget 1 \
+		--clang true >"$TMPS/b.out" 2>&1 &&
+	   grep -q '"attach": "tail-call", "hook": "Output"' "$TMPS/b/manifest.json" &&
+	   grep -q '"attach": "tail-call", "hook": "Postrouting"' "$TMPS/b/manifest.json"; then
+		pass "bpf-staged: $f: its egress hooks are staged"
+	else
+		fail "bpf-staged: $f: its egress hooks are staged" "$(tail -n 3 "$TMPS/b.out")"
+	fi
+	run_file bpf-staged "$f" --stage-budget 1
 done
 echo "bpf scenarios: $nknown known disagreements (tests/scenarios/bpf-known.txt)"
 finish

@@ -6,6 +6,7 @@
  * A MATCHED packet is dropped, like blockOutboundWG; the result of the
  * last packet goes to seq_out.
  */
+#define FWL_TESTING 1	/* the virtual clock (bpf/lib/config.h) */
 #include "parse.h"
 #include "seq.h"
 #include "scratch.h"
