@@ -2160,12 +2160,8 @@ static void check_iface(Check *c, DeclInfo *di)
 		uint32_t acts = 0;
 		const Ty *t = tc_expr(c, &x, at->value, &T_CIDRSET[fam_ix(fam)],
 				      &acts);
-		if (!expect_ty(c, at->value, at->value->span,
-			       &T_CIDRSET[fam_ix(fam)], t, at->name))
-			continue;
-		BoxSet *bs = fam == 4 ? &di->cidr4 : &di->cidr6;
-		if (exhaust_const_set(c, at->value, DIM_SRC, fam, bs))
-			di->has_cidrs = true;
+		expect_ty(c, at->value, at->value->span,
+			  &T_CIDRSET[fam_ix(fam)], t, at->name);
 	}
 }
 
@@ -2245,14 +2241,11 @@ static void check_import(Check *c, DeclInfo *di)
 		IPAddr *v = builtin_set_addrs(s, c->a);
 		int fam = -1;
 		for (int i = 0; i < s->n; i++) {
-			Box b;
-			box_full(&b);
-			box_cidr(&b, DIM_SRC, &v[i]);
-			boxes_push(&di->cidrs, &b);
+			iv_push_cidr(&di->cidrs, &v[i]);
 			fam = fam < 0 ? v[i].family :
 			      fam == v[i].family ? fam : 0;
 		}
-		boxes_keep(c, &di->cidrs);
+		iv_keep(c, &di->cidrs);
 		di->cidr_fam = fam;
 		di->has_cidrs = true;
 		di->ty = &T_CIDRSET[fam_ix(fam)];
@@ -2287,10 +2280,12 @@ static void check_let(Check *c, DeclInfo *di)
 	} else {
 		di->ty = t;
 	}
+	c->const_depth = 0;
 	if (di->ty->kind == TY_CIDRSET &&
 	    exhaust_const_set(c, d->value, DIM_SRC, di->ty->fam, &di->cidrs)) {
 		di->has_cidrs = true;
 		di->cidr_fam = di->ty->fam;
+		di->cidr_depth = c->const_depth;
 	}
 }
 
