@@ -118,7 +118,9 @@ struct Check {
 	const char **gname;
 	DeclInfo **gdecl;
 	int gcap;
-	/* node side table */
+	/* node side table: by id (the program's nodes), else hashed */
+	NodeInfo *byid;
+	uint32_t nids;
 	NodeInfo *nodes;
 	size_t ncap, nlen;
 	int nifaces;		/* declared interfaces; lo is nifaces */
