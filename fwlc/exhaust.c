@@ -1735,7 +1735,8 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 	/* the q[i] kept, one after the other in one block (q[i].v points
 	   into it once it stops growing): a malloc per arm was a tenth of
 	   the check at 100,000 arms */
-	BoxSet pool = {0}, d = {0};
+	BoxSet pool = { xmalloc(sizeof(Box) * (size_t)(narms + 1)), 0,
+			narms + 1 }, d = {0};
 	int *qoff = xmalloc(sizeof(int) * (size_t)(narms + 1));
 	index_build(&ix, arms, narms);
 	for (int i = 0; i < narms; i++) {
