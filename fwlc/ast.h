@@ -34,6 +34,7 @@
 #define FWLC_AST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -187,6 +188,7 @@ struct Pat {
 	Span span;		/* the whole pattern; for P_VAR/P_CON/P_RECORD/
 				   P_AS the name is its first strlen(name)
 				   bytes */
+	uint32_t id;		/* AST_ID: where it is in Expr too */
 	union {
 		int nargs;	/* P_CON, P_TUPLE */
 		int nfields;	/* P_RECORD */
@@ -253,6 +255,11 @@ struct Expr {
 	bool paren;		/* E_CALL, E_PERFORM: args written in (...) */
 	uint8_t op;		/* E_BINARY: BinOp */
 	Span span;
+	uint32_t id;		/* 1, 2, ... for the Exprs and Pats of one
+				   Program in parse order (Program.nids); 0
+				   when not made by the parser.  At the same
+				   offset in Pat, so that a side table keyed
+				   by either finds it (AST_ID) */
 	union {
 		Lit lit;	/* E_LIT */
 		const char *name;	/* E_NAME */
@@ -363,7 +370,13 @@ typedef struct Program {
 	int ndecls;
 	Comment *comments;	/* in source order */
 	int ncomments;
+	uint32_t nids;		/* ids given to its Exprs and Pats */
 } Program;
+
+/* The id of an Expr or a Pat (the checker's side table is indexed by it). */
+_Static_assert(offsetof(Expr, id) == offsetof(Pat, id),
+	       "Expr.id and Pat.id must be at the same offset");
+#define AST_ID(node) (((const Expr *)(node))->id)
 
 /* Print the AST with spans (fwlc parse --dump-ast).  */
 void ast_dump(FILE *out, const Program *p);

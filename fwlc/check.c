@@ -20,7 +20,11 @@
 #include "fwlc/parse.h"
 
 /*
- * Side table: AST node -> what the checker found (open addressing).
+ * Side table: AST node -> what the checker found.  The program's Exprs
+ * and Pats are found by their id in an array (in parse order, so a walk
+ * over the program reads it nearly in order); a node without an id, or
+ * whose slot another program's node holds, in a hash table (open
+ * addressing).
  */
 
 static size_t ptr_hash(const void *p)
@@ -39,6 +43,9 @@ static size_t ptr_hash(const void *p)
 
 static NodeInfo *node_find(const Check *c, const void *node)
 {
+	uint32_t id = node ? AST_ID(node) : 0;
+	if (id < c->nids && c->byid[id].node == node)
+		return &c->byid[id];
 	if (!c->ncap)
 		return NULL;
 	for (size_t i = ptr_hash(node) & (c->ncap - 1);;
@@ -52,6 +59,16 @@ static NodeInfo *node_find(const Check *c, const void *node)
 
 NodeInfo *node_info(Check *c, const void *node)
 {
+	uint32_t id = node ? AST_ID(node) : 0;
+	if (id && id < c->nids) {
+		NodeInfo *n = &c->byid[id];
+		if (n->node == node)
+			return n;
+		if (!n->node) {
+			n->node = node;
+			return n;
+		}
+	}
 	if ((c->nlen + 1) * 2 > c->ncap) {
 		size_t ocap = c->ncap;
 		NodeInfo *old = c->nodes;
@@ -2169,12 +2186,8 @@ static void check_iface(Check *c, DeclInfo *di)
 		uint32_t acts = 0;
 		const Ty *t = tc_expr(c, &x, at->value, &T_CIDRSET[fam_ix(fam)],
 				      &acts);
-		if (!expect_ty(c, at->value, at->value->span,
-			       &T_CIDRSET[fam_ix(fam)], t, at->name))
-			continue;
-		BoxSet *bs = fam == 4 ? &di->cidr4 : &di->cidr6;
-		if (exhaust_const_set(c, at->value, DIM_SRC, fam, bs))
-			di->has_cidrs = true;
+		expect_ty(c, at->value, at->value->span,
+			  &T_CIDRSET[fam_ix(fam)], t, at->name);
 	}
 }
 
@@ -2254,14 +2267,11 @@ static void check_import(Check *c, DeclInfo *di)
 		IPAddr *v = builtin_set_addrs(s, c->a);
 		int fam = -1;
 		for (int i = 0; i < s->n; i++) {
-			Box b;
-			box_full(&b);
-			box_cidr(&b, DIM_SRC, &v[i]);
-			boxes_push(&di->cidrs, &b);
+			iv_push_cidr(&di->cidrs, &v[i]);
 			fam = fam < 0 ? v[i].family :
 			      fam == v[i].family ? fam : 0;
 		}
-		boxes_keep(c, &di->cidrs);
+		iv_keep(c, &di->cidrs);
 		di->cidr_fam = fam;
 		di->has_cidrs = true;
 		di->ty = &T_CIDRSET[fam_ix(fam)];
@@ -2296,10 +2306,12 @@ static void check_let(Check *c, DeclInfo *di)
 	} else {
 		di->ty = t;
 	}
+	c->const_depth = 0;
 	if (di->ty->kind == TY_CIDRSET &&
 	    exhaust_const_set(c, d->value, DIM_SRC, di->ty->fam, &di->cidrs)) {
 		di->has_cidrs = true;
 		di->cidr_fam = di->ty->fam;
+		di->cidr_depth = c->const_depth;
 	}
 }
 
@@ -2530,6 +2542,12 @@ Check *check_program(const Program *p, Arena *a, Diags *d)
 	c->a = a;
 	c->d = d;
 	c->info = arena_alloc(a, sizeof(*c->info) * (size_t)(p->ndecls + 1));
+	c->nids = p->nids + 1;
+	c->byid = calloc(c->nids, sizeof(*c->byid));
+	if (!c->byid) {
+		fprintf(stderr, "fwlc: out of memory\n");
+		exit(2);
+	}
 	c->gcap = 16;
 	while (c->gcap < 2 * (p->ndecls + 1))
 		c->gcap *= 2;
@@ -2584,6 +2602,9 @@ void check_free(Check *c)
 	free(c->nodes);
 	c->nodes = NULL;
 	c->ncap = c->nlen = 0;
+	free(c->byid);
+	c->byid = NULL;
+	c->nids = 0;
 }
 
 const Ty *check_type_of(const Check *c, const Expr *e)

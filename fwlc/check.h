@@ -192,6 +192,24 @@ typedef struct BoxSet {
 	int n, cap;
 } BoxSet;
 
+/*
+ * A one-dimensional set: the intervals of one field's values (a CIDR set,
+ * ports, interfaces, enum values), in the order the constant lists them.
+ * 32 bytes an element where a Box takes 384: a constant set of 1,000,000
+ * prefixes is kept as intervals, once, and meets the other dimensions only
+ * in the boxes of the arms that test it (docs/analysis.md).
+ */
+typedef struct Iv {
+	u128 lo, hi;
+} Iv;
+
+typedef struct IvSet {
+	Iv *v;
+	int n, cap;
+	signed char sorted;	/* 0 not known yet; 1 ascending and disjoint,
+				   -1 not */
+} IvSet;
+
 /* Per arm of a policy or of a case on a frame. */
 typedef struct CheckArm {
 	const Arm *arm;
@@ -216,7 +234,7 @@ typedef struct CheckPolicy {
 typedef struct Refinement {
 	const char *field;	/* src, dst, sport, dport */
 	int dim;		/* DIM_SRC ... */
-	BoxSet set;		/* one-dimensional boxes (only dim used) */
+	IvSet set;		/* the values the field is refined to */
 	struct Refinement *next;
 } Refinement;
 

@@ -87,9 +87,10 @@ typedef struct DeclInfo {
 	const Ty *ty;
 	int iface;		/* D_INTERFACE: its number */
 	uint32_t zone;		/* D_ZONE: interface bit mask (<= 32) */
-	BoxSet cidrs;		/* constant CIDR sets: 1-D boxes on DIM_SRC */
+	IvSet cidrs;		/* constant CIDR sets (D_LET, D_IMPORT): built
+				   once, shared by every test of the name */
 	int cidr_fam;		/* 4, 6, or 0 (mixed) for cidrs */
-	BoxSet cidr4, cidr6;	/* D_INTERFACE: its cidr4/cidr6 */
+	int cidr_depth;		/* D_LET: how deep building cidrs nested */
 	bool has_cidrs;
 	uint32_t effects;	/* D_RULE: inferred row */
 	uint32_t actions;	/* D_RULE: ActionBit mask */
@@ -117,7 +118,9 @@ struct Check {
 	const char **gname;
 	DeclInfo **gdecl;
 	int gcap;
-	/* node side table */
+	/* node side table: by id (the program's nodes), else hashed */
+	NodeInfo *byid;
+	uint32_t nids;
 	NodeInfo *nodes;
 	size_t ncap, nlen;
 	int nifaces;		/* declared interfaces; lo is nifaces */
@@ -129,6 +132,8 @@ struct Check {
 	DeclInfo *cur_decl;	/* the declaration being checked */
 	CheckPolicy *policies;
 	int npolicies;
+	int const_depth;	/* deepest nesting a constant set reached
+				   (exhaust.c, for DeclInfo.cidr_depth) */
 };
 
 NodeInfo *node_info(Check *c, const void *node);
@@ -146,8 +151,12 @@ void boxes_free(BoxSet *s);
 /* Move a set into the arena (for results kept after the pass). */
 void boxes_keep(Check *c, BoxSet *s);
 void box_full(Box *b);
-/* Intervals of a CIDR (a 1-D box on dim): v4 values < 2^32. */
-void box_cidr(Box *b, int dim, const IPAddr *ip);
+void iv_push(IvSet *s, u128 lo, u128 hi);
+/* The interval of a CIDR: v4 values < 2^32. */
+void iv_push_cidr(IvSet *s, const IPAddr *ip);
+void iv_free(IvSet *s);
+/* Move a set into the arena (for results kept after the pass). */
+void iv_keep(Check *c, IvSet *s);
 
 /* Earlier arms an arm is tested against by subtraction (beyond, only its
    liveness is decided, by splitting).  64; tests lower it to cover both. */
@@ -161,9 +170,11 @@ void exhaust_frame_case(Check *c, const Expr *cs, CheckArm *ca, bool in_rule);
 /* Analyse a case over a scalar type: scrutinee type t, refinement r. */
 void exhaust_scalar_case(Check *c, const Expr *cs, const Ty *t,
 			 const Refinement *r);
-/* Translate the pattern of a record-field test `field ∈ value` into a
-   1-D box set on dim; false when it is not a compile-time constant. */
+/* The values of a constant `value` (of a record-field test `field ∈
+   value` on dim, or a let's CIDR set) into the empty set *out: arena
+   memory, or the set of the let it names, shared; false when it is not a
+   compile-time constant. */
 bool exhaust_const_set(Check *c, const Expr *v, int dim, int fam,
-		       BoxSet *out);
+		       IvSet *out);
 
 #endif

@@ -82,15 +82,139 @@ static u128 addr_value(const IPAddr *ip)
 	return v;
 }
 
-void box_cidr(Box *b, int dim, const IPAddr *ip)
+/*
+ * One-dimensional sets
+ */
+
+void iv_push(IvSet *s, u128 lo, u128 hi)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 4;
+		s->v = xrealloc(s->v, sizeof(*s->v) * (size_t)s->cap);
+	}
+	s->v[s->n++] = (Iv){ lo, hi };
+	s->sorted = 0;
+}
+
+void iv_push_cidr(IvSet *s, const IPAddr *ip)
 {
 	int bits = ip->family == 4 ? 32 : 128;
 	u128 v = addr_value(ip);
 	u128 host = ip->prefix >= bits ? 0 :
 		    bits - ip->prefix == 128 ? U128_MAX :
 		    (((u128)1) << (bits - ip->prefix)) - 1;
-	b->lo[dim] = v & ~host;
-	b->hi[dim] = v | host;
+	iv_push(s, v & ~host, v | host);
+}
+
+void iv_free(IvSet *s)
+{
+	free(s->v);
+	*s = (IvSet){0};
+}
+
+void iv_keep(Check *c, IvSet *s)
+{
+	Iv *v = s->n ? arena_memdup(c->a, s->v, sizeof(*v) * (size_t)s->n) :
+		       NULL;
+	free(s->v);
+	s->v = v;
+	s->cap = s->n;
+}
+
+static void iv_append(IvSet *out, const IvSet *in)
+{
+	if (out->cap - out->n < in->n) {
+		out->cap = out->n + in->n;
+		out->v = xrealloc(out->v, sizeof(*out->v) * (size_t)out->cap);
+	}
+	if (in->n)
+		memcpy(out->v + out->n, in->v, sizeof(*in->v) * (size_t)in->n);
+	out->n += in->n;
+	out->sorted = 0;
+}
+
+/* Are the intervals ascending and disjoint (so a binary search finds
+   those that meet a range)?  Asked once per set. */
+static bool iv_sorted(IvSet *s)
+{
+	if (!s->sorted) {
+		s->sorted = 1;
+		for (int i = 1; i < s->n && s->sorted > 0; i++)
+			if (s->v[i].lo <= s->v[i - 1].hi)
+				s->sorted = -1;
+	}
+	return s->sorted > 0;
+}
+
+/* The first interval of a sorted set whose end is at least lo. */
+static int iv_first_from(const IvSet *s, u128 lo)
+{
+	int a = 0, b = s->n;
+	while (a < b) {
+		int m = a + (b - a) / 2;
+		if (s->v[m].hi < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/*
+ * out = [0, max] minus the intervals of s, as the pieces subtracting them
+ * one by one in the set's order leaves, in that order: a piece that misses
+ * an interval stays where it is, one it meets is replaced by what is left
+ * of it below and above, appended.  When the intervals ascend by their
+ * start, every interval meets only the last piece, so the pieces are the
+ * gaps in ascending order: computed in one pass.  Otherwise the
+ * subtraction is done as described (the cost grows with the set's size
+ * times the pieces').
+ */
+static void iv_complement(IvSet *out, const IvSet *s, u128 max)
+{
+	bool ascending = true;
+	for (int i = 1; i < s->n && ascending; i++)
+		ascending = s->v[i].lo >= s->v[i - 1].lo;
+	if (ascending) {
+		u128 next = 0;	/* the lowest value not yet covered */
+		bool done = false;
+		for (int i = 0; i < s->n && !done; i++) {
+			const Iv *b = &s->v[i];
+			if (b->lo > max || b->hi < next)
+				continue;
+			if (b->lo > next)
+				iv_push(out, next, b->lo - 1);
+			if (b->hi >= max)
+				done = true;
+			else
+				next = b->hi + 1;
+		}
+		if (!done)
+			iv_push(out, next, max);
+		return;
+	}
+	IvSet add = {0};
+	iv_push(out, 0, max);
+	for (int k = 0; k < s->n && out->n; k++) {
+		const Iv *b = &s->v[k];
+		int w = 0;
+		add.n = 0;
+		for (int i = 0; i < out->n; i++) {
+			Iv cur = out->v[i];
+			if (cur.lo > b->hi || b->lo > cur.hi) {
+				out->v[w++] = cur;
+				continue;
+			}
+			if (cur.lo < b->lo)
+				iv_push(&add, cur.lo, b->lo - 1);
+			if (cur.hi > b->hi)
+				iv_push(&add, b->hi + 1, cur.hi);
+		}
+		out->n = w;
+		for (int i = 0; i < add.n; i++)
+			iv_push(out, add.v[i].lo, add.v[i].hi);
+	}
+	iv_free(&add);
 }
 
 static inline bool box_meets(const Box *a, const Box *b)
@@ -198,35 +322,27 @@ static void set_copy(BoxSet *out, const BoxSet *a)
 }
 
 /*
- * Constants as one-dimensional sets (on dim)
+ * Constants as one-dimensional sets (of values on dim)
  */
 
-static void push_iv(BoxSet *out, int dim, u128 lo, u128 hi)
-{
-	Box b;
-	box_full(&b);
-	b.lo[dim] = lo;
-	b.hi[dim] = hi;
-	boxes_push(out, &b);
-}
-
-static void redim(BoxSet *out, const BoxSet *in, int from, int to, int fam)
-{
-	for (int i = 0; i < in->n; i++) {
-		u128 lo = in->v[i].lo[from], hi = in->v[i].hi[from];
-		/* a mixed set keeps its two families apart by magnitude:
-		   IPv4 prefixes are < 2^32, IPv6 ones (except ::/96 and
-		   the like) above */
-		(void)fam;
-		push_iv(out, to, lo, hi);
-	}
-}
-
 static bool const_set(Check *c, const Expr *v, int dim, int fam,
-		      BoxSet *out, int depth);
+		      IvSet *out, int depth);
+
+/* The CIDR set a let built once (check_let), when it is the set asked for
+   at this depth: the same family, not ICMP names (which depend on dim),
+   and not so deep that building it again here would fail. */
+static IvSet *shared_let(Check *c, DeclInfo *di, int dim, int fam, int depth)
+{
+	if (di->decl->kind != D_LET || !di->has_cidrs || di->cidr_fam != fam ||
+	    dim == DIM_ITYPE || depth + 1 + di->cidr_depth > 32)
+		return NULL;
+	if (depth + 1 + di->cidr_depth > c->const_depth)
+		c->const_depth = depth + 1 + di->cidr_depth;
+	return &di->cidrs;
+}
 
 static bool const_decl(Check *c, DeclInfo *di, int dim, int fam,
-		       BoxSet *out, int depth)
+		       IvSet *out, int depth)
 {
 	const Decl *d = di->decl;
 	if (d->kind == D_IMPORT) {
@@ -239,47 +355,50 @@ static bool const_decl(Check *c, DeclInfo *di, int dim, int fam,
 			const BuiltinSet *s = builtin_set(d->from + 8);
 			IPAddr *ips = s ? builtin_set_addrs(s, c->a) : NULL;
 			for (int i = 0; ips && i < s->n; i++)
-				if (ips[i].family == fam) {
-					Box b;
-					box_full(&b);
-					box_cidr(&b, dim, &ips[i]);
-					boxes_push(out, &b);
-				}
+				if (ips[i].family == fam)
+					iv_push_cidr(out, &ips[i]);
 			return ips != NULL;
 		}
-		redim(out, &di->cidrs, DIM_SRC, dim, fam);
+		/* a mixed set keeps its two families apart by magnitude:
+		   IPv4 prefixes are < 2^32, IPv6 ones (except ::/96 and the
+		   like) above */
+		iv_append(out, &di->cidrs);
 		return true;
 	}
-	if (d->kind == D_LET && d->value)
+	if (d->kind == D_LET && d->value) {
+		const IvSet *sh = shared_let(c, di, dim, fam, depth);
+		if (sh) {
+			iv_append(out, sh);
+			return true;
+		}
 		return const_set(c, d->value, dim, fam, out, depth + 1);
+	}
 	return false;
 }
 
 static bool const_set(Check *c, const Expr *v, int dim, int fam,
-		      BoxSet *out, int depth)
+		      IvSet *out, int depth)
 {
 	if (depth > 32)
 		return false;
+	if (depth > c->const_depth)
+		c->const_depth = depth;
 	switch (v->kind) {
 	case E_LIT: {
 		const Lit *l = &v->lit;
 		switch (l->kind) {
 		case LIT_IP:
-		case LIT_CIDR: {
+		case LIT_CIDR:
 			if (fam && l->ip.family != fam)
 				return true;	/* other family: empty */
-			Box b;
-			box_full(&b);
-			box_cidr(&b, dim, &l->ip);
-			boxes_push(out, &b);
+			iv_push_cidr(out, &l->ip);
 			return true;
-		}
 		case LIT_PORT:
 		case LIT_PORTRANGE:
-			push_iv(out, dim, l->port.lo, l->port.hi);
+			iv_push(out, l->port.lo, l->port.hi);
 			return true;
 		case LIT_INT:
-			push_iv(out, dim, l->u, l->u);
+			iv_push(out, l->u, l->u);
 			return true;
 		default:
 			return false;
@@ -299,7 +418,7 @@ static bool const_set(Check *c, const Expr *v, int dim, int fam,
 	case E_NAME: {
 		int n = proto_number(v->name);
 		if (n >= 0) {
-			push_iv(out, dim, (u128)n, (u128)n);
+			iv_push(out, (u128)n, (u128)n);
 			return true;
 		}
 		DeclInfo *di = global_lookup(c, v->name);
@@ -315,12 +434,12 @@ static bool const_set(Check *c, const Expr *v, int dim, int fam,
 			int k = enum_index(want, v->name);
 			if (k < 0)
 				return false;
-			push_iv(out, dim, (u128)want->numbers[k],
+			iv_push(out, (u128)want->numbers[k],
 				(u128)want->numbers[k]);
 			return true;
 		}
 		if (en) {
-			push_iv(out, dim, (u128)ix, (u128)ix);
+			iv_push(out, (u128)ix, (u128)ix);
 			return true;
 		}
 		return false;
@@ -350,22 +469,31 @@ static bool const_set(Check *c, const Expr *v, int dim, int fam,
 	}
 }
 
-bool exhaust_const_set(Check *c, const Expr *v, int dim, int fam,
-		       BoxSet *out)
+/* The set a constant names, already built (a let's), or NULL. */
+static IvSet *shared_set(Check *c, const Expr *v, int dim, int fam)
 {
-	BoxSet tmp = {0};
-	bool ok = const_set(c, v, dim, fam, &tmp, 0);
-	if (ok && !out->n) {
-		boxes_free(out);	/* moved, not copied: a set may hold
-					   a million prefixes */
-		*out = tmp;
-		tmp = (BoxSet){0};
-		boxes_keep(c, out);
-	} else if (ok) {
-		set_copy(out, &tmp);
-		boxes_keep(c, out);
+	if (v->kind != E_NAME || proto_number(v->name) >= 0)
+		return NULL;
+	DeclInfo *di = global_lookup(c, v->name);
+	return di ? shared_let(c, di, dim, fam, 0) : NULL;
+}
+
+bool exhaust_const_set(Check *c, const Expr *v, int dim, int fam,
+		       IvSet *out)
+{
+	const IvSet *sh = shared_set(c, v, dim, fam);
+	if (sh) {	/* arena memory, read only: shared, not copied */
+		*out = *sh;
+		return true;
 	}
-	boxes_free(&tmp);
+	IvSet tmp = {0};
+	bool ok = const_set(c, v, dim, fam, &tmp, 0);
+	if (ok) {
+		*out = tmp;
+		iv_keep(c, out);
+	} else {
+		iv_free(&tmp);
+	}
 	return ok;
 }
 
@@ -414,30 +542,40 @@ static u128 dim_max(const Check *c, int dim, int fam)
 	return U128_MAX;
 }
 
-/* s := s ∩ (set on dim), or s \ (set on dim) when negate. */
-static void pb_constrain(PB *pb, int dim, const BoxSet *set, bool negate,
-			 int fam)
+/* s := s ∩ (set on dim), or s \ (set on dim) when negate.  More than
+   MAX_ARM_BOXES boxes: the constraint is dropped, and s is inexact. */
+static void pb_constrain(PB *pb, int dim, IvSet *set, bool negate, int fam)
 {
-	BoxSet neg = {0};
-	const BoxSet *iv = set;	/* read in place, not copied */
+	IvSet neg = {0};
+	IvSet *iv = set;	/* read in place, not copied */
 	if (negate) {
-		push_iv(&neg, dim, 0, dim_max(pb->c, dim, fam));
-		set_minus(&neg, set);
+		iv_complement(&neg, set, dim_max(pb->c, dim, fam));
 		iv = &neg;
 	}
+	/* the intervals that meet a box, in the set's order: those of a
+	   sorted set are found by a binary search (a million prefixes
+	   against a box that meets a few), the others all tried */
+	bool sorted = iv->n > 16 && iv_sorted(iv);
 	BoxSet out = {0};
-	for (int i = 0; i < pb->s.n && out.n <= MAX_ARM_BOXES; i++)
-		for (int j = 0; j < iv->n; j++) {
-			Box b = pb->s.v[i];
-			u128 lo = iv->v[j].lo[dim], hi = iv->v[j].hi[dim];
-			if (b.lo[dim] < lo)
-				b.lo[dim] = lo;
-			if (b.hi[dim] > hi)
-				b.hi[dim] = hi;
-			if (b.lo[dim] <= b.hi[dim])
-				boxes_push(&out, &b);
+	for (int i = 0; i < pb->s.n && out.n <= MAX_ARM_BOXES; i++) {
+		const Box *in = &pb->s.v[i];
+		int j = sorted ? iv_first_from(iv, in->lo[dim]) : 0;
+		for (; j < iv->n && out.n <= MAX_ARM_BOXES; j++) {
+			u128 lo = iv->v[j].lo, hi = iv->v[j].hi;
+			if (sorted && lo > in->hi[dim])
+				break;
+			if (lo < in->lo[dim])
+				lo = in->lo[dim];
+			if (hi > in->hi[dim])
+				hi = in->hi[dim];
+			if (lo <= hi) {
+				boxes_push(&out, in);
+				out.v[out.n - 1].lo[dim] = lo;
+				out.v[out.n - 1].hi[dim] = hi;
+			}
 		}
-	boxes_free(&neg);
+	}
+	iv_free(&neg);
 	if (out.n > MAX_ARM_BOXES) {
 		boxes_free(&out);
 		pb->exact = false;
@@ -449,53 +587,57 @@ static void pb_constrain(PB *pb, int dim, const BoxSet *set, bool negate,
 
 static void pb_value(PB *pb, int dim, u128 v)
 {
-	BoxSet one = {0};
-	push_iv(&one, dim, v, v);
+	IvSet one = {0};
+	iv_push(&one, v, v);
 	pb_constrain(pb, dim, &one, false, 0);
-	boxes_free(&one);
+	iv_free(&one);
 }
 
 /* A field test `dim op value`. */
 static void pb_test(PB *pb, int dim, int op, const Expr *v, int fam)
 {
-	BoxSet set = {0};
-	if (!const_set(pb->c, v, dim, fam, &set, 0)) {
-		pb->exact = false;
-		boxes_free(&set);
-		return;
+	IvSet tmp = {0};
+	IvSet *set = shared_set(pb->c, v, dim, fam);
+	if (!set) {
+		if (!const_set(pb->c, v, dim, fam, &tmp, 0)) {
+			pb->exact = false;
+			iv_free(&tmp);
+			return;
+		}
+		set = &tmp;
 	}
 	switch (op) {
 	case OP_EQ:
 	case OP_IN:
-		pb_constrain(pb, dim, &set, false, fam);
+		pb_constrain(pb, dim, set, false, fam);
 		break;
 	case OP_NE:
 	case OP_NOTIN:
-		pb_constrain(pb, dim, &set, true, fam);
+		pb_constrain(pb, dim, set, true, fam);
 		break;
 	case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
-		if (set.n != 1) {
+		if (set->n != 1) {
 			pb->exact = false;
 			break;
 		}
-		u128 x = set.v[0].lo[dim], mx = dim_max(pb->c, dim, fam);
-		BoxSet iv = {0};
+		u128 x = set->v[0].lo, mx = dim_max(pb->c, dim, fam);
+		IvSet iv = {0};
 		if (op == OP_LT && x > 0)
-			push_iv(&iv, dim, 0, x - 1);
+			iv_push(&iv, 0, x - 1);
 		else if (op == OP_LE)
-			push_iv(&iv, dim, 0, x);
+			iv_push(&iv, 0, x);
 		else if (op == OP_GT && x < mx)
-			push_iv(&iv, dim, x + 1, mx);
+			iv_push(&iv, x + 1, mx);
 		else if (op == OP_GE)
-			push_iv(&iv, dim, x, mx);
+			iv_push(&iv, x, mx);
 		pb_constrain(pb, dim, &iv, false, fam);
-		boxes_free(&iv);
+		iv_free(&iv);
 		break;
 	}
 	default:
 		pb->exact = false;
 	}
-	boxes_free(&set);
+	iv_free(&tmp);
 }
 
 /* Interfaces named by an expression or pattern name: a bit mask. */
@@ -534,12 +676,12 @@ static bool iface_expr_mask(Check *c, const Expr *e, uint64_t *m)
 
 static void pb_mask(PB *pb, int dim, uint64_t m, bool negate)
 {
-	BoxSet set = {0};
+	IvSet set = {0};
 	for (int i = 0; i <= pb->c->nifaces + 1 && i < 64; i++)
 		if (m & (1ull << i))
-			push_iv(&set, dim, (u128)i, (u128)i);
+			iv_push(&set, (u128)i, (u128)i);
 	pb_constrain(pb, dim, &set, negate, 0);
-	boxes_free(&set);
+	iv_free(&set);
 }
 
 static void pb_iface(PB *pb, const Pat *p, int dim)
@@ -728,7 +870,7 @@ static void pb_atom(PB *pb, const Expr *g)
 			pb->exact = false;
 			return;
 		}
-		BoxSet set = {0};
+		IvSet set = {0};
 		const Expr *items[64];
 		int n = 0;
 		if (r->kind == E_SET)
@@ -740,14 +882,14 @@ static void pb_atom(PB *pb, const Expr *g)
 			int k = items[i]->kind == E_NAME ?
 					enum_index(en, items[i]->name) : -1;
 			if (k < 0) {
-				boxes_free(&set);
+				iv_free(&set);
 				pb->exact = false;
 				return;
 			}
-			push_iv(&set, dim, (u128)k, (u128)k);
+			iv_push(&set, (u128)k, (u128)k);
 		}
 		pb_constrain(pb, dim, &set, neg, 0);
-		boxes_free(&set);
+		iv_free(&set);
 		return;
 	}
 	const Binder *b = pb_binder(pb, l->lhs->name);
@@ -1353,11 +1495,19 @@ static int row_order(const void *x, const void *y)
 	return p < q ? -1 : p > q;
 }
 
+/* Small working arrays live on the stack: uncovered() is asked hundreds
+   of thousands of times over a policy of 100,000 arms, mostly of a few
+   rows, and malloc was a sixth of the check. */
+#define SMALL_ROWS 32
+
 /* Returns false once out holds limit boxes (the search stops). */
 static bool uncovered(const Box *q, const Row *in, int nin, BoxSet *out,
 		      int limit, int depth)
 {
-	Row *rows = xmalloc(sizeof(Row) * (size_t)(nin + 1));
+	Row rows_s[SMALL_ROWS], active_s[SMALL_ROWS];
+	u128 cuts_s[2 * SMALL_ROWS];
+	Row *rows = nin < SMALL_ROWS ? rows_s :
+		    xmalloc(sizeof(Row) * (size_t)(nin + 1));
 	int n = 0;
 	for (int i = 0; i < nin; i++)
 		if (box_meets(in[i].b, q))
@@ -1393,7 +1543,8 @@ static bool uncovered(const Box *q, const Row *in, int nin, BoxSet *out,
 		goto done;
 	}
 	int d = best;
-	u128 *cuts = xmalloc(sizeof(u128) * (size_t)(2 * n + 2));
+	u128 *cuts = n < SMALL_ROWS - 1 ? cuts_s :
+		     xmalloc(sizeof(u128) * (size_t)(2 * n + 2));
 	int nc = 0;
 	cuts[nc++] = q->lo[d];
 	for (int i = 0; i < n; i++) {
@@ -1405,7 +1556,8 @@ static bool uncovered(const Box *q, const Row *in, int nin, BoxSet *out,
 	qsort(cuts, (size_t)nc, sizeof(u128), cut_order);
 	row_lo_dim = d;
 	qsort(rows, (size_t)n, sizeof(Row), row_order);
-	Row *active = xmalloc(sizeof(Row) * (size_t)(n + 1));
+	Row *active = n < SMALL_ROWS ? active_s :
+		      xmalloc(sizeof(Row) * (size_t)(n + 1));
 	int na = 0, next = 0;
 	for (int k = 0; k < nc && ok; k++) {
 		if (k && cuts[k] == cuts[k - 1])
@@ -1428,10 +1580,13 @@ static bool uncovered(const Box *q, const Row *in, int nin, BoxSet *out,
 		piece.hi[d] = hi;
 		ok = uncovered(&piece, active, na, out, limit, depth + 1);
 	}
-	free(active);
-	free(cuts);
+	if (active != active_s)
+		free(active);
+	if (cuts != cuts_s)
+		free(cuts);
 done:
-	free(rows);
+	if (rows != rows_s)
+		free(rows);
 	return ok;
 }
 
@@ -1486,11 +1641,10 @@ static void rows_add(Rows *r, const BoxSet *s)
 /* Does box q hold a point no row covers? */
 static bool box_live(const Box *q, const Rows *r)
 {
-	BoxSet out = {0};
+	static BoxSet out;	/* reused: at most one box */
+	out.n = 0;
 	uncovered(q, r->v, r->n, &out, 1, 0);
-	bool live = out.n > 0;
-	boxes_free(&out);
-	return live;
+	return out.n > 0;
 }
 
 /* Does a (∩ b, unless b is NULL) hold a point no row covers?  The same
@@ -1578,6 +1732,12 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 	bool *made = xmalloc(sizeof(bool) * (size_t)(narms + 1));
 	const char **keys = xmalloc(sizeof(char *) * (size_t)(narms + 1));
 	int *used = xmalloc(sizeof(int) * (size_t)(narms + 1));
+	/* the q[i] kept, one after the other in one block (q[i].v points
+	   into it once it stops growing): a malloc per arm was a tenth of
+	   the check at 100,000 arms */
+	BoxSet pool = { xmalloc(sizeof(Box) * (size_t)(narms + 1)), 0,
+			narms + 1 }, d = {0};
+	int *qoff = xmalloc(sizeof(int) * (size_t)(narms + 1));
 	index_build(&ix, arms, narms);
 	for (int i = 0; i < narms; i++) {
 		CheckArm *a = &arms[i];
@@ -1587,7 +1747,7 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		/* D = S_i minus the earlier covering arms; with many of
 		   them only whether D is empty (D itself is then not kept:
 		   no redundancy or partial-shadowing report for the arm) */
-		BoxSet d = {0};
+		d.n = 0;
 		int *cand, nu = 0;
 		int nc = index_query(&ix, &a->set, 0, i, &cand);
 		if (nc > exhaust_max_subtract) {
@@ -1627,11 +1787,15 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		}
 		if (covers(a) && !empty) {
 			dlive[i] = true;
-			q[i] = d;
-		} else {
-			boxes_free(&d);
+			qoff[i] = pool.n;
+			q[i].n = d.n;
+			set_copy(&pool, &d);
 		}
 	}
+	boxes_free(&d);
+	for (int i = 0; i < narms; i++)
+		if (dlive[i])
+			q[i].v = pool.v + qoff[i];	/* cap 0: not freed */
 	if (!has_catch_all(arms, narms, universe)) {
 		BoxSet r = {0};
 		int nr = 0;
@@ -1769,10 +1933,10 @@ static void sweep(Check *c, CheckArm *arms, int narms, BoxSet *universe,
 		free(rows.v);
 	}
 out:
-	for (int i = 0; i < narms; i++) {
+	for (int i = 0; i < narms; i++)
 		boxes_free(&decided[i]);
-		boxes_free(&q[i]);
-	}
+	boxes_free(&pool);
+	free(qoff);
 	index_free(&ix);
 	free(decided);
 	free(q);
@@ -1870,22 +2034,22 @@ static void scalar_pat(Scalar *s, PB *pb, const Pat *p, int d)
 	case P_VAR: {
 		DeclInfo *di = global_lookup(s->c, p->name);
 		if (di && di->decl->kind == D_LET) {
-			BoxSet set = {0};
+			IvSet set = {0};
 			if (const_decl(s->c, di, d, t->fam, &set, 0))
 				pb_constrain(pb, d, &set, false, t->fam);
 			else
 				pb->exact = false;
-			boxes_free(&set);
+			iv_free(&set);
 		}
 		return;
 	}
 	case P_LIT: {
-		BoxSet set = {0};
+		IvSet set = {0};
 		if (const_set(s->c, p->value, d, t->fam, &set, 0))
 			pb_constrain(pb, d, &set, false, t->fam);
 		else
 			pb->exact = false;
-		boxes_free(&set);
+		iv_free(&set);
 		return;
 	}
 	case P_CON: {
@@ -1903,12 +2067,12 @@ static void scalar_pat(Scalar *s, PB *pb, const Pat *p, int d)
 		return;
 	}
 	case P_IN: {
-		BoxSet set = {0};
+		IvSet set = {0};
 		if (const_set(s->c, p->set, d, t->fam, &set, 0))
 			pb_constrain(pb, d, &set, p->op == OP_NOTIN, t->fam);
 		else
 			pb->exact = false;
-		boxes_free(&set);
+		iv_free(&set);
 		return;
 	}
 	case P_TUPLE:
@@ -1994,8 +2158,8 @@ void exhaust_scalar_case(Check *c, const Expr *cs, const Ty *t,
 	if (ref && s.n == 1) {
 		for (int i = 0; i < ref->set.n; i++) {
 			Box b = ub;
-			b.lo[0] = ref->set.v[i].lo[ref->dim];
-			b.hi[0] = ref->set.v[i].hi[ref->dim];
+			b.lo[0] = ref->set.v[i].lo;
+			b.hi[0] = ref->set.v[i].hi;
 			boxes_push(&u, &b);
 		}
 	} else {

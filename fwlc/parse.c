@@ -32,6 +32,7 @@ typedef struct Parser {
 	Vec stk;		/* shared stack for node lists */
 	Vec decls;		/* the declarations parsed so far */
 	int depth;
+	uint32_t nids;		/* Expr and Pat ids given so far */
 	jmp_buf fail;		/* back to the declaration loop */
 	const char *w_from, *w_on, *w_within;	/* contextual words */
 } Parser;
@@ -249,6 +250,7 @@ static Expr *new_expr(Parser *P, ExprKind k, Span s)
 	Expr *e = arena_alloc(P->a, sizeof *e);
 	e->kind = (uint8_t)k;
 	e->span = s;
+	e->id = ++P->nids;
 	return e;
 }
 
@@ -257,6 +259,7 @@ static Pat *new_pat(Parser *P, PatKind k, Span s)
 	Pat *p = arena_alloc(P->a, sizeof *p);
 	p->kind = (uint8_t)k;
 	p->span = s;
+	p->id = ++P->nids;
 	return p;
 }
 
@@ -1580,6 +1583,7 @@ Program *parse_program(const Source *src, Arena *a, Diags *d)
 	prog->decls = (Decl **)vec_finish(&P->decls, a, &prog->ndecls);
 	vec_drop(&P->decls);
 	prog->comments = lex_take_comments(&P->lx, &prog->ncomments);
+	prog->nids = P->nids;
 	lex_fini(&P->lx);
 	vec_drop(&P->stk);
 	free(P);

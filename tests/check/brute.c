@@ -506,7 +506,7 @@ static void test_api(void)
 	const Pat *ipv4 = pol->arms[0]->pat->args[1]->args[1];
 	const Refinement *ref = check_refinement_of(c, ipv4->args[0]);
 	CHECK(ref && !strcmp(ref->field, "src") && ref->set.n == 1 &&
-	      ref->set.v[0].lo[DIM_SRC] == 0x0a110100, "refinement of ip");
+	      ref->set.v[0].lo == 0x0a110100, "refinement of ip");
 out:
 	check_free(c);
 	diag_free(&d);
