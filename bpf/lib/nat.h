@@ -484,6 +484,44 @@ __attribute__((noinline)) int fwl_nat_rev_skb(struct __sk_buff *ctx,
 #define fwl_nat_rev(ctx, pkt, zone) \
 	FWL_CTX_DISPATCH_(ctx, fwl_nat_rev_xdp, fwl_nat_rev_skb)(ctx, pkt, zone)
 
+/*
+ * A reply fwl_nat_rev() translated back that conntrack then found Invalid:
+ * Linux attaches no conntrack to an invalid packet, so its NAT leaves the
+ * packet as it came.  It goes back to its tuple on the wire (routing then
+ * sees the translated address: the host's own for a source-NAT'd flow).
+ * Called on that path only (bpf/ingress.h): a valid reply pays nothing.
+ */
+__attribute__((noinline)) int fwl_nat_rev_undo(struct xdp_md *ctx,
+					       struct fwl_pkt *pkt,
+					       struct fwl_ct *ct)
+{
+	struct fwl_ct_entry *e;
+	int d;
+
+	if (!pkt || !ct)
+		return FWL_DROP_UNSUPPORTED;
+	if (ct->state != FWL_CT_INVALID ||
+	    !(pkt->flags & FWL_PKT_F_NAT_REV))
+		return 0;
+	e = fwl_nat_entry(ct);
+	if (!e)
+		return 0;
+	if (e->status & FWL_CT_S_DNAT) {
+		d = fwl_nat_set_end(ctx, pkt, 0, e->dnat.addr, e->dnat.port,
+				    1);
+		if (d)
+			return d;
+	}
+	if (e->status & FWL_CT_S_SNAT) {
+		d = fwl_nat_set_end(ctx, pkt, 1, e->snat.addr, e->snat.port,
+				    1);
+		if (d)
+			return d;
+	}
+	pkt->flags &= ~FWL_PKT_F_NAT_REV;
+	return 0;
+}
+
 /* ---- DNAT (ingress) ---- */
 
 /* Later packets of a DNAT'd flow, original direction. */
