@@ -7,6 +7,7 @@
  *	fwl_parse(ctx, pkt);
  *	fwl_nat_rev(ctx, pkt, zone);            // replies: undo NAT first
  *	fwl_ct_track(ctx, pkt, zone, ct);
+ *	fwl_nat_rev_undo(ctx, pkt, ct);         // ... unless ct is INVALID
  *	fwl_nat_dnat_apply(ctx, pkt, ct);       // later packets of a flow
  *	... Prerouting; a DNAT verdict (DNATMap: fwl_dnat_map_target()):
  *	r = fwl_nat_dnat_prepare(ctx, pkt, ct, &target, family);
@@ -25,6 +26,11 @@
  *	  r = fwl_nat_snat(ctx, pkt, ct, addr, port_min, port_max);
  *	  r = fwl_nat_masq(ctx, pkt, ct, port_min, port_max);
  *	later packets: r = fwl_nat_snat_apply(ctx, pkt, ct);
+ *
+ * An INVALID packet is never translated (Linux's NAT leaves a packet
+ * without conntrack alone): the functions skip it, ingress undoes what
+ * fwl_nat_rev did before conntrack judged it, and ingress leaves egress a
+ * fingerprint of the packet to see it INVALID too (bpf/lib/ct.h, fwl_ct_fp).
  *
  * Each returns 0 when the packet may go on (translated or not applicable)
  * or a FWL_DROP_* reason when it must be dropped (fails closed for that
