@@ -73,6 +73,12 @@ int fwl_ingress(struct xdp_md *ctx)
 	fwl_frag_resolve(pkt);
 #endif
 #ifdef FWL_USES_NAT
+	/* A reply conntrack finds Invalid is not translated back: Linux's
+	 * NAT leaves an invalid packet as it came (bpf/lib/nat.h). */
+	if ((pkt->flags & FWL_PKT_F_NAT_REV) &&
+	    md->ct.state == FWL_CT_INVALID &&
+	    (r = fwl_nat_rev_undo(ctx, pkt, &md->ct)) > 0)
+		goto drop_reason;
 	/* Later packets of a DNAT'd flow keep their translation. */
 	if ((r = fwl_nat_dnat_apply(ctx, pkt, &md->ct)) > 0)
 		goto drop_reason;
@@ -195,6 +201,13 @@ resume_forward:
 	 * never does). */
 	if (md->ct.pending)
 		fwl_ct_confirm(ctx, pkt, &md->ct, md->rule_id);
+#endif
+#ifdef FWL_USES_NAT
+	/* Invalid, yet allowed, on a known flow: TC egress is to see it
+	 * Invalid too, and so not translate it (bpf/lib/ct.h, fwl_ct_fp). */
+	if (md->ct.state == FWL_CT_INVALID)
+		fwl_ct_pass_invalid(xdp_data(ctx), xdp_data_end(ctx), pkt,
+				    &md->ct);
 #endif
 #ifdef FWL_USES_HELPER
 	/* Helpers read what the policies allowed (FTP: expectations). */

@@ -72,7 +72,12 @@ struct fwl_ct_tcp_side {
 	__u32 td_maxwin;	/* max window advertised (scaled) */
 	__u8 td_scale;		/* window scale in effect */
 	__u8 flags;		/* FWL_CT_TCP_F_* */
-	__u16 reserved;
+	__u16 inv_fp;		/* any protocol: the fingerprint
+				 * (fwl_ct_fp(), bpf/lib/ct.h) of a packet
+				 * sent this way that XDP ingress judged
+				 * Invalid and passed, so that TC egress sees
+				 * it Invalid too and leaves it untranslated;
+				 * 0 none (was reserved: old entries hold 0) */
 };
 _Static_assert(sizeof(struct fwl_ct_tcp_side) == 16, "tcp side layout");
 

@@ -617,6 +617,63 @@ unrelated:
 }
 
 /*
+ * An Invalid packet that XDP ingress lets through on a flow (fwl_ct_tcp_side
+ * .inv_fp).  Linux attaches no conntrack to an invalid packet: its NAT
+ * leaves it as it is and every later hook sees it Invalid.  TC egress only
+ * looks a forwarded packet up (it was tracked at ingress), so ingress
+ * leaves a fingerprint of the packet on its flow, per direction, and
+ * egress classifies the packet with that fingerprint Invalid (and forgets
+ * it); the next packet ingress finds valid that way forgets it too, so a
+ * fingerprint left by a packet the stack lost cannot touch later traffic.
+ * The fingerprint: the transport checksum xor the IP datagram length,
+ * never 0.  Forwarding changes neither (only the TTL and the IPv4 header
+ * checksum).  One slot per direction: of two Invalid packets of a flow in
+ * flight together only the later is recognized.
+ */
+static __always_inline __u16 fwl_ct_fp(void *data, void *data_end,
+				       const struct fwl_pkt *pkt)
+{
+	__u16 fp = pkt->ip_end - pkt->l3_off, *cs;
+	__u32 off = 0;
+
+	if (!(pkt->frag & FWL_FRAG_LATER)) {
+		if (pkt->l4 == IPPROTO_TCP)
+			off = pkt->l4_off + 16;
+		else if (pkt->l4 == IPPROTO_UDP)
+			off = pkt->l4_off + 6;
+		else if (pkt->l4 == IPPROTO_ICMP ||
+			 pkt->l4 == IPPROTO_ICMPV6)
+			off = pkt->l4_off + 2;
+	}
+	if (off) {
+		cs = fwl_hdr_at(data, data_end, off, 2);
+		if (cs)
+			fp ^= *cs;
+	}
+	return fp ? fp : 1;
+}
+
+/* Ingress passes an Invalid packet of a known flow: egress is to see it
+ * Invalid too (bpf/ingress.h, after the hooks allowed it). */
+static __always_inline void fwl_ct_pass_invalid(void *data, void *data_end,
+						const struct fwl_pkt *pkt,
+						const struct fwl_ct *ct)
+{
+	struct fwl_ct_entry *e;
+
+	if (ct->state != FWL_CT_INVALID || ct->pending)
+		return;
+	if (ct->tier == FWL_CT_TIER_EST)
+		e = bpf_map_lookup_elem(&fwl_ct, &ct->key);
+	else if (ct->tier == FWL_CT_TIER_NEW)
+		e = bpf_map_lookup_elem(&fwl_ct_new, &ct->key);
+	else
+		return;
+	if (e)
+		e->tcp[ct->dir & 1].inv_fp = fwl_ct_fp(data, data_end, pkt);
+}
+
+/*
  * A packet of a translated flow seen after its translation (at egress,
  * after DNAT at ingress): its tuple is the reverse of the flow's reply
  * binding.  Fills ct->key and returns the entry, ORIG direction.
@@ -643,6 +700,38 @@ fwl_ct_find_translated(struct fwl_ct *ct, const struct fwl_pkt *pkt,
 	e = fwl_ct_find(&ct->key, now, &ct->tier);
 	if (e)
 		ct->src_is_lo = !!(e->status & FWL_CT_S_ORIG_LO);
+	return e;
+}
+
+/*
+ * A forwarded reply of a translated flow that ingress judged Invalid and
+ * so did not translate back (bpf/ingress.h): its tuple is the flow's
+ * reply binding itself.  Fills ct->key and returns the entry, REPLY
+ * direction.
+ */
+static __always_inline struct fwl_ct_entry *
+fwl_ct_find_untranslated(struct fwl_ct *ct, const struct fwl_pkt *pkt,
+			 __u16 sp, __u16 dp, __u8 family, __u16 zone,
+			 __u64 now)
+{
+	struct fwl_nat_rkey r;
+	struct fwl_nat_rval *v;
+	struct fwl_ct_entry *e;
+
+	__builtin_memcpy(r.saddr, pkt->saddr, 16);
+	__builtin_memcpy(r.daddr, pkt->daddr, 16);
+	r.sport = sp;
+	r.dport = dp;
+	r.proto = pkt->l4;
+	r.family = family;
+	r.zone = zone;
+	v = bpf_map_lookup_elem(&fwl_nat_rev, &r);
+	if (!v)
+		return NULL;
+	ct->key = v->ct;
+	e = fwl_ct_find(&ct->key, now, &ct->tier);
+	if (e)
+		ct->src_is_lo = !(e->status & FWL_CT_S_ORIG_LO);
 	return e;
 }
 
@@ -736,13 +825,38 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 		e = fwl_ct_find_translated(ct, pkt, q ? pkt->icmp_id : sp,
 					   q ? pkt->icmp_id : dp, family, zone,
 					   now);
+	/* ... or a reply ingress found Invalid and left untranslated */
+	if (!e && egress == 2) {
+		e = fwl_ct_find_untranslated(ct, pkt, q ? pkt->icmp_id : sp,
+					     q ? pkt->icmp_id : dp, family,
+					     zone, now);
+		if (!e || e->tcp[FWL_CT_DIR_REPLY].inv_fp !=
+			  fwl_ct_fp(data, data_end, pkt)) {
+			/* not that packet: the packet's own key, as before
+			 * (the lookups above may have replaced it) */
+			e = NULL;
+			ct->tier = FWL_CT_TIER_NONE;
+			fwl_ct_key_make(&ct->key, pkt->saddr, sp, pkt->daddr,
+					dp, pkt->l4, family, zone,
+					&ct->src_is_lo);
+		}
+	}
 
 	if (e) {
 		ct->dir = (ct->src_is_lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
 			  FWL_CT_DIR_ORIG : FWL_CT_DIR_REPLY;
 		if (egress == 2) {
 			/* a forwarded packet, tracked at ingress already:
-			 * Linux's conntrack sees a packet once */
+			 * Linux's conntrack sees a packet once; one ingress
+			 * found Invalid is Invalid here too (fwl_ct_fp) */
+			__u16 *fp = &e->tcp[ct->dir & 1].inv_fp;
+
+			if (*fp && *fp == fwl_ct_fp(data, data_end, pkt)) {
+				*fp = 0;
+				ct->state = FWL_CT_INVALID;
+				ct->reason = FWL_DROP_CT_INVALID;
+				return ct->state;
+			}
 			fwl_ct_classify(ct, e);
 			return ct->state;
 		}
@@ -804,6 +918,9 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 			fwl_ct_classify(ct, e);
 		}
 count:
+		/* valid this way: an older Invalid one's fingerprint goes */
+		if (e->tcp[ct->dir & 1].inv_fp)
+			e->tcp[ct->dir & 1].inv_fp = 0;
 		e->packets[ct->dir & 1]++;
 		e->bytes[ct->dir & 1] += pkt->len;
 		/* answered flows move to the established tier (TCP once

@@ -7,6 +7,7 @@
  *	fwl_parse(ctx, pkt);
  *	fwl_nat_rev(ctx, pkt, zone);            // replies: undo NAT first
  *	fwl_ct_track(ctx, pkt, zone, ct);
+ *	fwl_nat_rev_undo(ctx, pkt, ct);         // ... unless ct is INVALID
  *	fwl_nat_dnat_apply(ctx, pkt, ct);       // later packets of a flow
  *	... Prerouting; a DNAT verdict (DNATMap: fwl_dnat_map_target()):
  *	r = fwl_nat_dnat_prepare(ctx, pkt, ct, &target, family);
@@ -27,6 +28,11 @@
  *	  r = fwl_nat_snat(ctx, pkt, ct, addr, port_min, port_max);
  *	  r = fwl_nat_masq(ctx, pkt, ct, port_min, port_max);
  *	later packets: r = fwl_nat_snat_apply(ctx, pkt, ct);
+ *
+ * An INVALID packet is never translated (Linux's NAT leaves a packet
+ * without conntrack alone): the functions skip it, ingress undoes what
+ * fwl_nat_rev did before conntrack judged it, and ingress leaves egress a
+ * fingerprint of the packet to see it INVALID too (bpf/lib/ct.h, fwl_ct_fp).
  *
  * Each returns 0 when the packet may go on (translated or not applicable)
  * or a FWL_DROP_* reason when it must be dropped (fails closed for that
@@ -479,6 +485,44 @@ __attribute__((noinline)) int fwl_nat_rev_skb(struct __sk_buff *ctx,
 
 #define fwl_nat_rev(ctx, pkt, zone) \
 	FWL_CTX_DISPATCH_(ctx, fwl_nat_rev_xdp, fwl_nat_rev_skb)(ctx, pkt, zone)
+
+/*
+ * A reply fwl_nat_rev() translated back that conntrack then found Invalid:
+ * Linux attaches no conntrack to an invalid packet, so its NAT leaves the
+ * packet as it came.  It goes back to its tuple on the wire (routing then
+ * sees the translated address: the host's own for a source-NAT'd flow).
+ * Called on that path only (bpf/ingress.h): a valid reply pays nothing.
+ */
+__attribute__((noinline)) int fwl_nat_rev_undo(struct xdp_md *ctx,
+					       struct fwl_pkt *pkt,
+					       struct fwl_ct *ct)
+{
+	struct fwl_ct_entry *e;
+	int d;
+
+	if (!pkt || !ct)
+		return FWL_DROP_UNSUPPORTED;
+	if (ct->state != FWL_CT_INVALID ||
+	    !(pkt->flags & FWL_PKT_F_NAT_REV))
+		return 0;
+	e = fwl_nat_entry(ct);
+	if (!e)
+		return 0;
+	if (e->status & FWL_CT_S_DNAT) {
+		d = fwl_nat_set_end(ctx, pkt, 0, e->dnat.addr, e->dnat.port,
+				    1);
+		if (d)
+			return d;
+	}
+	if (e->status & FWL_CT_S_SNAT) {
+		d = fwl_nat_set_end(ctx, pkt, 1, e->snat.addr, e->snat.port,
+				    1);
+		if (d)
+			return d;
+	}
+	pkt->flags &= ~FWL_PKT_F_NAT_REV;
+	return 0;
+}
 
 /* ---- DNAT (ingress) ---- */
 

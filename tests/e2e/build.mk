@@ -5,6 +5,7 @@ TEST_SCRIPTS += tests/e2e/sets.sh
 TEST_SCRIPTS += tests/e2e/conntrack.sh
 TEST_SCRIPTS += tests/e2e/nat.sh
 TEST_SCRIPTS += tests/e2e/nat-addr.sh
+TEST_SCRIPTS += tests/e2e/nat-invalid.sh
 TEST_SCRIPTS += tests/e2e/ratelimit.sh
 TEST_SCRIPTS += tests/e2e/wireguard.sh
 TEST_SCRIPTS += tests/e2e/home-router.sh
