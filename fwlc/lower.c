@@ -1705,7 +1705,8 @@ static struct ir_act *lower_act(struct lower *l, const Expr *e, int depth);
 /* Append part e of a Log.emit message to the template t (*n bytes so far):
  * a string literal (braces doubled), `show B.F` of a header field the log
  * record carries ({src} {dst} {sport} {dport} {proto} {flags} {itype}
- * {icode}: maps/events.h, loader/logmsg.c), or a ++ of those.  -1 (reported) for anything the data plane cannot format. */
+ * {icode} {ttl} {tos} {dscp} {vlan0} {vlan1}: maps/events.h,
+ * loader/logmsg.c), or a ++ of those.  -1 (reported) for anything the data plane cannot format. */
 static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 {
 	if (e->kind == E_BINARY && e->op == OP_CONCAT)
@@ -1745,7 +1746,13 @@ static int log_part(struct lower *l, const Expr *e, char *t, size_t *n)
 			       : f == IRF_L4 ? "{proto}"
 			       : f == IRF_TCP_FLAGS ? "{flags}"
 			       : f == IRF_ICMP_TYPE ? "{itype}"
-			       : f == IRF_ICMP_CODE ? "{icode}" : NULL;
+			       : f == IRF_ICMP_CODE ? "{icode}"
+			       : f == IRF_TTL ? "{ttl}"
+			       : f == IRF_TOS ? "{tos}"
+			       : f == IRF_DSCP ? "{dscp}"
+			       : f == IRF_VLAN_ID ? (b->idx ? "{vlan1}"
+							    : "{vlan0}")
+			       : NULL;
 		if (ph && *n + strlen(ph) < LOG_TEMPLATE_MAX) {
 			strcpy(t + *n, ph);
 			*n += strlen(ph);
@@ -1756,7 +1763,7 @@ bad:
 	unsupported(l, e->span, "this part of a Log.emit message (the data "
 		    "plane formats string literals and `show` of a header's "
 		    "src, dst, sport, dport, protocol, TCP flags, ICMP type "
-		    "or code, up to 255 bytes)");
+		    "or code, TTL, TOS, DSCP or VLAN id, up to 255 bytes)");
 	return -1;
 }
 

@@ -74,7 +74,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	const char *rule = "", *tmpl = "";
 	char msg[512], prefix[256];
 
-	if (size < sizeof(*e) || e->version != FWL_EVENTS_LAYOUT_VERSION)
+	/* version 1 is version 2 with ttl, tos, vlan zero (reserved) */
+	if (size < sizeof(*e) || e->version < 1 ||
+	    e->version > FWL_EVENTS_LAYOUT_VERSION)
 		return 0;	/* another layout: skip, never misread */
 	for (int i = 0; ev->b && i < ev->b->nrules; i++)
 		if (ev->b->rules[i].id == e->rule_id)
@@ -100,8 +102,17 @@ static int on_event(void *ctx, void *data, size_t size)
 	sb_json_str(&sb, prefix);
 	sb_printf(&sb, ", \"iif\": \"%s\", \"proto\": %u, \"src\": \"%s\", "
 		  "\"dst\": \"%s\", \"sport\": %u, \"dport\": %u, \"len\": %u, "
-		  "\"suppressed\": %u}", ifn, e->l4, s, d, e->sport, e->dport,
+		  "\"suppressed\": %u", ifn, e->l4, s, d, e->sport, e->dport,
 		  e->len, e->suppressed);
+	if (e->version >= 2) {
+		sb_printf(&sb, ", \"ttl\": %u, \"tos\": %u", e->ttl, e->tos);
+		for (int i = 0; i < e->vlan_depth && i < 2; i++)
+			sb_printf(&sb, "%s%u", i ? ", " : ", \"vlan\": [",
+				  e->vlan[i]);
+		if (e->vlan_depth)
+			sb_printf(&sb, "]");
+	}
+	sb_printf(&sb, "}");
 	if (sb.oom) {
 		sb_free(&sb);
 		return 0;

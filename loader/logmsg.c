@@ -69,6 +69,22 @@ static const char *value_of_l4(const char *name, size_t len,
 		snprintf(v, size, "%u", ev->icmp_code);
 		return v;
 	}
+	/* version 2: {ttl} {tos} {dscp} {vlan0} {vlan1} */
+	if (ev->version < 2)
+		return NULL;
+	if (len == 3 && (!strncmp(name, "ttl", 3) || !strncmp(name, "tos", 3))) {
+		snprintf(v, size, "%u", name[1] == 't' ? ev->ttl : ev->tos);
+		return v;
+	}
+	if (len == 4 && !strncmp(name, "dscp", 4)) {
+		snprintf(v, size, "%u", ev->tos >> 2);
+		return v;
+	}
+	if (len == 5 && !strncmp(name, "vlan", 4) &&
+	    (name[4] == '0' || name[4] == '1')) {
+		snprintf(v, size, "%u", ev->vlan[name[4] - '0']);
+		return v;
+	}
 	return NULL;
 }
 

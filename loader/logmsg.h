@@ -11,7 +11,9 @@
  * inet_ntop writes them), {sport} {dport} (":N", as FWL's `show` writes a
  * port), {proto} ("tcp", "udp", "icmp", "icmpv6", else "proto"), {flags}
  * (the TCP flags set: "{Syn, Ack}", bit order), {itype} (the ICMP/ICMPv6
- * type's name, "EchoRequest", or its number), {icode} (a number).  The result is the interpreter's message for the same packet.
+ * type's name, "EchoRequest", or its number), {icode} (a number), and
+ * from records of layout version 2 {ttl} {tos} {dscp} {vlan0} {vlan1}
+ * (numbers; the VLAN id of the outer and inner tag).  The result is the interpreter's message for the same packet.
  * fwld's log sink (events.c) and fwlc's BPF scenario backend use it.
  */
 #ifndef FWL_LOADER_LOGMSG_H

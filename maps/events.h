@@ -9,14 +9,22 @@
  * how many records of that rule were dropped since the previous one.
  * Addresses network order (IPv4 in word 0); everything else host order.
  * Do not reorder; append only (readers check `version` and `size`).
- * Files that change with this one: bpf/lib/log.h, loader/ (log reader).
+ * Version 2 took the reserved bytes of version 1 (same size) for ttl,
+ * tos and the VLAN ids; readers take both versions (a version 1 record
+ * has none of them: its templates have no placeholders for them).
+ * The ring buffer itself did not change: the manifest's layout of the
+ * fwl_events map stays 1 (a reload keeps the pinned ring), each record
+ * names its own version.
+ * Files that change with this one: bpf/lib/log.h, loader/ (log reader,
+ * logmsg.c placeholders), fwlc/lower.c (which fields a template may
+ * name).
  */
 #ifndef FWL_MAPS_EVENTS_H
 #define FWL_MAPS_EVENTS_H
 
 #include <linux/types.h>
 
-#define FWL_EVENTS_LAYOUT_VERSION 1
+#define FWL_EVENTS_LAYOUT_VERSION 2	/* 2: ttl, tos, vlan (were reserved) */
 #define FWL_EVENTS_BYTES	(256 * 1024)	/* ring buffer size */
 
 /* fwl_event.level (the proposal's Log levels) */
@@ -49,8 +57,11 @@ struct fwl_event {
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 ct_state;		/* enum fwl_ct_state, 0 if not tracked */
-	__u8 reserved;
-	__u32 reserved2[2];
+	__u8 ttl;		/* IPv4 TTL / IPv6 hop limit (version 2) */
+	__u8 tos;		/* IPv4 TOS / IPv6 traffic class (version 2) */
+	__u8 vlan_depth;	/* VLAN tags (version 2) */
+	__u16 vlan[2];		/* their ids, outermost first (version 2) */
+	__u16 reserved2;
 };
 _Static_assert(sizeof(struct fwl_event) == 88, "fwl_event layout");
 

@@ -77,6 +77,11 @@ static __always_inline int fwl_log_rl(const struct fwl_pkt *pkt, __u32 rule,
 	ev->icmp_type = pkt->icmp_type;
 	ev->icmp_code = pkt->icmp_code;
 	ev->ct_state = ct_state;
+	ev->ttl = pkt->ttl;
+	ev->tos = pkt->tos;
+	ev->vlan_depth = pkt->vlan_depth;
+	ev->vlan[0] = pkt->vlan[0];
+	ev->vlan[1] = pkt->vlan[1];
 	bpf_ringbuf_submit(ev, 0);
 	return 1;
 }

@@ -77,6 +77,9 @@ static void test_record_fields(void)
 	CHECK_INT(got[0].saddr[0], htonl(IP4(10, 1, 2, 3)));
 	CHECK_INT(got[0].dport, 22);
 	CHECK_INT(got[0].tcp_flags, 0x02);
+	CHECK_INT(got[0].ttl, 64);		/* layout version 2 */
+	CHECK_INT(got[0].tos, 0);
+	CHECK_INT(got[0].vlan_depth, 0);
 	CHECK_INT(got[0].ifindex, 1);
 	CHECK_INT(got[0].suppressed, 0);
 }
