@@ -146,7 +146,7 @@ struct Type {
 };
 
 /*
- * Patterns.  40 bytes each: the kind-specific parts share a union, so read
+ * Patterns.  48 bytes each: the kind-specific parts share a union, so read
  * only the members documented for the node's kind.
  */
 
