@@ -89,6 +89,14 @@ int fwl_egress(struct __sk_buff *skb)
 		fwl_count_drop(r, pkt->len);
 		return TC_ACT_SHOT;
 	}
+	/* The kernel routed it before this program saw it; Linux routes a
+	 * translated packet again (ip_route_me_harder), TC egress cannot.
+	 * One whose new destination lies another way is dropped, counted,
+	 * rather than sent out where it does not go (docs/semantics.md). */
+	if (local && fwl_nat_dnat_rerouted(skb, pkt, &md->ct)) {
+		fwl_count_drop(FWL_DROP_NAT_REROUTE, pkt->len);
+		return TC_ACT_SHOT;
+	}
 #endif
 #ifdef FWL_HOOK_OUTPUT
 #ifdef FWL_STAGED_OUTPUT

@@ -3053,6 +3053,7 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	/* the host's packet to one of its own addresses travels over lo,
 	   where no program of the data plane runs: no policy sees it and
 	   conntrack does not track it (docs/semantics.md) */
+	char host_dev[32] = "";	/* where the kernel routed the host's packet */
 	if (local_out && p->l3) {
 		bool to_self = false;
 		FxAddr d = {.family = p->dst.family,
@@ -3074,8 +3075,9 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 		   and its sender gets ENETUNREACH; nothing is built, no
 		   hook sees it, nothing is tracked, nothing leaves */
 		char dev[32];
-		if (!oif_given &&
-		    route(in, &to_self, dev, sizeof dev) == FX_ERROR) {
+		int hrc = oif_given ? FX_OK
+				    : route(in, &to_self, dev, sizeof dev);
+		if (hrc == FX_ERROR) {
 			r->verdict = VERDICT_DROP;
 			r->ct_state = CT_UNTRACKED;
 			snprintf(r->reason, sizeof r->reason,
@@ -3083,6 +3085,8 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			r->out = *p;
 			return r->verdict;
 		}
+		if (!oif_given && hrc == FX_OK && !to_self)
+			snprintf(host_dev, sizeof host_dev, "%s", dev);
 	}
 
 	/* later fragments get the ports of their first (by fragment id):
@@ -3271,6 +3275,18 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			local = true;
 			oifbuf[0] = 0;
 		}
+	}
+	/* the host's packet DNAT'd by its flow's binding: the data plane
+	   translates it at TC egress, after the kernel routed it, and cannot
+	   route it again as Linux's output NAT does; one whose new
+	   destination lies another way is dropped (docs/semantics.md) */
+	if (local_out && host_dev[0] && e && !related &&
+	    state != CT_INVALID && dir == 0 && (e->status & CTS_DNAT) &&
+	    (local || strcmp(oifbuf, host_dev) != 0)) {
+		snprintf(r->reason, sizeof r->reason,
+			 "nat: host packet translated onto another route");
+		snprintf(r->oif, sizeof r->oif, "%s", host_dev);
+		goto drop;
 	}
 	if (local_out)
 		local = false;

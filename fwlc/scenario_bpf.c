@@ -938,6 +938,8 @@ static const char *drop_name(int r)
 	case FWL_DROP_ICMP6_TRUNC: return "icmp-truncated";
 	case FWL_DROP_NAT_NO_PORT: return "nat: no free port";
 	case FWL_DROP_NAT_COLLISION: return "nat: reply tuple already bound";
+	case FWL_DROP_NAT_REROUTE:
+		return "nat: host packet translated onto another route";
 	default: return NULL;
 	}
 }

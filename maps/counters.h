@@ -77,7 +77,8 @@ _Static_assert(sizeof(struct fwl_count) == 16, "fwl_count layout");
 	X(FWL_DROP_UNSUPPORTED,		31, "unsupported packet")		\
 	X(FWL_DROP_NAT_COLLISION,	32, "NAT: reply tuple already bound") \
 	X(FWL_DROP_NAT_NO_ADDR,		33, "NAT: no address on the interface") \
-	X(FWL_DROP_NAT_NO_FLOW,		34, "NAT: flow not confirmed first")
+	X(FWL_DROP_NAT_NO_FLOW,		34, "NAT: flow not confirmed first") \
+	X(FWL_DROP_NAT_REROUTE,		35, "NAT: host packet translated onto another route")
 
 enum fwl_drop_reason {
 #define FWL_DROP_ENUM_(name, num, text) name = num,

@@ -63,6 +63,7 @@
 
 #include "ct.h"
 #include "csum.h"
+#include "fib.h"
 #include "maps/nat.h"
 #include "nat_sets.h"
 
@@ -550,6 +551,25 @@ __attribute__((noinline)) int fwl_nat_dnat_apply_skb(struct __sk_buff *ctx,
 #define fwl_nat_dnat_apply(ctx, pkt, ct)				\
 	FWL_CTX_DISPATCH_(ctx, fwl_nat_dnat_apply_xdp,			\
 			  fwl_nat_dnat_apply_skb)(ctx, pkt, ct)
+
+/* The host's own packet that fwl_nat_dnat_apply() just translated: is
+ * its new destination routed out of another interface (or to the host
+ * itself, or nowhere)?  TC egress runs after the kernel's routing and
+ * cannot route the packet again as Linux's output NAT does, so the
+ * caller drops it.  Only DNAT'd flows pay the lookup. */
+static __always_inline int fwl_nat_dnat_rerouted(struct __sk_buff *skb,
+						 const struct fwl_pkt *pkt,
+						 const struct fwl_ct *ct)
+{
+	__u32 oif = 0;
+
+	if (ct->state == FWL_CT_INVALID || !ct->tier ||
+	    ct->dir != FWL_CT_DIR_ORIG || !(ct->status & FWL_CT_S_DNAT))
+		return 0;
+	if (fwl_fib_route(skb, pkt, &oif) != FWL_ROUTE_FORWARD)
+		return 1;
+	return oif != skb->ifindex;
+}
 
 static __always_inline int fwl_nat_dnat_data(void *ctx_, struct fwl_pkt *pkt,
 					     struct fwl_ct *ct,
