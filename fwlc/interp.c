@@ -3039,8 +3039,14 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			} else {
 				int s2 = tcp_track(in, e, dir, p, true,
 						   &fresh);
-				if (fresh)
+				if (fresh) {
+					/* the closed connection is gone now,
+					   whatever the policies then decide
+					   of the SYN (Linux: nf_ct_kill, then
+					   the packet is looked up again) */
+					e->expires = 0;
 					e = NULL, dir = 0;
+				}
 				state = fresh ? CT_NEW : s2;
 			}
 		} else if (e && icmp_request(p) && dir == 1) {
@@ -3182,11 +3188,6 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	     (state == CT_RELATED && (in->pending_status & CTS_EXPECTED))) &&
 	    (!e || fresh) && p->l3 &&
 	    !(p->proto == PROTO_TCP && !tcp_flags_valid(p->flags))) {
-		if (fresh) {
-			CtEntry *old = interp_ct_find(in, &t0, &dir);
-			if (old)
-				old->expires = 0;	/* swept later */
-		}
 		e = ct_alloc(in);
 		if (e) {
 			e->orig = t0;
