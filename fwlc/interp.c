@@ -14,6 +14,7 @@
 #include "fwlc/builtin.h"
 #include "fwlc/effects_mock.h"
 #include "fwlc/interp.h"
+#include "maps/nat.h"
 
 /*
  * Values
@@ -3225,44 +3226,60 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 					sa.family = fa.family;
 					memcpy(sa.a, fa.a, 16);
 				}
-				uint16_t port = nat.has_port ? nat.port : cur.sport;
-				/* keep the port when free, else probe */
+				/* keep the port when the reply tuple is
+				   free, else the candidates of maps/nat.h
+				   (its class, a hash of the flow); a
+				   protocol without ports has none: the flow
+				   clashes, as in Linux */
+				bool echo = p->l4 &&
+					    ((p->proto == PROTO_ICMP &&
+					      p->icmp_type == 8) ||
+					     (p->proto == PROTO_ICMPV6 &&
+					      p->icmp_type == 128));
+				bool ported = p->l4 &&
+					      (p->proto == PROTO_TCP ||
+					       p->proto == PROTO_UDP || echo);
+				uint16_t orig = nat.has_port ? nat.port
+							     : cur.sport;
+				uint16_t pmin = nat.port, pmax = nat.port;
+				if (!nat.has_port)
+					fwl_nat_port_class(orig, echo, &pmin,
+							   &pmax);
+				uint32_t span = (uint32_t)pmax - pmin + 1;
+				__be32 hs[4] = {0}, hd[4] = {0};
+				memcpy(hs, p->src.a, p->l3 == 4 ? 4 : 16);
+				memcpy(hd, p->dst.a, p->l3 == 4 ? 4 : 16);
+				uint32_t h = fwl_nat_port_hash(
+					hs, hd, echo ? 0 : cur.dport,
+					(uint8_t)p->proto, 0);
+				uint16_t port = orig;
 				Tuple rt;
-				for (int probe = 0; probe < 64; probe++) {
+				bool got = false;
+				for (int i = 0; i <= FWL_NAT_PROBES; i++) {
+					if (i > 0)
+						port = (uint16_t)(pmin +
+							(h + (uint32_t)i) %
+								span);
 					cur.src = sa;
-					cur.sport = port;
+					cur.sport = ported ? port : cur.sport;
 					tuple_rev(&cur, &rt);
-					if (!reply_tuple_used(in, &rt))
+					if (!reply_tuple_used(in, &rt)) {
+						got = true;
 						break;
-					/* no ports to move aside (GRE, ESP,
-					   ...): the flow clashes, as in Linux
-					   (and bpf/lib/nat.h) */
-					bool ported =
-						p->l4 &&
-						(p->proto == PROTO_TCP ||
-						 p->proto == PROTO_UDP ||
-						 (p->proto == PROTO_ICMP &&
-						  (p->icmp_type == 8 ||
-						   p->icmp_type == 0)) ||
-						 (p->proto == PROTO_ICMPV6 &&
-						  (p->icmp_type == 128 ||
-						   p->icmp_type == 129)));
-					port = (uint16_t)(32768 +
-							  (port + 1 - 32768) %
-								  28232);
-					/* SNAT(addr, :port): that port only,
-					   as netfilter's range of one */
-					if (probe == 63 || nat.has_port ||
-					    !ported) {
-						in->nct--;
-						snprintf(r->reason,
-							 sizeof r->reason,
-							 "nat: no free port");
-						r->verdict = VERDICT_DROP;
-						r->out = *p;
-						return r->verdict;
 					}
+					if (!ported)
+						break;
 				}
+				if (!got) {
+					in->nct--;
+					snprintf(r->reason, sizeof r->reason,
+						 "nat: no free port");
+					r->verdict = VERDICT_DROP;
+					r->out = *p;
+					return r->verdict;
+				}
+				if (!ported)
+					port = cur.sport;
 				e->status |= CTS_SNAT;
 				nat_set_src(p, &sa, port);
 			}

@@ -35,9 +35,11 @@
  * reverse binding (fwl_nat_rev, keyed by the reply tuple on the wire) is
  * inserted before the forward one and dies with the entry (bpf/lib/ct.h
  * removes it; a binding found without its entry is stale and dropped).
- * SNAT keeps the original source port when it is free and inside
- * [port_min, port_max], else tries FWL_NAT_PROBES random ports of that
- * range; if all are taken the flow is dropped and counted
+ * SNAT keeps the original source port when it is free (no binding and no
+ * conntrack entry holds the reply tuple, fwl_nat_tuple_taken) and inside
+ * [port_min, port_max], else tries FWL_NAT_PROBES ports of that range (or
+ * of the port's class) in the order maps/nat.h gives; if all are taken
+ * the flow is dropped, its entry removed, and counted
  * (FWL_NAT_STAT_NO_PORT).  Checksums are updated incrementally (csum.h)
  * for IPv4, TCP, UDP, ICMP and ICMPv6, and for the quoted packet inside
  * ICMP errors.  Non-first fragments have their addresses rewritten only
@@ -683,16 +685,53 @@ static __always_inline __u32 fwl_ct_key_hash(const struct fwl_ct_key *k)
 
 /* ---- SNAT / masquerade (egress) ---- */
 
+/*
+ * Does a live conntrack entry other than the flow's own (own) hold the
+ * reply tuple r (Linux's nf_nat_used_tuple: the conntrack table, not only
+ * the NAT bindings)?  An entry whose original tuple is r holds it, and so
+ * does an untranslated entry whose original is r's reverse (its reply is
+ * r); a translated entry's reply is its binding in fwl_nat_rev, checked
+ * apart.  For an ICMP echo r's identifier is on the requester's side.
+ */
+__attribute__((noinline)) int fwl_nat_tuple_taken(struct fwl_nat_rkey *r,
+						  struct fwl_ct_key *own)
+{
+	struct fwl_ct_entry *e;
+	struct fwl_ct_key k;
+	const __u32 *a = (const __u32 *)&k, *b = (const __u32 *)own;
+	__u32 diff = 0, i;
+	__u8 lo, tier;
+	int echo;
+
+	if (!r || !own)
+		return 1;
+	echo = r->proto == IPPROTO_ICMP || r->proto == IPPROTO_ICMPV6;
+	fwl_ct_key_make(&k, r->saddr, echo ? 0 : r->sport, r->daddr,
+			r->dport, r->proto, r->family, r->zone, &lo);
+	for (i = 0; i < sizeof(k) / 4; i++)
+		diff |= a[i] ^ b[i];
+	if (!diff)
+		return 0;	/* the flow itself (Linux ignores it too) */
+	e = fwl_ct_find(&k, fwl_now(), &tier);
+	if (!e)
+		return 0;
+	/* r's source is the originator: the entry's original tuple is r */
+	if (lo == !!(e->status & FWL_CT_S_ORIG_LO))
+		return 1;
+	return !(e->status & (FWL_CT_S_DNAT | FWL_CT_S_SNAT));
+}
+
 static __always_inline int fwl_nat_snat_data(void *ctx_, struct fwl_pkt *pkt,
 					     struct fwl_ct *ct,
 					     const __be32 *addr, __u32 range,
 					     int is_xdp)
 {
 	__u16 pmin = range & 0xffff, pmax = range >> 16, orig, cand;
-	__u32 span, rnd;
+	__u32 span, h;
+	struct fwl_config *cfg;
 	struct fwl_nat_rkey r, old;
 	struct fwl_ct_entry *e;
-	int i, got = 0, ported;
+	int i, got = 0, ported, any;
 
 	if (ct->state == FWL_CT_INVALID || ct->state == FWL_CT_UNTRACKED ||
 	    !ct->tier || ct->dir != FWL_CT_DIR_ORIG)
@@ -715,27 +754,37 @@ static __always_inline int fwl_nat_snat_data(void *ctx_, struct fwl_pkt *pkt,
 	orig = pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP ?
 	       pkt->sport : pkt->icmp_id;
 	if (!ported) {
+		/* no port to move aside: a clash drops the flow */
 		r.dport = 0;
-		got = !fwl_nat_bind(&r, &ct->key);
+		got = !fwl_nat_tuple_taken(&r, &ct->key) &&
+		      !fwl_nat_bind(&r, &ct->key);
 		cand = 0;
 	} else {
-		if (pmin == 0 && pmax == 0) {
-			pmin = 1;
-			pmax = 65535;
-		}
+		/* no range given: the original port whatever it is, else
+		   its class (Linux: nf_in_range holds without a range) */
+		any = pmin == 0 && pmax == 0;
+		if (any)
+			fwl_nat_port_class(orig, fwl_nat_is_echo(pkt), &pmin,
+					   &pmax);
 		if (pmax < pmin)
 			pmax = pmin;
 		span = (__u32)pmax - pmin + 1;
-		rnd = bpf_get_prandom_u32();
+		/* the candidates after the original (maps/nat.h) */
+		cfg = fwl_cfg();
+		h = fwl_nat_port_hash(pkt->saddr, pkt->daddr,
+				      fwl_nat_is_echo(pkt) ? 0 : pkt->dport,
+				      pkt->l4, cfg ? cfg->nat_seed : 0);
 		cand = orig;
 		for (i = 0; i <= FWL_NAT_PROBES; i++) {
 			if (i > 0)
-				cand = pmin + (rnd + i) % span;
-			else if (orig < pmin || orig > pmax)
+				cand = pmin + (h + i) % span;
+			else if (!any && (orig < pmin || orig > pmax))
 				continue;
 			r.dport = cand;
 			if (fwl_nat_is_echo(pkt))
 				r.sport = cand;
+			if (fwl_nat_tuple_taken(&r, &ct->key))
+				continue;
 			if (!fwl_nat_bind(&r, &ct->key)) {
 				got = 1;
 				fwl_nat_stat_inc(i ? FWL_NAT_STAT_PROBED :
@@ -745,6 +794,12 @@ static __always_inline int fwl_nat_snat_data(void *ctx_, struct fwl_pkt *pkt,
 		}
 	}
 	if (!got) {
+		/* The flow's first packet is dropped: Linux never confirms
+		 * its connection, so the entry made before Postrouting (at
+		 * ingress, or for the host's own packet just now) goes. */
+		fwl_ct_unbind(&ct->key, e);
+		fwl_ct_delete(&ct->key, ct->tier);
+		ct->tier = FWL_CT_TIER_NONE;
 		fwl_nat_stat_inc(FWL_NAT_STAT_NO_PORT);
 		return FWL_DROP_NAT_NO_PORT;
 	}
