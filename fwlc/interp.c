@@ -3231,11 +3231,9 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 				   (its class, a hash of the flow); a
 				   protocol without ports has none: the flow
 				   clashes, as in Linux */
-				bool echo = p->l4 &&
-					    ((p->proto == PROTO_ICMP &&
-					      p->icmp_type == 8) ||
-					     (p->proto == PROTO_ICMPV6 &&
-					      p->icmp_type == 128));
+				/* an ICMP query's identifier is its port
+				   (echo, timestamp, information, mask) */
+				bool echo = p->l4 && icmp_request(p);
 				bool ported = p->l4 &&
 					      (p->proto == PROTO_TCP ||
 					       p->proto == PROTO_UDP || echo);

@@ -441,6 +441,12 @@ static __always_inline int fwl_nat_rev_data(void *ctx_, struct fwl_pkt *pkt,
 	}
 	if (fwl_frag_resolve(pkt))
 		return 0;
+	/* an ICMP query's reply is a reply message: a request the other
+	 * way is a flow of its own (Linux's tuple has the type), even with
+	 * the binding's identifier */
+	if ((pkt->l4 == IPPROTO_ICMP || pkt->l4 == IPPROTO_ICMPV6) &&
+	    fwl_icmp_query(pkt->l4, pkt->icmp_type) != 2)
+		return 0;
 	fwl_nat_pkt_rkey(pkt, zone, &r);
 	v = bpf_map_lookup_elem(&fwl_nat_rev, &r);
 	if (!v)
