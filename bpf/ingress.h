@@ -68,6 +68,12 @@ int fwl_ingress(struct xdp_md *ctx)
 	fwl_ct_track(ctx, pkt, 0, &md->ct);
 	/* `table = NAT` policies see only the packet that opens a flow */
 	md->nat_first = md->ct.pending;
+#ifdef FWL_USES_NAT
+	/* an invalid packet is not translated (Linux: no conntrack) */
+	if (md->ct.state == FWL_CT_INVALID &&
+	    (r = fwl_nat_rev_undo(ctx, pkt)) > 0)
+		goto drop_reason;
+#endif
 #elif defined(FWL_USES_FRAG)
 	/* later fragments: their first's ports (conntrack does it above) */
 	fwl_frag_resolve(pkt);

@@ -427,6 +427,7 @@ static __always_inline int fwl_nat_rev_data(void *ctx_, struct fwl_pkt *pkt,
 	struct fwl_nat_rkey r;
 	struct fwl_nat_rval *v;
 	struct fwl_ct_entry *e;
+	struct fwl_scratch *s;
 	struct fwl_ct_key k;
 	__u32 st;
 	int d;
@@ -456,6 +457,9 @@ static __always_inline int fwl_nat_rev_data(void *ctx_, struct fwl_pkt *pkt,
 		return 0;
 	st = e->status;
 	k = v->ct;
+	s = fwl_scratch();
+	if (s)
+		s->nat_pre = r;	/* fwl_nat_rev_undo() */
 	if (st & FWL_CT_S_DNAT) {
 		d = fwl_nat_set_end(ctx_, pkt, 0, fwl_ct_orig_daddr(&k, st),
 				    fwl_ct_orig_dport(&k, st), is_xdp);
@@ -491,6 +495,29 @@ __attribute__((noinline)) int fwl_nat_rev_skb(struct __sk_buff *ctx,
 
 #define fwl_nat_rev(ctx, pkt, zone) \
 	FWL_CTX_DISPATCH_(ctx, fwl_nat_rev_xdp, fwl_nat_rev_skb)(ctx, pkt, zone)
+
+/*
+ * A packet fwl_nat_rev() turned back that conntrack then found INVALID
+ * (bad TCP flags, out of window) is not the flow's: Linux detaches the
+ * connection from an invalid packet and NAT leaves it alone.  Put its
+ * tuple back as it arrived (XDP ingress).
+ */
+__attribute__((noinline)) int fwl_nat_rev_undo(struct xdp_md *ctx,
+					       struct fwl_pkt *pkt)
+{
+	struct fwl_scratch *s = fwl_scratch();
+	int d;
+
+	if (!pkt || !s || !(pkt->flags & FWL_PKT_F_NAT_REV))
+		return 0;
+	pkt->flags &= ~FWL_PKT_F_NAT_REV;
+	d = fwl_nat_set_end(ctx, pkt, 0, s->nat_pre.saddr, s->nat_pre.sport,
+			    1);
+	if (d)
+		return d;
+	return fwl_nat_set_end(ctx, pkt, 1, s->nat_pre.daddr,
+			       s->nat_pre.dport, 1);
+}
 
 /* ---- DNAT (ingress) ---- */
 
