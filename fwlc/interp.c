@@ -3230,9 +3230,9 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 				   free, else the candidates of maps/nat.h
 				   (its class, a hash of the flow); a
 				   protocol without ports has none: the flow
-				   clashes, as in Linux */
-				/* an ICMP query's identifier is its port
-				   (echo, timestamp, information, mask) */
+				   clashes, as in Linux.  An ICMP query's
+				   identifier is its port (echo, timestamp,
+				   information, mask). */
 				bool echo = p->l4 && icmp_request(p);
 				bool ported = p->l4 &&
 					      (p->proto == PROTO_TCP ||
