@@ -101,7 +101,9 @@ static void udp4(struct pk *p, uint32_t s, uint16_t sp, uint32_t d,
 	pk_finish(p);
 }
 
-/* Run at ingress (XDP) or egress (TC); the output replaces p. */
+/* Run at ingress (XDP, egress 0) or egress (TC: 1 the host's own packet,
+ * 2 a forwarded one, which came in on interface 1); the output replaces
+ * p. */
 static uint32_t run(int egress, struct pk *p, struct fwl_ct *ct,
 		    uint32_t *res)
 {
@@ -112,7 +114,9 @@ static uint32_t run(int egress, struct pk *p, struct fwl_ct *ct,
 	memset(&none, 0, sizeof(none));
 	bpf_map_update_elem(m_out, &k, &none, 0);
 	bpf_map_update_elem(m_res, &k, &zero, 0);
-	if (egress)
+	if (egress == 2)
+		h_tc_fwd(p_tc, p->b, p->len, 1, &r);
+	else if (egress)
 		h_tc(p_tc, p->b, p->len, &r);
 	else
 		h_xdp(p_xdp, p->b, p->len, &r);
@@ -225,11 +229,15 @@ static void test_dnat_single_tcp_flow(void)
 	check_tuple4(&p, C_IP, 40000, B_IP, 8080);
 	check_csum(&p, "ACK after DNAT");
 	CHECK_INT(ct.tcp_state, FWL_TCP_ESTABLISHED);
-	/* at egress the DNAT'd packet still finds its flow */
+	/* at egress the DNAT'd (forwarded) packet still finds its flow */
 	tcp4(&p, C_IP, 40000, B_IP, 8080, 0x10, 101, 501);
-	CHECK_INT(run(1, &p, &ct, &res), PASS_T);
+	CHECK_INT(run(2, &p, &ct, &res), PASS_T);
 	CHECK_INT(ct.state, FWL_CT_ESTABLISHED);
 	CHECK_INT(ct.dir, FWL_CT_DIR_ORIG);
+	/* the host's own packet on that tuple is a flow of its own (it was
+	 * never translated: Linux looks it up as it is) */
+	CHECK_INT(run(1, &p, &ct, &res), PASS_T);
+	CHECK_INT(ct.state, FWL_CT_NEW);
 	CHECK_INT(nstat(FWL_NAT_STAT_DNAT), 1);
 	CHECK(nstat(FWL_NAT_STAT_REV) >= 1, "reverse counted");
 }
@@ -616,7 +624,7 @@ static void test_dnat_and_snat_same_flow(void)
 	udp4(&p, C_IP, 4100, V_IP, 80);
 	CHECK_INT(run(0, &p, &ct, &res), PASS_X);
 	check_tuple4(&p, C_IP, 4100, B_IP, 8080);
-	CHECK_INT(run(1, &p, &ct, &res), PASS_T);
+	CHECK_INT(run(2, &p, &ct, &res), PASS_T);
 	port = pk_get16(p.b + 34);
 	check_tuple4(&p, IP4(10, 0, 0, 1), port, B_IP, 8080);
 	check_csum(&p, "DNAT+SNAT");
