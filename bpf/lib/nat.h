@@ -827,9 +827,10 @@ static __always_inline int fwl_nat_snat_data(void *ctx_, struct fwl_pkt *pkt,
 		}
 	}
 	if (!got) {
-		/* The flow's first packet is dropped: Linux never confirms
-		 * its connection, so the entry made before Postrouting (at
-		 * ingress, or for the host's own packet just now) goes. */
+		/* The flow cannot be made: Linux drops its first packet
+		 * before confirming it.  The entry ingress (or, for the
+		 * host's packet, egress) made for it goes, with its DNAT
+		 * binding, so its reverse is not Established. */
 		fwl_ct_unbind(&ct->key, e);
 		fwl_ct_delete(&ct->key, ct->tier);
 		ct->tier = FWL_CT_TIER_NONE;
