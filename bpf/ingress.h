@@ -68,17 +68,17 @@ int fwl_ingress(struct xdp_md *ctx)
 	fwl_ct_track(ctx, pkt, 0, &md->ct);
 	/* `table = NAT` policies see only the packet that opens a flow */
 	md->nat_first = md->ct.pending;
+#ifdef FWL_USES_NAT
+	/* an invalid packet is not translated (Linux: no conntrack) */
+	if (md->ct.state == FWL_CT_INVALID &&
+	    (r = fwl_nat_rev_undo(ctx, pkt)) > 0)
+		goto drop_reason;
+#endif
 #elif defined(FWL_USES_FRAG)
 	/* later fragments: their first's ports (conntrack does it above) */
 	fwl_frag_resolve(pkt);
 #endif
 #ifdef FWL_USES_NAT
-	/* A reply conntrack finds Invalid is not translated back: Linux's
-	 * NAT leaves an invalid packet as it came (bpf/lib/nat.h). */
-	if ((pkt->flags & FWL_PKT_F_NAT_REV) &&
-	    md->ct.state == FWL_CT_INVALID &&
-	    (r = fwl_nat_rev_undo(ctx, pkt, &md->ct)) > 0)
-		goto drop_reason;
 	/* Later packets of a DNAT'd flow keep their translation. */
 	if ((r = fwl_nat_dnat_apply(ctx, pkt, &md->ct)) > 0)
 		goto drop_reason;

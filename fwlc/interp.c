@@ -3156,8 +3156,14 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 			} else {
 				int s2 = tcp_track(in, e, dir, p, true,
 						   &fresh);
-				if (fresh)
+				if (fresh) {
+					/* the closed connection is gone now,
+					   whatever the policies then decide
+					   of the SYN (Linux: nf_ct_kill, then
+					   the packet is looked up again) */
+					e->expires = 0;
 					e = NULL, dir = 0;
+				}
 				state = fresh ? CT_NEW : s2;
 			}
 		} else if (e && icmp_request(p) && dir == 1) {
@@ -3325,11 +3331,6 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 	     (state == CT_RELATED && (in->pending_status & CTS_EXPECTED))) &&
 	    (!e || fresh) && p->l3 &&
 	    !(p->proto == PROTO_TCP && !tcp_flags_valid(p->flags))) {
-		if (fresh) {
-			CtEntry *old = interp_ct_find(in, &t0, &dir);
-			if (old)
-				old->expires = 0;	/* swept later */
-		}
 		e = ct_alloc(in);
 		if (e) {
 			e->orig = t0;
@@ -3367,44 +3368,58 @@ int interp_packet(Interp *in, const Pkt *pkt0, const char *iif,
 					sa.family = fa.family;
 					memcpy(sa.a, fa.a, 16);
 				}
-				uint16_t port = nat.has_port ? nat.port : cur.sport;
-				/* keep the port when free, else probe */
+				/* keep the port when the reply tuple is
+				   free, else the candidates of maps/nat.h
+				   (its class, a hash of the flow); a
+				   protocol without ports has none: the flow
+				   clashes, as in Linux.  An ICMP query's
+				   identifier is its port (echo, timestamp,
+				   information, mask). */
+				bool echo = p->l4 && icmp_request(p);
+				bool ported = p->l4 &&
+					      (p->proto == PROTO_TCP ||
+					       p->proto == PROTO_UDP || echo);
+				uint16_t orig = nat.has_port ? nat.port
+							     : cur.sport;
+				uint16_t pmin = nat.port, pmax = nat.port;
+				if (!nat.has_port)
+					fwl_nat_port_class(orig, echo, &pmin,
+							   &pmax);
+				uint32_t span = (uint32_t)pmax - pmin + 1;
+				__be32 hs[4] = {0}, hd[4] = {0};
+				memcpy(hs, p->src.a, p->l3 == 4 ? 4 : 16);
+				memcpy(hd, p->dst.a, p->l3 == 4 ? 4 : 16);
+				uint32_t h = fwl_nat_port_hash(
+					hs, hd, echo ? 0 : cur.dport,
+					(uint8_t)p->proto, 0);
+				uint16_t port = orig;
 				Tuple rt;
-				for (int probe = 0; probe < 64; probe++) {
+				bool got = false;
+				for (int i = 0; i <= FWL_NAT_PROBES; i++) {
+					if (i > 0)
+						port = (uint16_t)(pmin +
+							(h + (uint32_t)i) %
+								span);
 					cur.src = sa;
-					cur.sport = port;
+					cur.sport = ported ? port : cur.sport;
 					tuple_rev(&cur, &rt);
-					if (!reply_tuple_used(in, &rt))
+					if (!reply_tuple_used(in, &rt)) {
+						got = true;
 						break;
-					/* no ports to move aside (GRE, ESP,
-					   ...): the flow clashes, as in Linux
-					   (and bpf/lib/nat.h) */
-					bool ported =
-						p->l4 &&
-						(p->proto == PROTO_TCP ||
-						 p->proto == PROTO_UDP ||
-						 (p->proto == PROTO_ICMP &&
-						  (p->icmp_type == 8 ||
-						   p->icmp_type == 0)) ||
-						 (p->proto == PROTO_ICMPV6 &&
-						  (p->icmp_type == 128 ||
-						   p->icmp_type == 129)));
-					port = (uint16_t)(32768 +
-							  (port + 1 - 32768) %
-								  28232);
-					/* SNAT(addr, :port): that port only,
-					   as netfilter's range of one */
-					if (probe == 63 || nat.has_port ||
-					    !ported) {
-						in->nct--;
-						snprintf(r->reason,
-							 sizeof r->reason,
-							 "nat: no free port");
-						r->verdict = VERDICT_DROP;
-						r->out = *p;
-						return r->verdict;
 					}
+					if (!ported)
+						break;
 				}
+				if (!got) {
+					in->nct--;
+					snprintf(r->reason, sizeof r->reason,
+						 "nat: no free port");
+					r->verdict = VERDICT_DROP;
+					r->out = *p;
+					return r->verdict;
+				}
+				if (!ported)
+					port = cur.sport;
 				e->status |= CTS_SNAT;
 				nat_set_src(p, &sa, port);
 			}

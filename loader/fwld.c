@@ -483,7 +483,8 @@ static int load_policy(struct fwld *d, const char *policy, struct strbuf *why)
 	    (r = mapdata_fill(&b, obj, err, sizeof(err))) ||
 	    (r = mapdata_fill_ifaces(&b, obj, warn_missing_iface, &missing,
 				     err, sizeof(err))) ||
-	    (r = mapdata_fill_ifaddrs(obj, err, sizeof(err))))
+	    (r = mapdata_fill_ifaddrs(obj, err, sizeof(err))) ||
+	    (r = mapdata_fill_config(obj, err, sizeof(err))))
 		goto fail;
 	/* The switch: each pinned link is updated in place, atomically. */
 	const char *tc_prog = tc_prog_of(&b);

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "maps/config.h"
 #include "maps/nat.h"
 #include "maps/sets.h"
 
@@ -223,6 +225,30 @@ int mapdata_fill_ifaddrs(struct bpf_object *obj, char *err, size_t errlen)
 		if (!v->v4 && !v->v6[0] && !v->v6[1] && !v->v6[2] && !v->v6[3])
 			continue;
 		bpf_map_update_elem(fd, &idx[j], v, BPF_ANY);
+	}
+	return 0;
+}
+
+int mapdata_fill_config(struct bpf_object *obj, char *err, size_t errlen)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fwl_config");
+	struct fwl_config cfg = { .layout_version = FWL_CONFIG_LAYOUT_VERSION };
+	__u32 k = 0;
+
+	if (!m)
+		return 0;	/* the policy tracks no connections */
+	if (getrandom(&cfg.nat_seed, sizeof(cfg.nat_seed), 0) !=
+	    sizeof(cfg.nat_seed)) {
+		int r = -errno;
+		snprintf(err, errlen, "cannot draw the NAT port seed: %s",
+			 strerror(-r));
+		return r;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(m), &k, &cfg, BPF_ANY)) {
+		int r = -errno;
+		snprintf(err, errlen, "cannot fill fwl_config: %s",
+			 strerror(-r));
+		return r;
 	}
 	return 0;
 }

@@ -37,4 +37,10 @@ int mapdata_sync_ifaces(const struct bundle *b, struct bpf_object *obj,
  * and whenever an address changes. */
 int mapdata_fill_ifaddrs(struct bpf_object *obj, char *err, size_t errlen);
 
+/* fwl_config (maps/config.h), when the object has it: the defaults, and a
+ * fresh random nat_seed (the key of source NAT's port choice, maps/nat.h),
+ * drawn at every load so that the ports a flow is moved to after a clash
+ * cannot be predicted. */
+int mapdata_fill_config(struct bpf_object *obj, char *err, size_t errlen);
+
 #endif

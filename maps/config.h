@@ -56,7 +56,12 @@ struct fwl_config {
 					 * value, a virtual clock they set
 					 * before every packet.  Production
 					 * objects never read it. */
-	__u32 reserved[6];
+	__u32 nat_seed;			/* key of source NAT's port choice
+					 * (maps/nat.h fwl_nat_port_hash):
+					 * fwld draws one at every load; the
+					 * scenario backend leaves 0, as the
+					 * interpreter uses */
+	__u32 reserved[5];
 };
 _Static_assert(sizeof(struct fwl_config) == 104, "fwl_config layout");
 

@@ -88,6 +88,53 @@ struct fwl_nat_rval {
 };
 _Static_assert(sizeof(struct fwl_nat_rval) == 40, "fwl_nat_rval layout");
 
+/*
+ * Source NAT's choice of port, the contract the data plane (bpf/lib/nat.h)
+ * and the interpreter (fwlc/interp.c) both follow, so that `fwlc
+ * difftest` can compare the ports they pick.  A flow keeps its source
+ * port when the reply tuple is free (no conntrack entry and no binding
+ * holds it).  Else, as Linux's nf_nat_l4proto_unique_tuple without a
+ * port range, the port stays in its class: below 512 -> 1..511, below
+ * 1024 -> 600..1023, else 1024..65535 (an ICMP echo identifier:
+ * 1..65535); FWL_NAT_PROBES candidates are tried, the i-th (1-based)
+ * min + (h + i) % span with h = fwl_nat_port_hash() of the flow (Linux
+ * draws a random offset; a keyed hash gives unpredictable ports with a
+ * secret seed, fwl_config.nat_seed, and the same ones in both backends
+ * with a known seed).  A protocol without ports has no candidate.
+ */
+static inline __u32 fwl_nat_port_hash(const __be32 *saddr,
+				      const __be32 *daddr, __u16 dport,
+				      __u8 proto, __u32 seed)
+{
+	__u32 h = seed ^ 0x9e3779b9u, i;
+
+	for (i = 0; i < 4; i++) {
+		h = (h ^ (__u32)saddr[i]) * 0x01000193u;
+		h = (h ^ (__u32)daddr[i]) * 0x01000193u;
+	}
+	h = (h ^ ((__u32)dport << 8 | proto)) * 0x01000193u;
+	return h ^ (h >> 16);
+}
+
+/* The class of the original port (TCP/UDP) or identifier (echo). */
+static inline void fwl_nat_port_class(__u16 orig, int echo, __u16 *pmin,
+				      __u16 *pmax)
+{
+	if (echo) {
+		*pmin = 1;
+		*pmax = 65535;
+	} else if (orig < 512) {
+		*pmin = 1;
+		*pmax = 511;
+	} else if (orig < 1024) {
+		*pmin = 600;
+		*pmax = 1023;
+	} else {
+		*pmin = 1024;
+		*pmax = 65535;
+	}
+}
+
 enum fwl_nat_stat {
 	FWL_NAT_STAT_DNAT,	/* flows given a DNAT */
 	FWL_NAT_STAT_SNAT,	/* flows given a SNAT */

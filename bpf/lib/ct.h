@@ -774,6 +774,7 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 					     struct fwl_ct *ct, int egress)
 {
 	struct fwl_ct_entry *e;
+	__u16 *fp;
 	__u64 now = fwl_now();
 	__u16 sp = pkt->sport, dp = pkt->dport;
 	__u8 family, q = 0, r;
@@ -819,9 +820,12 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	fwl_ct_key_make(&ct->key, pkt->saddr, sp, pkt->daddr, dp, pkt->l4,
 			family, zone, &ct->src_is_lo);
 	e = fwl_ct_find(&ct->key, now, &ct->tier);
-	/* Only TC (egress) sees packets after their DNAT.  NAT bindings
-	 * name an ICMP query by its identifier on both ends. */
-	if (!e && egress)
+	/* Only TC (egress) sees forwarded packets after their DNAT.  NAT
+	 * bindings name an ICMP query by its identifier on both ends.  The
+	 * host's own packet is never translated before here: one on a
+	 * translated flow's translated tuple is a flow of its own (whose
+	 * source NAT then clashes), as in Linux. */
+	if (!e && egress == 2)
 		e = fwl_ct_find_translated(ct, pkt, q ? pkt->icmp_id : sp,
 					   q ? pkt->icmp_id : dp, family, zone,
 					   now);
@@ -845,12 +849,27 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	if (e) {
 		ct->dir = (ct->src_is_lo == !!(e->status & FWL_CT_S_ORIG_LO)) ?
 			  FWL_CT_DIR_ORIG : FWL_CT_DIR_REPLY;
+		/* a packet a NAT binding turned back is the flow's reply,
+		 * also when the key cannot tell (both ends the same address
+		 * and port) */
+		if ((pkt->flags & FWL_PKT_F_NAT_REV) &&
+		    (e->status & (FWL_CT_S_SNAT | FWL_CT_S_DNAT)))
+			ct->dir = FWL_CT_DIR_REPLY;
 		if (egress == 2) {
 			/* a forwarded packet, tracked at ingress already:
-			 * Linux's conntrack sees a packet once; one ingress
-			 * found Invalid is Invalid here too (fwl_ct_fp) */
-			__u16 *fp = &e->tcp[ct->dir & 1].inv_fp;
-
+			 * Linux's conntrack sees a packet once.  When both
+			 * ends are the same address and port the key cannot
+			 * tell its direction: ingress, which could (a reply
+			 * comes through its NAT binding), just wrote it */
+			if (ct->key.addr_lo[0] == ct->key.addr_hi[0] &&
+			    ct->key.addr_lo[1] == ct->key.addr_hi[1] &&
+			    ct->key.addr_lo[2] == ct->key.addr_hi[2] &&
+			    ct->key.addr_lo[3] == ct->key.addr_hi[3] &&
+			    ct->key.port_lo == ct->key.port_hi)
+				ct->dir = e->last_dir & 1;
+			/* one ingress found Invalid is Invalid here too
+			 * (fwl_ct_fp) */
+			fp = &e->tcp[ct->dir & 1].inv_fp;
 			if (*fp && *fp == fwl_ct_fp(data, data_end, pkt)) {
 				*fp = 0;
 				ct->state = FWL_CT_INVALID;

@@ -43,9 +43,11 @@
  * reverse binding (fwl_nat_rev, keyed by the reply tuple on the wire) is
  * inserted before the forward one and dies with the entry (bpf/lib/ct.h
  * removes it; a binding found without its entry is stale and dropped).
- * SNAT keeps the original source port when it is free and inside
- * [port_min, port_max], else tries FWL_NAT_PROBES random ports of that
- * range; if all are taken the flow is dropped and counted
+ * SNAT keeps the original source port when it is free (no binding and no
+ * conntrack entry holds the reply tuple, fwl_nat_tuple_taken) and inside
+ * [port_min, port_max], else tries FWL_NAT_PROBES ports of that range (or
+ * of the port's class) in the order maps/nat.h gives; if all are taken
+ * the flow is dropped, its entry removed, and counted
  * (FWL_NAT_STAT_NO_PORT).  Checksums are updated incrementally (csum.h)
  * for IPv4, TCP, UDP, ICMP and ICMPv6, and for the quoted packet inside
  * ICMP errors.  Non-first fragments have their addresses rewritten only
@@ -428,6 +430,7 @@ static __always_inline int fwl_nat_rev_data(void *ctx_, struct fwl_pkt *pkt,
 	struct fwl_nat_rkey r;
 	struct fwl_nat_rval *v;
 	struct fwl_ct_entry *e;
+	struct fwl_scratch *s;
 	struct fwl_ct_key k;
 	__u32 st;
 	int d;
@@ -442,6 +445,12 @@ static __always_inline int fwl_nat_rev_data(void *ctx_, struct fwl_pkt *pkt,
 	}
 	if (fwl_frag_resolve(pkt))
 		return 0;
+	/* an ICMP query's reply is a reply message: a request the other
+	 * way is a flow of its own (Linux's tuple has the type), even with
+	 * the binding's identifier */
+	if ((pkt->l4 == IPPROTO_ICMP || pkt->l4 == IPPROTO_ICMPV6) &&
+	    fwl_icmp_query(pkt->l4, pkt->icmp_type) != 2)
+		return 0;
 	fwl_nat_pkt_rkey(pkt, zone, &r);
 	v = bpf_map_lookup_elem(&fwl_nat_rev, &r);
 	if (!v)
@@ -451,6 +460,9 @@ static __always_inline int fwl_nat_rev_data(void *ctx_, struct fwl_pkt *pkt,
 		return 0;
 	st = e->status;
 	k = v->ct;
+	s = fwl_scratch();
+	if (s)
+		s->nat_pre = r;	/* fwl_nat_rev_undo() */
 	if (st & FWL_CT_S_DNAT) {
 		d = fwl_nat_set_end(ctx_, pkt, 0, fwl_ct_orig_daddr(&k, st),
 				    fwl_ct_orig_dport(&k, st), is_xdp);
@@ -488,41 +500,26 @@ __attribute__((noinline)) int fwl_nat_rev_skb(struct __sk_buff *ctx,
 	FWL_CTX_DISPATCH_(ctx, fwl_nat_rev_xdp, fwl_nat_rev_skb)(ctx, pkt, zone)
 
 /*
- * A reply fwl_nat_rev() translated back that conntrack then found Invalid:
- * Linux attaches no conntrack to an invalid packet, so its NAT leaves the
- * packet as it came.  It goes back to its tuple on the wire (routing then
- * sees the translated address: the host's own for a source-NAT'd flow).
- * Called on that path only (bpf/ingress.h): a valid reply pays nothing.
+ * A packet fwl_nat_rev() turned back that conntrack then found INVALID
+ * (bad TCP flags, out of window) is not the flow's: Linux detaches the
+ * connection from an invalid packet and NAT leaves it alone.  Put its
+ * tuple back as it arrived (XDP ingress).
  */
 __attribute__((noinline)) int fwl_nat_rev_undo(struct xdp_md *ctx,
-					       struct fwl_pkt *pkt,
-					       struct fwl_ct *ct)
+					       struct fwl_pkt *pkt)
 {
-	struct fwl_ct_entry *e;
+	struct fwl_scratch *s = fwl_scratch();
 	int d;
 
-	if (!pkt || !ct)
-		return FWL_DROP_UNSUPPORTED;
-	if (ct->state != FWL_CT_INVALID ||
-	    !(pkt->flags & FWL_PKT_F_NAT_REV))
+	if (!pkt || !s || !(pkt->flags & FWL_PKT_F_NAT_REV))
 		return 0;
-	e = fwl_nat_entry(ct);
-	if (!e)
-		return 0;
-	if (e->status & FWL_CT_S_DNAT) {
-		d = fwl_nat_set_end(ctx, pkt, 0, e->dnat.addr, e->dnat.port,
-				    1);
-		if (d)
-			return d;
-	}
-	if (e->status & FWL_CT_S_SNAT) {
-		d = fwl_nat_set_end(ctx, pkt, 1, e->snat.addr, e->snat.port,
-				    1);
-		if (d)
-			return d;
-	}
 	pkt->flags &= ~FWL_PKT_F_NAT_REV;
-	return 0;
+	d = fwl_nat_set_end(ctx, pkt, 0, s->nat_pre.saddr, s->nat_pre.sport,
+			    1);
+	if (d)
+		return d;
+	return fwl_nat_set_end(ctx, pkt, 1, s->nat_pre.daddr,
+			       s->nat_pre.dport, 1);
 }
 
 /* ---- DNAT (ingress) ---- */
@@ -727,16 +724,53 @@ __attribute__((noinline)) int fwl_nat_dnat_commit(struct fwl_pkt *pkt,
 
 /* ---- SNAT / masquerade (egress) ---- */
 
+/*
+ * Does a live conntrack entry other than the flow's own (own) hold the
+ * reply tuple r (Linux's nf_nat_used_tuple: the conntrack table, not only
+ * the NAT bindings)?  An entry whose original tuple is r holds it, and so
+ * does an untranslated entry whose original is r's reverse (its reply is
+ * r); a translated entry's reply is its binding in fwl_nat_rev, checked
+ * apart.  For an ICMP echo r's identifier is on the requester's side.
+ */
+__attribute__((noinline)) int fwl_nat_tuple_taken(struct fwl_nat_rkey *r,
+						  struct fwl_ct_key *own)
+{
+	struct fwl_ct_entry *e;
+	struct fwl_ct_key k;
+	const __u32 *a = (const __u32 *)&k, *b = (const __u32 *)own;
+	__u32 diff = 0, i;
+	__u8 lo, tier;
+	int echo;
+
+	if (!r || !own)
+		return 1;
+	echo = r->proto == IPPROTO_ICMP || r->proto == IPPROTO_ICMPV6;
+	fwl_ct_key_make(&k, r->saddr, echo ? 0 : r->sport, r->daddr,
+			r->dport, r->proto, r->family, r->zone, &lo);
+	for (i = 0; i < sizeof(k) / 4; i++)
+		diff |= a[i] ^ b[i];
+	if (!diff)
+		return 0;	/* the flow itself (Linux ignores it too) */
+	e = fwl_ct_find(&k, fwl_now(), &tier);
+	if (!e)
+		return 0;
+	/* r's source is the originator: the entry's original tuple is r */
+	if (lo == !!(e->status & FWL_CT_S_ORIG_LO))
+		return 1;
+	return !(e->status & (FWL_CT_S_DNAT | FWL_CT_S_SNAT));
+}
+
 static __always_inline int fwl_nat_snat_data(void *ctx_, struct fwl_pkt *pkt,
 					     struct fwl_ct *ct,
 					     const __be32 *addr, __u32 range,
 					     int is_xdp)
 {
 	__u16 pmin = range & 0xffff, pmax = range >> 16, orig, cand;
-	__u32 span, rnd;
+	__u32 span, h;
+	struct fwl_config *cfg;
 	struct fwl_nat_rkey r, old;
 	struct fwl_ct_entry *e;
-	int i, got = 0, ported;
+	int i, got = 0, ported, any;
 
 	if (ct->state == FWL_CT_INVALID || ct->state == FWL_CT_UNTRACKED ||
 	    !ct->tier || ct->dir != FWL_CT_DIR_ORIG)
@@ -759,27 +793,37 @@ static __always_inline int fwl_nat_snat_data(void *ctx_, struct fwl_pkt *pkt,
 	orig = pkt->l4 == IPPROTO_TCP || pkt->l4 == IPPROTO_UDP ?
 	       pkt->sport : pkt->icmp_id;
 	if (!ported) {
+		/* no port to move aside: a clash drops the flow */
 		r.dport = 0;
-		got = !fwl_nat_bind(&r, &ct->key);
+		got = !fwl_nat_tuple_taken(&r, &ct->key) &&
+		      !fwl_nat_bind(&r, &ct->key);
 		cand = 0;
 	} else {
-		if (pmin == 0 && pmax == 0) {
-			pmin = 1;
-			pmax = 65535;
-		}
+		/* no range given: the original port whatever it is, else
+		   its class (Linux: nf_in_range holds without a range) */
+		any = pmin == 0 && pmax == 0;
+		if (any)
+			fwl_nat_port_class(orig, fwl_nat_is_echo(pkt), &pmin,
+					   &pmax);
 		if (pmax < pmin)
 			pmax = pmin;
 		span = (__u32)pmax - pmin + 1;
-		rnd = bpf_get_prandom_u32();
+		/* the candidates after the original (maps/nat.h) */
+		cfg = fwl_cfg();
+		h = fwl_nat_port_hash(pkt->saddr, pkt->daddr,
+				      fwl_nat_is_echo(pkt) ? 0 : pkt->dport,
+				      pkt->l4, cfg ? cfg->nat_seed : 0);
 		cand = orig;
 		for (i = 0; i <= FWL_NAT_PROBES; i++) {
 			if (i > 0)
-				cand = pmin + (rnd + i) % span;
-			else if (orig < pmin || orig > pmax)
+				cand = pmin + (h + i) % span;
+			else if (!any && (orig < pmin || orig > pmax))
 				continue;
 			r.dport = cand;
 			if (fwl_nat_is_echo(pkt))
 				r.sport = cand;
+			if (fwl_nat_tuple_taken(&r, &ct->key))
+				continue;
 			if (!fwl_nat_bind(&r, &ct->key)) {
 				got = 1;
 				fwl_nat_stat_inc(i ? FWL_NAT_STAT_PROBED :

@@ -24,11 +24,16 @@
 #include "ctx.h"
 #include "parse.h"
 #include "ct_types.h"
+#include "maps/nat.h"
 
 struct fwl_scratch {
 	struct fwl_pkt pkt;
 	struct fwl_ct ct;
 	__u8 buf[64];		/* free for the libraries' temporaries */
+	struct fwl_nat_rkey nat_pre;	/* the tuple a NAT binding turned
+					 * back (bpf/lib/nat.h), to undo it
+					 * for a packet conntrack finds
+					 * invalid */
 };
 
 struct {

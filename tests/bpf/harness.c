@@ -192,6 +192,14 @@ void h_tc(int prog, const void *pkt, size_t len, struct h_run *r)
 	h_run_(prog, pkt, len, 1, NULL, 0, r);
 }
 
+void h_tc_fwd(int prog, const void *pkt, size_t len, __u32 ingress_ifindex,
+	      struct h_run *r)
+{
+	struct __sk_buff skb = { .ingress_ifindex = ingress_ifindex };
+
+	h_run_(prog, pkt, len, 1, &skb, sizeof(skb), r);
+}
+
 int h_ncpus(void)
 {
 	int n = libbpf_num_possible_cpus();

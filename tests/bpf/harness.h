@@ -38,6 +38,9 @@ void h_xdp(int prog, const void *pkt, size_t len, struct h_run *r);
 void h_xdp_repeat(int prog, const void *pkt, size_t len, int repeat,
 		  struct h_run *r);
 void h_tc(int prog, const void *pkt, size_t len, struct h_run *r);
+/* TC with a forwarded packet: the __sk_buff's ingress_ifindex is set. */
+void h_tc_fwd(int prog, const void *pkt, size_t len, __u32 ingress_ifindex,
+	      struct h_run *r);
 /* Sum of a per-CPU value of `vsize` bytes made of __u64 fields. */
 int h_percpu_sum(int map, const void *key, uint64_t *sum, size_t nfields);
 int h_ncpus(void);

@@ -101,7 +101,9 @@ static void udp4(struct pk *p, uint32_t s, uint16_t sp, uint32_t d,
 	pk_finish(p);
 }
 
-/* Run at ingress (XDP) or egress (TC); the output replaces p. */
+/* Run at ingress (XDP, egress 0) or egress (TC: 1 the host's own packet,
+ * 2 a forwarded one, which came in on interface 1); the output replaces
+ * p. */
 static uint32_t run(int egress, struct pk *p, struct fwl_ct *ct,
 		    uint32_t *res)
 {
@@ -112,7 +114,9 @@ static uint32_t run(int egress, struct pk *p, struct fwl_ct *ct,
 	memset(&none, 0, sizeof(none));
 	bpf_map_update_elem(m_out, &k, &none, 0);
 	bpf_map_update_elem(m_res, &k, &zero, 0);
-	if (egress)
+	if (egress == 2)
+		h_tc_fwd(p_tc, p->b, p->len, 1, &r);
+	else if (egress)
 		h_tc(p_tc, p->b, p->len, &r);
 	else
 		h_xdp(p_xdp, p->b, p->len, &r);
@@ -138,6 +142,37 @@ static void check_tuple4(const struct pk *p, uint32_t s, uint16_t sp,
 	CHECK_INT(pk_get32(p->b + 14 + 16), d);
 	CHECK_INT(pk_get16(p->b + 34), sp);
 	CHECK_INT(pk_get16(p->b + 36), dp);
+}
+
+/* Unanswered flows not expired by hand (expires = 1). */
+static int ct_count(void)
+{
+	struct fwl_ct_key k, n;
+	struct fwl_ct_entry e;
+	int c = 0, more;
+
+	for (more = !bpf_map_get_next_key(m_new, NULL, &k); more;
+	     more = !bpf_map_get_next_key(m_new, &k, &n), k = n)
+		if (!bpf_map_lookup_elem(m_new, &k, &e) && e.expires > 1)
+			c++;
+	return c;
+}
+
+/* Expire every unanswered flow; how many there were. */
+static int ct_expire_all(void)
+{
+	struct fwl_ct_key k, n;
+	struct fwl_ct_entry e;
+	int c = 0, more;
+
+	for (more = !bpf_map_get_next_key(m_new, NULL, &k); more;
+	     more = !bpf_map_get_next_key(m_new, &k, &n), k = n)
+		if (!bpf_map_lookup_elem(m_new, &k, &e) && e.expires > 1) {
+			e.expires = 1;
+			bpf_map_update_elem(m_new, &k, &e, 0);
+			c++;
+		}
+	return c;
 }
 
 static int rev_count(void)
@@ -194,11 +229,15 @@ static void test_dnat_single_tcp_flow(void)
 	check_tuple4(&p, C_IP, 40000, B_IP, 8080);
 	check_csum(&p, "ACK after DNAT");
 	CHECK_INT(ct.tcp_state, FWL_TCP_ESTABLISHED);
-	/* at egress the DNAT'd packet still finds its flow */
+	/* at egress the DNAT'd (forwarded) packet still finds its flow */
 	tcp4(&p, C_IP, 40000, B_IP, 8080, 0x10, 101, 501);
-	CHECK_INT(run(1, &p, &ct, &res), PASS_T);
+	CHECK_INT(run(2, &p, &ct, &res), PASS_T);
 	CHECK_INT(ct.state, FWL_CT_ESTABLISHED);
 	CHECK_INT(ct.dir, FWL_CT_DIR_ORIG);
+	/* the host's own packet on that tuple is a flow of its own (it was
+	 * never translated: Linux looks it up as it is) */
+	CHECK_INT(run(1, &p, &ct, &res), PASS_T);
+	CHECK_INT(ct.state, FWL_CT_NEW);
 	CHECK_INT(nstat(FWL_NAT_STAT_DNAT), 1);
 	CHECK(nstat(FWL_NAT_STAT_REV) >= 1, "reverse counted");
 }
@@ -439,7 +478,15 @@ static void test_binding_dies_with_flow(void)
 	run(0, &p, &ct, &res);
 	check_tuple4(&p, R_IP, 53, V_IP, 1000);
 	CHECK_INT(rev_count(), 0);
-	/* the port is free again for another flow */
+	/* it opened a plain flow of its own, which holds the reply tuple
+	 * port 1000 would give: no port (Linux's nf_nat_used_tuple asks
+	 * the conntrack table), and the dropped flow leaves no entry */
+	udp4(&p, I2_IP, 7001, R_IP, 53);
+	CHECK_INT(run(1, &p, &ct, &res), DROP_T);
+	CHECK_INT(res, FWL_DROP_NAT_NO_PORT);
+	CHECK_INT(ct_count(), 1);
+	/* once that flow is gone too, the port is free for another flow */
+	CHECK_INT(ct_expire_all(), 1);
 	udp4(&p, I2_IP, 7001, R_IP, 53);
 	CHECK_INT(run(1, &p, &ct, &res), PASS_T);
 	check_tuple4(&p, V_IP, 1000, R_IP, 53);
@@ -605,7 +652,7 @@ static void test_dnat_and_snat_same_flow(void)
 	udp4(&p, C_IP, 4100, V_IP, 80);
 	CHECK_INT(run(0, &p, &ct, &res), PASS_X);
 	check_tuple4(&p, C_IP, 4100, B_IP, 8080);
-	CHECK_INT(run(1, &p, &ct, &res), PASS_T);
+	CHECK_INT(run(2, &p, &ct, &res), PASS_T);
 	port = pk_get16(p.b + 34);
 	check_tuple4(&p, IP4(10, 0, 0, 1), port, B_IP, 8080);
 	check_csum(&p, "DNAT+SNAT");
