@@ -674,22 +674,25 @@ static __always_inline void fwl_ct_pass_invalid(void *data, void *data_end,
 }
 
 /*
- * A packet of a translated flow seen after its translation (at egress,
- * after DNAT at ingress): its tuple is the reverse of the flow's reply
- * binding.  Fills ct->key and returns the entry, ORIG direction.
+ * A forwarded packet of a translated flow found through the flow's reply
+ * binding (fwl_nat_rev).  as_reply 0: a packet seen after its translation
+ * (at egress, after DNAT at ingress), whose tuple is the reverse of the
+ * binding: ORIG direction.  as_reply 1: a reply ingress judged Invalid and
+ * so did not translate back (bpf/ingress.h), whose tuple is the binding
+ * itself: REPLY direction.  Fills ct->key and returns the entry.
  */
 static __always_inline struct fwl_ct_entry *
-fwl_ct_find_translated(struct fwl_ct *ct, const struct fwl_pkt *pkt,
-		       __u16 sp, __u16 dp, __u8 family, __u16 zone, __u64 now)
+fwl_ct_find_bound(struct fwl_ct *ct, const struct fwl_pkt *pkt, __u16 sp,
+		  __u16 dp, __u8 family, __u16 zone, __u64 now, int as_reply)
 {
 	struct fwl_nat_rkey r;
 	struct fwl_nat_rval *v;
 	struct fwl_ct_entry *e;
 
-	__builtin_memcpy(r.saddr, pkt->daddr, 16);
-	__builtin_memcpy(r.daddr, pkt->saddr, 16);
-	r.sport = dp;
-	r.dport = sp;
+	__builtin_memcpy(r.saddr, as_reply ? pkt->saddr : pkt->daddr, 16);
+	__builtin_memcpy(r.daddr, as_reply ? pkt->daddr : pkt->saddr, 16);
+	r.sport = as_reply ? sp : dp;
+	r.dport = as_reply ? dp : sp;
 	r.proto = pkt->l4;
 	r.family = family;
 	r.zone = zone;
@@ -699,39 +702,7 @@ fwl_ct_find_translated(struct fwl_ct *ct, const struct fwl_pkt *pkt,
 	ct->key = v->ct;
 	e = fwl_ct_find(&ct->key, now, &ct->tier);
 	if (e)
-		ct->src_is_lo = !!(e->status & FWL_CT_S_ORIG_LO);
-	return e;
-}
-
-/*
- * A forwarded reply of a translated flow that ingress judged Invalid and
- * so did not translate back (bpf/ingress.h): its tuple is the flow's
- * reply binding itself.  Fills ct->key and returns the entry, REPLY
- * direction.
- */
-static __always_inline struct fwl_ct_entry *
-fwl_ct_find_untranslated(struct fwl_ct *ct, const struct fwl_pkt *pkt,
-			 __u16 sp, __u16 dp, __u8 family, __u16 zone,
-			 __u64 now)
-{
-	struct fwl_nat_rkey r;
-	struct fwl_nat_rval *v;
-	struct fwl_ct_entry *e;
-
-	__builtin_memcpy(r.saddr, pkt->saddr, 16);
-	__builtin_memcpy(r.daddr, pkt->daddr, 16);
-	r.sport = sp;
-	r.dport = dp;
-	r.proto = pkt->l4;
-	r.family = family;
-	r.zone = zone;
-	v = bpf_map_lookup_elem(&fwl_nat_rev, &r);
-	if (!v)
-		return NULL;
-	ct->key = v->ct;
-	e = fwl_ct_find(&ct->key, now, &ct->tier);
-	if (e)
-		ct->src_is_lo = !(e->status & FWL_CT_S_ORIG_LO);
+		ct->src_is_lo = !!(e->status & FWL_CT_S_ORIG_LO) ^ !!as_reply;
 	return e;
 }
 
@@ -826,14 +797,14 @@ static __always_inline int fwl_ct_track_data(void *data, void *data_end,
 	 * translated flow's translated tuple is a flow of its own (whose
 	 * source NAT then clashes), as in Linux. */
 	if (!e && egress == 2)
-		e = fwl_ct_find_translated(ct, pkt, q ? pkt->icmp_id : sp,
-					   q ? pkt->icmp_id : dp, family, zone,
-					   now);
+		e = fwl_ct_find_bound(ct, pkt, q ? pkt->icmp_id : sp,
+				      q ? pkt->icmp_id : dp, family, zone, now,
+				      0);
 	/* ... or a reply ingress found Invalid and left untranslated */
 	if (!e && egress == 2) {
-		e = fwl_ct_find_untranslated(ct, pkt, q ? pkt->icmp_id : sp,
-					     q ? pkt->icmp_id : dp, family,
-					     zone, now);
+		e = fwl_ct_find_bound(ct, pkt, q ? pkt->icmp_id : sp,
+				      q ? pkt->icmp_id : dp, family, zone, now,
+				      1);
 		if (!e || e->tcp[FWL_CT_DIR_REPLY].inv_fp !=
 			  fwl_ct_fp(data, data_end, pkt)) {
 			/* not that packet: the packet's own key, as before
