@@ -554,12 +554,16 @@ __attribute__((noinline)) int fwl_nat_dnat_apply_skb(struct __sk_buff *ctx,
  * itself, or nowhere)?  TC egress runs after the kernel's routing and
  * cannot route the packet again as Linux's output NAT does, so the
  * caller drops it.  Only DNAT'd flows pay the lookup. */
-static __always_inline int fwl_nat_dnat_rerouted(struct __sk_buff *skb,
-						 const struct fwl_pkt *pkt,
-						 const struct fwl_ct *ct)
+__attribute__((noinline)) int fwl_nat_dnat_rerouted(struct __sk_buff *skb,
+						    struct fwl_pkt *pkt,
+						    struct fwl_ct *ct)
 {
 	__u32 oif = 0;
 
+	/* its own frame: the FIB query's 64 bytes stay off fwl_egress's
+	 * stack, which its deepest call chain needs (512 in all) */
+	if (!skb || !pkt || !ct)
+		return 1;	/* cannot happen: fails closed */
 	if (ct->state == FWL_CT_INVALID || !ct->tier ||
 	    ct->dir != FWL_CT_DIR_ORIG || !(ct->status & FWL_CT_S_DNAT))
 		return 0;
