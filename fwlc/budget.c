@@ -214,6 +214,7 @@ void budget_estimate(const struct ir_prog *ir, struct budget *b)
 		if (!n)
 			continue;
 		h.stages = gen_hook_stages(ir, (enum ir_hook)hk, NULL);
+		h.max_parts = gen_hook_max_parts(ir, (enum ir_hook)hk);
 		b->hooks[b->nhooks++] = h;
 		b->processed += h.processed;
 		b->subprogs += h.subprogs;
@@ -247,12 +248,33 @@ int budget_report(FILE *f, const struct budget *b)
 				BUDGET_MAX_PROCESSED);
 			warned = 1;
 		}
-		if (h->subprogs / st * 100 >
-		    BUDGET_MAX_SUBPROGS * BUDGET_WARN_PERCENT) {
-			fprintf(f, "fwlc: warning: hook %s: %d noinline parts "
-				"per program; the kernel allows %d functions "
-				"per program\n", ir_hook_name(h->hook),
-				h->subprogs / st, BUDGET_MAX_SUBPROGS);
+		if (st > 1 && h->max_parts > BUDGET_STAGE_SUBPROGS) {
+			fprintf(f, "fwlc: warning: hook %s: a stage of %d "
+				"noinline parts, more than the %d a program "
+				"may hold (the kernel allows %d functions per "
+				"program) even in %d stages\n",
+				ir_hook_name(h->hook), h->max_parts,
+				BUDGET_STAGE_SUBPROGS, BUDGET_MAX_SUBPROGS, st);
+			warned = 1;
+		}
+	}
+	/* An entry program holds its hooks that are not staged. */
+	for (int e = 0; e < 2; e++) {
+		int parts = 0;
+		for (int i = 0; i < b->nhooks; i++) {
+			const struct budget_hook *h = &b->hooks[i];
+			int eg = h->hook == IR_HOOK_OUTPUT ||
+				 h->hook == IR_HOOK_POSTROUTING;
+			if (eg == e && h->stages <= 1)
+				parts += h->max_parts;
+		}
+		if (parts > BUDGET_STAGE_SUBPROGS) {
+			fprintf(f, "fwlc: warning: %s: %d noinline parts in "
+				"the entry program, more than the %d a program "
+				"may hold (the kernel allows %d functions per "
+				"program)\n", e ? "fwl_egress" : "fwl_ingress",
+				parts, BUDGET_STAGE_SUBPROGS,
+				BUDGET_MAX_SUBPROGS);
 			warned = 1;
 		}
 	}

@@ -36,7 +36,10 @@
  * arm leaves about every other branch of the arms it passed there. */
 #define BUDGET_STAGE_BRANCHES 8192L
 #define BUDGET_MAX_STAGES 8	/* per hook; tail calls per packet: 33 */
-/* fwlc warns past this share of a limit: the estimate is rough. */
+/* fwlc warns past this share of the processed limit: the estimate is
+ * rough.  Noinline parts are counted exactly: it warns when a program
+ * holds more than BUDGET_STAGE_SUBPROGS (the stages could not split them
+ * further, BUDGET_MAX_STAGES). */
 #define BUDGET_WARN_PERCENT 50
 
 struct budget_hook {
@@ -47,6 +50,8 @@ struct budget_hook {
 	int subprogs;		/* noinline parts among them */
 	int lookups;		/* table lookups (one per shape) */
 	int stages;		/* tail-called programs (1: not staged) */
+	int max_parts;		/* noinline parts in its fullest stage, or
+				   all of them when not staged */
 	long processed;		/* estimated verifier-processed insns */
 };
 

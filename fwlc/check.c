@@ -18,6 +18,7 @@
 #include "fwlc/cmd.h"
 #include "fwlc/limits.h"
 #include "fwlc/parse.h"
+#include "maps/nat.h"
 
 /*
  * Side table: AST node -> what the checker found.  The program's Exprs
@@ -1101,6 +1102,85 @@ static bool is_backend_set(const Ty *t)
 	       e->items[0]->kind == TY_IP && e->items[1]->kind == TY_PORT;
 }
 
+/* The constant a name or literal stands for (a `let` of a literal). */
+static const Expr *nat_const(const Check *c, const Expr *e)
+{
+	if (e && e->kind == E_NAME) {
+		const Decl *d = check_decl_of(c, e);
+		e = d && d->kind == D_LET ? d->value : NULL;
+	}
+	return e;
+}
+
+/* DNAT(set) / SNAT(set): each backend is one address, or (address,
+ * port), and a set holds at most FWL_NAT_SET_SIZE distinct backends of
+ * each family (maps/nat.h; the interpreter and the backend count them
+ * the same way, duplicates once).  A set named by a `let` is checked
+ * once, however many arms use it. */
+static void check_nat_backends(Check *c, const char *n, const Expr *arg)
+{
+	const Expr *set = nat_const(c, arg);
+	if (!set || set->kind != E_SET)
+		return;
+	NodeInfo *ni = node_info(c, set);
+	if (ni->nat_backends)
+		return;
+	ni->nat_backends = true;
+	struct {
+		uint8_t addr[16];
+		uint16_t port;
+	} be[2][FWL_NAT_SET_SIZE];
+	int nbe[2] = {0, 0};
+	bool over[2] = {false, false};
+	for (int i = 0; i < set->nitems; i++) {
+		const Expr *it = set->items[i], *a = it, *p = NULL;
+		if (it->kind == E_TUPLE && it->nitems == 2) {
+			a = it->items[0];
+			p = it->items[1];
+		}
+		a = nat_const(c, a);
+		p = nat_const(c, p);
+		if (!a || a->kind != E_LIT)
+			continue;
+		if (a->lit.kind == LIT_CIDR) {
+			char buf[64];
+			lit_str(&a->lit, buf, sizeof buf);
+			Diag *g = diag_error(c->d, it->span, ERR_NAT_BACKEND,
+					     "a backend of %s is one address, "
+					     "but %s is a prefix", n, buf);
+			diag_help(c->d, g, "list the backends' addresses one "
+				  "by one");
+			continue;
+		}
+		if (a->lit.kind != LIT_IP)
+			continue;
+		int f = a->lit.ip.family == 6;
+		uint16_t port = p && p->kind == E_LIT &&
+					p->lit.kind == LIT_PORT ? p->lit.port.lo
+								: 0;
+		bool dup = false;
+		for (int j = 0; j < nbe[f]; j++)
+			dup |= !memcmp(be[f][j].addr, a->lit.ip.addr, 16) &&
+			       be[f][j].port == port;
+		if (dup || over[f])
+			continue;
+		if (nbe[f] == FWL_NAT_SET_SIZE) {
+			Diag *g = diag_error(c->d, it->span, ERR_NAT_SET_LIMIT,
+					     "a %s set holds at most %d IPv%d "
+					     "backends, and this is backend %d",
+					     n, FWL_NAT_SET_SIZE, f ? 6 : 4,
+					     nbe[f] + 1);
+			diag_help(c->d, g, "split the backends between arms, "
+				  "e.g. by source address");
+			over[f] = true;
+			continue;
+		}
+		memcpy(be[f][nbe[f]].addr, a->lit.ip.addr, 16);
+		be[f][nbe[f]].port = port;
+		nbe[f]++;
+	}
+}
+
 static const Ty *tc_call(Check *c, Ctx *x, const Expr *e, uint32_t *acts)
 {
 	const Expr *fn = e->fn;
@@ -1259,6 +1339,9 @@ static const Ty *tc_call(Check *c, Ctx *x, const Expr *e, uint32_t *acts)
 				   "%s takes an address, an (address, port) "
 				   "or a set of backends, but this is %s", n,
 				   ty_str(c->a, t));
+		else if ((!strcmp(n, "DNAT") || !strcmp(n, "SNAT")) && i == 0 &&
+			 e->nargs == 1)
+			check_nat_backends(c, n, e->args[i]);
 	}
 	return res;
 }

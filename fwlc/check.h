@@ -73,6 +73,8 @@ enum {
 	ERR_PAYLOAD_LIMIT = 620,	/* payload pattern too long */
 	ERR_FLOW_LIMIT = 621,	/* flow with too many steps */
 	ERR_SET_LIMIT = 622,	/* set or map larger than its map */
+	ERR_NAT_BACKEND = 623,	/* a NAT backend that is not one address */
+	ERR_NAT_SET_LIMIT = 624,	/* more backends than a NAT set holds */
 };
 
 /*

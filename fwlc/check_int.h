@@ -107,6 +107,7 @@ typedef struct NodeInfo {
 	const Decl *decl;
 	const Pat *binder;
 	const Refinement *ref;
+	bool nat_backends;	/* a backend set already checked (E0623/4) */
 } NodeInfo;
 
 struct Check {

@@ -778,6 +778,26 @@ int gen_hook_stages(const struct ir_prog *ir, enum ir_hook h, int **stage_of)
 	return stages;
 }
 
+int gen_hook_max_parts(const struct ir_prog *ir, enum ir_hook h)
+{
+	int *of = NULL, n, max = 0;
+	int stages = gen_hook_stages(ir, h, &of);
+	struct step *st = hook_steps_alloc(ir, h, &n);
+	int *parts = calloc(stages > 0 ? (size_t)stages : 1, sizeof(*parts));
+	if (!parts)
+		abort();
+	for (int i = 0; i < n; i++) {
+		int k = stages > 1 ? of[i] : 0;
+		parts[k] += st[i].part >= 0;
+		if (parts[k] > max)
+			max = parts[k];
+	}
+	free(parts);
+	free(st);
+	free(of);
+	return max;
+}
+
 static const char *const hook_resume[IR_HOOK_COUNT] = {
 	[IR_HOOK_PREROUTING] = "FWL_RESUME_PREROUTING",
 	[IR_HOOK_INPUT] = "FWL_RESUME_INPUT",

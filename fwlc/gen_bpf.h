@@ -36,6 +36,11 @@ int gen_part_end(const struct ir_policy *pol, int from, int r);
  * more; with stage_of, the stage of each step (malloc'ed).  See gen_bpf.c. */
 int gen_hook_stages(const struct ir_prog *ir, enum ir_hook h, int **stage_of);
 
+/* The noinline parts of hook h's decision code in its fullest program:
+ * its largest stage when staged, else all of them (they share the entry
+ * program with its entry's other unstaged hooks). */
+int gen_hook_max_parts(const struct ir_prog *ir, enum ir_hook h);
+
 /* Copy generated C from in to out, each line between "fwl:line N" and
  * "fwl:end" preceded by `#line N "source"`, the others by their own
  * position in c_name.  Returns 0 or -errno. */

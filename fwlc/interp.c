@@ -2485,7 +2485,7 @@ static int backend_cmp(const void *x, const void *y)
    false: the set has no backend of that family. */
 static bool pick_backend(Interp *in, const Value *set, Action *a, Span at)
 {
-	Backend be[64];
+	Backend be[FWL_NAT_SET_SIZE];	/* per family, as maps/nat.h */
 	int n = 0, fam = in->pkt->l3;
 	for (int i = 0; i < set->con.n; i++) {
 		const Value *x = set->con.args[i], *ip = x, *port = NULL;
@@ -2496,7 +2496,7 @@ static bool pick_backend(Interp *in, const Value *set, Action *a, Span at)
 		if (ip->kind != V_IP || (port && port->kind != V_PORT) ||
 		    ip->ip.prefix != (ip->ip.family == 4 ? 32 : 128))
 			fail(in, at, "a backend of a NAT set must be an "
-				     "address or (address, port)");
+				     "address or (address, port)");	/* E0623 */
 		if (ip->ip.family != fam)
 			continue;
 		Backend b = {.port = port ? port->port.lo : 0,
@@ -2507,9 +2507,9 @@ static bool pick_backend(Interp *in, const Value *set, Action *a, Span at)
 			dup |= !backend_cmp(&be[j], &b);
 		if (dup)
 			continue;
-		if (n == (int)(sizeof be / sizeof be[0]))
-			fail(in, at, "a NAT set of more than %d backends",
-			     (int)(sizeof be / sizeof be[0]));
+		if (n == FWL_NAT_SET_SIZE)	/* the checker refuses it (E0624) */
+			fail(in, at, "a NAT set of more than %d IPv%d "
+			     "backends", FWL_NAT_SET_SIZE, fam);
 		be[n++] = b;
 	}
 	if (!n)

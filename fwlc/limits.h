@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * limits.h - data-plane limits the checker enforces before any code is
- * generated (E0620-E0623, docs/semantics.md).
+ * generated (E0620-E0624, docs/semantics.md).
  *
  * PROVISIONAL: these are the checker's own values until the data-plane
  * headers in maps/ define them (maps/seq.h, maps/config.h).  When they do,

@@ -1293,7 +1293,9 @@ static const Lit *const_lit(struct lower *l, const Expr *e, int kind)
 								  : NULL;
 }
 
-/* One backend of a set: an address, or (address, port). */
+/* One backend of a set: an address, or (address, port).  The checker
+ * refuses a prefix (E0623) and more than FWL_NAT_SET_SIZE backends of a
+ * family (E0624) first; the errors here only guard the backend. */
 static int natset_backend(struct lower *l, const Expr *e, uint8_t *family,
 			  uint8_t addr[16], uint16_t *port)
 {

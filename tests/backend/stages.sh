@@ -154,6 +154,36 @@ else
 	fail pre_staged_by_parts "$(tail -n 5 "$TMP/pre.out")"
 fi
 
+# --- the parts warning counts the fullest program ---------------------
+# fwlc warns when one program would hold more than the 192 noinline parts
+# the split aims at (docs/bundle.md, "Budget"): a hook cut into more
+# stages than the 8 it may have puts what is left in its last stage
+# (here, a stage budget of 1,000 processed instructions gives the first
+# seven stages one part each and the eighth the other 200 of 207).  The
+# figure is the generated code's: the part calls in the fullest stage.
+# Near miss: the same policy in the default budget's 3 stages.
+arms out Output 3300 dport 0 >"$TMP/parts.fwl"
+stage_parts() { # the most part calls in one fwl_eg_stage_N of $1
+	awk '/^int fwl_eg_stage_[0-9]+\(struct __sk_buff \*ctx\)$/ { s = $2 }
+	     /^\t\tv = fwl_policy_[a-z]+_part[0-9]+\(p, m\)/ { c[s]++ }
+	     END { m = 0; for (k in c) if (c[k] > m) m = c[k]; print m }' "$1"
+}
+if build partsfull "$TMP/parts.fwl" --clang true --stage-budget 1000 &&
+   build partsok "$TMP/parts.fwl" --clang true; then
+	full=$(stage_parts "$TMP/partsfull/policy.bpf.c")
+	[ "$full" -gt 192 ] && pass parts_fullest_stage_over_192 ||
+		fail parts_fullest_stage_over_192 "$full parts in the fullest stage"
+	assert_contains parts_warning_fullest_stage "$(cat "$TMP/partsfull.out")" \
+		"warning: hook Output: a stage of $full noinline parts, more than the 192 a program may hold (the kernel allows 256 functions per program) even in 8 stages"
+	ok=$(stage_parts "$TMP/partsok/policy.bpf.c")
+	[ "$ok" -gt 0 ] && [ "$ok" -le 192 ] && pass parts_default_stages_fit ||
+		fail parts_default_stages_fit "$ok parts in the fullest stage"
+	assert_not_contains parts_no_warning_when_they_fit \
+		"$(cat "$TMP/partsok.out")" "noinline parts"
+else
+	fail parts_warning_builds "$(tail -n 5 "$TMP/partsfull.out" "$TMP/partsok.out")"
+fi
+
 # --- a verifier rejection in egress code names the policy line --------
 # --inject-fault LINE (tests only) makes the arm at LINE read out of
 # bounds; line 9 is the small policy's sixth arm.

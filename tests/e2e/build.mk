@@ -20,3 +20,4 @@ TEST_SCRIPTS += tests/e2e/ctmetrics.sh
 TEST_SCRIPTS += tests/e2e/layout.sh
 TEST_SCRIPTS += tests/e2e/verifier.sh
 TEST_SCRIPTS += tests/e2e/nat-lb.sh
+TEST_SCRIPTS += tests/e2e/egress-stages.sh
