@@ -40,7 +40,7 @@ id_before=$(ct_id)
 mkfifo "$TMP/in"
 lab_exec router nc 203.0.113.2 8080 <"$TMP/in" >/dev/null 2>&1 &
 ncpid=$!
-exec 7>"$TMP/in"
+exec 7<>"$TMP/in"	# read-write: never blocks, nc or not
 echo hello >&7
 sleep 0.3
 n_before=$(ct_entries)

@@ -42,7 +42,7 @@ peer_on() {
 	mkfifo "$TMP/in"
 	lab_exec lan nc 203.0.113.2 "$port" <"$TMP/in" >/dev/null 2>&1 &
 	pid=$!
-	exec 7>"$TMP/in"
+	exec 7<>"$TMP/in"	# read-write: never blocks, nc or not
 	echo hi >&7
 	for i in $(seq 1 20); do
 		peer=$(lab_exec wan ss -Htn state established "( sport = :$port )" | awk '{print $4}')

@@ -54,7 +54,7 @@ wait $ncpid 2>/dev/null
 mkfifo "$TMP/in"
 lab_exec lan nc 203.0.113.2 9000 <"$TMP/in" >/dev/null 2>&1 &
 ncpid=$!
-exec 7>"$TMP/in"
+exec 7<>"$TMP/in"	# read-write: never blocks, nc or not
 echo hi >&7
 peer=""
 for i in $(seq 1 20); do
