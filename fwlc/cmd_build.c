@@ -372,6 +372,14 @@ int fwlc_build(const char *input, const char *out, bool testing)
 	return build(&o);
 }
 
+/* One text for --help and a usage error (tests/scenarios/cli.sh).  The
+   tests-only options (--inject-fault, --test-instrumentation) are not in
+   it. */
+static const char build_usage[] =
+	"usage: fwlc build POLICY.fwl -o DIR [--include-dir DIR] "
+	"[--clang PATH] [--load-check] [--tables auto|always|never] "
+	"[--stage-budget N]\n";
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -400,7 +408,19 @@ int cmd_build(int argc, char **argv)
 		case 'c': o.clang = optarg; break;
 		case 'L': o.load_check = 1; break;
 		case 'F': o.fault_line = atoi(optarg); break;
-		case 'S': o.stage_budget = atol(optarg); break;
+		case 'S': {
+			char *end;
+
+			o.stage_budget = strtol(optarg, &end, 10);
+			if (!*optarg || *end || o.stage_budget <= 0) {
+				fprintf(stderr, "fwlc: error: --stage-budget "
+					"%s: expected a positive number (of "
+					"processed instructions per stage)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'X': o.testing = 1; break;
 		case 'T':
 			if (!strcmp(optarg, "auto"))
@@ -417,16 +437,14 @@ int cmd_build(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			printf("usage: fwlc build POLICY.fwl -o DIR "
-			       "[--include-dir DIR] [--clang PATH] "
-			       "[--load-check] [--tables auto|always|never]\n");
+			fputs(build_usage, stdout);
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || !o.out) {
-		fprintf(stderr, "usage: fwlc build POLICY.fwl -o DIR\n");
+		fputs(build_usage, stderr);
 		return 2;
 	}
 	o.input = argv[optind];
